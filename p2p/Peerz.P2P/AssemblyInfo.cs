@@ -1,0 +1,1 @@
+namespace Peerz.P2P;
