@@ -1,0 +1,29 @@
+using TorchSharp;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>How a provider (or the local reference) holds weights in memory.</summary>
+public sealed record BlockLoadOptions
+{
+    public static readonly BlockLoadOptions Default = new();
+
+    /// <summary>Compute dtype: Float32, BFloat16 or Float16. Checkpoint weights are converted to it on load.</summary>
+    public torch.ScalarType DType { get; init; } = torch.ScalarType.Float32;
+
+    /// <summary>Int8 stores linear weights as int8 with one float scale per output row (Petals-style 8-bit weights).</summary>
+    public WeightQuantization Quantization { get; init; } = WeightQuantization.None;
+
+    public static torch.ScalarType ParseDType(string name) => name.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "f32" => torch.ScalarType.Float32,
+        "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
+        "float16" or "fp16" or "f16" or "half" => torch.ScalarType.Float16,
+        _ => throw new ArgumentException($"unknown dtype '{name}' (use float32, bfloat16 or float16)"),
+    };
+}
+
+public enum WeightQuantization
+{
+    None,
+    Int8,
+}

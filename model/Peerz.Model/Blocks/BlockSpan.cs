@@ -1,0 +1,127 @@
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Configuration;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>
+/// The consecutive transformer blocks [Start, End) of a model: what one provider serves.
+/// Hidden states go in and come out as [batch, length, hidden] in the caller's dtype; all rows of
+/// a batch share positions (the Petals convention).
+/// </summary>
+public sealed class BlockSpan : IDisposable
+{
+    private readonly IReadOnlyList<TransformerBlock> _blocks;
+    private readonly RotaryEmbedding _rotary;
+
+    private BlockSpan(ModelConfig config, int start, IReadOnlyList<TransformerBlock> blocks, BlockLoadOptions options)
+    {
+        Config = config;
+        Start = start;
+        _blocks = blocks;
+        Options = options;
+        _rotary = new RotaryEmbedding(config);
+    }
+
+    public ModelConfig Config { get; }
+
+    public int Start { get; }
+
+    public int End => Start + _blocks.Count;
+
+    public BlockLoadOptions Options { get; }
+
+    public long WeightBytes => _blocks.Sum(b => b.WeightBytes);
+
+    /// <summary>Loads blocks [start, end) only; <paramref name="progress"/> receives the count of blocks loaded so far.</summary>
+    public static BlockSpan Load(Checkpoint checkpoint, int start, int end, BlockLoadOptions? options = null, IProgress<int>? progress = null)
+    {
+        var config = checkpoint.Config;
+        if (start < 0 || end > config.NumLayers || start >= end)
+            throw new ArgumentOutOfRangeException(nameof(start), $"span [{start}, {end}) is not inside the model's {config.NumLayers} blocks");
+        options ??= BlockLoadOptions.Default;
+        var blocks = new List<TransformerBlock>(end - start);
+        try
+        {
+            for (var index = start; index < end; index++)
+            {
+                blocks.Add(TransformerBlock.Load(checkpoint, index, options));
+                progress?.Report(blocks.Count);
+            }
+        }
+        catch
+        {
+            foreach (var block in blocks) block.Dispose();
+            throw;
+        }
+        return new BlockSpan(config, start, blocks, options);
+    }
+
+    /// <summary>Runs the span over a whole sequence without a cache (training, verification, prefill checks).</summary>
+    public Tensor Forward(Tensor hidden, int startPosition = 0) => Run(hidden, startPosition, caches: null);
+
+    /// <summary>
+    /// Gradient of &lt;outputGradient, span(hidden)&gt; with respect to <paramref name="hidden"/>: what a
+    /// client needs to push gradients through this span to its soft prompts. Weights stay frozen.
+    /// </summary>
+    public Tensor Backward(Tensor hidden, Tensor outputGradient, int startPosition = 0)
+    {
+        CheckHidden(hidden);
+        if (!outputGradient.shape.SequenceEqual(hidden.shape))
+            throw new ArgumentException($"output gradient shape [{string.Join(", ", outputGradient.shape)}] must equal the hidden states' shape [{string.Join(", ", hidden.shape)}]");
+        using var scope = NewDisposeScope();
+        using var gradMode = enable_grad();
+        var input = hidden.detach().to_type(Options.DType).requires_grad_(true);
+        var output = RunBlocks(input, startPosition, caches: null);
+        var gradients = autograd.grad([output], [input], [outputGradient.to_type(Options.DType)]);
+        return gradients[0].to_type(hidden.dtype).MoveToOuterDisposeScope();
+    }
+
+    public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
+        if (maxLength > Config.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length {maxLength} exceeds the model's {Config.MaxPositionEmbeddings} positions");
+        var bytes = CacheBytes(batchSize, maxLength);
+        var lease = budget.Reserve(bytes);
+        return new InferenceSession(this, batchSize, maxLength, lease);
+    }
+
+    public long CacheBytes(int batchSize, int maxLength) =>
+        _blocks.Count * LayerKvCache.BytesFor(batchSize, Config.NumKeyValueHeads, maxLength, Config.HeadDim, Options.DType);
+
+    internal LayerKvCache[] AllocateCaches(int batchSize, int maxLength) =>
+        _blocks.Select(_ => new LayerKvCache(batchSize, Config.NumKeyValueHeads, maxLength, Config.HeadDim, Options.DType)).ToArray();
+
+    internal Tensor Run(Tensor hidden, int startPosition, LayerKvCache[]? caches)
+    {
+        CheckHidden(hidden);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var output = RunBlocks(hidden.to_type(Options.DType), startPosition, caches);
+        return output.to_type(hidden.dtype).MoveToOuterDisposeScope();
+    }
+
+    private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches)
+    {
+        var rotary = _rotary.Angles(startPosition, hidden.shape[1], Options.DType);
+        for (var i = 0; i < _blocks.Count; i++)
+            hidden = _blocks[i].Forward(hidden, startPosition, rotary, caches?[i]);
+        return hidden;
+    }
+
+    private void CheckHidden(Tensor hidden)
+    {
+        if (hidden.ndim != 3 || hidden.shape[2] != Config.HiddenSize)
+            throw new ArgumentException($"hidden states must be [batch, length, {Config.HiddenSize}], got [{string.Join(", ", hidden.shape)}]");
+        if (!hidden.is_floating_point())
+            throw new ArgumentException($"hidden states must be floating point, got {hidden.dtype}");
+    }
+
+    public void Dispose()
+    {
+        foreach (var block in _blocks) block.Dispose();
+        _rotary.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using Peerz.Model.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>
+/// A linear layer's weights, either in the compute dtype or as int8 with a per-output-row absmax
+/// scale (y = (x · q^T) * s, exact up to rounding of q), which quarters float32 weight memory.
+/// </summary>
+internal sealed class Projection : IDisposable
+{
+    private readonly Tensor? _weight;
+    private readonly Tensor? _quantized;
+    private readonly Tensor? _scale;
+    private readonly Tensor? _bias;
+    private readonly ScalarType _dtype;
+
+    private Projection(Tensor? weight, Tensor? quantized, Tensor? scale, Tensor? bias, ScalarType dtype)
+    {
+        _weight = weight;
+        _quantized = quantized;
+        _scale = scale;
+        _bias = bias;
+        _dtype = dtype;
+    }
+
+    public static Projection Load(Checkpoint checkpoint, string name, long outFeatures, long inFeatures, bool hasBias, BlockLoadOptions options)
+    {
+        using var raw = checkpoint.Load(name + ".weight", outFeatures, inFeatures);
+        var bias = hasBias ? ToDType(checkpoint.Load(name + ".bias", outFeatures), options.DType) : null;
+        if (options.Quantization == WeightQuantization.Int8)
+        {
+            var (quantized, scale) = QuantizeRows(raw);
+            using (scale)
+                return new Projection(null, quantized, scale.to_type(options.DType), bias, options.DType);
+        }
+        return new Projection(raw.to_type(options.DType), null, null, bias, options.DType);
+    }
+
+    /// <summary>Per-row absmax int8 quantization: scale = max|w_row| / 127, q = round(w / scale).</summary>
+    public static (Tensor Quantized, Tensor Scale) QuantizeRows(Tensor weight)
+    {
+        using var scope = NewDisposeScope();
+        var w = weight.to_type(ScalarType.Float32);
+        var scale = w.abs().amax([1], keepdim: true).clamp_min(1e-12) / 127.0;
+        var quantized = (w / scale).round().clamp(-127, 127).to_type(ScalarType.Int8);
+        return (quantized.MoveToOuterDisposeScope(), scale.squeeze(1).MoveToOuterDisposeScope());
+    }
+
+    public long WeightBytes =>
+        (_weight?.NumberOfElements * _weight?.ElementSize ?? 0)
+        + (_quantized?.NumberOfElements ?? 0)
+        + (_scale?.NumberOfElements * _scale?.ElementSize ?? 0)
+        + (_bias?.NumberOfElements * _bias?.ElementSize ?? 0);
+
+    public Tensor Forward(Tensor input)
+    {
+        if (_weight is not null)
+            return nn.functional.linear(input, _weight, _bias);
+        using var scope = NewDisposeScope();
+        var output = nn.functional.linear(input, _quantized!.to_type(_dtype)) * _scale!;
+        if (_bias is not null) output = output + _bias;
+        return output.MoveToOuterDisposeScope();
+    }
+
+    internal static Tensor ToDType(Tensor tensor, ScalarType dtype)
+    {
+        if (tensor.dtype == dtype) return tensor;
+        using (tensor)
+            return tensor.to_type(dtype);
+    }
+
+    public void Dispose()
+    {
+        _weight?.Dispose();
+        _quantized?.Dispose();
+        _scale?.Dispose();
+        _bias?.Dispose();
+    }
+}

@@ -1,0 +1,42 @@
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Configuration;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>One pre-norm decoder layer: h = x + attn(norm(x)); out = h + mlp(norm(h)).</summary>
+internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, SwiGluMlp mlp) : IDisposable
+{
+    public static string Prefix(int index) => $"model.layers.{index}.";
+
+    public static TransformerBlock Load(Checkpoint checkpoint, int index, BlockLoadOptions options)
+    {
+        var config = checkpoint.Config;
+        var prefix = Prefix(index);
+        return new TransformerBlock(
+            LoadNorm(checkpoint, prefix + "input_layernorm.weight", options),
+            Attention.Load(checkpoint, config, prefix + "self_attn.", options),
+            LoadNorm(checkpoint, prefix + "post_attention_layernorm.weight", options),
+            SwiGluMlp.Load(checkpoint, config, prefix + "mlp.", options));
+    }
+
+    internal static RmsNorm LoadNorm(Checkpoint checkpoint, string name, BlockLoadOptions options) =>
+        new(Projection.ToDType(checkpoint.Load(name, checkpoint.Config.HiddenSize), options.DType), checkpoint.Config.RmsNormEps);
+
+    public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
+
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin) rotary, LayerKvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, rotary, cache);
+        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        inputNorm.Dispose();
+        attention.Dispose();
+        postAttentionNorm.Dispose();
+        mlp.Dispose();
+    }
+}

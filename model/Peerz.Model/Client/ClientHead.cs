@@ -1,0 +1,77 @@
+using Peerz.Model.Blocks;
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Configuration;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Client;
+
+/// <summary>
+/// What a client holds locally: token embeddings, the final norm and the LM head. It reads only
+/// those tensors from the checkpoint; the transformer blocks live on providers.
+/// </summary>
+public sealed class ClientHead : IDisposable
+{
+    private readonly Tensor _embeddings;
+    private readonly RmsNorm _norm;
+    private readonly Tensor _lmHead;
+
+    private ClientHead(ModelConfig config, Tensor embeddings, RmsNorm norm, Tensor lmHead)
+    {
+        Config = config;
+        _embeddings = embeddings;
+        _norm = norm;
+        _lmHead = lmHead;
+    }
+
+    public ModelConfig Config { get; }
+
+    public static ClientHead Load(Checkpoint checkpoint, ScalarType dtype = ScalarType.Float32)
+    {
+        var config = checkpoint.Config;
+        var embeddings = Projection.ToDType(checkpoint.Load("model.embed_tokens.weight", config.VocabSize, config.HiddenSize), dtype);
+        var norm = TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", new BlockLoadOptions { DType = dtype });
+        // Tied checkpoints often omit lm_head.weight; some still carry a copy, which we ignore.
+        var lmHead = config.TieWordEmbeddings
+            ? embeddings.alias()
+            : Projection.ToDType(checkpoint.Load("lm_head.weight", config.VocabSize, config.HiddenSize), dtype);
+        return new ClientHead(config, embeddings, norm, lmHead);
+    }
+
+    /// <summary>[batch, length] token ids → [batch, length, hidden] in the head's dtype.</summary>
+    public Tensor Embed(Tensor tokenIds)
+    {
+        if (tokenIds.dtype != ScalarType.Int64 || tokenIds.ndim != 2)
+            throw new ArgumentException("token ids must be an int64 [batch, length] tensor");
+        using var noGrad = no_grad();
+        using (var min = tokenIds.min())
+        using (var max = tokenIds.max())
+        {
+            if (tokenIds.NumberOfElements > 0 && (min.item<long>() < 0 || max.item<long>() >= Config.VocabSize))
+                throw new ArgumentOutOfRangeException(nameof(tokenIds), $"token ids must be in [0, {Config.VocabSize})");
+        }
+        using var flat = tokenIds.flatten();
+        using var rows = _embeddings.index_select(0, flat);
+        return rows.view(tokenIds.shape[0], tokenIds.shape[1], Config.HiddenSize);
+    }
+
+    public Tensor EmbedSequence(IReadOnlyList<int> tokenIds)
+    {
+        using var ids = tensor(tokenIds.Select(id => (long)id).ToArray(), ScalarType.Int64).unsqueeze(0);
+        return Embed(ids);
+    }
+
+    /// <summary>Final norm and LM head: [batch, length, hidden] → float32 logits [batch, length, vocab].</summary>
+    public Tensor Logits(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var normalized = _norm.Forward(hidden.to_type(_embeddings.dtype));
+        return nn.functional.linear(normalized, _lmHead).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _embeddings.Dispose();
+        _norm.Dispose();
+        _lmHead.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using Peerz.Model.Blocks;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Generation;
+
+/// <summary>All blocks in this process: the reference every distributed path is compared with.</summary>
+public sealed class LocalBlockPipeline(BlockSpan span, KvCacheBudget budget) : IBlockPipeline
+{
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget)));
+
+    private sealed class Session(InferenceSession session) : IBlockSession
+    {
+        public ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(session.Step(hidden));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            session.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Peerz.Model.Tiny;
+
+/// <summary>Shape of a generated tiny Llama checkpoint. The defaults are the embedded demo model.</summary>
+public sealed record TinyModelOptions
+{
+    public ulong Seed { get; init; } = 42;
+    public int Layers { get; init; } = 8;
+    public int Hidden { get; init; } = 128;
+    public int Heads { get; init; } = 4;
+    public int KvHeads { get; init; } = 2;
+    public int Vocab { get; init; } = 512;
+    /// <summary>0 picks the Llama ratio (about 8/3 · hidden, rounded up to a multiple of 32).</summary>
+    public int Intermediate { get; init; }
+    public int MaxPositions { get; init; } = 2048;
+    public string ModelType { get; init; } = "llama";
+    public bool TieWordEmbeddings { get; init; }
+    /// <summary>F32, F16 or BF16: the dtype the weights are stored in.</summary>
+    public string StorageDType { get; init; } = "F32";
+
+    public int IntermediateSize => Intermediate > 0 ? Intermediate : (Hidden * 8 / 3 + 31) / 32 * 32;
+
+    public void Validate()
+    {
+        if (Layers < 1 || Hidden < 2 || Heads < 1 || KvHeads < 1 || Vocab < 2 || MaxPositions < 1)
+            throw new ArgumentException("layers, hidden, heads, kv-heads, vocab and max positions must be positive");
+        if (Hidden % Heads != 0 || Hidden / Heads % 2 != 0)
+            throw new ArgumentException($"hidden ({Hidden}) must split into {Heads} heads of an even size");
+        if (Heads % KvHeads != 0)
+            throw new ArgumentException($"heads ({Heads}) must be a multiple of kv-heads ({KvHeads})");
+    }
+}

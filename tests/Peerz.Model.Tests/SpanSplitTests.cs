@@ -1,0 +1,79 @@
+using Peerz.Model.Blocks;
+using Peerz.Model.Checkpoints;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Tests;
+
+public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
+{
+    private static readonly int[] Tokens = [1, 17, 42, 99, 3, 250, 7, 7, 128, 64, 5, 200];
+
+    [Fact]
+    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits()
+    {
+        using var whole = LocalModel.Load(model.Directory);
+        var expected = whole.Logits(Tokens);
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        var layers = checkpoint.Config.NumLayers;
+        double worst = 0;
+        // Every split point k: [0, k) then [k, L); and the finest split, one block per span.
+        var chains = Enumerable.Range(1, layers - 1).Select(k => new[] { 0, k, layers }).Append(Enumerable.Range(0, layers + 1).ToArray());
+        foreach (var boundaries in chains)
+        {
+            var spans = boundaries.Zip(boundaries.Skip(1)).Select(b => BlockSpan.Load(checkpoint, b.First, b.Second)).ToList();
+            try
+            {
+                using var scope = NewDisposeScope();
+                var hidden = whole.Head.EmbedSequence(Tokens);
+                foreach (var span in spans) hidden = span.Forward(hidden);
+                var logits = ToRows(whole.Head.Logits(hidden)[0]);
+                var diff = Arrays.MaxAbsDiff(expected, logits);
+                worst = Math.Max(worst, diff);
+                Assert.True(diff <= 1e-5, $"split {string.Join("|", boundaries)}: max abs diff {diff}");
+            }
+            finally
+            {
+                foreach (var span in spans) span.Dispose();
+            }
+        }
+        output.WriteLine($"max abs logit diff over all splits: {worst:E2} (float32)");
+    }
+
+    [Fact]
+    public void A_span_reads_only_its_own_shard()
+    {
+        // Shard the checkpoint so blocks 2.. live in a second file, then delete that file:
+        // loading span [0, 2) must still work because it never opens the other shard.
+        var dir = TempDirectory.Create("sharded");
+        try
+        {
+            ShardedCopy.Write(model.Directory, dir, tensor => tensor.StartsWith("model.layers.0.") || tensor.StartsWith("model.layers.1.") || !tensor.StartsWith("model.layers."));
+            using (var full = Checkpoint.Open(dir))
+            using (var span = BlockSpan.Load(full, 0, 4))
+            using (var reference = LocalModel.Load(model.Directory))
+            using (var scope = NewDisposeScope())
+            {
+                var hidden = reference.Head.EmbedSequence(Tokens);
+                var diff = (span.Forward(hidden) - reference.Blocks.Forward(hidden)).abs().max().item<float>();
+                Assert.True(diff <= 1e-6, $"sharded checkpoint differs by {diff}");
+            }
+            File.Delete(Path.Combine(dir, ShardedCopy.SecondShard));
+            using var checkpoint = Checkpoint.Open(dir);
+            using var firstSpan = BlockSpan.Load(checkpoint, 0, 2);
+            var error = Assert.Throws<CheckpointFormatException>(() => BlockSpan.Load(checkpoint, 2, 4));
+            Assert.Contains(ShardedCopy.SecondShard, error.Message);
+        }
+        finally
+        {
+            TempDirectory.Delete(dir);
+        }
+    }
+
+    internal static float[][] ToRows(Tensor logits)
+    {
+        var vocab = (int)logits.shape[1];
+        var flat = logits.contiguous().data<float>().ToArray();
+        return Enumerable.Range(0, (int)logits.shape[0]).Select(r => flat.AsSpan(r * vocab, vocab).ToArray()).ToArray();
+    }
+}
