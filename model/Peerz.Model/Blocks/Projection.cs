@@ -8,7 +8,7 @@ namespace Peerz.Model.Blocks;
 /// A linear layer's weights, either in the compute dtype or as int8 with a per-output-row absmax
 /// scale (y = (x · q^T) * s, exact up to rounding of q), which quarters float32 weight memory.
 /// </summary>
-internal sealed class Projection : IDisposable
+public sealed class Projection : IDisposable
 {
     private readonly Tensor? _weight;
     private readonly Tensor? _quantized;

@@ -60,12 +60,12 @@ public sealed class ClientHead : IDisposable
         return Embed(ids);
     }
 
-    /// <summary>Final norm and LM head: [batch, length, hidden] → float32 logits [batch, length, vocab].</summary>
+    /// <summary>Final norm and LM head: [batch, length, hidden] → logits [batch, length, vocab] in float32 (float64 for a float64 head).</summary>
     public Tensor Logits(Tensor hidden)
     {
         using var scope = NewDisposeScope();
         var normalized = _norm.Forward(hidden.to_type(_embeddings.dtype));
-        return nn.functional.linear(normalized, _lmHead).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        return nn.functional.linear(normalized, _lmHead).to_type(Precision.AtLeastFloat32(_embeddings.dtype)).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

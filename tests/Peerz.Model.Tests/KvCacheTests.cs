@@ -1,0 +1,67 @@
+using Peerz.Model.Blocks;
+using Peerz.Model.Generation;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Tests;
+
+public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
+{
+    [Fact]
+    public async Task Incremental_decoding_of_32_tokens_equals_full_recomputation()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        int[] prompt = [1, 17, 42, 99];
+        var generated = await local.CreateGenerator().GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 32 }).ToListAsync();
+        Assert.Equal(32, generated.Count);
+
+        // Full recomputation: run the whole sequence from scratch for every prefix and pick greedily.
+        var sequence = prompt.ToList();
+        double worst = 0;
+        await using var session = await local.Pipeline.OpenSessionAsync(1, prompt.Length + 32, CancellationToken.None);
+        IReadOnlyList<int> step = prompt;
+        for (var i = 0; i < 32; i++)
+        {
+            var full = local.Logits(sequence)[^1];
+            using var scope = NewDisposeScope();
+            var incremental = SpanSplitTests.ToRows(local.Head.Logits(await session.StepAsync(local.Head.EmbedSequence(step), CancellationToken.None))[0])[^1];
+            worst = Math.Max(worst, Arrays.MaxAbsDiff([full], [incremental]));
+            var next = TokenSampler.ArgMax(full);
+            Assert.Equal(next, generated[i]);
+            sequence.Add(next);
+            step = [next];
+        }
+        output.WriteLine($"max abs logit diff, cached vs recomputed over 32 steps: {worst:E2}");
+        Assert.True(worst <= 1e-4, $"max abs diff {worst}");
+    }
+
+    [Fact]
+    public void A_session_over_the_cache_budget_is_refused_and_released_sessions_free_it()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        var perSession = local.Blocks.CacheBytes(1, 64);
+        var budget = new KvCacheBudget(perSession * 2);
+        using (var first = local.Blocks.OpenSession(1, 64, budget))
+        using (var second = local.Blocks.OpenSession(1, 64, budget))
+        {
+            Assert.Equal(0, budget.FreeBytes);
+            Assert.Throws<CacheBudgetExceededException>(() => local.Blocks.OpenSession(1, 64, budget));
+        }
+        Assert.Equal(perSession * 2, budget.FreeBytes);
+        using var third = local.Blocks.OpenSession(1, 64, budget);
+    }
+
+    [Fact]
+    public void A_step_past_the_sessions_max_length_is_refused_without_corrupting_the_cache()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        using var session = local.Blocks.OpenSession(1, 4, new KvCacheBudget(1 << 24));
+        using var scope = NewDisposeScope();
+        session.Step(local.Head.EmbedSequence([1, 2, 3]));
+        Assert.Throws<SessionLengthExceededException>(() => session.Step(local.Head.EmbedSequence([4, 5])));
+        Assert.Equal(3, session.Position);
+        var last = local.Head.Logits(session.Step(local.Head.EmbedSequence([4])));
+        var expected = local.Logits([1, 2, 3, 4])[^1];
+        Assert.True(Arrays.MaxAbsDiff([expected], SpanSplitTests.ToRows(last[0])) <= 1e-4);
+    }
+}
