@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Peerz.Model;
+using Peerz.Model.Blocks;
+using Peerz.Model.Tiny;
+using static TorchSharp.torch;
+
+namespace Peerz.Bench.Model;
+
+/// <summary>
+/// Prefill and decode throughput of a ~0.8B-parameter Llama shape (hidden 2048, 16 blocks, 32 heads,
+/// 8 kv heads, vocab 32000, float32), each beside ceilings measured in the same run: the machine's
+/// float32 matmul rate (compute-bound prefill) and its memory copy bandwidth (weight-streaming decode).
+/// </summary>
+public static class ModelBenchmark
+{
+    public static Task RunAsync(string[] args)
+    {
+        var layers = args.Length > 0 ? int.Parse(args[0]) : 16;
+        var promptLength = args.Length > 1 ? int.Parse(args[1]) : 128;
+        const int decodeSteps = 16;
+        var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = 2048, Heads = 32, KvHeads = 8, Vocab = 32000, Intermediate = 5632, MaxPositions = 4096 };
+        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-llama-{layers}");
+        if (!File.Exists(Path.Combine(directory, "model.safetensors")))
+        {
+            Console.Error.WriteLine($"writing a {layers}-block 2048-hidden checkpoint to {directory} ...");
+            TinyModelGenerator.Write(directory, shape);
+        }
+
+        Console.WriteLine($"threads: {get_num_threads()}");
+        var matmulGflops = MeasureMatmulGflops(1024);
+        var copyGBps = MeasureCopyBandwidth(1L << 28);
+        Console.WriteLine($"ceiling: float32 matmul 1024x1024 = {matmulGflops:F1} GFLOP/s; memory copy = {copyGBps:F1} GB/s (read+write)");
+
+        var stopwatch = Stopwatch.StartNew();
+        using var model = LocalModel.Load(directory, progress: new Progress<int>(n => Console.Error.Write($"\rloading blocks {n}/{layers}")));
+        Console.Error.WriteLine();
+        Console.WriteLine($"load: {stopwatch.Elapsed.TotalSeconds:F1} s, block weights {model.Blocks.WeightBytes / 1e9:F2} GB");
+        var blockParams = model.Blocks.WeightBytes / 4.0;
+        var flopsPerToken = 2 * blockParams;
+
+        var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919 + 13) % shape.Vocab).ToArray();
+        var budget = new KvCacheBudget(model.Blocks.CacheBytes(1, promptLength + decodeSteps));
+        double prefillSeconds = double.MaxValue, decodeSeconds = double.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            using var session = model.Blocks.OpenSession(1, promptLength + decodeSteps, budget);
+            using var scope = NewDisposeScope();
+            var hidden = model.Head.EmbedSequence(prompt);
+            stopwatch.Restart();
+            session.Step(hidden).Dispose();
+            prefillSeconds = Math.Min(prefillSeconds, stopwatch.Elapsed.TotalSeconds);
+            var next = model.Head.EmbedSequence([prompt[^1]]);
+            stopwatch.Restart();
+            for (var i = 0; i < decodeSteps; i++) session.Step(next).Dispose();
+            decodeSeconds = Math.Min(decodeSeconds, stopwatch.Elapsed.TotalSeconds / decodeSteps);
+        }
+        var prefillTokensPerSecond = promptLength / prefillSeconds;
+        var prefillCeiling = matmulGflops * 1e9 / flopsPerToken;
+        var decodeTokensPerSecond = 1 / decodeSeconds;
+        // Decode reads every weight once per token: bandwidth / bytes is its ceiling (copy moves 2 bytes per byte).
+        var decodeCeiling = copyGBps * 1e9 / 2 / model.Blocks.WeightBytes;
+        Console.WriteLine($"prefill ({promptLength} tokens, best of 3): {prefillTokensPerSecond:F1} tokens/s; matmul ceiling {prefillCeiling:F1} tokens/s; achieved/ceiling {prefillTokensPerSecond / prefillCeiling:P0}");
+        Console.WriteLine($"decode (batch 1, best of 3 x {decodeSteps}): {decodeTokensPerSecond:F2} tokens/s; bandwidth ceiling {decodeCeiling:F2} tokens/s; achieved/ceiling {decodeTokensPerSecond / decodeCeiling:P0}");
+        return Task.CompletedTask;
+    }
+
+    private static double MeasureMatmulGflops(int n)
+    {
+        using var a = randn(n, n);
+        using var b = randn(n, n);
+        mm(a, b).Dispose();
+        var best = double.MaxValue;
+        for (var i = 0; i < 10; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            mm(a, b).Dispose();
+            best = Math.Min(best, stopwatch.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    private static double MeasureCopyBandwidth(long elements)
+    {
+        using var source = ones(elements);
+        using var target = empty(elements);
+        target.copy_(source);
+        var best = double.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            target.copy_(source);
+            best = Math.Min(best, stopwatch.Elapsed.TotalSeconds);
+        }
+        return 2.0 * elements * 4 / best / 1e9;
+    }
+}
