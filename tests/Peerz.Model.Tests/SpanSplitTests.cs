@@ -70,6 +70,21 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public void A_slice_of_a_loaded_span_equals_loading_that_range()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var whole = BlockSpan.Load(checkpoint, 0, 4);
+        using var loaded = BlockSpan.Load(checkpoint, 1, 3);
+        using var slice = whole.Slice(1, 3);
+        using var scope = NewDisposeScope();
+        var hidden = randn([1, 6, checkpoint.Config.HiddenSize], generator: manual_seed(5));
+        Assert.Equal(0, (slice.Forward(hidden, 2) - loaded.Forward(hidden, 2)).abs().max().item<float>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => whole.Slice(3, 5));
+        slice.Dispose();
+        using var stillUsable = whole.Forward(hidden);
+    }
+
     internal static float[][] ToRows(Tensor logits)
     {
         var vocab = (int)logits.shape[1];

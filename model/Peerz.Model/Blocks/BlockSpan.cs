@@ -13,14 +13,16 @@ public sealed class BlockSpan : IDisposable
 {
     private readonly IReadOnlyList<TransformerBlock> _blocks;
     private readonly RotaryEmbedding _rotary;
+    private readonly bool _ownsBlocks;
 
-    private BlockSpan(ModelConfig config, int start, IReadOnlyList<TransformerBlock> blocks, BlockLoadOptions options)
+    private BlockSpan(ModelConfig config, int start, IReadOnlyList<TransformerBlock> blocks, BlockLoadOptions options, RotaryEmbedding? rotary = null)
     {
         Config = config;
         Start = start;
         _blocks = blocks;
         Options = options;
-        _rotary = new RotaryEmbedding(config);
+        _ownsBlocks = rotary is null;
+        _rotary = rotary ?? new RotaryEmbedding(config);
     }
 
     public ModelConfig Config { get; }
@@ -55,6 +57,18 @@ public sealed class BlockSpan : IDisposable
             throw;
         }
         return new BlockSpan(config, start, blocks, options);
+    }
+
+    /// <summary>
+    /// The blocks [start, end) of this span, sharing its weights (no copy). Clients may route
+    /// through part of a provider's span; disposing a slice leaves the weights to their owner.
+    /// </summary>
+    public BlockSpan Slice(int start, int end)
+    {
+        if (start < Start || end > End || start >= end)
+            throw new ArgumentOutOfRangeException(nameof(start), $"blocks [{start}, {end}) are not inside this span [{Start}, {End})");
+        if (start == Start && end == End && !_ownsBlocks) return this;
+        return new BlockSpan(Config, start, _blocks.Skip(start - Start).Take(end - start).ToArray(), Options, _rotary);
     }
 
     /// <summary>Runs the span over a whole sequence without a cache (training, verification, prefill checks).</summary>
@@ -121,6 +135,7 @@ public sealed class BlockSpan : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsBlocks) return;
         foreach (var block in _blocks) block.Dispose();
         _rotary.Dispose();
     }

@@ -5,8 +5,9 @@ namespace Peerz.Model.Blocks;
 /// <summary>Preallocated keys and values of one block for one session: [batch, kvHeads, maxLength, headDim].</summary>
 internal sealed class LayerKvCache(long batch, long kvHeads, long maxLength, long headDim, ScalarType dtype) : IDisposable
 {
-    private readonly Tensor _keys = zeros([batch, kvHeads, maxLength, headDim], dtype);
-    private readonly Tensor _values = zeros([batch, kvHeads, maxLength, headDim], dtype);
+    // Long-lived: detached so a dispose scope that happens to be open on this thread cannot free them.
+    private readonly Tensor _keys = zeros([batch, kvHeads, maxLength, headDim], dtype).DetachFromDisposeScope();
+    private readonly Tensor _values = zeros([batch, kvHeads, maxLength, headDim], dtype).DetachFromDisposeScope();
 
     public static long BytesFor(long batch, long kvHeads, long maxLength, long headDim, ScalarType dtype) =>
         2 * batch * kvHeads * maxLength * headDim * ElementSize(dtype);

@@ -18,24 +18,27 @@ public sealed class Projection : IDisposable
 
     private Projection(Tensor? weight, Tensor? quantized, Tensor? scale, Tensor? bias, ScalarType dtype)
     {
-        _weight = weight;
-        _quantized = quantized;
-        _scale = scale;
-        _bias = bias;
+        // Weights live as long as the span; no dispose scope open on the loading thread may own them.
+        _weight = weight?.DetachFromDisposeScope();
+        _quantized = quantized?.DetachFromDisposeScope();
+        _scale = scale?.DetachFromDisposeScope();
+        _bias = bias?.DetachFromDisposeScope();
         _dtype = dtype;
     }
 
     public static Projection Load(Checkpoint checkpoint, string name, long outFeatures, long inFeatures, bool hasBias, BlockLoadOptions options)
     {
-        using var raw = checkpoint.Load(name + ".weight", outFeatures, inFeatures);
-        var bias = hasBias ? ToDType(checkpoint.Load(name + ".bias", outFeatures), options.DType) : null;
+        var raw = checkpoint.Load(name + ".weight", outFeatures, inFeatures);
+        var bias = hasBias ? checkpoint.Load(name + ".bias", outFeatures).MoveToDType(options.DType) : null;
         if (options.Quantization == WeightQuantization.Int8)
         {
-            var (quantized, scale) = QuantizeRows(raw);
-            using (scale)
-                return new Projection(null, quantized, scale.to_type(options.DType), bias, options.DType);
+            using (raw)
+            {
+                var (quantized, scale) = QuantizeRows(raw);
+                return new Projection(null, quantized, scale.MoveToDType(options.DType), bias, options.DType);
+            }
         }
-        return new Projection(raw.to_type(options.DType), null, null, bias, options.DType);
+        return new Projection(raw.MoveToDType(options.DType), null, null, bias, options.DType);
     }
 
     /// <summary>Per-row absmax int8 quantization: scale = max|w_row| / 127, q = round(w / scale).</summary>
@@ -62,13 +65,6 @@ public sealed class Projection : IDisposable
         var output = nn.functional.linear(input, _quantized!.to_type(_dtype)) * _scale!;
         if (_bias is not null) output = output + _bias;
         return output.MoveToOuterDisposeScope();
-    }
-
-    internal static Tensor ToDType(Tensor tensor, ScalarType dtype)
-    {
-        if (tensor.dtype == dtype) return tensor;
-        using (tensor)
-            return tensor.to_type(dtype);
     }
 
     public void Dispose()

@@ -11,7 +11,7 @@ public sealed class RotaryEmbedding : IDisposable
     public RotaryEmbedding(ModelConfig config)
     {
         InverseFrequencies = ComputeInverseFrequencies(config);
-        _inverseFrequencies = tensor(InverseFrequencies.Select(f => (float)f).ToArray());
+        _inverseFrequencies = tensor(InverseFrequencies.Select(f => (float)f).ToArray()).DetachFromDisposeScope();
     }
 
     /// <summary>inv_freq[i] = theta^(-2i/d), then the llama3 rule when configured.</summary>

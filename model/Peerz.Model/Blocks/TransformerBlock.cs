@@ -21,7 +21,7 @@ internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, R
     }
 
     internal static RmsNorm LoadNorm(Checkpoint checkpoint, string name, BlockLoadOptions options) =>
-        new(Projection.ToDType(checkpoint.Load(name, checkpoint.Config.HiddenSize), options.DType), checkpoint.Config.RmsNormEps);
+        new(checkpoint.Load(name, checkpoint.Config.HiddenSize).MoveToDType(options.DType), checkpoint.Config.RmsNormEps);
 
     public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
 

@@ -18,9 +18,9 @@ public sealed class ClientHead : IDisposable
     private ClientHead(ModelConfig config, Tensor embeddings, RmsNorm norm, Tensor lmHead)
     {
         Config = config;
-        _embeddings = embeddings;
+        _embeddings = embeddings.DetachFromDisposeScope();
         _norm = norm;
-        _lmHead = lmHead;
+        _lmHead = lmHead.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }
@@ -28,12 +28,12 @@ public sealed class ClientHead : IDisposable
     public static ClientHead Load(Checkpoint checkpoint, ScalarType dtype = ScalarType.Float32)
     {
         var config = checkpoint.Config;
-        var embeddings = Projection.ToDType(checkpoint.Load("model.embed_tokens.weight", config.VocabSize, config.HiddenSize), dtype);
+        var embeddings = checkpoint.Load("model.embed_tokens.weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
         var norm = TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", new BlockLoadOptions { DType = dtype });
         // Tied checkpoints often omit lm_head.weight; some still carry a copy, which we ignore.
         var lmHead = config.TieWordEmbeddings
             ? embeddings.alias()
-            : Projection.ToDType(checkpoint.Load("lm_head.weight", config.VocabSize, config.HiddenSize), dtype);
+            : checkpoint.Load("lm_head.weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
         return new ClientHead(config, embeddings, norm, lmHead);
     }
 

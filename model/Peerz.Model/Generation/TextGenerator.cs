@@ -30,8 +30,10 @@ public sealed class TextGenerator(ClientHead head, IBlockPipeline pipeline)
 
     private async Task<int> NextTokenAsync(IBlockSession session, IReadOnlyList<int> input, TokenSampler sampler, CancellationToken cancellationToken)
     {
+        // TorchSharp dispose scopes are per thread, so none may stay open across the await.
+        using var embedded = head.EmbedSequence(input);
+        using var hidden = await session.StepAsync(embedded, cancellationToken);
         using var scope = NewDisposeScope();
-        var hidden = await session.StepAsync(head.EmbedSequence(input), cancellationToken);
         var logits = head.Logits(hidden.narrow(1, hidden.shape[1] - 1, 1)).flatten();
         return sampler.Next(logits.data<float>().ToArray());
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Peerz.Model;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -54,18 +55,13 @@ public static class TensorCodec
             case TensorCompression.None:
                 return FromBytes(data, shape, dtype, elements * ElementSize(dtype));
             case TensorCompression.Float16:
-            {
-                using var half = FromBytes(data, shape, ScalarType.Float16, elements * 2);
-                return half.to_type(dtype);
-            }
+                return FromBytes(data, shape, ScalarType.Float16, elements * 2).MoveToDType(dtype);
             case TensorCompression.BlockwiseInt8:
             {
                 var blocks = (elements + QuantizationBlockSize - 1) / QuantizationBlockSize;
                 if (data.Length != blocks * 4 + elements)
                     throw new TensorFormatException($"blockwise int8 data is {data.Length} bytes; {elements} values need {blocks * 4 + elements}");
-                var values = DequantizeBlockwise(data, (int)elements);
-                using var full = tensor(values, ScalarType.Float32).view(shape);
-                return full.to_type(dtype);
+                return tensor(DequantizeBlockwise(data, (int)elements), ScalarType.Float32).view(shape).MoveToDType(dtype);
             }
             default:
                 throw new TensorFormatException($"unknown compression {(int)message.Compression}");

@@ -1,6 +1,7 @@
+using Xunit;
 using Peerz.Model.Tiny;
 
-namespace Peerz.Model.Tests;
+namespace Peerz.Testing;
 
 /// <summary>A small generated checkpoint in a temporary directory, shared by a test class.</summary>
 public sealed class TinyModelFixture : IDisposable

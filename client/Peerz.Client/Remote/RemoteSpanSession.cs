@@ -1,0 +1,78 @@
+using Peerz.Model;
+using Peerz.Protocol.Framing;
+using Peerz.Protocol.Tensors;
+using Peerz.Protocol.Wire;
+using static TorchSharp.torch;
+
+namespace Peerz.Client.Remote;
+
+/// <summary>
+/// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order, close.
+/// Owns the stream; disposing it closes the session on the provider.
+/// </summary>
+public sealed class RemoteSpanSession : IAsyncDisposable
+{
+    private readonly Stream _stream;
+    private readonly RemoteCallOptions _options;
+    private ulong _nextStep;
+
+    private RemoteSpanSession(Stream stream, RemoteCallOptions options, string sessionId)
+    {
+        _stream = stream;
+        _options = options;
+        SessionId = sessionId;
+    }
+
+    public string SessionId { get; }
+
+    public int Position { get; private set; }
+
+    public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, CancellationToken cancellationToken)
+    {
+        var open = new OpenSession
+        {
+            ModelId = span.ModelId,
+            BlockStart = (uint)span.Start,
+            BlockEnd = (uint)span.End,
+            BatchSize = (uint)batchSize,
+            MaxLength = (uint)maxLength,
+            OutputCompression = options.Compression,
+        };
+        var response = await options.CallAsync(stream, new InferenceRequest { Open = open }, InferenceResponse.Parser, cancellationToken);
+        if (response.Error is { } error) throw PeerzRequestException.From(error);
+        if (response.Opened is not { } opened) throw new ProtocolViolationException("expected the session to be opened");
+        return new RemoteSpanSession(stream, options, opened.SessionId);
+    }
+
+    public async Task<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
+    {
+        var step = new InferenceStep { Step = _nextStep, Position = (uint)Position, Hidden = TensorCodec.Encode(hidden, _options.Compression) };
+        var response = await _options.CallAsync(_stream, new InferenceRequest { Step = step }, InferenceResponse.Parser, cancellationToken);
+        if (response.Error is { } error) throw PeerzRequestException.From(error);
+        if (response.Output is not { } output || output.Step != _nextStep)
+            throw new ProtocolViolationException($"expected the output of step {_nextStep}");
+        var result = TensorCodec.Decode(output.Hidden, _options.Limits);
+        if (!result.shape.SequenceEqual(hidden.shape))
+        {
+            result.Dispose();
+            throw new ProtocolViolationException("the provider returned hidden states of the wrong shape");
+        }
+        _nextStep++;
+        Position += (int)hidden.shape[1];
+        return result.MoveToDType(hidden.dtype);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await DelimitedMessages.WriteAsync(_stream, new InferenceRequest { Close = new CloseSession() }, timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The provider may already be gone; closing is best effort.
+        }
+        await _stream.DisposeAsync();
+    }
+}

@@ -1,0 +1,21 @@
+using Peerz.Protocol.Wire;
+
+namespace Peerz.Client.Routing;
+
+/// <summary>What the swarm announces about one provider (from its signed DHT record).</summary>
+public sealed record ProviderRecord
+{
+    public required string PeerId { get; init; }
+    public required string ModelId { get; init; }
+    public required int Start { get; init; }
+    public required int End { get; init; }
+    /// <summary>Tokens per second through the provider's whole span.</summary>
+    public double Throughput { get; init; } = 1;
+    public ServerState State { get; init; } = ServerState.Online;
+    public ulong FreeCacheBytes { get; init; }
+    public string PricePerToken { get; init; } = "0";
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
+    /// <summary>Seconds of compute per token per block, from the advertised span throughput.</summary>
+    public double SecondsPerTokenPerBlock => 1.0 / (Math.Max(Throughput, 1e-9) * (End - Start));
+}

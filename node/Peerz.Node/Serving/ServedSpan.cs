@@ -1,0 +1,108 @@
+using Peerz.Model.Blocks;
+using Peerz.Protocol.Wire;
+using static TorchSharp.torch;
+
+namespace Peerz.Node.Serving;
+
+/// <summary>
+/// The blocks a provider serves, with the shared resources every request draws on: the KV cache
+/// budget, session slots, and one compute lane (two CPU cores are best used by one op at a time).
+/// </summary>
+public sealed class ServedSpan : IDisposable
+{
+    private readonly SemaphoreSlim _compute = new(1, 1);
+    private readonly SemaphoreSlim _sessionSlots;
+
+    public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits)
+    {
+        ModelId = modelId;
+        Blocks = blocks;
+        Limits = limits;
+        CacheBudget = new KvCacheBudget(limits.CacheBytes);
+        _sessionSlots = new SemaphoreSlim(limits.MaxSessions, limits.MaxSessions);
+    }
+
+    public string ModelId { get; }
+
+    public BlockSpan Blocks { get; }
+
+    public ServingLimits Limits { get; }
+
+    public KvCacheBudget CacheBudget { get; }
+
+    public int ActiveSessions => Limits.MaxSessions - _sessionSlots.CurrentCount;
+
+    /// <summary>Tokens per second through the whole span, measured at start (0 until measured).</summary>
+    public double Throughput { get; private set; }
+
+    public ServerState State { get; set; } = ServerState.Joining;
+
+    /// <summary>Takes a session slot, or returns null when all are in use.</summary>
+    public IDisposable? TryAcquireSessionSlot() => _sessionSlots.Wait(0) ? new Releaser(_sessionSlots) : null;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the compute lane inside its own dispose scope; tensors it
+    /// creates are freed when it returns, so it must return plain data (e.g. an encoded tensor).
+    /// </summary>
+    public async Task<T> ComputeAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        await _compute.WaitAsync(cancellationToken);
+        try
+        {
+            using var scope = NewDisposeScope();
+            return work();
+        }
+        finally
+        {
+            _compute.Release();
+        }
+    }
+
+    /// <summary>Measures forward throughput on a representative step (128 tokens, best of 3).</summary>
+    public double MeasureThroughput(int tokens = 128)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = randn([1, tokens, Blocks.Config.HiddenSize], Blocks.Options.DType == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
+        var best = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            Blocks.Forward(hidden).Dispose();
+            best = Math.Min(best, stopwatch.Elapsed.TotalSeconds);
+        }
+        Throughput = tokens / best;
+        return Throughput;
+    }
+
+    public ServerInfo Describe(string pricePerToken) => new()
+    {
+        ModelId = ModelId,
+        BlockStart = (uint)Blocks.Start,
+        BlockEnd = (uint)Blocks.End,
+        State = State,
+        Throughput = Throughput,
+        FreeCacheBytes = (ulong)CacheBudget.FreeBytes,
+        MaxMessageBytes = (uint)Limits.MaxMessageBytes,
+        MaxTokensPerStep = (uint)Limits.MaxTokensPerStep,
+        MaxSessions = (uint)Limits.MaxSessions,
+        PricePerToken = pricePerToken,
+        Version = typeof(ServedSpan).Assembly.GetName().Version?.ToString() ?? "0",
+    };
+
+    public void Dispose()
+    {
+        Blocks.Dispose();
+        _compute.Dispose();
+        _sessionSlots.Dispose();
+    }
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) semaphore.Release();
+        }
+    }
+}
