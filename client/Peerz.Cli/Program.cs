@@ -1,1 +1,15 @@
-Console.WriteLine("peerz");
+using Peerz.Cli;
+using Peerz.Cli.Commands;
+using Peerz.Hosting;
+using Peerz.Model;
+
+var config = CommonOptions.Config();
+LayeredSettings SettingsFor(string? file) => LayeredSettings.Load(file);
+
+var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large language models across a peer-to-peer swarm")
+{
+    config,
+    ModelCommand.Create(SettingsFor, config),
+    GenerateCommand.Create(SettingsFor, config),
+};
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);

@@ -1,0 +1,142 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Peerz.Gateway;
+
+/// <summary>
+/// The OpenAI-compatible API: /v1/models, /v1/completions, /v1/chat/completions (with SSE
+/// streaming and usage), errors in OpenAI's format, and the chat page at /.
+/// </summary>
+public static class GatewayEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest)
+    {
+        app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = engine.ModelId, @object = "model", created = 0, owned_by = "peerz" } },
+        }));
+        app.MapPost("/v1/completions", (HttpContext context) => HandleAsync(context, engine, maxTokensPerRequest, chat: false));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => HandleAsync(context, engine, maxTokensPerRequest, chat: true));
+    }
+
+    private static readonly Lazy<string> ChatPage = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("index.html")!;
+        return new StreamReader(stream).ReadToEnd();
+    });
+
+    private static async Task HandleAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, bool chat)
+    {
+        CompletionRequest request;
+        bool stream, includeUsage;
+        try
+        {
+            var body = OpenAiRequestReader.Parse(await ReadBodyAsync(context.Request));
+            if (body["model"]?.GetValue<string>() is { } model && model != engine.ModelId)
+                throw new OpenAiError(404, $"The model '{model}' does not exist; this gateway serves '{engine.ModelId}'", "model");
+            OpenAiRequestReader.RejectUnsupported(body);
+            var prompt = chat ? engine.FormatChat(OpenAiRequestReader.Messages(body)) : OpenAiRequestReader.Prompt(body);
+            request = OpenAiRequestReader.Completion(body, prompt, maxTokensPerRequest);
+            stream = OpenAiRequestReader.Stream(body);
+            includeUsage = OpenAiRequestReader.IncludeUsageInStream(body);
+        }
+        catch (OpenAiError e)
+        {
+            await e.ToResult().ExecuteAsync(context);
+            return;
+        }
+        catch (InvalidOperationException e)
+        {
+            await new OpenAiError(400, e.Message).ToResult().ExecuteAsync(context);
+            return;
+        }
+
+        // The first chunk is taken before any byte is written, so a rejected request (e.g. a prompt
+        // longer than the context) still gets a proper OpenAI error instead of a broken stream.
+        var chunks = engine.CompleteAsync(request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        try
+        {
+            await chunks.MoveNextAsync();
+        }
+        catch (OpenAiError e)
+        {
+            await chunks.DisposeAsync();
+            await e.ToResult().ExecuteAsync(context);
+            return;
+        }
+        await using var _ = chunks;
+
+        var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N")[..24];
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var kind = chat ? "chat.completion" : "text_completion";
+        if (stream)
+        {
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            var first = true;
+            do
+            {
+                var chunk = chunks.Current;
+                if (chunk.Text.Length > 0 || chunk.FinishReason is not null)
+                {
+                    object choice = chat
+                        ? new { index = 0, delta = first ? new { role = "assistant", content = chunk.Text } : (object)new { content = chunk.Text }, finish_reason = chunk.FinishReason }
+                        : new { index = 0, text = chunk.Text, logprobs = (object?)null, finish_reason = chunk.FinishReason };
+                    await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = new[] { choice }, peerz = chunk.Details });
+                    first = false;
+                }
+                if (chunk.Usage is { } usage && includeUsage)
+                    await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = Array.Empty<object>(), usage = Usage(usage) });
+            }
+            while (await chunks.MoveNextAsync());
+            await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+            return;
+        }
+
+        var text = new StringBuilder();
+        string? finish = null;
+        CompletionUsage? total = null;
+        do
+        {
+            text.Append(chunks.Current.Text);
+            finish ??= chunks.Current.FinishReason;
+            total ??= chunks.Current.Usage;
+        }
+        while (await chunks.MoveNextAsync());
+        object result = chat
+            ? new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = finish }
+            : new { index = 0, text = text.ToString(), logprobs = (object?)null, finish_reason = finish };
+        await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!) }).ExecuteAsync(context);
+    }
+
+    private static object Usage(CompletionUsage usage) => new { prompt_tokens = usage.PromptTokens, completion_tokens = usage.CompletionTokens, total_tokens = usage.TotalTokens };
+
+    private static async Task WriteEventAsync(HttpContext context, object payload)
+    {
+        await context.Response.WriteAsync("data: " + JsonSerializer.Serialize(payload, Json) + "\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength > OpenAiRequestReader.MaxBodyBytes)
+            throw new OpenAiError(413, $"request bodies are limited to {OpenAiRequestReader.MaxBodyBytes} bytes");
+        var buffer = new byte[OpenAiRequestReader.MaxBodyBytes + 1];
+        var length = 0;
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        {
+            length += read;
+            if (length > OpenAiRequestReader.MaxBodyBytes)
+                throw new OpenAiError(413, $"request bodies are limited to {OpenAiRequestReader.MaxBodyBytes} bytes");
+        }
+        return Encoding.UTF8.GetString(buffer, 0, length);
+    }
+}
