@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { deployPeerz } from "./lib/peerz-deploy.mjs";
 
-const { ethers } = await network.connect();
+const { ethers } = await network.getOrCreate();
 const [deployer] = await ethers.getSigners();
 const result = await deployPeerz(ethers, {
   deployer,
