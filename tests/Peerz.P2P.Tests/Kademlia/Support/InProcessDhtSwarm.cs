@@ -59,6 +59,8 @@ internal sealed class InProcessDhtSwarm
                 throw new IOException("peer unreachable");
             if (!remote._handlers.TryGetValue(protocolId, out var handler))
                 throw new IOException($"protocol {protocolId} not supported");
+            // What identify does on a real connection: the remote learns our listen addresses.
+            remote.AddAddresses(id, LocalAddresses);
             var (local, far) = DuplexPipeStream.CreatePair();
             var task = Task.Run(() => handler(id, far, CancellationToken.None), CancellationToken.None);
             lock (swarm._handlers)
