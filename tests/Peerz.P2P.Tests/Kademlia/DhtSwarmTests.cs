@@ -9,14 +9,14 @@ namespace Peerz.P2P.Tests.Kademlia;
 /// <summary>DHT behaviour across many nodes on the in-process transport (real DHT code, pipe streams).</summary>
 public sealed class DhtSwarmTests
 {
-    private static readonly KademliaOptions Options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
+    private static readonly KademliaOptions _options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
 
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
     public async Task EveryNodeFindsEveryOtherNodesRecord(int disjointPaths)
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options with { DisjointPaths = disjointPaths });
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { DisjointPaths = disjointPaths });
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         for (var i = 0; i < swarm.Nodes.Count; i++)
@@ -36,7 +36,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task NewerSequenceWinsAcrossTheSwarm()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(10, Options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options);
         var key = DhtSwarmFixture.KeyOf(0);
         var seed = swarm.Nodes[0].Seed;
         await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
@@ -50,7 +50,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task FindsPeersAndTheirAddresses()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options);
         var target = swarm.Nodes[17].Network;
 
         var (peer, _) = await swarm.Nodes[3].Dht.FindPeerAsync(target.LocalPeerId, CancellationToken.None);
@@ -62,7 +62,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ClosestPeersAreTheGloballyClosest()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(30, Options with { K = 5 });
+        await using var swarm = await DhtSwarmFixture.StartAsync(30, _options with { K = 5 });
         var key = "/peerz/some-key"u8.ToArray();
         var target = Peerz.P2P.Kademlia.Routing.KadKey.FromKey(key);
         var expected = swarm.Nodes.Select(n => n.Network.LocalPeerId)
@@ -79,7 +79,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ProvidersAreFoundFromAnyNode()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(15, Options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(15, _options);
         var key = "/peerz/providers/llama-block-7"u8.ToArray();
         await swarm.Nodes[2].Dht.ProvideAsync(key, CancellationToken.None);
         await swarm.Nodes[11].Dht.ProvideAsync(key, CancellationToken.None);
@@ -95,7 +95,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task LookupsRouteAroundDeadPeersAndDropThem()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options with { RequestTimeout = TimeSpan.FromSeconds(2) });
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { RequestTimeout = TimeSpan.FromSeconds(2) });
         await swarm.Nodes[1].Dht.PutValueAsync(DhtSwarmFixture.KeyOf(1), swarm.SignedValue(1, "survives"), CancellationToken.None);
         var dead = Enumerable.Range(10, 5).Select(i => swarm.Nodes[i]).ToList();
         foreach (var node in dead)
@@ -111,7 +111,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task RejectsUnsignedValuesLocally()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(2, Options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options);
         await Assert.ThrowsAsync<InvalidRecordException>(() => swarm.Nodes[0].Dht.PutValueAsync("/peerz/x"u8.ToArray(), [1, 2, 3], CancellationToken.None));
     }
 
@@ -122,12 +122,12 @@ public sealed class DhtSwarmTests
         var swarm = new InProcessDhtSwarm();
         var server = swarm.AddNode();
         var client = swarm.AddNode();
-        await using var dht = new KademliaDht(server, Options, logger);
+        await using var dht = new KademliaDht(server, _options, logger);
         await dht.StartAsync(CancellationToken.None);
 
         async Task<int> SendRawAsync(byte[] bytes)
         {
-            await using var stream = await client.OpenStreamAsync(server.LocalPeerId, Options.ProtocolId, CancellationToken.None);
+            await using var stream = await client.OpenStreamAsync(server.LocalPeerId, _options.ProtocolId, CancellationToken.None);
             await stream.WriteAsync(bytes);
             await stream.FlushAsync();
             // The server must close: reading returns end of stream rather than hanging.
@@ -151,7 +151,7 @@ public sealed class DhtSwarmTests
     {
         var swarm = new InProcessDhtSwarm();
         var local = swarm.AddNode();
-        await using var dht = new KademliaDht(local, Options with { K = 1 }, NullLogger.Instance);
+        await using var dht = new KademliaDht(local, _options with { K = 1 }, NullLogger.Instance);
         await dht.StartAsync(CancellationToken.None);
         var localKey = dht.RoutingTable.LocalKey;
         // Three peers in bucket 0 (first bit differs from ours), each running a DHT.
@@ -161,7 +161,7 @@ public sealed class DhtSwarmTests
             var node = swarm.AddNode();
             if (localKey.CommonPrefixLength(Peerz.P2P.Kademlia.Routing.KadKey.FromKey(node.LocalPeerId)) != 0)
                 continue;
-            var peerDht = new KademliaDht(node, Options, NullLogger.Instance);
+            var peerDht = new KademliaDht(node, _options, NullLogger.Instance);
             await peerDht.StartAsync(CancellationToken.None);
             local.AddAddresses(node.LocalPeerId, node.LocalAddresses);
             node.AddAddresses(local.LocalPeerId, local.LocalAddresses);

@@ -19,7 +19,7 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
     public const int Ed25519KeyLength = 32;
     private const int Ed25519SignatureLength = 64;
     private const int KeyTypeEd25519 = 1;
-    private static readonly byte[] SignatureDomain = Encoding.ASCII.GetBytes("peerz-dht-record:");
+    private static readonly byte[] _signatureDomain = Encoding.ASCII.GetBytes("peerz-dht-record:");
 
     public static PeerzSignedRecord Create(byte[] privateKeySeed, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt)
     {
@@ -89,7 +89,7 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
     private static byte[] SignedBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload, ulong sequence, DateTimeOffset expiresAt)
     {
         var output = new ArrayBufferWriter<byte>();
-        output.Write(SignatureDomain);
+        output.Write(_signatureDomain);
         var writer = new ProtoWriter(output);
         writer.WriteBytesField(1, key);
         writer.WriteBytesField(2, payload);
