@@ -1,1 +1,4 @@
-namespace Peerz.P2P;
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Peerz.P2P.Tests")]
+[assembly: InternalsVisibleTo("Peerz.Bench")]

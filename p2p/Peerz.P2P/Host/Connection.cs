@@ -1,0 +1,6 @@
+using Peerz.P2P.Yamux;
+
+namespace Peerz.P2P.Host;
+
+/// <summary>A secured, muxed connection to one remote peer.</summary>
+internal sealed record Connection(PeerId RemotePeer, Multiaddr RemoteAddress, bool Inbound, YamuxSession Session);

@@ -1,0 +1,24 @@
+namespace Peerz.P2P;
+
+/// <summary>Configuration of a <see cref="Libp2pHost"/>; every limit is explicit.</summary>
+public sealed class Libp2pHostOptions
+{
+    public Identity Identity { get; set; } = Identity.Generate();
+
+    /// <summary>Addresses to listen on, e.g. /ip4/127.0.0.1/tcp/0 (port 0 picks a free port).</summary>
+    public IList<Multiaddr> ListenAddresses { get; set; } = [];
+
+    public int MaxConnections { get; set; } = 256;
+
+    public int MaxStreamsPerConnection { get; set; } = 256;
+
+    /// <summary>Bound on TCP connect + multistream + noise + yamux negotiation.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bound on negotiating the protocol of a new stream.</summary>
+    public TimeSpan StreamNegotiationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public string AgentVersion { get; set; } = "peerz/0.1.0";
+
+    public string ProtocolVersion { get; set; } = "ipfs/0.1.0";
+}
