@@ -24,7 +24,17 @@ public sealed class KademliaDht : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<KadKey, bool> _livenessChecks = new();
     private readonly ConcurrentDictionary<string, byte[]> _providedKeys = new(StringComparer.Ordinal);
+    private readonly Libp2pHost? _host;
     private Task _republishLoop = Task.CompletedTask;
+
+    /// <summary>A DHT node on a libp2p host (the host must be started to be reachable).</summary>
+    public KademliaDht(Libp2pHost host, KademliaOptions options, ILogger logger)
+        : this(new Libp2pDhtNetwork(host), options, logger)
+    {
+        // As js-libp2p does: a peer whose identify lists our DHT protocol is a routing table candidate.
+        _host = host;
+        host.PeerIdentified += OnPeerIdentified;
+    }
 
     public KademliaDht(IDhtNetwork network, KademliaOptions options, ILogger logger, TimeProvider? time = null)
     {
@@ -73,6 +83,9 @@ public sealed class KademliaDht : IAsyncDisposable
         await GetClosestPeersAsync(LocalPeerId, ct).ConfigureAwait(false);
         return RoutingTable.Count;
     }
+
+    public Task<int> BootstrapAsync(IEnumerable<Multiaddr> addresses, CancellationToken ct) =>
+        BootstrapAsync(addresses.Select(a => a.WithoutPeerId().ToBytes()), ct);
 
     /// <summary>Iterative FIND_NODE for <paramref name="key"/>: the k closest live peers.</summary>
     public Task<LookupResult> GetClosestPeersAsync(byte[] key, CancellationToken ct) =>
@@ -168,6 +181,8 @@ public sealed class KademliaDht : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_host is not null)
+            _host.PeerIdentified -= OnPeerIdentified;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _republishLoop.ConfigureAwait(false);
         _stopping.Dispose();
@@ -252,6 +267,12 @@ public sealed class KademliaDht : IAsyncDisposable
             RoutingTable.Remove(peer);
             throw;
         }
+    }
+
+    private void OnPeerIdentified(object? sender, PeerIdentifiedEventArgs e)
+    {
+        if (e.Info.Protocols.Contains(_options.ProtocolId))
+            OfferPeer(e.Peer.ToBytes());
     }
 
     /// <summary>Adds a peer that speaks the DHT; a full bucket keeps its oldest peer if it still answers a PING.</summary>

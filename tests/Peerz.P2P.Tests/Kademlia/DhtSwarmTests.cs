@@ -6,17 +6,18 @@ using Peerz.P2P.Tests.Kademlia.Support;
 
 namespace Peerz.P2P.Tests.Kademlia;
 
-/// <summary>DHT behaviour across many nodes on the in-process transport (real DHT code, pipe streams).</summary>
+/// <summary>DHT behaviour across many nodes: over real libp2p hosts on loopback, and on in-process pipes where a test must kill nodes.</summary>
 public sealed class DhtSwarmTests
 {
     private static readonly KademliaOptions _options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task EveryNodeFindsEveryOtherNodesRecord(int disjointPaths)
+    [InlineData(SwarmTransport.Libp2p, 1)]
+    [InlineData(SwarmTransport.Libp2p, 3)]
+    [InlineData(SwarmTransport.InProcess, 1)]
+    public async Task EveryNodeFindsEveryOtherNodesRecord(SwarmTransport transport, int disjointPaths)
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { DisjointPaths = disjointPaths });
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { DisjointPaths = disjointPaths }, transport);
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         for (var i = 0; i < swarm.Nodes.Count; i++)
@@ -36,7 +37,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task NewerSequenceWinsAcrossTheSwarm()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
         var key = DhtSwarmFixture.KeyOf(0);
         var seed = swarm.Nodes[0].Seed;
         await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
@@ -50,7 +51,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task FindsPeersAndTheirAddresses()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options, SwarmTransport.Libp2p);
         var target = swarm.Nodes[17].Network;
 
         var (peer, _) = await swarm.Nodes[3].Dht.FindPeerAsync(target.LocalPeerId, CancellationToken.None);
@@ -62,7 +63,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ClosestPeersAreTheGloballyClosest()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(30, _options with { K = 5 });
+        await using var swarm = await DhtSwarmFixture.StartAsync(30, _options with { K = 5 }, SwarmTransport.InProcess);
         var key = "/peerz/some-key"u8.ToArray();
         var target = Peerz.P2P.Kademlia.Routing.KadKey.FromKey(key);
         var expected = swarm.Nodes.Select(n => n.Network.LocalPeerId)
@@ -79,7 +80,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ProvidersAreFoundFromAnyNode()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(15, _options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(15, _options, SwarmTransport.Libp2p);
         var key = "/peerz/providers/llama-block-7"u8.ToArray();
         await swarm.Nodes[2].Dht.ProvideAsync(key, CancellationToken.None);
         await swarm.Nodes[11].Dht.ProvideAsync(key, CancellationToken.None);
@@ -95,11 +96,11 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task LookupsRouteAroundDeadPeersAndDropThem()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { RequestTimeout = TimeSpan.FromSeconds(2) });
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { RequestTimeout = TimeSpan.FromSeconds(2) }, SwarmTransport.InProcess);
         await swarm.Nodes[1].Dht.PutValueAsync(DhtSwarmFixture.KeyOf(1), swarm.SignedValue(1, "survives"), CancellationToken.None);
         var dead = Enumerable.Range(10, 5).Select(i => swarm.Nodes[i]).ToList();
         foreach (var node in dead)
-            swarm.Swarm.Kill(node.Network);
+            swarm.InProcess!.Kill((InProcessDhtSwarm.Node)node.Network);
 
         var value = await swarm.Nodes[19].Dht.GetValueAsync(DhtSwarmFixture.KeyOf(1), CancellationToken.None);
         await swarm.Nodes[19].Dht.GetClosestPeersAsync(swarm.Nodes[19].Network.LocalPeerId, CancellationToken.None);
@@ -111,7 +112,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task RejectsUnsignedValuesLocally()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options);
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.InProcess);
         await Assert.ThrowsAsync<InvalidRecordException>(() => swarm.Nodes[0].Dht.PutValueAsync("/peerz/x"u8.ToArray(), [1, 2, 3], CancellationToken.None));
     }
 

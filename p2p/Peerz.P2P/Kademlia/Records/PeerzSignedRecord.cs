@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Peerz.P2P.Kademlia.Wire;
@@ -19,7 +18,7 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
     public const int Ed25519KeyLength = 32;
     private const int Ed25519SignatureLength = 64;
     private const int KeyTypeEd25519 = 1;
-    private static readonly byte[] _signatureDomain = Encoding.ASCII.GetBytes("peerz-dht-record:");
+    private static readonly byte[] _signatureDomain = System.Text.Encoding.ASCII.GetBytes("peerz-dht-record:");
 
     public static PeerzSignedRecord Create(byte[] privateKeySeed, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt)
     {

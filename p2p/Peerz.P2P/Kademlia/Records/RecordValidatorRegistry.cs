@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Peerz.P2P.Kademlia.Records;
 
@@ -26,7 +25,7 @@ public sealed class RecordValidatorRegistry
         var ns = Namespace(key);
         return ns is not null && _validators.TryGetValue(ns, out var validator)
             ? validator
-            : throw new InvalidRecordException($"no validator for the namespace of key '{Encoding.UTF8.GetString(key[..Math.Min(key.Length, 64)])}'");
+            : throw new InvalidRecordException($"no validator for the namespace of key '{System.Text.Encoding.UTF8.GetString(key[..Math.Min(key.Length, 64)])}'");
     }
 
     private static string? Namespace(ReadOnlySpan<byte> key)
@@ -34,6 +33,6 @@ public sealed class RecordValidatorRegistry
         if (key.Length < 2 || key[0] != (byte)'/')
             return null;
         var end = key[1..].IndexOf((byte)'/');
-        return end <= 0 ? null : Encoding.UTF8.GetString(key.Slice(1, end));
+        return end <= 0 ? null : System.Text.Encoding.UTF8.GetString(key.Slice(1, end));
     }
 }
