@@ -6,7 +6,7 @@ namespace Peerz.P2P.Noise;
 internal sealed class SymmetricState : IDisposable
 {
     // Exactly 32 bytes, so h is the name itself (Noise spec 5.2 InitializeSymmetric).
-    private static readonly byte[] ProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256"u8.ToArray();
+    private static readonly byte[] _protocolName = "Noise_XX_25519_ChaChaPoly_SHA256"u8.ToArray();
 
     private byte[] _ck;
     private byte[] _h;
@@ -14,8 +14,8 @@ internal sealed class SymmetricState : IDisposable
 
     public SymmetricState()
     {
-        _h = (byte[])ProtocolName.Clone();
-        _ck = (byte[])ProtocolName.Clone();
+        _h = (byte[])_protocolName.Clone();
+        _ck = (byte[])_protocolName.Clone();
         MixHash([]); // empty prologue
     }
 
@@ -74,11 +74,13 @@ internal sealed class SymmetricState : IDisposable
 
     public void Dispose() => _cipher?.Dispose();
 
-    // Noise's HKDF with two outputs equals RFC 5869 HKDF-SHA256 with salt = chaining key and empty info.
+    // Noise spec 4.3 HKDF with two outputs (RFC 5869 with salt = chaining key, empty info). Written with HMAC
+    // directly because OpenSSL's HKDF rejects the empty input key material that Split() uses.
     private static (byte[], byte[]) Hkdf2(byte[] chainingKey, ReadOnlySpan<byte> inputKeyMaterial)
     {
-        var output = new byte[64];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, inputKeyMaterial, output, chainingKey, []);
-        return (output[..32], output[32..]);
+        var tempKey = HMACSHA256.HashData(chainingKey, inputKeyMaterial);
+        var output1 = HMACSHA256.HashData(tempKey, new byte[] { 0x01 });
+        var output2 = HMACSHA256.HashData(tempKey, (byte[])[.. output1, 0x02]);
+        return (output1, output2);
     }
 }
