@@ -16,7 +16,7 @@ public enum SwarmTransport
 /// <summary>One swarm member: its network binding, DHT, record-signing seed, and host when on libp2p.</summary>
 internal sealed record SwarmNode(IDhtNetwork Network, KademliaDht Dht, byte[] Seed, Libp2pHost? Host);
 
-/// <summary>Starts n DHT nodes, each bootstrapped from node 0.</summary>
+/// <summary>Starts n DHT nodes, each bootstrapped from node 0 or from a given outside peer.</summary>
 internal sealed class DhtSwarmFixture : IAsyncDisposable
 {
     private DhtSwarmFixture(InProcessDhtSwarm? inProcess, List<SwarmNode> nodes)
@@ -29,7 +29,7 @@ internal sealed class DhtSwarmFixture : IAsyncDisposable
     public InProcessDhtSwarm? InProcess { get; }
     public List<SwarmNode> Nodes { get; }
 
-    public static async Task<DhtSwarmFixture> StartAsync(int count, KademliaOptions options, SwarmTransport transport, ILogger? logger = null)
+    public static async Task<DhtSwarmFixture> StartAsync(int count, KademliaOptions options, SwarmTransport transport, ILogger? logger = null, Multiaddr? bootstrap = null)
     {
         var inProcess = transport == SwarmTransport.InProcess ? new InProcessDhtSwarm() : null;
         var nodes = new List<SwarmNode>();
@@ -54,10 +54,10 @@ internal sealed class DhtSwarmFixture : IAsyncDisposable
                 nodes.Add(node);
                 await node.Dht.StartAsync(CancellationToken.None);
             }
-            var bootstrap = nodes[0].Network.LocalAddresses[0];
+            var entry = bootstrap?.ToBytes() ?? nodes[0].Network.LocalAddresses[0];
             // Sequential joins, as nodes come up one by one in a real network.
-            for (var i = 1; i < count; i++)
-                await nodes[i].Dht.BootstrapAsync([bootstrap], CancellationToken.None);
+            for (var i = bootstrap is null ? 1 : 0; i < count; i++)
+                await nodes[i].Dht.BootstrapAsync([entry], CancellationToken.None);
             return fixture;
         }
         catch
