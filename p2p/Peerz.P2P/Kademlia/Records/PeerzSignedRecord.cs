@@ -31,6 +31,13 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
         return new PeerzSignedRecord(publicKey, payload, sequence, expiresAt, signer.GenerateSignature());
     }
 
+    /// <summary>Signs with a peer's libp2p identity, so <see cref="Publisher"/> is that peer.</summary>
+    public static PeerzSignedRecord Create(Identity identity, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt) =>
+        new(identity.Ed25519PublicKey, payload, sequence, expiresAt, identity.Sign(SignedBytes(key, payload, sequence, expiresAt)));
+
+    /// <summary>The peer whose key signed this record.</summary>
+    public PeerId Publisher => PeerId.FromPublicKey(EncodePublicKey(PublicKey));
+
     public bool VerifySignature(ReadOnlySpan<byte> key)
     {
         if (PublicKey.Length != Ed25519KeyLength || Signature.Length != Ed25519SignatureLength)

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Peerz.Client.Routing;
+using Peerz.P2P;
+using Peerz.P2P.Kademlia;
+using Peerz.Protocol.Swarm;
+using Peerz.Protocol.Wire;
+
+namespace Peerz.Client.Swarm;
+
+/// <summary>
+/// The client's view of the swarm: its own libp2p host and DHT node (it does not announce
+/// anything), provider discovery through signed announcements, streams to providers, and
+/// measured round-trip times for routing.
+/// </summary>
+public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsyncDisposable
+{
+    private static readonly TimeSpan UnmeasuredRoundTrip = TimeSpan.FromMilliseconds(50);
+
+    private readonly Libp2pHost _host;
+    private readonly KademliaDht _dht;
+    private readonly IReadOnlyList<Multiaddr> _bootstrap;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, TimeSpan> _roundTrips = new();
+
+    public SwarmClient(IReadOnlyList<Multiaddr> bootstrap, ILoggerFactory loggerFactory, Identity? identity = null, string kademliaProtocolId = "/peerz/kad/1.0.0")
+    {
+        _bootstrap = bootstrap;
+        _logger = loggerFactory.CreateLogger<SwarmClient>();
+        _host = new Libp2pHost(new Libp2pHostOptions { Identity = identity ?? Identity.Generate(), ListenAddresses = [] }, loggerFactory);
+        _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = kademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
+    }
+
+    public PeerId PeerId => _host.PeerId;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _host.StartAsync(cancellationToken);
+        await _dht.StartAsync(cancellationToken);
+        var reached = await _dht.BootstrapAsync(_bootstrap, cancellationToken);
+        if (reached == 0)
+            throw new SwarmUnreachableException($"none of the {_bootstrap.Count} bootstrap peers answered ({string.Join(", ", _bootstrap)})");
+    }
+
+    /// <summary>Providers of the model with a valid, online announcement; each is pinged for routing.</summary>
+    public async Task<IReadOnlyList<ProviderRecord>> GetProvidersAsync(string modelId, CancellationToken cancellationToken)
+    {
+        var found = await _dht.FindProvidersAsync(SwarmKeys.Model(modelId), 64, cancellationToken);
+        var records = await Task.WhenAll(found.Select(peer => ReadAnnouncementAsync(PeerId.FromBytes(peer.Id), modelId, cancellationToken)));
+        return records.OfType<ProviderRecord>().ToList();
+    }
+
+    private async Task<ProviderRecord?> ReadAnnouncementAsync(PeerId peer, string modelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var value = await _dht.GetValueAsync(SwarmKeys.Server(peer), cancellationToken);
+            var announcement = value is null ? null : ServerRecords.Read(peer, value, DateTimeOffset.UtcNow);
+            if (announcement?.Info is not { } info || info.ModelId != modelId || info.State != ServerState.Online) return null;
+            var addresses = announcement.Addresses.Select(Multiaddr.Parse).ToList();
+            _host.AddAddresses(peer, addresses);
+            _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+            return new ProviderRecord
+            {
+                PeerId = peer.ToString(),
+                ModelId = info.ModelId,
+                Start = (int)info.BlockStart,
+                End = (int)info.BlockEnd,
+                Throughput = info.Throughput,
+                State = info.State,
+                FreeCacheBytes = info.FreeCacheBytes,
+                PricePerToken = info.PricePerToken,
+                Addresses = announcement.Addresses,
+            };
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogInformation("provider {Peer} is unreachable: {Error}", peer, e.Message);
+            return null;
+        }
+    }
+
+    public async Task<Stream> OpenStreamAsync(ProviderRecord provider, string protocolId, CancellationToken cancellationToken)
+    {
+        var peer = PeerId.Parse(provider.PeerId);
+        _host.AddAddresses(peer, provider.Addresses.Select(Multiaddr.Parse));
+        return await _host.OpenStreamAsync(peer, protocolId, cancellationToken);
+    }
+
+    public TimeSpan RoundTrip(string peerId) => _roundTrips.GetValueOrDefault(peerId, UnmeasuredRoundTrip);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dht.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+}
+
+public sealed class SwarmUnreachableException(string message) : Exception(message);

@@ -1,0 +1,16 @@
+using Peerz.P2P;
+
+namespace Peerz.Node.Swarm;
+
+/// <summary>How a provider joins the swarm (everything but the model, which <see cref="Serving.ServedSpan"/> holds).</summary>
+public sealed record ProviderNodeOptions
+{
+    public required Identity Identity { get; init; }
+    public IReadOnlyList<Multiaddr> ListenAddresses { get; init; } = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")];
+    public IReadOnlyList<Multiaddr> Bootstrap { get; init; } = [];
+    /// <summary>PRZ wei per token per block, as a decimal string.</summary>
+    public string PricePerToken { get; init; } = "0";
+    /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
+    public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
+    public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
+}
