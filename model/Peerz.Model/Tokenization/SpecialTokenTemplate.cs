@@ -51,7 +51,7 @@ public sealed record SpecialTokenTemplate(int[] Before, int[] After)
             var name = Json.String(special, "id", what);
             if (!specials.TryGetProperty(name, out var entry))
                 throw new TokenizerException($"{what}: special token '{name}' is not in \"special_tokens\"");
-            var ids = Json.Array(entry, "ids", what).Select(id => id.TryGetInt32(out var v) ? v : throw new TokenizerException($"{what}: ids of '{name}' must be integers"));
+            var ids = Json.Array(entry, "ids", what).Select(id => id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out var v) ? v : throw new TokenizerException($"{what}: ids of '{name}' must be integers"));
             (seenSequence ? after : before).AddRange(ids);
         }
         return new SpecialTokenTemplate(before.ToArray(), after.ToArray());

@@ -95,6 +95,11 @@ public sealed class Tokenizer
         {
             throw new TokenizerException($"{source}: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A JSON value of the wrong kind where an object or array belongs.
+            throw new TokenizerException($"{source}: unexpected JSON structure: {e.Message}", e);
+        }
     }
 
     private static Tokenizer Build(JsonElement root, JsonElement config)
@@ -111,7 +116,7 @@ public sealed class Tokenizer
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
                 throw new TokenizerException($"vocab entry '{entry.Name}' has no valid id");
             vocab[entry.Name] = id;
         }
