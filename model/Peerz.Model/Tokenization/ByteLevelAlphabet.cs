@@ -1,45 +1,38 @@
 namespace Peerz.Model.Tokenization;
 
 /// <summary>
-/// GPT-2's reversible byte ↔ character map used by byte-level BPE: printable Latin-1 bytes map to
-/// themselves, the other 68 bytes to U+0100 onward, so every byte string is a printable string.
+/// GPT-2's reversible map from the 256 byte values to printable characters (bytes_to_unicode):
+/// printable Latin-1 bytes map to themselves, the others to U+0100 onwards, so that every
+/// byte-level token is a readable string without spaces or control characters.
 /// </summary>
 public static class ByteLevelAlphabet
 {
     private static readonly char[] ByteToChar = BuildByteToChar();
-    private static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, (byte)b)).ToDictionary(p => p.c, p => p.Item2);
+    private static readonly Dictionary<char, byte> CharToByte = Enumerable.Range(0, 256).ToDictionary(b => ByteToChar[b], b => (byte)b);
 
-    public static string Encode(ReadOnlySpan<byte> bytes)
+    public static char ToChar(byte value) => ByteToChar[value];
+
+    public static bool TryGetByte(char c, out byte value) => CharToByte.TryGetValue(c, out value);
+
+    /// <summary>The UTF-8 bytes of <paramref name="text"/>, each written as its alphabet character.</summary>
+    public static string Encode(ReadOnlySpan<char> text)
     {
-        var chars = new char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
-        return new string(chars);
-    }
-
-    public static char ForByte(byte value) => ByteToChar[value];
-
-    /// <summary>Appends the bytes behind <paramref name="text"/>; characters outside the alphabet are kept as UTF-8.</summary>
-    public static void Decode(string text, List<byte> output)
-    {
-        Span<byte> utf8 = stackalloc byte[4];
-        foreach (var rune in text.EnumerateRunes())
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text.ToArray());
+        return string.Create(bytes.Length, bytes, static (chars, source) =>
         {
-            if (rune.IsBmp && CharToByte.TryGetValue((char)rune.Value, out var b))
-                output.Add(b);
-            else
-                output.AddRange(utf8[..rune.EncodeToUtf8(utf8)]);
-        }
+            for (var i = 0; i < source.Length; i++) chars[i] = ByteToChar[source[i]];
+        });
     }
 
     private static char[] BuildByteToChar()
     {
         var map = new char[256];
+        var isPrintable = new bool[256];
+        for (var b = '!'; b <= '~'; b++) isPrintable[b] = true;
+        for (var b = '¡'; b <= '¬'; b++) isPrintable[b] = true;
+        for (var b = '®'; b <= 'ÿ'; b++) isPrintable[b] = true;
         var next = 256;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
-            map[b] = printable ? (char)b : (char)next++;
-        }
+        for (var b = 0; b < 256; b++) map[b] = isPrintable[b] ? (char)b : (char)next++;
         return map;
     }
 }

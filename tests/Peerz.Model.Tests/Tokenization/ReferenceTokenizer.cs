@@ -4,35 +4,55 @@ using System.Text.Json;
 namespace Peerz.Model.Tests.Tokenization;
 
 /// <summary>
-/// Runs the independent reference, @lenml/tokenizers (a JavaScript port of transformers.js,
-/// installed by npm ci), through tests/Peerz.Model.Tests/js/encode.mjs on Node from node_modules.
+/// Runs tests/Peerz.Model.Tests/js/tokenizer-reference.mjs under the repository's Node 22
+/// (node_modules/.bin/node): @lenml/tokenizers 3.7.2, a JavaScript port of transformers.js,
+/// written independently of our C# tokenizer.
 /// </summary>
 public static class ReferenceTokenizer
 {
-    public static (int[][] Ids, string[] Decoded) Encode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<string> texts)
+    public sealed record Result(int[][] Ids, int[][] IdsNoSpecial, string[] Decoded, int VocabSize);
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string LenmlModel(string package, string file) =>
+        Path.Combine(RepositoryRoot, "node_modules", "@lenml", package, "models", file);
+
+    public static Result Run(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<string> texts, IReadOnlyList<int[]>? decode = null)
     {
-        var root = RepositoryRoot.Path;
-        var start = new ProcessStartInfo(Path.Combine(root, "node_modules", ".bin", "node"), [Path.Combine(root, "tests", "Peerz.Model.Tests", "js", "encode.mjs")])
+        var node = Path.Combine(RepositoryRoot, "node_modules", ".bin", "node");
+        Assert.True(File.Exists(node), $"{node} is missing: run `npm ci` at the repository root");
+        var script = Path.Combine(RepositoryRoot, "tests", "Peerz.Model.Tests", "js", "tokenizer-reference.mjs");
+        var start = new ProcessStartInfo(node, [script])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = root,
+            WorkingDirectory = RepositoryRoot,
         };
         using var process = Process.Start(start)!;
-        process.StandardInput.Write(JsonSerializer.Serialize(new { tokenizer = tokenizerJson, config = tokenizerConfig, texts }));
+        var request = JsonSerializer.Serialize(new { tokenizer = tokenizerJson, config = tokenizerConfig, texts, decode = decode ?? [] });
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(request);
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the reference tokenizer did not finish in 60 s");
+            Assert.Fail("the reference tokenizer did not finish within 2 minutes");
         }
-        if (process.ExitCode != 0) throw new InvalidOperationException($"reference tokenizer failed: {error.Result[^Math.Min(2000, error.Result.Length)..]}");
-        using var document = JsonDocument.Parse(output.Result);
-        var ids = document.RootElement.GetProperty("ids").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
-        var decoded = document.RootElement.GetProperty("decoded").EnumerateArray().Select(v => v.GetString()!).ToArray();
-        return (ids, decoded);
+        Assert.True(process.ExitCode == 0, $"reference tokenizer failed: {stderr.Result[^Math.Min(2000, stderr.Result.Length)..]}");
+        using var document = JsonDocument.Parse(stdout.Result);
+        var root = document.RootElement;
+        int[][] Rows(string name) => root.GetProperty(name).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        return new Result(Rows("ids"), Rows("idsNoSpecial"),
+            root.GetProperty("decoded").EnumerateArray().Select(v => v.GetString()!).ToArray(),
+            root.GetProperty("vocabSize").GetInt32());
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Peerz.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Peerz.sln not found above " + AppContext.BaseDirectory);
     }
 }
