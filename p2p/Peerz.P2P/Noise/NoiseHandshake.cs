@@ -12,16 +12,20 @@ namespace Peerz.P2P.Noise;
 internal sealed class NoiseHandshake
 {
     private const int KeySize = 32;
-    private readonly Identity _identity;
     private readonly byte[] _staticPrivate;
     private readonly byte[] _staticPublic;
     private readonly byte[] _payload;
 
     public NoiseHandshake(Identity identity)
+        : this(identity, staticKey => identity.Sign([.. NoiseHandshakePayload.SignaturePrefix, .. staticKey]))
     {
-        _identity = identity;
+    }
+
+    /// <summary>Lets tests play a peer whose payload signature is wrong.</summary>
+    internal NoiseHandshake(Identity identity, Func<byte[], byte[]> signStaticKey)
+    {
         (_staticPrivate, _staticPublic) = GenerateKeyPair();
-        _payload = new NoiseHandshakePayload(identity.PublicKeyProto, identity.Sign([.. NoiseHandshakePayload.SignaturePrefix, .. _staticPublic])).Encode();
+        _payload = new NoiseHandshakePayload(identity.PublicKeyProto, signStaticKey(_staticPublic)).Encode();
     }
 
     /// <summary>Runs the handshake; throws <see cref="NoiseHandshakeException"/> on any failure.</summary>
