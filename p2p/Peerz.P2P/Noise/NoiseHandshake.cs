@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Math.EC.Rfc7748;
-using Org.BouncyCastle.Security;
 
 namespace Peerz.P2P.Noise;
 
@@ -127,8 +126,11 @@ internal sealed class NoiseHandshake
 
     private static (byte[] Private, byte[] Public) GenerateKeyPair()
     {
-        var privateKey = new byte[X25519.ScalarSize];
-        X25519.GeneratePrivateKey(new SecureRandom(), privateKey);
+        // RandomNumberGenerator instead of a new SecureRandom per key: seeding SecureRandom dominated handshake cost.
+        var privateKey = RandomNumberGenerator.GetBytes(X25519.ScalarSize);
+        privateKey[0] &= 248;
+        privateKey[31] &= 127;
+        privateKey[31] |= 64;
         var publicKey = new byte[X25519.PointSize];
         X25519.GeneratePublicKey(privateKey, 0, publicKey, 0);
         return (privateKey, publicKey);
