@@ -1,9 +1,11 @@
 using Peerz.Bench.Model;
+using Peerz.Bench.P2P;
 
 // Benchmarks are run by hand (never by the test command); results go to docs/benchmarks.md.
 var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
+    ["p2p"] = P2PBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

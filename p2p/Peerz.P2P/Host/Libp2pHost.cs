@@ -127,6 +127,15 @@ public sealed class Libp2pHost : IAsyncDisposable
         return await NegotiateOutboundAsync(connection, protocolId, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Closes the connection to a peer (yamux go-away, then the socket), if there is one.</summary>
+    public async Task DisconnectAsync(PeerId peer)
+    {
+        if (_connections.TryGetValue(peer, out var connection))
+        {
+            await connection.Session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Round-trip time of one /ipfs/ping/1.0.0 exchange; throws if the echo differs.</summary>
     public async Task<TimeSpan> PingAsync(PeerId peer, CancellationToken ct)
     {
