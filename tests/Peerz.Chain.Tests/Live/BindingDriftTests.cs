@@ -8,7 +8,7 @@ namespace Peerz.Chain.Tests.Live;
 [Collection(HardhatCollection.Name)]
 public sealed class BindingDriftTests
 {
-    public static TheoryData<string> Contracts() => new() { "PeerzToken", "ProviderRegistry", "PaymentEscrow" };
+    public static TheoryData<string> Contracts() => new() { "PeerzToken", "ProviderRegistry", "PaymentEscrow", "EpochRewards" };
 
     [Theory]
     [MemberData(nameof(Contracts))]
@@ -19,7 +19,8 @@ public sealed class BindingDriftTests
         {
             "PeerzToken" => (PeerzToken.Functions, PeerzToken.EventDefinitions, PeerzToken.ErrorDefinitions),
             "ProviderRegistry" => (ProviderRegistry.Functions, ProviderRegistry.EventDefinitions, ProviderRegistry.ErrorDefinitions),
-            _ => (PaymentEscrow.Functions, PaymentEscrow.EventDefinitions, PaymentEscrow.ErrorDefinitions),
+            "PaymentEscrow" => (PaymentEscrow.Functions, PaymentEscrow.EventDefinitions, PaymentEscrow.ErrorDefinitions),
+            _ => (EpochRewards.Functions, EpochRewards.EventDefinitions, EpochRewards.ErrorDefinitions),
         };
 
         foreach (var function in functions)
