@@ -5,6 +5,7 @@ using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using Peerz.Chain.Tests.Support;
+using Peerz.Chain.Transactions;
 
 namespace Peerz.Chain.Tests.Live;
 
@@ -110,6 +111,21 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
         Assert.All(receipts, r => Assert.True(r.Succeeded));
         Assert.Equal(start + 12, await rpc.GetTransactionCountAsync(sender.Address));
         Assert.Equal(Enumerable.Range(0, 12).Sum(i => 1000 + i), (int)await rpc.GetBalanceAsync(recipient));
+    }
+
+    [Fact]
+    public async Task Legacy_eip155_transaction_is_accepted_and_mined()
+    {
+        var rpc = node.Rpc;
+        var from = HardhatNodeFixture.Accounts[1];
+        var to = EthKey.Generate().Address;
+        var transaction = new LegacyTransaction(
+            await rpc.ChainIdAsync(), await rpc.GetTransactionCountAsync(from.Address), 2 * await rpc.GasPriceAsync(), 21000, to, 12345, []);
+        var signed = SignedTransaction.Sign(transaction, from);
+        Assert.Equal(signed.Hash, await rpc.SendRawTransactionAsync(signed.Raw));
+        var receipt = await new TransactionSender(rpc, from).WaitForReceiptAsync(signed.Hash);
+        Assert.True(receipt.Succeeded);
+        Assert.Equal(12345, (int)await rpc.GetBalanceAsync(to));
     }
 
     [Fact]
