@@ -17,6 +17,14 @@ export default defineConfig({
       optimizer: { enabled: true, runs: 200 },
     },
   },
+  networks: {
+    // A running devnet node (`npx hardhat node`); its unlocked accounts sign. PEERZ_RPC_URL overrides the URL.
+    devnet: {
+      type: "http",
+      chainType: "l1",
+      url: process.env.PEERZ_RPC_URL ?? "http://127.0.0.1:8545",
+    },
+  },
   paths: {
     sources: "contracts",
     tests: { mocha: "contracts/test" },

@@ -1,5 +1,5 @@
 // Deploys the Peerz contracts to a Hardhat network and prints their addresses as JSON.
-// Usage: npx hardhat run scripts/deploy-contracts.mjs --network localhost
+// Usage: npx hardhat run scripts/deploy-contracts.mjs --network devnet   (a running `npx hardhat node`; PEERZ_RPC_URL overrides the URL)
 // Environment: PEERZ_DEPLOY_OUT=<file> also writes the JSON there; PEERZ_KEEP_ADMIN=1 keeps the deployer as
 // admin of the registry and rewards (devnet; the default hands admin to the timelock).
 import { writeFile } from "node:fs/promises";

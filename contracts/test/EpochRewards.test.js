@@ -31,6 +31,29 @@ describe("EpochRewards", function () {
     return { ...f, tree, entries };
   }
 
+  it("rejects a zero address, a zero epoch length and invalid initial weights", async function () {
+    const { token, deployer } = await loadFixture(fixture);
+    const Rewards = await ethers.getContractFactory("EpochRewards");
+    const ok = [1n, 1n, 1n, 1n];
+    await expect(Rewards.deploy(ethers.ZeroAddress, deployer.address, DAY, 1n, 0n, ok)).to.be.revertedWithCustomError(Rewards, "ZeroAddress");
+    await expect(Rewards.deploy(token.target, ethers.ZeroAddress, DAY, 1n, 0n, ok)).to.be.revertedWithCustomError(Rewards, "ZeroAddress");
+    await expect(Rewards.deploy(token.target, deployer.address, 0n, 1n, 0n, ok)).to.be.revertedWithCustomError(Rewards, "InvalidEpochLength");
+    await expect(Rewards.deploy(token.target, deployer.address, DAY, 1n, 0n, [0n, 0n, 0n, 0n])).to.be.revertedWithCustomError(
+      Rewards,
+      "InvalidWeights",
+    );
+  });
+
+  it("emits nothing once the emission has halved away, and a constant amount without halving", async function () {
+    const { token, deployer } = await loadFixture(fixture);
+    const halving = await ethers.deployContract("EpochRewards", [token.target, deployer.address, DAY, PRZ(1), 1n, [1n, 0n, 0n, 0n]]);
+    expect(await halving.emissionOf(59n)).to.equal(PRZ(1) >> 59n);
+    expect(await halving.emissionOf(60n)).to.equal(0n);
+    expect(await halving.emissionOf(10_000n)).to.equal(0n);
+    const constant = await ethers.deployContract("EpochRewards", [token.target, deployer.address, DAY, PRZ(1), 0n, [1n, 0n, 0n, 0n]]);
+    expect(await constant.emissionOf(10_000n)).to.equal(PRZ(1));
+  });
+
   it("reports epochs, emission schedule, weights and role pools", async function () {
     const { rewards } = await loadFixture(fixture);
     expect(await rewards.epochLength()).to.equal(DAY);

@@ -23,6 +23,11 @@ describe("PaymentEscrow", function () {
     return signer.signTypedData(await escrowDomain(escrow, chainId), VOUCHER_TYPES, v);
   }
 
+  it("rejects a zero token address", async function () {
+    const Escrow = await ethers.getContractFactory("PaymentEscrow");
+    await expect(Escrow.deploy(ethers.ZeroAddress, 60n)).to.be.revertedWithCustomError(Escrow, "ZeroAddress");
+  });
+
   describe("deposit", function () {
     it("credits the client and pulls the tokens", async function () {
       const f = await loadFixture(funded);
@@ -58,6 +63,18 @@ describe("PaymentEscrow", function () {
       expect(await escrow.redeemed(client.address, provider.address)).to.equal(PRZ(25));
       expect(await escrow.lastNonce(client.address, provider.address)).to.equal(3n);
       expect(await escrow.balanceOf(client.address)).to.equal(PRZ(975));
+    });
+
+    it("accepts a newer voucher with the same cumulative amount, paying nothing and consuming the nonce", async function () {
+      const f = await loadFixture(funded);
+      const v1 = voucher(f, PRZ(10), 1n);
+      await f.escrow.connect(f.provider).redeem(v1, await sign(f, v1));
+      const v2 = voucher(f, PRZ(10), 2n);
+      await expect(f.escrow.connect(f.provider).redeem(v2, await sign(f, v2)))
+        .to.emit(f.escrow, "Redeemed")
+        .withArgs(f.client.address, f.provider.address, 2n, PRZ(10), 0n);
+      expect(await f.escrow.lastNonce(f.client.address, f.provider.address)).to.equal(2n);
+      expect(await f.escrow.balanceOf(f.client.address)).to.equal(PRZ(990));
     });
 
     it("voucherDigest equals the EIP-712 hash computed by ethers", async function () {

@@ -29,6 +29,16 @@ describe("ProviderRegistry", function () {
     return key.signTypedData(await registryDomain(registry, chainId), RECEIPT_TYPES, receipt);
   }
 
+  it("rejects a zero token or governance address and a slash fraction above 100%", async function () {
+    const { token, deployer } = await loadFixture(fixture);
+    const Registry = await ethers.getContractFactory("ProviderRegistry");
+    await expect(Registry.deploy(ethers.ZeroAddress, deployer.address, 1n, 1n, 1)).to.be.revertedWithCustomError(Registry, "ZeroAddress");
+    await expect(Registry.deploy(token.target, ethers.ZeroAddress, 1n, 1n, 1)).to.be.revertedWithCustomError(Registry, "ZeroAddress");
+    await expect(Registry.deploy(token.target, deployer.address, 1n, 1n, 10_001))
+      .to.be.revertedWithCustomError(Registry, "InvalidBps")
+      .withArgs(10_001);
+  });
+
   describe("stake", function () {
     it("registers a provider with signer, peer id and price, pulling the tokens", async function () {
       const { registry, token, provider, signerKey } = await loadFixture(fixture);
