@@ -18,12 +18,12 @@ public abstract class ContractBinding(EthRpcClient rpc, Address address, Transac
     /// <summary>The custom errors this contract can revert with.</summary>
     public abstract IReadOnlyList<AbiError> Errors { get; }
 
-    protected async Task<object?[]> CallAsync(AbiFunction function, params object?[] arguments)
+    protected async Task<object?[]> CallAsync(AbiFunction function, object?[] arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         try
         {
-            var data = await Rpc.EthCallAsync(new CallRequest(Address, function.EncodeCall(arguments), sender?.Address)).ConfigureAwait(false);
+            var data = await Rpc.EthCallAsync(new CallRequest(Address, function.EncodeCall(arguments), sender?.Address), cancellationToken: cancellationToken).ConfigureAwait(false);
             return function.DecodeOutput(data);
         }
         catch (RpcException e) when (e.DecodeRevert(Errors) is { } reason)
@@ -32,14 +32,14 @@ public abstract class ContractBinding(EthRpcClient rpc, Address address, Transac
         }
     }
 
-    protected async Task<T> CallSingleAsync<T>(AbiFunction function, params object?[] arguments) =>
-        (T)(await CallAsync(function, arguments).ConfigureAwait(false))[0]!;
+    protected async Task<T> CallSingleAsync<T>(AbiFunction function, object?[] arguments, CancellationToken cancellationToken) =>
+        (T)(await CallAsync(function, arguments, cancellationToken).ConfigureAwait(false))[0]!;
 
-    protected Task<TransactionReceipt> SendAsync(AbiFunction function, params object?[] arguments)
+    protected Task<TransactionReceipt> SendAsync(AbiFunction function, object?[] arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         return (sender ?? throw new InvalidOperationException($"{GetType().Name} was created without a TransactionSender; it can only read."))
-            .SendAndWaitAsync(new TransactionRequest(Address, function.EncodeCall(arguments), Errors: Errors));
+            .SendAndWaitAsync(new TransactionRequest(Address, function.EncodeCall(arguments), Errors: Errors), cancellationToken);
     }
 
     /// <summary>Decodes the logs of <paramref name="abiEvent"/> emitted by this contract in a receipt.</summary>

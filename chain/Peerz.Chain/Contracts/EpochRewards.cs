@@ -42,21 +42,21 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
     public static byte[] Leaf(Address account, BigInteger amount) =>
         Keccak.Hash(Keccak.Hash(AbiCodec.Encode([new AbiAddress(), new AbiUInt(256)], [account, amount])));
 
-    public Task<TransactionReceipt> PostRootAsync(BigInteger epoch, byte[] root, BigInteger total) => SendAsync(PostRootFunction, epoch, root, total);
+    public Task<TransactionReceipt> PostRootAsync(BigInteger epoch, byte[] root, BigInteger total, CancellationToken cancellationToken = default) => SendAsync(PostRootFunction, [epoch, root, total], cancellationToken);
 
-    public Task<TransactionReceipt> ClaimAsync(BigInteger epoch, Address account, BigInteger amount, IReadOnlyList<byte[]> proof)
+    public Task<TransactionReceipt> ClaimAsync(BigInteger epoch, Address account, BigInteger amount, IReadOnlyList<byte[]> proof, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(proof);
-        return SendAsync(ClaimFunction, epoch, account, amount, proof.Cast<object?>().ToArray());
+        return SendAsync(ClaimFunction, [epoch, account, amount, proof.Cast<object?>().ToArray()], cancellationToken);
     }
 
-    public Task<bool> IsClaimedAsync(BigInteger epoch, Address account) => CallSingleAsync<bool>(IsClaimedFunction, epoch, account);
+    public Task<bool> IsClaimedAsync(BigInteger epoch, Address account, CancellationToken cancellationToken = default) => CallSingleAsync<bool>(IsClaimedFunction, [epoch, account], cancellationToken);
 
-    public Task<BigInteger> CurrentEpochAsync() => CallSingleAsync<BigInteger>(CurrentEpochFunction);
+    public Task<BigInteger> CurrentEpochAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(CurrentEpochFunction, [], cancellationToken);
 
-    public Task<BigInteger> NextEpochToPostAsync() => CallSingleAsync<BigInteger>(NextEpochToPostFunction);
+    public Task<BigInteger> NextEpochToPostAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(NextEpochToPostFunction, [], cancellationToken);
 
-    public Task<BigInteger> EpochPoolAsync(BigInteger epoch) => CallSingleAsync<BigInteger>(EpochPoolFunction, epoch);
+    public Task<BigInteger> EpochPoolAsync(BigInteger epoch, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(EpochPoolFunction, [epoch], cancellationToken);
 
-    public Task<TransactionReceipt> FundAsync(BigInteger amount) => SendAsync(FundFunction, amount);
+    public Task<TransactionReceipt> FundAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(FundFunction, [amount], cancellationToken);
 }

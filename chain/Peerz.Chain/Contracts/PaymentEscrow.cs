@@ -43,26 +43,26 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
 
     public override IReadOnlyList<AbiError> Errors => ErrorDefinitions;
 
-    public Task<TransactionReceipt> DepositAsync(BigInteger amount) => SendAsync(DepositFunction, amount);
+    public Task<TransactionReceipt> DepositAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(DepositFunction, [amount], cancellationToken);
 
-    public Task<TransactionReceipt> RequestWithdrawalAsync(BigInteger amount) => SendAsync(RequestWithdrawalFunction, amount);
+    public Task<TransactionReceipt> RequestWithdrawalAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(RequestWithdrawalFunction, [amount], cancellationToken);
 
-    public Task<TransactionReceipt> WithdrawAsync() => SendAsync(WithdrawFunction);
+    public Task<TransactionReceipt> WithdrawAsync(CancellationToken cancellationToken = default) => SendAsync(WithdrawFunction, [], cancellationToken);
 
-    public Task<TransactionReceipt> RedeemAsync(Voucher voucher, EthSignature signature)
+    public Task<TransactionReceipt> RedeemAsync(Voucher voucher, EthSignature signature, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voucher);
         ArgumentNullException.ThrowIfNull(signature);
-        return SendAsync(RedeemFunction, voucher.ToTuple(), signature.ToBytes());
+        return SendAsync(RedeemFunction, [voucher.ToTuple(), signature.ToBytes()], cancellationToken);
     }
 
-    public Task<BigInteger> BalanceOfAsync(Address client) => CallSingleAsync<BigInteger>(BalanceOfFunction, client);
+    public Task<BigInteger> BalanceOfAsync(Address client, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(BalanceOfFunction, [client], cancellationToken);
 
-    public Task<BigInteger> RedeemedAsync(Address client, Address provider) => CallSingleAsync<BigInteger>(RedeemedFunction, client, provider);
+    public Task<BigInteger> RedeemedAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(RedeemedFunction, [client, provider], cancellationToken);
 
-    public Task<byte[]> VoucherDigestAsync(Voucher voucher)
+    public Task<byte[]> VoucherDigestAsync(Voucher voucher, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voucher);
-        return CallSingleAsync<byte[]>(VoucherDigestFunction, [voucher.ToTuple()]);
+        return CallSingleAsync<byte[]>(VoucherDigestFunction, [voucher.ToTuple()], cancellationToken);
     }
 }

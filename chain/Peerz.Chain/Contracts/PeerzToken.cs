@@ -37,13 +37,13 @@ public sealed class PeerzToken(EthRpcClient rpc, Address address, TransactionSen
 
     public override IReadOnlyList<AbiError> Errors => ErrorDefinitions;
 
-    public Task<BigInteger> BalanceOfAsync(Address account) => CallSingleAsync<BigInteger>(BalanceOfFunction, account);
+    public Task<BigInteger> BalanceOfAsync(Address account, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(BalanceOfFunction, [account], cancellationToken);
 
-    public Task<BigInteger> TotalSupplyAsync() => CallSingleAsync<BigInteger>(TotalSupplyFunction);
+    public Task<BigInteger> TotalSupplyAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(TotalSupplyFunction, [], cancellationToken);
 
-    public Task<BigInteger> AllowanceAsync(Address owner, Address spender) => CallSingleAsync<BigInteger>(AllowanceFunction, owner, spender);
+    public Task<BigInteger> AllowanceAsync(Address owner, Address spender, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(AllowanceFunction, [owner, spender], cancellationToken);
 
-    public Task<TransactionReceipt> ApproveAsync(Address spender, BigInteger amount) => SendAsync(ApproveFunction, spender, amount);
+    public Task<TransactionReceipt> ApproveAsync(Address spender, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(ApproveFunction, [spender, amount], cancellationToken);
 
-    public Task<TransactionReceipt> TransferAsync(Address to, BigInteger amount) => SendAsync(TransferFunction, to, amount);
+    public Task<TransactionReceipt> TransferAsync(Address to, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(TransferFunction, [to, amount], cancellationToken);
 }

@@ -48,33 +48,33 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
 
     public override IReadOnlyList<AbiError> Errors => ErrorDefinitions;
 
-    public Task<TransactionReceipt> StakeAsync(BigInteger amount, Address signer, byte[] peerId, BigInteger pricePerToken) =>
-        SendAsync(StakeFunction, amount, signer, peerId, pricePerToken);
+    public Task<TransactionReceipt> StakeAsync(BigInteger amount, Address signer, byte[] peerId, BigInteger pricePerToken, CancellationToken cancellationToken = default) =>
+        SendAsync(StakeFunction, [amount, signer, peerId, pricePerToken], cancellationToken);
 
-    public Task<TransactionReceipt> RequestUnbondAsync(BigInteger amount) => SendAsync(RequestUnbondFunction, amount);
+    public Task<TransactionReceipt> RequestUnbondAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(RequestUnbondFunction, [amount], cancellationToken);
 
-    public Task<TransactionReceipt> WithdrawAsync() => SendAsync(WithdrawFunction);
+    public Task<TransactionReceipt> WithdrawAsync(CancellationToken cancellationToken = default) => SendAsync(WithdrawFunction, [], cancellationToken);
 
-    public Task<TransactionReceipt> SlashAsync(Address provider, WorkReceipt receipt, EthSignature signature, byte[] evidenceHash)
+    public Task<TransactionReceipt> SlashAsync(Address provider, WorkReceipt receipt, EthSignature signature, byte[] evidenceHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
         ArgumentNullException.ThrowIfNull(signature);
-        return SendAsync(SlashFunction, provider, receipt.ToTuple(), signature.ToBytes(), evidenceHash);
+        return SendAsync(SlashFunction, [provider, receipt.ToTuple(), signature.ToBytes(), evidenceHash], cancellationToken);
     }
 
-    public async Task<ProviderInfo> GetProviderAsync(Address provider)
+    public async Task<ProviderInfo> GetProviderAsync(Address provider, CancellationToken cancellationToken = default)
     {
-        var v = await CallAsync(GetProviderFunction, provider).ConfigureAwait(false);
+        var v = await CallAsync(GetProviderFunction, [provider], cancellationToken).ConfigureAwait(false);
         return new ProviderInfo(Big(v[0]), (Address)v[1]!, (byte[])v[2]!, Big(v[3]), (bool)v[4]!, Big(v[5]), (ulong)Big(v[6]));
     }
 
-    public Task<bool> IsActiveAsync(Address provider) => CallSingleAsync<bool>(IsActiveFunction, provider);
+    public Task<bool> IsActiveAsync(Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<bool>(IsActiveFunction, [provider], cancellationToken);
 
-    public Task<BigInteger> MinStakeAsync() => CallSingleAsync<BigInteger>(MinStakeFunction);
+    public Task<BigInteger> MinStakeAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(MinStakeFunction, [], cancellationToken);
 
-    public Task<byte[]> ReceiptDigestAsync(WorkReceipt receipt)
+    public Task<byte[]> ReceiptDigestAsync(WorkReceipt receipt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        return CallSingleAsync<byte[]>(ReceiptDigestFunction, [receipt.ToTuple()]);
+        return CallSingleAsync<byte[]>(ReceiptDigestFunction, [receipt.ToTuple()], cancellationToken);
     }
 }
