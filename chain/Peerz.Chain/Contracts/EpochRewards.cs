@@ -1,0 +1,62 @@
+using System.Numerics;
+using Peerz.Chain.Abi;
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Rpc;
+using static Peerz.Chain.Contracts.AbiDefinitions;
+
+namespace Peerz.Chain.Contracts;
+
+/// <summary>Binding for EpochRewards (one Merkle root of reward claims per epoch; each account claims once).</summary>
+public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionSender? sender = null) : ContractBinding(rpc, address, sender)
+{
+    public static readonly AbiFunction PostRootFunction = AbiFunction.Parse("postRoot(uint256,bytes32,uint256)");
+    public static readonly AbiFunction ClaimFunction = AbiFunction.Parse("claim(uint256,address,uint256,bytes32[])");
+    public static readonly AbiFunction IsClaimedFunction = AbiFunction.Parse("isClaimed(uint256,address)", "bool");
+    public static readonly AbiFunction CurrentEpochFunction = AbiFunction.Parse("currentEpoch()", "uint256");
+    public static readonly AbiFunction NextEpochToPostFunction = AbiFunction.Parse("nextEpochToPost()", "uint256");
+    public static readonly AbiFunction EpochPoolFunction = AbiFunction.Parse("epochPool(uint256)", "uint256");
+    public static readonly AbiFunction FundFunction = AbiFunction.Parse("fund(uint256)");
+
+    public static readonly AbiEvent ClaimedEvent = Event("Claimed", Indexed("epoch", "uint256"), Indexed("account", "address"), Field("amount", "uint256"));
+    public static readonly AbiEvent RootPostedEvent = Event("RootPosted", Indexed("epoch", "uint256"), Field("root", "bytes32"), Field("total", "uint256"), Field("pool", "uint256"), Field("carriedOver", "uint256"));
+
+    public static IReadOnlyList<AbiFunction> Functions { get; } =
+        [PostRootFunction, ClaimFunction, IsClaimedFunction, CurrentEpochFunction, NextEpochToPostFunction, EpochPoolFunction, FundFunction];
+
+    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [ClaimedEvent, RootPostedEvent];
+
+    public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
+    [
+        AbiError.Parse("AlreadyClaimed(uint256,address)"),
+        AbiError.Parse("ClaimExceedsTotal(uint256)"),
+        AbiError.Parse("EpochNotClosed(uint256,uint256)"),
+        AbiError.Parse("EpochNotNext(uint256,uint256)"),
+        AbiError.Parse("EpochNotPosted(uint256)"),
+        AbiError.Parse("InvalidProof()"),
+        AbiError.Parse("TotalExceedsPool(uint256,uint256)"),
+    ];
+
+    public override IReadOnlyList<AbiError> Errors => ErrorDefinitions;
+
+    /// <summary>The Merkle leaf the contract checks: keccak256(keccak256(abi.encode(account, amount))) (OpenZeppelin's double-hashed leaf).</summary>
+    public static byte[] Leaf(Address account, BigInteger amount) =>
+        Keccak.Hash(Keccak.Hash(AbiCodec.Encode([new AbiAddress(), new AbiUInt(256)], [account, amount])));
+
+    public Task<TransactionReceipt> PostRootAsync(BigInteger epoch, byte[] root, BigInteger total, CancellationToken cancellationToken = default) => SendAsync(PostRootFunction, [epoch, root, total], cancellationToken);
+
+    public Task<TransactionReceipt> ClaimAsync(BigInteger epoch, Address account, BigInteger amount, IReadOnlyList<byte[]> proof, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        return SendAsync(ClaimFunction, [epoch, account, amount, proof.Cast<object?>().ToArray()], cancellationToken);
+    }
+
+    public Task<bool> IsClaimedAsync(BigInteger epoch, Address account, CancellationToken cancellationToken = default) => CallSingleAsync<bool>(IsClaimedFunction, [epoch, account], cancellationToken);
+
+    public Task<BigInteger> CurrentEpochAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(CurrentEpochFunction, [], cancellationToken);
+
+    public Task<BigInteger> NextEpochToPostAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(NextEpochToPostFunction, [], cancellationToken);
+
+    public Task<BigInteger> EpochPoolAsync(BigInteger epoch, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(EpochPoolFunction, [epoch], cancellationToken);
+
+    public Task<TransactionReceipt> FundAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(FundFunction, [amount], cancellationToken);
+}

@@ -1,0 +1,68 @@
+using System.Numerics;
+using Peerz.Chain.Abi;
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Rpc;
+using static Peerz.Chain.Contracts.AbiDefinitions;
+
+namespace Peerz.Chain.Contracts;
+
+/// <summary>Binding for PaymentEscrow (client deposits, provider redemption of cumulative vouchers).</summary>
+public sealed class PaymentEscrow(EthRpcClient rpc, Address address, TransactionSender? sender = null) : ContractBinding(rpc, address, sender)
+{
+    private const string VoucherTuple = "(address,address,uint256,uint256)";
+
+    public static readonly AbiFunction DepositFunction = AbiFunction.Parse("deposit(uint256)");
+    public static readonly AbiFunction RequestWithdrawalFunction = AbiFunction.Parse("requestWithdrawal(uint256)");
+    public static readonly AbiFunction WithdrawFunction = AbiFunction.Parse("withdraw()");
+    public static readonly AbiFunction RedeemFunction = AbiFunction.Parse($"redeem({VoucherTuple},bytes)");
+    public static readonly AbiFunction BalanceOfFunction = AbiFunction.Parse("balanceOf(address)", "uint256");
+    public static readonly AbiFunction RedeemedFunction = AbiFunction.Parse("redeemed(address,address)", "uint256");
+    public static readonly AbiFunction VoucherDigestFunction = AbiFunction.Parse($"voucherDigest({VoucherTuple})", "bytes32");
+
+    public static readonly AbiEvent DepositedEvent = Event("Deposited", Indexed("client", "address"), Field("amount", "uint256"), Field("balance", "uint256"));
+    public static readonly AbiEvent RedeemedEvent = Event("Redeemed", Indexed("client", "address"), Indexed("provider", "address"), Field("nonce", "uint256"), Field("cumulativeAmount", "uint256"), Field("paid", "uint256"));
+    public static readonly AbiEvent WithdrawalRequestedEvent = Event("WithdrawalRequested", Indexed("client", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));
+    public static readonly AbiEvent WithdrawnEvent = Event("Withdrawn", Indexed("client", "address"), Field("amount", "uint256"));
+
+    public static IReadOnlyList<AbiFunction> Functions { get; } =
+        [DepositFunction, RequestWithdrawalFunction, WithdrawFunction, RedeemFunction, BalanceOfFunction, RedeemedFunction, VoucherDigestFunction];
+
+    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [DepositedEvent, RedeemedEvent, WithdrawalRequestedEvent, WithdrawnEvent];
+
+    public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
+    [
+        AbiError.Parse("CumulativeAmountDecreased(uint256,uint256)"),
+        AbiError.Parse("InsufficientBalance(uint256,uint256)"),
+        AbiError.Parse("InvalidSignature(address)"),
+        AbiError.Parse("NoWithdrawalRequested()"),
+        AbiError.Parse("NotVoucherProvider(address,address)"),
+        AbiError.Parse("StaleNonce(uint256,uint256)"),
+        AbiError.Parse("WithdrawalNotReady(uint64)"),
+        AbiError.Parse("ZeroAmount()"),
+    ];
+
+    public override IReadOnlyList<AbiError> Errors => ErrorDefinitions;
+
+    public Task<TransactionReceipt> DepositAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(DepositFunction, [amount], cancellationToken);
+
+    public Task<TransactionReceipt> RequestWithdrawalAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(RequestWithdrawalFunction, [amount], cancellationToken);
+
+    public Task<TransactionReceipt> WithdrawAsync(CancellationToken cancellationToken = default) => SendAsync(WithdrawFunction, [], cancellationToken);
+
+    public Task<TransactionReceipt> RedeemAsync(Voucher voucher, EthSignature signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(voucher);
+        ArgumentNullException.ThrowIfNull(signature);
+        return SendAsync(RedeemFunction, [voucher.ToTuple(), signature.ToBytes()], cancellationToken);
+    }
+
+    public Task<BigInteger> BalanceOfAsync(Address client, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(BalanceOfFunction, [client], cancellationToken);
+
+    public Task<BigInteger> RedeemedAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(RedeemedFunction, [client, provider], cancellationToken);
+
+    public Task<byte[]> VoucherDigestAsync(Voucher voucher, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(voucher);
+        return CallSingleAsync<byte[]>(VoucherDigestFunction, [voucher.ToTuple()], cancellationToken);
+    }
+}
