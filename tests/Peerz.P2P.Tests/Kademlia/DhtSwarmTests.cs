@@ -40,8 +40,8 @@ public sealed class DhtSwarmTests
         await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
         var key = DhtSwarmFixture.KeyOf(0);
         var seed = swarm.Nodes[0].Seed;
-        await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
-        await swarm.Nodes[5].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [2], 2, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+        await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(Identity.FromSeed(seed), key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+        await swarm.Nodes[5].Dht.PutValueAsync(key, PeerzSignedRecord.Create(Identity.FromSeed(seed), key, [2], 2, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
 
         var value = await swarm.Nodes[9].Dht.GetValueAsync(key, CancellationToken.None);
 
@@ -107,6 +107,46 @@ public sealed class DhtSwarmTests
 
         Assert.NotNull(value);
         Assert.All(dead, d => Assert.False(swarm.Nodes[19].Dht.RoutingTable.Contains(d.Network.LocalPeerId)));
+    }
+
+    [Fact]
+    public async Task RepublishingCopiesRecordsToNodesThatJoinedLater()
+    {
+        var options = _options with { K = 3, RepublishInterval = TimeSpan.FromMilliseconds(300) };
+        var swarm = new InProcessDhtSwarm();
+        var nodes = new List<(InProcessDhtSwarm.Node Network, KademliaDht Dht)>();
+        async Task JoinAsync()
+        {
+            var network = swarm.AddNode();
+            var dht = new KademliaDht(network, options, NullLogger.Instance);
+            await dht.StartAsync(CancellationToken.None);
+            if (nodes.Count > 0)
+                await dht.BootstrapAsync(nodes[0].Network.LocalAddresses, CancellationToken.None);
+            nodes.Add((network, dht));
+        }
+        for (var i = 0; i < 5; i++)
+            await JoinAsync();
+        var key = "/peerz/republished"u8.ToArray();
+        var publisher = Identity.Generate();
+        await nodes[1].Dht.PutValueAsync(key, PeerzSignedRecord.Create(publisher, key, [42], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+
+        // The record only reaches late joiners by republishing; join until one of them is among the k closest.
+        var target = Peerz.P2P.Kademlia.Routing.KadKey.FromKey(key);
+        var byDistance = Comparer<Peerz.P2P.Kademlia.Routing.KadKey>.Create(target.CompareDistance);
+        List<(InProcessDhtSwarm.Node Network, KademliaDht Dht)> closest;
+        do
+        {
+            await JoinAsync();
+            closest = nodes.Where(n => n != nodes[1])
+                .OrderBy(n => Peerz.P2P.Kademlia.Routing.KadKey.FromKey(n.Network.LocalPeerId), byDistance)
+                .Take(options.K).ToList();
+        }
+        while (nodes.Count < 15 || !closest.Any(n => nodes.IndexOf(n) >= 5));
+        await WaitUntilAsync(() => closest.All(n => n.Dht.Records.Get(key) is not null));
+
+        foreach (var (_, dht) in nodes)
+            await dht.DisposeAsync();
+        await swarm.DrainAsync();
     }
 
     [Fact]
