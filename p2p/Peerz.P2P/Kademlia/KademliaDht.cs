@@ -278,6 +278,8 @@ public sealed class KademliaDht : IAsyncDisposable
     /// <summary>Adds a peer that speaks the DHT; a full bucket keeps its oldest peer if it still answers a PING.</summary>
     private void OfferPeer(byte[] peer)
     {
+        if (_stopping.IsCancellationRequested)
+            return;
         var result = RoutingTable.TryAdd(peer);
         if (result is { Outcome: RoutingAddOutcome.BucketFull, LeastRecentlySeen: { } oldest } && _livenessChecks.TryAdd(oldest.Key, true))
             _ = CheckLivenessAsync(oldest, peer);
