@@ -1,1 +1,15 @@
-Console.WriteLine("bench");
+using Peerz.Bench.P2P;
+
+// Benchmarks are run by hand (never by the test command); results go to docs/benchmarks.md.
+var suites = new Dictionary<string, Func<string[], Task>>
+{
+    ["p2p"] = P2PBenchmark.RunAsync,
+};
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
+{
+    Console.Error.WriteLine($"usage: dotnet run -c Release --project bench/Peerz.Bench -- <{string.Join("|", suites.Keys)}> [options]");
+    return 2;
+}
+await suite(args[1..]);
+return 0;

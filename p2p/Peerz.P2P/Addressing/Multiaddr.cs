@@ -140,7 +140,9 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
             case "ip4":
             case "ip6":
                 var family = protocol == MultiaddrProtocol.Ip4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
-                if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != family)
+                // IPAddress.TryParse also accepts legacy short forms like "1.2.3"; multiaddr wants dotted quads.
+                if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != family
+                    || (family == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3))
                 {
                     throw new FormatException($"invalid {protocol.Name} address '{text}'");
                 }

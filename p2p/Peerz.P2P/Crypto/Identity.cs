@@ -1,5 +1,4 @@
 using Org.BouncyCastle.Math.EC.Rfc8032;
-using Org.BouncyCastle.Security;
 using Peerz.P2P.Crypto;
 
 namespace Peerz.P2P;
@@ -26,9 +25,7 @@ public sealed class Identity
 
     public static Identity Generate()
     {
-        var seed = new byte[Ed25519.SecretKeySize];
-        new SecureRandom().NextBytes(seed);
-        return new Identity(seed);
+        return new Identity(System.Security.Cryptography.RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize));
     }
 
     public static Identity FromSeed(ReadOnlySpan<byte> seed)

@@ -30,6 +30,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<Libp2pStream, CancellationToken, Task>> _handlers = new();
     private readonly ConcurrentDictionary<PeerId, Connection> _connections = new();
     private readonly ConcurrentDictionary<PeerId, IdentifyInfo> _identified = new();
+    private readonly ConcurrentDictionary<PeerId, Task<IdentifyInfo>> _identifying = new();
     private readonly List<TcpListener> _listeners = [];
     private readonly List<Multiaddr> _listenAddresses = [];
     private readonly CancellationTokenSource _shutdown = new();
@@ -126,6 +127,15 @@ public sealed class Libp2pHost : IAsyncDisposable
         return await NegotiateOutboundAsync(connection, protocolId, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Closes the connection to a peer (yamux go-away, then the socket), if there is one.</summary>
+    public async Task DisconnectAsync(PeerId peer)
+    {
+        if (_connections.TryGetValue(peer, out var connection))
+        {
+            await connection.Session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Round-trip time of one /ipfs/ping/1.0.0 exchange; throws if the echo differs.</summary>
     public async Task<TimeSpan> PingAsync(PeerId peer, CancellationToken ct)
     {
@@ -143,17 +153,30 @@ public sealed class Libp2pHost : IAsyncDisposable
         return elapsed;
     }
 
-    /// <summary>Asks a connected peer for its identify record.</summary>
-    public async Task<IdentifyInfo> IdentifyAsync(PeerId peer, CancellationToken ct)
+    /// <summary>
+    /// The peer's identify record: the exchange started when the connection opened, or a new one if that failed.
+    /// (js-libp2p accepts one identify stream at a time, so concurrent requests share one exchange.)
+    /// </summary>
+    public Task<IdentifyInfo> IdentifyAsync(PeerId peer, CancellationToken ct)
     {
-        await using var stream = await OpenStreamAsync(peer, IdentifyInfo.ProtocolId, ct).ConfigureAwait(false);
-        var info = IdentifyInfo.Decode(await LengthPrefixed.ReadAsync(stream, IdentifyInfo.MaxMessageSize, ct).ConfigureAwait(false));
+        var exchange = _identifying.AddOrUpdate(peer, RequestIdentifyAsync,
+            (p, existing) => existing.IsFaulted || existing.IsCanceled ? RequestIdentifyAsync(p) : existing);
+        return exchange.WaitAsync(ct);
+    }
+
+    private async Task<IdentifyInfo> RequestIdentifyAsync(PeerId peer)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        timeout.CancelAfter(_options.HandshakeTimeout);
+        await using var stream = await OpenStreamAsync(peer, IdentifyInfo.ProtocolId, timeout.Token).ConfigureAwait(false);
+        var info = IdentifyInfo.Decode(await LengthPrefixed.ReadAsync(stream, IdentifyInfo.MaxMessageSize, timeout.Token).ConfigureAwait(false));
         if (PeerId.FromPublicKey(info.PublicKey) != peer)
         {
             throw new InvalidDataException("identify public key does not match the authenticated peer");
         }
         _identified[peer] = info;
         _peerStore.Add(peer, info.ListenAddresses);
+        PeerIdentified?.Invoke(this, new PeerIdentifiedEventArgs(peer, info));
         return info;
     }
 
@@ -318,12 +341,13 @@ public sealed class Libp2pHost : IAsyncDisposable
     {
         _connections[connection.RemotePeer] = connection;
         var args = new PeerConnectedEventArgs(connection.RemotePeer, connection.RemoteAddress, connection.Inbound);
-        _ = connection.Session.Completion.ContinueWith(_ =>
+        _ = connection.Session.Completion.ContinueWith(completed =>
         {
             Interlocked.Decrement(ref _connectionCount);
             if (_connections.TryRemove(new KeyValuePair<PeerId, Connection>(connection.RemotePeer, connection)))
             {
-                _identified.TryRemove(connection.RemotePeer, out var _);
+                _identified.TryRemove(connection.RemotePeer, out _);
+                _identifying.TryRemove(connection.RemotePeer, out _);
             }
             _logger.LogDebug("connection to {Peer} closed", connection.RemotePeer);
             PeerDisconnected?.Invoke(this, args);
@@ -336,10 +360,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-            timeout.CancelAfter(_options.HandshakeTimeout);
-            var info = await IdentifyAsync(peer, timeout.Token).ConfigureAwait(false);
-            PeerIdentified?.Invoke(this, new PeerIdentifiedEventArgs(peer, info));
+            await IdentifyAsync(peer, _shutdown.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

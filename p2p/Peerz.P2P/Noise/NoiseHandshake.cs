@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Math.EC.Rfc7748;
-using Org.BouncyCastle.Security;
 
 namespace Peerz.P2P.Noise;
 
@@ -12,16 +11,20 @@ namespace Peerz.P2P.Noise;
 internal sealed class NoiseHandshake
 {
     private const int KeySize = 32;
-    private readonly Identity _identity;
     private readonly byte[] _staticPrivate;
     private readonly byte[] _staticPublic;
     private readonly byte[] _payload;
 
     public NoiseHandshake(Identity identity)
+        : this(identity, staticKey => identity.Sign([.. NoiseHandshakePayload.SignaturePrefix, .. staticKey]))
     {
-        _identity = identity;
+    }
+
+    /// <summary>Lets tests play a peer whose payload signature is wrong.</summary>
+    internal NoiseHandshake(Identity identity, Func<byte[], byte[]> signStaticKey)
+    {
         (_staticPrivate, _staticPublic) = GenerateKeyPair();
-        _payload = new NoiseHandshakePayload(identity.PublicKeyProto, identity.Sign([.. NoiseHandshakePayload.SignaturePrefix, .. _staticPublic])).Encode();
+        _payload = new NoiseHandshakePayload(identity.PublicKeyProto, signStaticKey(_staticPublic)).Encode();
     }
 
     /// <summary>Runs the handshake; throws <see cref="NoiseHandshakeException"/> on any failure.</summary>
@@ -123,8 +126,11 @@ internal sealed class NoiseHandshake
 
     private static (byte[] Private, byte[] Public) GenerateKeyPair()
     {
-        var privateKey = new byte[X25519.ScalarSize];
-        X25519.GeneratePrivateKey(new SecureRandom(), privateKey);
+        // RandomNumberGenerator instead of a new SecureRandom per key: seeding SecureRandom dominated handshake cost.
+        var privateKey = RandomNumberGenerator.GetBytes(X25519.ScalarSize);
+        privateKey[0] &= 248;
+        privateKey[31] &= 127;
+        privateKey[31] |= 64;
         var publicKey = new byte[X25519.PointSize];
         X25519.GeneratePublicKey(privateKey, 0, publicKey, 0);
         return (privateKey, publicKey);

@@ -6,7 +6,8 @@ namespace Peerz.P2P.Yamux;
 /// </summary>
 internal sealed class YamuxStream
 {
-    private const int MaxFrame = 64 * 1024;
+    // One yamux frame (header + payload) fills exactly one noise transport message.
+    private const int MaxFrame = Noise.NoiseStream.MaxPlaintext - YamuxHeader.Size;
 
     private readonly YamuxSession _session;
     private readonly uint _window;

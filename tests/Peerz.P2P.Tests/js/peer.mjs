@@ -6,7 +6,6 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
-import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes, createHash } from 'node:crypto'
@@ -35,7 +34,8 @@ node.addEventListener('peer:identify', (evt) => {
     agentVersion: r.agentVersion,
     protocolVersion: r.protocolVersion,
     protocols: r.protocols,
-    publicKey: r.publicKey ? hex(publicKeyToProtobuf(r.publicKey)) : null,
+    // IdentifyResult.publicKey is the protobuf PublicKey exactly as received
+    publicKey: r.publicKey ? hex(r.publicKey) : null,
     listenAddrs: r.listenAddrs.map((a) => a.toString())
   })
 })

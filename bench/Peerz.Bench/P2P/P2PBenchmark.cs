@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.P2P;
+
+namespace Peerz.Bench.P2P;
+
+/// <summary>
+/// Loopback throughput of one noise-secured yamux stream beside raw TCP, and full connection upgrades per
+/// second (TCP + multistream + noise XX + yamux) beside bare TCP connect/accept, all in one run.
+/// </summary>
+internal static class P2PBenchmark
+{
+    private const string SinkProtocol = "/peerz/bench/sink/1.0.0";
+    private const int ChunkSize = 64 * 1024;
+
+    public static async Task RunAsync(string[] args)
+    {
+        var megabytes = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 512;
+        var handshakes = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300;
+        var bytes = (long)megabytes * 1024 * 1024;
+
+        await using var server = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        server.SetStreamHandler(SinkProtocol, SinkAsync);
+        await server.StartAsync(CancellationToken.None);
+        await using var client = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+
+        // Warm up both paths (JIT, connection) before timing.
+        await StreamThroughputAsync(client, server, 16L << 20);
+        await RawTcpThroughputAsync(16L << 20);
+
+        var raw = await RawTcpThroughputAsync(bytes);
+        var secured = await StreamThroughputAsync(client, server, bytes);
+        Console.WriteLine($"raw TCP loopback:            {raw:F1} MiB/s");
+        Console.WriteLine($"noise+yamux stream:          {secured:F1} MiB/s ({100 * secured / raw:F1} % of raw TCP)");
+
+        var rawConnects = await RawConnectsPerSecondAsync(handshakes);
+        var upgrades = await HandshakesPerSecondAsync(server, handshakes);
+        Console.WriteLine($"bare TCP connect+accept:     {rawConnects:F0} /s");
+        Console.WriteLine($"full libp2p upgrades:        {upgrades:F0} /s ({100 * upgrades / rawConnects:F1} % of bare TCP)");
+    }
+
+    private static async Task SinkAsync(Libp2pStream stream, CancellationToken ct)
+    {
+        var buffer = new byte[ChunkSize];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+        {
+            total += n;
+        }
+        await stream.WriteAsync(BitConverter.GetBytes(total), ct);
+    }
+
+    private static async Task<double> StreamThroughputAsync(Libp2pHost client, Libp2pHost server, long bytes)
+    {
+        await using var stream = await client.OpenStreamAsync(server.ListenAddresses[0], SinkProtocol, CancellationToken.None);
+        var chunk = new byte[ChunkSize];
+        Random.Shared.NextBytes(chunk);
+        var watch = Stopwatch.StartNew();
+        for (long sent = 0; sent < bytes; sent += ChunkSize)
+        {
+            await stream.WriteAsync(chunk);
+        }
+        await stream.CloseWriteAsync(CancellationToken.None);
+        var ack = new byte[8];
+        await stream.ReadExactlyAsync(ack);
+        watch.Stop();
+        if (BitConverter.ToInt64(ack) != bytes)
+        {
+            throw new InvalidOperationException("sink received a different byte count");
+        }
+        return bytes / (1024.0 * 1024.0) / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> RawTcpThroughputAsync(long bytes)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var receiving = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var buffer = new byte[ChunkSize];
+            long total = 0;
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer)) > 0)
+            {
+                total += n;
+            }
+            await socket.SendAsync(BitConverter.GetBytes(total));
+        });
+        using var sender = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await sender.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        var chunk = new byte[ChunkSize];
+        Random.Shared.NextBytes(chunk);
+        var watch = Stopwatch.StartNew();
+        for (long sent = 0; sent < bytes; sent += ChunkSize)
+        {
+            await sender.SendAsync(chunk);
+        }
+        sender.Shutdown(SocketShutdown.Send);
+        var ack = new byte[8];
+        await sender.ReceiveAsync(ack);
+        watch.Stop();
+        await receiving;
+        return bytes / (1024.0 * 1024.0) / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> HandshakesPerSecondAsync(Libp2pHost server, int count)
+    {
+        await using var client = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+        var address = server.ListenAddresses[0];
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var peer = await client.ConnectAsync(address, CancellationToken.None);
+            await client.DisconnectAsync(peer);
+        }
+        return count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> RawConnectsPerSecondAsync(int count)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            var accept = listener.AcceptSocketAsync();
+            await socket.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+            using var accepted = await accept;
+        }
+        return count / watch.Elapsed.TotalSeconds;
+    }
+}
