@@ -150,6 +150,45 @@ public sealed class DhtSwarmTests
     }
 
     [Fact]
+    public async Task AddProviderOnlyRecordsTheSender()
+    {
+        var swarm = new InProcessDhtSwarm();
+        var server = swarm.AddNode();
+        var client = swarm.AddNode();
+        var someoneElse = swarm.AddNode();
+        await using var dht = new KademliaDht(server, _options, NullLogger.Instance);
+        await dht.StartAsync(CancellationToken.None);
+        var key = "/peerz/providers/x"u8.ToArray();
+
+        await using (var stream = await client.OpenStreamAsync(server.LocalPeerId, _options.ProtocolId, CancellationToken.None))
+        {
+            var forged = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(someoneElse.LocalPeerId, someoneElse.LocalAddresses)]);
+            var honest = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(client.LocalPeerId, client.LocalAddresses)]);
+            await DhtMessageFraming.WriteAsync(stream, forged, _options.MaxMessageSize, CancellationToken.None);
+            await DhtMessageFraming.WriteAsync(stream, honest, _options.MaxMessageSize, CancellationToken.None);
+        }
+        await swarm.DrainAsync();
+
+        var provider = Assert.Single(dht.Providers.Get(key));
+        Assert.Equal(client.LocalPeerId, provider.Id);
+    }
+
+    [Fact]
+    public async Task MissingValuesAndPeersEndTheLookupEmptyHanded()
+    {
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
+
+        var value = await swarm.Nodes[3].Dht.QueryValueAsync("/peerz/nobody-wrote-this"u8.ToArray(), CancellationToken.None);
+        var (peer, lookup) = await swarm.Nodes[3].Dht.FindPeerAsync([0x00, 0x05, 1, 2, 3, 4, 5], CancellationToken.None);
+
+        Assert.Null(value.Value);
+        Assert.NotNull(value.Lookup);
+        Assert.Equal(9, value.Lookup.ClosestPeers.Count);
+        Assert.Null(peer);
+        Assert.False(lookup!.Stopped);
+    }
+
+    [Fact]
     public async Task RejectsUnsignedValuesLocally()
     {
         await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.InProcess);
