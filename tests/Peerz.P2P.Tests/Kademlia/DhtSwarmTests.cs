@@ -189,6 +189,24 @@ public sealed class DhtSwarmTests
     }
 
     [Fact]
+    public async Task BootstrapRefusesAPeerThatIsNotTheOneAddressed()
+    {
+        var logger = new ListLogger();
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.Libp2p);
+        await using var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        await host.StartAsync(CancellationToken.None);
+        await using var dht = new KademliaDht(host, _options, logger);
+        await dht.StartAsync(CancellationToken.None);
+        // Node 0's address, claiming to be node 1: the noise handshake proves otherwise.
+        var impostor = swarm.Nodes[0].Host!.ListenAddresses[0].WithoutPeerId().WithPeerId(swarm.Nodes[1].Host!.PeerId);
+
+        var known = await dht.BootstrapAsync([impostor], CancellationToken.None);
+
+        Assert.Equal(0, known);
+        Assert.Contains(logger.Lines, l => l.Contains("bootstrap peer") && l.Contains("failed"));
+    }
+
+    [Fact]
     public async Task RejectsUnsignedValuesLocally()
     {
         await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.InProcess);
