@@ -162,7 +162,7 @@ internal sealed class YamuxSession : IAsyncDisposable
                 }
                 if (header.Flags.HasFlag(YamuxFlags.Syn))
                 {
-                    await WriteFrameAsync(header with { Flags = YamuxFlags.Ack }, default, _closed.Token).ConfigureAwait(false);
+                    SendControl(header with { Flags = YamuxFlags.Ack });
                 }
                 return;
             case YamuxType.GoAway:
@@ -177,7 +177,7 @@ internal sealed class YamuxSession : IAsyncDisposable
         {
             throw new YamuxProtocolException($"{header.Type} frame on stream 0");
         }
-        var stream = header.Flags.HasFlag(YamuxFlags.Syn) ? await AcceptStreamAsync(header.StreamId).ConfigureAwait(false) : Lookup(header.StreamId);
+        var stream = header.Flags.HasFlag(YamuxFlags.Syn) ? AcceptStream(header.StreamId) : Lookup(header.StreamId);
         if (header.Type == YamuxType.Data)
         {
             if (header.Length > InitialWindow)
@@ -207,7 +207,7 @@ internal sealed class YamuxSession : IAsyncDisposable
         }
     }
 
-    private async Task<YamuxStream?> AcceptStreamAsync(uint id)
+    private YamuxStream? AcceptStream(uint id)
     {
         if ((id % 2 == 1) == _isClient)
         {
@@ -231,12 +231,30 @@ internal sealed class YamuxSession : IAsyncDisposable
         if (overLimit)
         {
             _logger.LogWarning("stream limit {Limit} reached; resetting inbound stream {Id}", _maxStreams, id);
-            await WriteFrameAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Rst, id, 0), default, _closed.Token).ConfigureAwait(false);
+            SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Rst, id, 0));
             return null;
         }
-        await WriteFrameAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, 0), default, _closed.Token).ConfigureAwait(false);
+        SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, 0));
         _ = Task.Run(() => _onInbound(stream));
         return stream;
+    }
+
+    /// <summary>
+    /// Queues a control frame without awaiting it, so the read loop never blocks on our send buffer (two peers
+    /// whose read loops both wait on full send buffers would deadlock). The write lock keeps queue order.
+    /// </summary>
+    private void SendControl(YamuxHeader header) => _ = SendControlAsync(header);
+
+    private async Task SendControlAsync(YamuxHeader header)
+    {
+        try
+        {
+            await WriteFrameAsync(header, default, _closed.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The session is closing; the reader sees that too.
+        }
     }
 
     private async Task TrySendGoAwayAsync(uint code)

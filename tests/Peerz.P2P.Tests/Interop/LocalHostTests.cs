@@ -38,4 +38,38 @@ public sealed class LocalHostTests
 
         await Assert.ThrowsAsync<ProtocolNotSupportedException>(() => a.OpenStreamAsync(b.PeerId, "/peerz/unknown/1.0.0", cts.Token));
     }
+
+    [Fact]
+    public async Task ListensOnIp6AndDialsByDnsName()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var server = new Libp2pHost(new Libp2pHostOptions
+        {
+            ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Multiaddr.Parse("/ip6/::1/tcp/0")],
+        }, NullLoggerFactory.Instance);
+        await server.StartAsync(cts.Token);
+        Assert.StartsWith("/ip6/::1/tcp/", server.ListenAddresses[1].ToString());
+        Assert.Equal(server.PeerId, server.ListenAddresses[1].PeerId);
+
+        await using var viaIp6 = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+        Assert.Equal(server.PeerId, await viaIp6.ConnectAsync(server.ListenAddresses[1], cts.Token));
+
+        var port = server.ListenAddresses[0].Components[1].Value;
+        var byName = Multiaddr.Parse($"/dns4/localhost/tcp/{(port[0] << 8) | port[1]}/p2p/{server.PeerId}");
+        await using var viaDns = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+        Assert.Equal(server.PeerId, await viaDns.ConnectAsync(byName, cts.Token));
+        Assert.True(await viaDns.PingAsync(server.PeerId, cts.Token) > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task DialingTheWrongPeerIdFails()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var server = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        await server.StartAsync(cts.Token);
+        await using var client = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+        var impostor = server.ListenAddresses[0].WithPeerId(Identity.Generate().PeerId);
+        await Assert.ThrowsAsync<Noise.NoiseHandshakeException>(() => client.ConnectAsync(impostor, cts.Token));
+        Assert.Empty(client.ConnectedPeers);
+    }
 }
