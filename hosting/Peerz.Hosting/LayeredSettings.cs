@@ -45,6 +45,7 @@ public sealed class LayeredSettings
         try
         {
             if (type == typeof(string)) return (T)(object)raw;
+            if (type == typeof(string[])) return (T)(object)raw.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (type == typeof(bool)) return (T)(object)bool.Parse(raw);
             if (type.IsEnum) return (T)Enum.Parse(type, raw, ignoreCase: true);
             return (T)System.Convert.ChangeType(raw, type, CultureInfo.InvariantCulture);
@@ -64,7 +65,12 @@ public sealed class LayeredSettings
                 throw new UserErrorException($"config file {path} must hold a JSON object");
             return document.RootElement.EnumerateObject().ToDictionary(
                 p => p.Name,
-                p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+                p => p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString()!,
+                    JsonValueKind.Array => string.Join(",", p.Value.EnumerateArray().Select(item => item.ToString())),
+                    _ => p.Value.GetRawText(),
+                });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -80,9 +80,6 @@ public sealed class Identity
         }
     }
 
-    /// <summary>The raw 32-byte Ed25519 public key (what signed DHT records carry).</summary>
-    public byte[] Ed25519PublicKey => [.. _publicKey];
-
     public byte[] Sign(ReadOnlySpan<byte> data)
     {
         var signature = new byte[Ed25519.SignatureSize];

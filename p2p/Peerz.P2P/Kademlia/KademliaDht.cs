@@ -84,8 +84,9 @@ public sealed class KademliaDht : IAsyncDisposable
         return RoutingTable.Count;
     }
 
+    /// <summary>Bootstraps from multiaddrs; a /p2p/ component makes the host check that the expected peer answered.</summary>
     public Task<int> BootstrapAsync(IEnumerable<Multiaddr> addresses, CancellationToken ct) =>
-        BootstrapAsync(addresses.Select(a => a.WithoutPeerId().ToBytes()), ct);
+        BootstrapAsync(addresses.Select(a => a.ToBytes()), ct);
 
     /// <summary>Iterative FIND_NODE for <paramref name="key"/>: the k closest live peers.</summary>
     public Task<LookupResult> GetClosestPeersAsync(byte[] key, CancellationToken ct) =>
@@ -278,6 +279,8 @@ public sealed class KademliaDht : IAsyncDisposable
     /// <summary>Adds a peer that speaks the DHT; a full bucket keeps its oldest peer if it still answers a PING.</summary>
     private void OfferPeer(byte[] peer)
     {
+        if (_stopping.IsCancellationRequested)
+            return;
         var result = RoutingTable.TryAdd(peer);
         if (result is { Outcome: RoutingAddOutcome.BucketFull, LeastRecentlySeen: { } oldest } && _livenessChecks.TryAdd(oldest.Key, true))
             _ = CheckLivenessAsync(oldest, peer);

@@ -23,7 +23,8 @@ public sealed class Libp2pDhtNetwork(Libp2pHost host) : IDhtNetwork
     {
         if (TryPeerId(peerId) is not { } peer)
             return;
-        var parsed = multiaddrs.Select(TryMultiaddr).OfType<Multiaddr>().ToList();
+        // The peer store keys addresses by peer already; a trailing /p2p/ would only be repeated to other peers.
+        var parsed = multiaddrs.Select(TryMultiaddr).OfType<Multiaddr>().Select(a => a.WithoutPeerId()).ToList();
         if (parsed.Count > 0)
             host.AddAddresses(peer, parsed);
     }

@@ -40,8 +40,8 @@ public sealed class DhtSwarmTests
         await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
         var key = DhtSwarmFixture.KeyOf(0);
         var seed = swarm.Nodes[0].Seed;
-        await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
-        await swarm.Nodes[5].Dht.PutValueAsync(key, PeerzSignedRecord.Create(seed, key, [2], 2, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+        await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(Identity.FromSeed(seed), key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+        await swarm.Nodes[5].Dht.PutValueAsync(key, PeerzSignedRecord.Create(Identity.FromSeed(seed), key, [2], 2, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
 
         var value = await swarm.Nodes[9].Dht.GetValueAsync(key, CancellationToken.None);
 
@@ -107,6 +107,103 @@ public sealed class DhtSwarmTests
 
         Assert.NotNull(value);
         Assert.All(dead, d => Assert.False(swarm.Nodes[19].Dht.RoutingTable.Contains(d.Network.LocalPeerId)));
+    }
+
+    [Fact]
+    public async Task RepublishingCopiesRecordsToNodesThatJoinedLater()
+    {
+        var options = _options with { K = 3, RepublishInterval = TimeSpan.FromMilliseconds(300) };
+        var swarm = new InProcessDhtSwarm();
+        var nodes = new List<(InProcessDhtSwarm.Node Network, KademliaDht Dht)>();
+        async Task JoinAsync()
+        {
+            var network = swarm.AddNode();
+            var dht = new KademliaDht(network, options, NullLogger.Instance);
+            await dht.StartAsync(CancellationToken.None);
+            if (nodes.Count > 0)
+                await dht.BootstrapAsync(nodes[0].Network.LocalAddresses, CancellationToken.None);
+            nodes.Add((network, dht));
+        }
+        for (var i = 0; i < 5; i++)
+            await JoinAsync();
+        var key = "/peerz/republished"u8.ToArray();
+        var publisher = Identity.Generate();
+        await nodes[1].Dht.PutValueAsync(key, PeerzSignedRecord.Create(publisher, key, [42], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
+
+        // The record only reaches late joiners by republishing; join until one of them is among the k closest.
+        var target = Peerz.P2P.Kademlia.Routing.KadKey.FromKey(key);
+        var byDistance = Comparer<Peerz.P2P.Kademlia.Routing.KadKey>.Create(target.CompareDistance);
+        List<(InProcessDhtSwarm.Node Network, KademliaDht Dht)> closest;
+        do
+        {
+            await JoinAsync();
+            closest = nodes.Where(n => n != nodes[1])
+                .OrderBy(n => Peerz.P2P.Kademlia.Routing.KadKey.FromKey(n.Network.LocalPeerId), byDistance)
+                .Take(options.K).ToList();
+        }
+        while (nodes.Count < 15 || !closest.Any(n => nodes.IndexOf(n) >= 5));
+        await WaitUntilAsync(() => closest.All(n => n.Dht.Records.Get(key) is not null));
+
+        foreach (var (_, dht) in nodes)
+            await dht.DisposeAsync();
+        await swarm.DrainAsync();
+    }
+
+    [Fact]
+    public async Task AddProviderOnlyRecordsTheSender()
+    {
+        var swarm = new InProcessDhtSwarm();
+        var server = swarm.AddNode();
+        var client = swarm.AddNode();
+        var someoneElse = swarm.AddNode();
+        await using var dht = new KademliaDht(server, _options, NullLogger.Instance);
+        await dht.StartAsync(CancellationToken.None);
+        var key = "/peerz/providers/x"u8.ToArray();
+
+        await using (var stream = await client.OpenStreamAsync(server.LocalPeerId, _options.ProtocolId, CancellationToken.None))
+        {
+            var forged = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(someoneElse.LocalPeerId, someoneElse.LocalAddresses)]);
+            var honest = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(client.LocalPeerId, client.LocalAddresses)]);
+            await DhtMessageFraming.WriteAsync(stream, forged, _options.MaxMessageSize, CancellationToken.None);
+            await DhtMessageFraming.WriteAsync(stream, honest, _options.MaxMessageSize, CancellationToken.None);
+        }
+        await swarm.DrainAsync();
+
+        var provider = Assert.Single(dht.Providers.Get(key));
+        Assert.Equal(client.LocalPeerId, provider.Id);
+    }
+
+    [Fact]
+    public async Task MissingValuesAndPeersEndTheLookupEmptyHanded()
+    {
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
+
+        var value = await swarm.Nodes[3].Dht.QueryValueAsync("/peerz/nobody-wrote-this"u8.ToArray(), CancellationToken.None);
+        var (peer, lookup) = await swarm.Nodes[3].Dht.FindPeerAsync([0x00, 0x05, 1, 2, 3, 4, 5], CancellationToken.None);
+
+        Assert.Null(value.Value);
+        Assert.NotNull(value.Lookup);
+        Assert.Equal(9, value.Lookup.ClosestPeers.Count);
+        Assert.Null(peer);
+        Assert.False(lookup!.Stopped);
+    }
+
+    [Fact]
+    public async Task BootstrapRefusesAPeerThatIsNotTheOneAddressed()
+    {
+        var logger = new ListLogger();
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.Libp2p);
+        await using var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        await host.StartAsync(CancellationToken.None);
+        await using var dht = new KademliaDht(host, _options, logger);
+        await dht.StartAsync(CancellationToken.None);
+        // Node 0's address, claiming to be node 1: the noise handshake proves otherwise.
+        var impostor = swarm.Nodes[0].Host!.ListenAddresses[0].WithoutPeerId().WithPeerId(swarm.Nodes[1].Host!.PeerId);
+
+        var known = await dht.BootstrapAsync([impostor], CancellationToken.None);
+
+        Assert.Equal(0, known);
+        Assert.Contains(logger.Lines, l => l.Contains("bootstrap peer") && l.Contains("failed"));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class KademliaJsInteropTests : IAsyncLifetime
     public async Task JsGetsAValueCSharpPut()
     {
         var key = "/peerz/interop/from-csharp"u8.ToArray();
-        var value = PeerzSignedRecord.Create(A.Seed, key, "written by C#"u8.ToArray(), 1, DateTimeOffset.UtcNow.AddHours(1)).Encode();
+        var value = PeerzSignedRecord.Create(Identity.FromSeed(A.Seed), key, "written by C#"u8.ToArray(), 1, DateTimeOffset.UtcNow.AddHours(1)).Encode();
 
         var stored = await A.Dht.PutValueAsync(key, value, CancellationToken.None);
         var result = await _j2!.CommandAsync("get", new { key = "/peerz/interop/from-csharp" });
@@ -98,7 +98,7 @@ public sealed class KademliaJsInteropTests : IAsyncLifetime
     public async Task JsRejectsAValueWithABadSignatureFromCSharp()
     {
         var key = "/peerz/interop/tampered"u8.ToArray();
-        var record = PeerzSignedRecord.Create(A.Seed, key, "original"u8.ToArray(), 1, DateTimeOffset.UtcNow.AddHours(1));
+        var record = PeerzSignedRecord.Create(Identity.FromSeed(A.Seed), key, "original"u8.ToArray(), 1, DateTimeOffset.UtcNow.AddHours(1));
         var tampered = (record with { Payload = "tampered"u8.ToArray() }).Encode();
         // Bypass our own validator by speaking the wire protocol directly to J.
         var network = A.Network;

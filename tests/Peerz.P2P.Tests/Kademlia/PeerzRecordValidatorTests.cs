@@ -15,7 +15,7 @@ public sealed class PeerzRecordValidatorTests
         new RecordValidatorRegistry().Add(PeerzRecordValidator.Namespace, new PeerzRecordValidator(_time, maxValueSize: 1024));
 
     private byte[] Sign(byte[] payload, ulong sequence = 1, TimeSpan? lifetime = null) =>
-        PeerzSignedRecord.Create(_seed, _key, payload, sequence, _now + (lifetime ?? TimeSpan.FromHours(1))).Encode();
+        PeerzSignedRecord.Create(Identity.FromSeed(_seed), _key, payload, sequence, _now + (lifetime ?? TimeSpan.FromHours(1))).Encode();
 
     [Fact]
     public void AcceptsAFreshSignedRecordAndRoundTripsIt()

@@ -15,7 +15,7 @@ public sealed class RecordStoreTests
         _time, TimeSpan.FromHours(1), maxRecords);
 
     private byte[] Sign(string key, ulong sequence) =>
-        PeerzSignedRecord.Create(_seed, System.Text.Encoding.UTF8.GetBytes(key), [(byte)sequence], sequence, _now + TimeSpan.FromDays(2)).Encode();
+        PeerzSignedRecord.Create(Identity.FromSeed(_seed), System.Text.Encoding.UTF8.GetBytes(key), [(byte)sequence], sequence, _now + TimeSpan.FromDays(2)).Encode();
 
     [Fact]
     public void KeepsTheSelectorsBestRecord()

@@ -1,6 +1,4 @@
 using System.Buffers;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
 using Peerz.P2P.Kademlia.Wire;
 
 namespace Peerz.P2P.Kademlia.Records;
@@ -16,38 +14,19 @@ namespace Peerz.P2P.Kademlia.Records;
 public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong Sequence, DateTimeOffset ExpiresAt, byte[] Signature)
 {
     public const int Ed25519KeyLength = 32;
-    private const int Ed25519SignatureLength = 64;
     private const int KeyTypeEd25519 = 1;
     private static readonly byte[] _signatureDomain = System.Text.Encoding.ASCII.GetBytes("peerz-dht-record:");
 
-    public static PeerzSignedRecord Create(byte[] privateKeySeed, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt)
-    {
-        var privateKey = new Ed25519PrivateKeyParameters(privateKeySeed);
-        var publicKey = privateKey.GeneratePublicKey().GetEncoded();
-        var signer = new Ed25519Signer();
-        signer.Init(true, privateKey);
-        var signed = SignedBytes(key, payload, sequence, expiresAt);
-        signer.BlockUpdate(signed, 0, signed.Length);
-        return new PeerzSignedRecord(publicKey, payload, sequence, expiresAt, signer.GenerateSignature());
-    }
-
-    /// <summary>Signs with a peer's libp2p identity, so <see cref="Publisher"/> is that peer.</summary>
-    public static PeerzSignedRecord Create(Identity identity, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt) =>
-        new(identity.Ed25519PublicKey, payload, sequence, expiresAt, identity.Sign(SignedBytes(key, payload, sequence, expiresAt)));
+    /// <summary>Signs a record for <paramref name="key"/> with the publisher's libp2p identity.</summary>
+    public static PeerzSignedRecord Create(Identity publisher, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt) =>
+        new(DecodePublicKey(publisher.PublicKeyProto), payload, sequence, expiresAt,
+            publisher.Sign(SignedBytes(key, payload, sequence, expiresAt)));
 
     /// <summary>The peer whose key signed this record.</summary>
     public PeerId Publisher => PeerId.FromPublicKey(EncodePublicKey(PublicKey));
 
-    public bool VerifySignature(ReadOnlySpan<byte> key)
-    {
-        if (PublicKey.Length != Ed25519KeyLength || Signature.Length != Ed25519SignatureLength)
-            return false;
-        var verifier = new Ed25519Signer();
-        verifier.Init(false, new Ed25519PublicKeyParameters(PublicKey));
-        var signed = SignedBytes(key, Payload, Sequence, ExpiresAt);
-        verifier.BlockUpdate(signed, 0, signed.Length);
-        return verifier.VerifySignature(Signature);
-    }
+    public bool VerifySignature(ReadOnlySpan<byte> key) =>
+        Identity.Verify(EncodePublicKey(PublicKey), SignedBytes(key, Payload, Sequence, ExpiresAt), Signature);
 
     public byte[] Encode()
     {

@@ -70,7 +70,7 @@ internal sealed class DhtSwarmFixture : IAsyncDisposable
     public static byte[] KeyOf(int node) => System.Text.Encoding.UTF8.GetBytes($"/peerz/test/node-{node}");
 
     public byte[] SignedValue(int node, string payload) =>
-        PeerzSignedRecord.Create(Nodes[node].Seed, KeyOf(node), System.Text.Encoding.UTF8.GetBytes(payload), 1, DateTimeOffset.UtcNow.AddHours(1)).Encode();
+        PeerzSignedRecord.Create(Identity.FromSeed(Nodes[node].Seed), KeyOf(node), System.Text.Encoding.UTF8.GetBytes(payload), 1, DateTimeOffset.UtcNow.AddHours(1)).Encode();
 
     public async ValueTask DisposeAsync()
     {

@@ -34,6 +34,7 @@ internal sealed class JsKadNode : IAsyncDisposable
     }
 
     public PeerId PeerId { get; private set; } = null!;
+    /// <summary>Listen address including /p2p/&lt;peer id&gt;.</summary>
     public Multiaddr Address { get; private set; } = null!;
 
     public static async Task<JsKadNode> StartAsync(string protocolId)
@@ -52,7 +53,7 @@ internal sealed class JsKadNode : IAsyncDisposable
         node._process.BeginErrorReadLine();
         var hello = await node.NextLineAsync();
         node.PeerId = PeerId.Parse(hello["peerId"]!.GetValue<string>());
-        node.Address = Multiaddr.Parse(hello["addrs"]![0]!.GetValue<string>()).WithoutPeerId();
+        node.Address = Multiaddr.Parse(hello["addrs"]![0]!.GetValue<string>());
         return node;
     }
 

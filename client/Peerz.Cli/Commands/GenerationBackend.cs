@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.Client;
+using Peerz.Client.Remote;
+using Peerz.Client.Routing;
+using Peerz.Client.Swarm;
+using Peerz.Hosting;
+using Peerz.Model;
+using Peerz.Model.Blocks;
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Client;
+using Peerz.Model.Generation;
+using Peerz.P2P;
+
+namespace Peerz.Cli.Commands;
+
+/// <summary>Where generation runs: every block in this process, or the swarm (only the head is loaded here).</summary>
+public sealed class GenerationBackend : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<IDisposable> _ownedSync = [];
+
+    private GenerationBackend(ClientHead head, IBlockPipeline pipeline)
+    {
+        Head = head;
+        Pipeline = pipeline;
+    }
+
+    public ClientHead Head { get; }
+
+    public IBlockPipeline Pipeline { get; }
+
+    public static GenerationBackend Local(string directory, BlockLoadOptions options)
+    {
+        var layers = Model.Configuration.ModelConfig.Load(Path.Combine(directory, Checkpoint.ConfigFile)).NumLayers;
+        var model = LocalModel.Load(directory, options, progress: new ConsoleProgress("loading blocks", layers));
+        var backend = new GenerationBackend(model.Head, model.Pipeline);
+        backend._ownedSync.Add(model);
+        return backend;
+    }
+
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string? modelId, string[] bootstrap, BlockLoadOptions options, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Multiaddr> addresses;
+        try
+        {
+            addresses = bootstrap.Select(Multiaddr.Parse).ToList();
+        }
+        catch (FormatException e)
+        {
+            throw new UserErrorException($"--bootstrap: {e.Message}");
+        }
+        var checkpoint = Checkpoint.Open(directory);
+        var head = ClientHead.Load(checkpoint, options.DType);
+        var swarm = new SwarmClient(addresses, NullLoggerFactory.Instance);
+        try
+        {
+            await swarm.StartAsync(cancellationToken);
+        }
+        catch (SwarmUnreachableException e)
+        {
+            await swarm.DisposeAsync();
+            throw new UserErrorException(e.Message);
+        }
+        var id = modelId ?? Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+        var pipeline = new DistributedBlockPipeline(new SpanRequest(id, 0, checkpoint.Config.NumLayers), swarm, swarm,
+            new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance);
+        pipeline.RouteChanged += route => Console.Error.WriteLine($"route: {string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"))}");
+        var result = new GenerationBackend(head, pipeline);
+        result._owned.Add(swarm);
+        result._ownedSync.Add(head);
+        result._ownedSync.Add(checkpoint);
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in _owned) await owned.DisposeAsync();
+        foreach (var owned in _ownedSync) owned.Dispose();
+    }
+}

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Peerz.Hosting;
+using Peerz.Model;
+using Peerz.Model.Tokenization;
+using Peerz.Node.Serving;
+using Peerz.P2P;
+using Peerz.Provider;
+
+var config = CommonOptions.Config();
+var model = CommonOptions.Model();
+var modelId = new Option<string?>("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
+var blocks = new Option<string?>("--blocks") { Description = "Blocks to serve as START:END (end exclusive), e.g. 4:12" };
+var numBlocks = new Option<int>("--num-blocks") { Description = "Without --blocks: serve this many blocks where the swarm is weakest", DefaultValueFactory = _ => 4 };
+var dtype = CommonOptions.DType();
+var quant = CommonOptions.Quant();
+var cacheBytes = new Option<long>("--cache-bytes") { Description = "KV cache budget in bytes, shared by all sessions", DefaultValueFactory = _ => new ServingLimits().CacheBytes };
+var maxSessions = new Option<int>("--max-sessions") { Description = "Concurrent inference sessions", DefaultValueFactory = _ => new ServingLimits().MaxSessions };
+var maxTokens = new Option<int>("--max-tokens-per-step") { Description = "Tokens one request may carry", DefaultValueFactory = _ => new ServingLimits().MaxTokensPerStep };
+var idleTimeout = new Option<int>("--session-idle-seconds") { Description = "Close sessions idle this long", DefaultValueFactory = _ => (int)new ServingLimits().SessionIdleTimeout.TotalSeconds };
+var listen = new Option<string[]>("--listen") { Description = "Multiaddrs to listen on", DefaultValueFactory = _ => ["/ip4/127.0.0.1/tcp/0"], AllowMultipleArgumentsPerToken = true };
+var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members to join through", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
+var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
+var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+
+var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm")
+{
+    config, model, modelId, blocks, numBlocks, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
+};
+root.SetAction(async (result, cancellationToken) =>
+{
+    var s = LayeredSettings.Load(result.GetValue(config));
+    var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
+    var settings = new ProviderSettings
+    {
+        ModelDirectory = directory,
+        ModelId = s.Get(result, modelId) ?? Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)),
+        Blocks = ParseBlocks(s.Get(result, blocks)),
+        NumBlocks = Positive(s.Get(result, numBlocks), "--num-blocks"),
+        LoadOptions = CommonOptions.LoadOptions(s.Get(result, dtype), s.Get(result, quant)),
+        Limits = new ServingLimits
+        {
+            CacheBytes = Positive(s.Get(result, cacheBytes), "--cache-bytes"),
+            MaxSessions = Positive(s.Get(result, maxSessions), "--max-sessions"),
+            MaxTokensPerStep = Positive(s.Get(result, maxTokens), "--max-tokens-per-step"),
+            SessionIdleTimeout = TimeSpan.FromSeconds(Positive(s.Get(result, idleTimeout), "--session-idle-seconds")),
+        },
+        Listen = ParseAddresses(s.Get(result, listen), "--listen"),
+        Bootstrap = ParseAddresses(s.Get(result, bootstrap), "--bootstrap"),
+        IdentityFile = s.Get(result, identity),
+        PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei.ToString() : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
+    };
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information);
+    builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+    builder.Services.AddSingleton(settings);
+    builder.Services.AddHostedService<ProviderService>();
+    await builder.Build().RunAsync(cancellationToken);
+});
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or TokenizerException or FormatException);
+
+static (int, int)? ParseBlocks(string? text)
+{
+    if (text is null) return null;
+    var parts = text.Split(':');
+    if (parts.Length == 2 && int.TryParse(parts[0], out var start) && int.TryParse(parts[1], out var end) && start >= 0 && end > start)
+        return (start, end);
+    throw new UserErrorException($"--blocks '{text}' must be START:END with 0 <= START < END, e.g. 0:4");
+}
+
+static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts, string option)
+{
+    try
+    {
+        return texts.Select(Multiaddr.Parse).ToList();
+    }
+    catch (FormatException e)
+    {
+        throw new UserErrorException($"{option}: {e.Message}");
+    }
+}
+
+static T Positive<T>(T value, string option) where T : System.Numerics.INumber<T> =>
+    value > T.Zero ? value : throw new UserErrorException($"{option} must be positive");

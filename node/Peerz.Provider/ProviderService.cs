@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Peerz.Client.Swarm;
+using Peerz.Hosting;
+using Peerz.Model.Blocks;
+using Peerz.Model.Checkpoints;
+using Peerz.Node.Serving;
+using Peerz.Node.Swarm;
+using Peerz.P2P;
+
+namespace Peerz.Provider;
+
+/// <summary>
+/// Loads the span (choosing it from the swarm when only a size was given), measures throughput,
+/// then serves and announces it until the host stops; stopping announces the provider offline.
+/// </summary>
+public sealed class ProviderService(ProviderSettings settings, ILoggerFactory loggerFactory) : IHostedService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
+    private Checkpoint? _checkpoint;
+    private ServedSpan? _served;
+    private ProviderNode? _node;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var identity = LoadIdentity(settings.IdentityFile);
+        _checkpoint = Checkpoint.Open(settings.ModelDirectory);
+        var (start, end) = settings.Blocks ?? await ChooseSpanAsync(_checkpoint.Config.NumLayers, cancellationToken);
+        _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
+        var blocks = BlockSpan.Load(_checkpoint, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
+        var served = _served = new ServedSpan(settings.ModelId, blocks, settings.Limits);
+        var throughput = served.MeasureThroughput();
+        _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
+        _node = new ProviderNode(served, new ProviderNodeOptions
+        {
+            Identity = identity,
+            ListenAddresses = settings.Listen,
+            Bootstrap = settings.Bootstrap,
+            PricePerToken = settings.PricePerToken,
+        }, loggerFactory);
+        await _node.StartAsync(cancellationToken);
+        // One line on stdout for scripts: the address others bootstrap from, and the span served.
+        Console.WriteLine($"ready {string.Join(" ", _node.ListenAddresses)} blocks {start}:{end}");
+    }
+
+    private async Task<(int, int)> ChooseSpanAsync(int numLayers, CancellationToken cancellationToken)
+    {
+        var size = Math.Min(settings.NumBlocks, numLayers);
+        if (settings.Bootstrap.Count == 0)
+        {
+            _logger.LogInformation("no swarm to join: serving the first {Size} blocks", size);
+            return (0, size);
+        }
+        await using var swarm = new SwarmClient(settings.Bootstrap, loggerFactory);
+        await swarm.StartAsync(cancellationToken);
+        var providers = await swarm.GetProvidersAsync(settings.ModelId, cancellationToken);
+        var perBlock = SpanSelector.ThroughputPerBlock(numLayers, providers.Select(p => (p.Start, p.End, p.Throughput)));
+        var start = SpanSelector.ChooseStart(perBlock, size);
+        _logger.LogInformation("the swarm has {Count} providers; the weakest {Size} blocks start at {Start}", providers.Count, size, start);
+        return (start, start + size);
+    }
+
+    private Identity LoadIdentity(string path)
+    {
+        if (File.Exists(path)) return Identity.Load(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var identity = Identity.Generate();
+        identity.Save(path);
+        _logger.LogInformation("created identity {Peer} in {Path}", identity.PeerId, path);
+        return identity;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_node is not null) await _node.DisposeAsync();
+        _served?.Dispose();
+        _checkpoint?.Dispose();
+    }
+}
