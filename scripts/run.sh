@@ -35,14 +35,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Starts a provider in the background and waits for its "ready <address>" line.
+# Starts a provider in the background (in this shell, so cleanup knows its pid) and waits for
+# its "ready <address> blocks <start:end>" line; sets $address and $span.
 start_provider() {
   local name=$1; shift
   "${provider[@]}" "${model_args[@]}" --identity "$run_dir/$name.key" "$@" >"$run_dir/$name.out" 2>"$run_dir/$name.log" &
   pids+=($!)
   for _ in $(seq 1 120); do
     if grep -q '^ready ' "$run_dir/$name.out" 2>/dev/null; then
-      awk '/^ready /{print $2, $4; exit}' "$run_dir/$name.out"
+      read -r _ address _ span < <(grep -m1 '^ready ' "$run_dir/$name.out")
       return
     fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "error: provider $name exited; see $run_dir/$name.log" >&2; exit 1; fi
@@ -53,11 +54,12 @@ start_provider() {
 }
 
 echo "== starting providers"
-read -r first span < <(start_provider provider-1 --blocks 0:3)
+start_provider provider-1 --blocks 0:3
+first=$address
 echo "provider-1  blocks $span  $first"
 for n in 2 3; do
   # Without --blocks, each provider picks the blocks where the swarm is weakest.
-  read -r address span < <(start_provider "provider-$n" --num-blocks 3 --bootstrap "$first")
+  start_provider "provider-$n" --num-blocks 3 --bootstrap "$first"
   echo "provider-$n  blocks $span  $address"
 done
 
