@@ -1,5 +1,5 @@
-using Xunit;
 using Peerz.Model.Tiny;
+using Xunit;
 
 namespace Peerz.Testing;
 

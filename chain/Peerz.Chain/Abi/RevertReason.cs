@@ -6,8 +6,8 @@ namespace Peerz.Chain.Abi;
 /// <summary>Why a call reverted, decoded from its revert data.</summary>
 public sealed record RevertReason(RevertKind Kind, string Message, string? ErrorName = null, IReadOnlyList<object?>? Arguments = null, BigInteger? PanicCode = null)
 {
-    private static readonly AbiError _errorString = AbiError.Parse("Error(string)");
-    private static readonly AbiError _panic = AbiError.Parse("Panic(uint256)");
+    private static readonly AbiError ErrorString = AbiError.Parse("Error(string)");
+    private static readonly AbiError Panic = AbiError.Parse("Panic(uint256)");
 
     /// <summary>
     /// Decodes Error(string), Panic(uint256) or one of <paramref name="customErrors"/>; anything else is reported
@@ -26,13 +26,13 @@ public sealed record RevertReason(RevertKind Kind, string Message, string? Error
             var body = data[4..];
             try
             {
-                if (selector.SequenceEqual(_errorString.Selector))
+                if (selector.SequenceEqual(ErrorString.Selector))
                 {
                     var message = (string)AbiCodec.Decode([new AbiString()], body)[0]!;
                     return new RevertReason(RevertKind.Error, message, "Error", [message]);
                 }
 
-                if (selector.SequenceEqual(_panic.Selector))
+                if (selector.SequenceEqual(Panic.Selector))
                 {
                     var code = (BigInteger)AbiCodec.Decode([new AbiUInt(256)], body)[0]!;
                     return new RevertReason(RevertKind.Panic, $"panic 0x{code:x2} ({PanicDescription(code)})", "Panic", [code], code);

@@ -9,14 +9,14 @@ public sealed record Voucher(Address Client, Address Provider, BigInteger Cumula
 {
     public const string DomainName = "Peerz Payment Escrow";
 
-    private static readonly Eip712 _types = new(new Dictionary<string, IReadOnlyList<Eip712Field>>
+    private static readonly Eip712 Types = new(new Dictionary<string, IReadOnlyList<Eip712Field>>
     {
         ["Voucher"] = [new("client", "address"), new("provider", "address"), new("cumulativeAmount", "uint256"), new("nonce", "uint256")],
     });
 
     public static Eip712Domain Domain(BigInteger chainId, Address escrow) => new(DomainName, "1", chainId, escrow);
 
-    public byte[] Digest(BigInteger chainId, Address escrow) => _types.Digest(Domain(chainId, escrow), "Voucher", Message());
+    public byte[] Digest(BigInteger chainId, Address escrow) => Types.Digest(Domain(chainId, escrow), "Voucher", Message());
 
     public EthSignature Sign(EthKey client, BigInteger chainId, Address escrow)
     {

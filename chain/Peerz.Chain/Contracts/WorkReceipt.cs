@@ -18,7 +18,7 @@ public sealed record WorkReceipt(
 {
     public const string DomainName = "Peerz Provider Registry";
 
-    private static readonly Eip712 _types = new(new Dictionary<string, IReadOnlyList<Eip712Field>>
+    private static readonly Eip712 Types = new(new Dictionary<string, IReadOnlyList<Eip712Field>>
     {
         ["Receipt"] =
         [
@@ -30,7 +30,7 @@ public sealed record WorkReceipt(
 
     public static Eip712Domain Domain(BigInteger chainId, Address registry) => new(DomainName, "1", chainId, registry);
 
-    public byte[] Digest(BigInteger chainId, Address registry) => _types.Digest(Domain(chainId, registry), "Receipt", Message());
+    public byte[] Digest(BigInteger chainId, Address registry) => Types.Digest(Domain(chainId, registry), "Receipt", Message());
 
     public EthSignature Sign(EthKey provider, BigInteger chainId, Address registry)
     {

@@ -17,9 +17,9 @@ namespace Peerz.Chain.Crypto;
 /// </summary>
 public sealed class EthKey
 {
-    private static readonly X9ECParameters _curve = CustomNamedCurves.GetByName("secp256k1");
-    private static readonly ECDomainParameters _domain = new(_curve.Curve, _curve.G, _curve.N, _curve.H);
-    private static readonly BcBigInteger _halfN = _curve.N.ShiftRight(1);
+    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
+    private static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
+    private static readonly BcBigInteger HalfN = Curve.N.ShiftRight(1);
 
     private readonly ECPrivateKeyParameters _privateKey;
 
@@ -31,13 +31,13 @@ public sealed class EthKey
         }
 
         var d = new BcBigInteger(1, privateKey.ToArray());
-        if (d.SignValue == 0 || d.CompareTo(_curve.N) >= 0)
+        if (d.SignValue == 0 || d.CompareTo(Curve.N) >= 0)
         {
             throw new ArgumentException("Private key is outside the secp256k1 range [1, n-1].", nameof(privateKey));
         }
 
-        _privateKey = new ECPrivateKeyParameters(d, _domain);
-        PublicKey = EncodePublicKey(_domain.G.Multiply(d).Normalize());
+        _privateKey = new ECPrivateKeyParameters(d, Domain);
+        PublicKey = EncodePublicKey(Domain.G.Multiply(d).Normalize());
         Address = Address.FromPublicKey(PublicKey);
     }
 
@@ -50,7 +50,7 @@ public sealed class EthKey
         {
             RandomNumberGenerator.Fill(bytes);
             var d = new BcBigInteger(1, bytes.ToArray());
-            if (d.SignValue > 0 && d.CompareTo(_curve.N) < 0)
+            if (d.SignValue > 0 && d.CompareTo(Curve.N) < 0)
             {
                 return new EthKey(bytes);
             }
@@ -77,7 +77,7 @@ public sealed class EthKey
         var hashBytes = hash.ToArray();
         var rs = signer.GenerateSignature(hashBytes);
         var r = rs[0];
-        var s = rs[1].CompareTo(_halfN) > 0 ? _curve.N.Subtract(rs[1]) : rs[1];
+        var s = rs[1].CompareTo(HalfN) > 0 ? Curve.N.Subtract(rs[1]) : rs[1];
         for (var recoveryId = 0; recoveryId < 2; recoveryId++)
         {
             var q = RecoverPoint(hashBytes, r, s, recoveryId);
@@ -105,7 +105,7 @@ public sealed class EthKey
 
         var r = ToBouncy(signature.R);
         var s = ToBouncy(signature.S);
-        if (r.SignValue <= 0 || r.CompareTo(_curve.N) >= 0 || s.SignValue <= 0 || s.CompareTo(_curve.N) >= 0)
+        if (r.SignValue <= 0 || r.CompareTo(Curve.N) >= 0 || s.SignValue <= 0 || s.CompareTo(Curve.N) >= 0)
         {
             throw new CryptographicException("Signature r and s must lie in [1, n-1].");
         }
@@ -124,7 +124,7 @@ public sealed class EthKey
     // Ethereum, whose v only carries the parity bit).
     private static ECPoint? RecoverPoint(byte[] hash, BcBigInteger r, BcBigInteger s, int recoveryId)
     {
-        var p = _curve.Curve.Field.Characteristic;
+        var p = Curve.Curve.Field.Characteristic;
         if (r.CompareTo(p) >= 0)
         {
             return null;
@@ -137,19 +137,19 @@ public sealed class EthKey
         ECPoint point;
         try
         {
-            point = _curve.Curve.DecodePoint(encoded);
+            point = Curve.Curve.DecodePoint(encoded);
         }
         catch (ArgumentException)
         {
             return null;
         }
 
-        var n = _curve.N;
+        var n = Curve.N;
         var e = new BcBigInteger(1, hash);
         var rInverse = r.ModInverse(n);
         var u1 = n.Subtract(e).Mod(n).Multiply(rInverse).Mod(n);
         var u2 = s.Multiply(rInverse).Mod(n);
-        var q = ECAlgorithms.SumOfTwoMultiplies(_curve.G, u1, point, u2).Normalize();
+        var q = ECAlgorithms.SumOfTwoMultiplies(Curve.G, u1, point, u2).Normalize();
         return q.IsInfinity ? null : q;
     }
 

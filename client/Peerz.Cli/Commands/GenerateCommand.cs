@@ -1,5 +1,5 @@
-using Peerz.Hosting;
 using System.CommandLine;
+using Peerz.Hosting;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;

@@ -1,6 +1,6 @@
-using Peerz.Hosting;
 using System.CommandLine;
 using System.Text.Json;
+using Peerz.Hosting;
 using Peerz.Model;
 using Peerz.Model.Tiny;
 

@@ -6,7 +6,7 @@ namespace Peerz.P2P.Noise;
 internal sealed class SymmetricState : IDisposable
 {
     // Exactly 32 bytes, so h is the name itself (Noise spec 5.2 InitializeSymmetric).
-    private static readonly byte[] _protocolName = "Noise_XX_25519_ChaChaPoly_SHA256"u8.ToArray();
+    private static readonly byte[] ProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256"u8.ToArray();
 
     private byte[] _ck;
     private byte[] _h;
@@ -14,8 +14,8 @@ internal sealed class SymmetricState : IDisposable
 
     public SymmetricState()
     {
-        _h = (byte[])_protocolName.Clone();
-        _ck = (byte[])_protocolName.Clone();
+        _h = (byte[])ProtocolName.Clone();
+        _ck = (byte[])ProtocolName.Clone();
         MixHash([]); // empty prologue
     }
 

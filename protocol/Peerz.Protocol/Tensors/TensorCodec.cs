@@ -57,12 +57,12 @@ public static class TensorCodec
             case TensorCompression.Float16:
                 return FromBytes(data, shape, ScalarType.Float16, elements * 2).MoveToDType(dtype);
             case TensorCompression.BlockwiseInt8:
-            {
-                var blocks = (elements + QuantizationBlockSize - 1) / QuantizationBlockSize;
-                if (data.Length != blocks * 4 + elements)
-                    throw new TensorFormatException($"blockwise int8 data is {data.Length} bytes; {elements} values need {blocks * 4 + elements}");
-                return tensor(DequantizeBlockwise(data, (int)elements), ScalarType.Float32).view(shape).MoveToDType(dtype);
-            }
+                {
+                    var blocks = (elements + QuantizationBlockSize - 1) / QuantizationBlockSize;
+                    if (data.Length != blocks * 4 + elements)
+                        throw new TensorFormatException($"blockwise int8 data is {data.Length} bytes; {elements} values need {blocks * 4 + elements}");
+                    return tensor(DequantizeBlockwise(data, (int)elements), ScalarType.Float32).view(shape).MoveToDType(dtype);
+                }
             default:
                 throw new TensorFormatException($"unknown compression {(int)message.Compression}");
         }

@@ -13,7 +13,7 @@ namespace Peerz.Chain.Tests.Fuzz;
 /// </summary>
 public sealed class DecoderFuzzTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan _budget = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
     private readonly int _seed = Random.Shared.Next();
 
     [Fact]
@@ -23,7 +23,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         var abi = new RandomAbi(random);
         var runs = 0;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < _budget)
+        while (clock.Elapsed < Budget)
         {
             var valid = RlpEncoder.Encode(RlpItem.List(RlpItem.String(abi.Bytes(random.Next(0, 80))), RlpItem.List(RlpItem.Integer(random.Next()))));
             var input = random.Next(2) == 0 ? abi.Bytes(random.Next(0, 64)) : Mutate(random, valid);
@@ -50,7 +50,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         var abi = new RandomAbi(random);
         var runs = 0;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < _budget)
+        while (clock.Elapsed < Budget)
         {
             var types = Enumerable.Range(0, random.Next(1, 4)).Select(_ => abi.Type()).ToArray();
             var valid = AbiCodec.Encode(types, types.Select(abi.Value).ToArray());
@@ -77,7 +77,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         var valid = Keystore.Encrypt(Peerz.Chain.Crypto.EthKey.Generate(), "pw", new ScryptKdf(16, 1, 1));
         var runs = 0;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < _budget)
+        while (clock.Elapsed < Budget)
         {
             var chars = valid.ToCharArray();
             for (var i = random.Next(1, 4); i > 0; i--)

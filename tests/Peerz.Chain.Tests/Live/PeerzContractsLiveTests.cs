@@ -13,7 +13,7 @@ namespace Peerz.Chain.Tests.Live;
 [Collection(HardhatCollection.Name)]
 public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
 {
-    private static readonly BigInteger _ether = BigInteger.Pow(10, 18);
+    private static readonly BigInteger Ether = BigInteger.Pow(10, 18);
 
     [Fact]
     public async Task Deploy_stake_deposit_redeem_voucher_and_read_reverts()
@@ -28,31 +28,31 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
         var clientSender = new TransactionSender(rpc, client, nonces);
         var chainId = await rpc.ChainIdAsync();
 
-        var tokenAddress = await DeployAsync(deployerSender, "PeerzToken", deployer.Address, 1_000_000 * _ether);
-        var registryAddress = await DeployAsync(deployerSender, "ProviderRegistry", tokenAddress, deployer.Address, 100 * _ether, (BigInteger)3600, (BigInteger)1000);
+        var tokenAddress = await DeployAsync(deployerSender, "PeerzToken", deployer.Address, 1_000_000 * Ether);
+        var registryAddress = await DeployAsync(deployerSender, "ProviderRegistry", tokenAddress, deployer.Address, 100 * Ether, (BigInteger)3600, (BigInteger)1000);
         var escrowAddress = await DeployAsync(deployerSender, "PaymentEscrow", tokenAddress, (BigInteger)3600);
 
         var token = new PeerzToken(rpc, tokenAddress, deployerSender);
-        Assert.Equal(1_000_000 * _ether, await token.TotalSupplyAsync());
-        var funding = await token.TransferAsync(provider.Address, 1000 * _ether);
+        Assert.Equal(1_000_000 * Ether, await token.TotalSupplyAsync());
+        var funding = await token.TransferAsync(provider.Address, 1000 * Ether);
         var transfer = token.Events(funding, PeerzToken.TransferEvent).Single();
         Assert.Equal(deployer.Address, transfer["from"]);
         Assert.Equal(provider.Address, transfer["to"]);
-        Assert.Equal(1000 * _ether, transfer["value"]);
-        await token.TransferAsync(client.Address, 1000 * _ether);
+        Assert.Equal(1000 * Ether, transfer["value"]);
+        await token.TransferAsync(client.Address, 1000 * Ether);
 
         // Provider stakes.
         var providerToken = new PeerzToken(rpc, tokenAddress, providerSender);
         var registry = new ProviderRegistry(rpc, registryAddress, providerSender);
-        await providerToken.ApproveAsync(registryAddress, 200 * _ether);
+        await providerToken.ApproveAsync(registryAddress, 200 * Ether);
         var peerId = Hex.Decode("0x0024080112201234");
-        var staked = await registry.StakeAsync(200 * _ether, provider.Address, peerId, 5);
+        var staked = await registry.StakeAsync(200 * Ether, provider.Address, peerId, 5);
         var stakedEvent = registry.Events(staked, ProviderRegistry.StakedEvent).Single();
         Assert.Equal(provider.Address, stakedEvent["provider"]);
-        Assert.Equal(200 * _ether, stakedEvent["totalStake"]);
+        Assert.Equal(200 * Ether, stakedEvent["totalStake"]);
         Assert.Equal(peerId, stakedEvent["peerId"]);
         var info = await registry.GetProviderAsync(provider.Address);
-        Assert.Equal(200 * _ether, info.Stake);
+        Assert.Equal(200 * Ether, info.Stake);
         Assert.Equal(provider.Address, info.Signer);
         Assert.True(await registry.IsActiveAsync(provider.Address));
 
@@ -67,31 +67,31 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
         // Client deposits and pays by voucher.
         var clientToken = new PeerzToken(rpc, tokenAddress, clientSender);
         var clientEscrow = new PaymentEscrow(rpc, escrowAddress, clientSender);
-        await clientToken.ApproveAsync(escrowAddress, 500 * _ether);
-        var deposited = clientEscrow.Events(await clientEscrow.DepositAsync(500 * _ether), PaymentEscrow.DepositedEvent).Single();
-        Assert.Equal(500 * _ether, deposited["balance"]);
+        await clientToken.ApproveAsync(escrowAddress, 500 * Ether);
+        var deposited = clientEscrow.Events(await clientEscrow.DepositAsync(500 * Ether), PaymentEscrow.DepositedEvent).Single();
+        Assert.Equal(500 * Ether, deposited["balance"]);
 
         var providerEscrow = new PaymentEscrow(rpc, escrowAddress, providerSender);
-        var voucher = new Voucher(client.Address, provider.Address, 50 * _ether, 1);
+        var voucher = new Voucher(client.Address, provider.Address, 50 * Ether, 1);
         Assert.Equal(Hex.Encode(voucher.Digest(chainId, escrowAddress)), Hex.Encode(await providerEscrow.VoucherDigestAsync(voucher)));
         var before = await providerToken.BalanceOfAsync(provider.Address);
         var redeemReceipt = await providerEscrow.RedeemAsync(voucher, voucher.Sign(client, chainId, escrowAddress));
         var redeemed = providerEscrow.Events(redeemReceipt, PaymentEscrow.RedeemedEvent).Single();
         Assert.Equal(client.Address, redeemed["client"]);
         Assert.Equal(provider.Address, redeemed["provider"]);
-        Assert.Equal(50 * _ether, redeemed["paid"]);
-        Assert.Equal(before + 50 * _ether, await providerToken.BalanceOfAsync(provider.Address));
-        Assert.Equal(50 * _ether, await providerEscrow.RedeemedAsync(client.Address, provider.Address));
-        Assert.Equal(450 * _ether, await providerEscrow.BalanceOfAsync(client.Address));
+        Assert.Equal(50 * Ether, redeemed["paid"]);
+        Assert.Equal(before + 50 * Ether, await providerToken.BalanceOfAsync(provider.Address));
+        Assert.Equal(50 * Ether, await providerEscrow.RedeemedAsync(client.Address, provider.Address));
+        Assert.Equal(450 * Ether, await providerEscrow.BalanceOfAsync(client.Address));
 
         // A later voucher with a lower cumulative amount is refused; the revert reason is read back.
-        var lower = new Voucher(client.Address, provider.Address, 30 * _ether, 2);
+        var lower = new Voucher(client.Address, provider.Address, 30 * Ether, 2);
         var revert = await Assert.ThrowsAsync<ContractRevertException>(() => providerEscrow.RedeemAsync(lower, lower.Sign(client, chainId, escrowAddress)));
         Assert.Equal("CumulativeAmountDecreased", revert.Reason.ErrorName);
-        Assert.Equal(new object?[] { 30 * _ether, 50 * _ether }, revert.Reason.Arguments);
+        Assert.Equal(new object?[] { 30 * Ether, 50 * Ether }, revert.Reason.Arguments);
 
         // A voucher signed by someone else than the client is refused too.
-        var forged = new Voucher(client.Address, provider.Address, 60 * _ether, 3);
+        var forged = new Voucher(client.Address, provider.Address, 60 * Ether, 3);
         var forgedRevert = await Assert.ThrowsAsync<ContractRevertException>(() => providerEscrow.RedeemAsync(forged, forged.Sign(provider, chainId, escrowAddress)));
         Assert.Equal("InvalidSignature", forgedRevert.Reason.ErrorName);
         Assert.Equal(provider.Address, forgedRevert.Reason.Arguments![0]);

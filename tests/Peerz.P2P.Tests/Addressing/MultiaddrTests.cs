@@ -4,7 +4,7 @@ namespace Peerz.P2P.Tests.Addressing;
 
 public sealed class MultiaddrTests
 {
-    private static readonly string[] _samples =
+    private static readonly string[] Samples =
     [
         "/ip4/127.0.0.1/tcp/4001",
         "/ip6/::1/tcp/65535",
@@ -18,7 +18,7 @@ public sealed class MultiaddrTests
     [Fact]
     public async Task TextAndBinaryMatchJsMultiaddr()
     {
-        var js = await JsVectors.ComputeAsync(new byte[32], [], _samples);
+        var js = await JsVectors.ComputeAsync(new byte[32], [], Samples);
         foreach (var reference in js["multiaddrs"]!.AsArray())
         {
             var text = reference!["text"]!.GetValue<string>();
@@ -32,10 +32,10 @@ public sealed class MultiaddrTests
     [Fact]
     public void ExposesPeerId()
     {
-        var address = Multiaddr.Parse(_samples[3]);
+        var address = Multiaddr.Parse(Samples[3]);
         Assert.Equal(PeerId.Parse("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"), address.PeerId);
         Assert.Null(address.WithoutPeerId().PeerId);
-        Assert.Null(Multiaddr.Parse(_samples[0]).PeerId);
+        Assert.Null(Multiaddr.Parse(Samples[0]).PeerId);
     }
 
     [Theory]

@@ -9,7 +9,7 @@ namespace Peerz.P2P.Tests.Kademlia;
 /// <summary>DHT behaviour across many nodes: over real libp2p hosts on loopback, and on in-process pipes where a test must kill nodes.</summary>
 public sealed class DhtSwarmTests
 {
-    private static readonly KademliaOptions _options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
+    private static readonly KademliaOptions Options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
 
     [Theory]
     [InlineData(SwarmTransport.Libp2p, 1)]
@@ -17,7 +17,7 @@ public sealed class DhtSwarmTests
     [InlineData(SwarmTransport.InProcess, 1)]
     public async Task EveryNodeFindsEveryOtherNodesRecord(SwarmTransport transport, int disjointPaths)
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { DisjointPaths = disjointPaths }, transport);
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options with { DisjointPaths = disjointPaths }, transport);
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         for (var i = 0; i < swarm.Nodes.Count; i++)
@@ -37,7 +37,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task NewerSequenceWinsAcrossTheSwarm()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, Options, SwarmTransport.InProcess);
         var key = DhtSwarmFixture.KeyOf(0);
         var seed = swarm.Nodes[0].Seed;
         await swarm.Nodes[0].Dht.PutValueAsync(key, PeerzSignedRecord.Create(Identity.FromSeed(seed), key, [1], 1, DateTimeOffset.UtcNow.AddHours(1)).Encode(), CancellationToken.None);
@@ -51,7 +51,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task FindsPeersAndTheirAddresses()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options, SwarmTransport.Libp2p);
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options, SwarmTransport.Libp2p);
         var target = swarm.Nodes[17].Network;
 
         var (peer, _) = await swarm.Nodes[3].Dht.FindPeerAsync(target.LocalPeerId, CancellationToken.None);
@@ -63,7 +63,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ClosestPeersAreTheGloballyClosest()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(30, _options with { K = 5 }, SwarmTransport.InProcess);
+        await using var swarm = await DhtSwarmFixture.StartAsync(30, Options with { K = 5 }, SwarmTransport.InProcess);
         var key = "/peerz/some-key"u8.ToArray();
         var target = Peerz.P2P.Kademlia.Routing.KadKey.FromKey(key);
         var expected = swarm.Nodes.Select(n => n.Network.LocalPeerId)
@@ -80,7 +80,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task ProvidersAreFoundFromAnyNode()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(15, _options, SwarmTransport.Libp2p);
+        await using var swarm = await DhtSwarmFixture.StartAsync(15, Options, SwarmTransport.Libp2p);
         var key = "/peerz/providers/llama-block-7"u8.ToArray();
         await swarm.Nodes[2].Dht.ProvideAsync(key, CancellationToken.None);
         await swarm.Nodes[11].Dht.ProvideAsync(key, CancellationToken.None);
@@ -96,7 +96,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task LookupsRouteAroundDeadPeersAndDropThem()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(20, _options with { RequestTimeout = TimeSpan.FromSeconds(2) }, SwarmTransport.InProcess);
+        await using var swarm = await DhtSwarmFixture.StartAsync(20, Options with { RequestTimeout = TimeSpan.FromSeconds(2) }, SwarmTransport.InProcess);
         await swarm.Nodes[1].Dht.PutValueAsync(DhtSwarmFixture.KeyOf(1), swarm.SignedValue(1, "survives"), CancellationToken.None);
         var dead = Enumerable.Range(10, 5).Select(i => swarm.Nodes[i]).ToList();
         foreach (var node in dead)
@@ -112,7 +112,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task RepublishingCopiesRecordsToNodesThatJoinedLater()
     {
-        var options = _options with { K = 3, RepublishInterval = TimeSpan.FromMilliseconds(300) };
+        var options = Options with { K = 3, RepublishInterval = TimeSpan.FromMilliseconds(300) };
         var swarm = new InProcessDhtSwarm();
         var nodes = new List<(InProcessDhtSwarm.Node Network, KademliaDht Dht)>();
         async Task JoinAsync()
@@ -156,16 +156,16 @@ public sealed class DhtSwarmTests
         var server = swarm.AddNode();
         var client = swarm.AddNode();
         var someoneElse = swarm.AddNode();
-        await using var dht = new KademliaDht(server, _options, NullLogger.Instance);
+        await using var dht = new KademliaDht(server, Options, NullLogger.Instance);
         await dht.StartAsync(CancellationToken.None);
         var key = "/peerz/providers/x"u8.ToArray();
 
-        await using (var stream = await client.OpenStreamAsync(server.LocalPeerId, _options.ProtocolId, CancellationToken.None))
+        await using (var stream = await client.OpenStreamAsync(server.LocalPeerId, Options.ProtocolId, CancellationToken.None))
         {
             var forged = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(someoneElse.LocalPeerId, someoneElse.LocalAddresses)]);
             var honest = new DhtMessage(DhtMessageType.AddProvider, key, ProviderPeers: [new DhtPeerInfo(client.LocalPeerId, client.LocalAddresses)]);
-            await DhtMessageFraming.WriteAsync(stream, forged, _options.MaxMessageSize, CancellationToken.None);
-            await DhtMessageFraming.WriteAsync(stream, honest, _options.MaxMessageSize, CancellationToken.None);
+            await DhtMessageFraming.WriteAsync(stream, forged, Options.MaxMessageSize, CancellationToken.None);
+            await DhtMessageFraming.WriteAsync(stream, honest, Options.MaxMessageSize, CancellationToken.None);
         }
         await swarm.DrainAsync();
 
@@ -176,7 +176,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task MissingValuesAndPeersEndTheLookupEmptyHanded()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(10, _options, SwarmTransport.InProcess);
+        await using var swarm = await DhtSwarmFixture.StartAsync(10, Options, SwarmTransport.InProcess);
 
         var value = await swarm.Nodes[3].Dht.QueryValueAsync("/peerz/nobody-wrote-this"u8.ToArray(), CancellationToken.None);
         var (peer, lookup) = await swarm.Nodes[3].Dht.FindPeerAsync([0x00, 0x05, 1, 2, 3, 4, 5], CancellationToken.None);
@@ -192,10 +192,10 @@ public sealed class DhtSwarmTests
     public async Task BootstrapRefusesAPeerThatIsNotTheOneAddressed()
     {
         var logger = new ListLogger();
-        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.Libp2p);
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, Options, SwarmTransport.Libp2p);
         await using var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
         await host.StartAsync(CancellationToken.None);
-        await using var dht = new KademliaDht(host, _options, logger);
+        await using var dht = new KademliaDht(host, Options, logger);
         await dht.StartAsync(CancellationToken.None);
         // Node 0's address, claiming to be node 1: the noise handshake proves otherwise.
         var impostor = swarm.Nodes[0].Host!.ListenAddresses[0].WithoutPeerId().WithPeerId(swarm.Nodes[1].Host!.PeerId);
@@ -209,7 +209,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task RejectsUnsignedValuesLocally()
     {
-        await using var swarm = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.InProcess);
+        await using var swarm = await DhtSwarmFixture.StartAsync(2, Options, SwarmTransport.InProcess);
         await Assert.ThrowsAsync<InvalidRecordException>(() => swarm.Nodes[0].Dht.PutValueAsync("/peerz/x"u8.ToArray(), [1, 2, 3], CancellationToken.None));
     }
 
@@ -220,12 +220,12 @@ public sealed class DhtSwarmTests
         var swarm = new InProcessDhtSwarm();
         var server = swarm.AddNode();
         var client = swarm.AddNode();
-        await using var dht = new KademliaDht(server, _options, logger);
+        await using var dht = new KademliaDht(server, Options, logger);
         await dht.StartAsync(CancellationToken.None);
 
         async Task<int> SendRawAsync(byte[] bytes)
         {
-            await using var stream = await client.OpenStreamAsync(server.LocalPeerId, _options.ProtocolId, CancellationToken.None);
+            await using var stream = await client.OpenStreamAsync(server.LocalPeerId, Options.ProtocolId, CancellationToken.None);
             await stream.WriteAsync(bytes);
             await stream.FlushAsync();
             // The server must close: reading returns end of stream rather than hanging.
@@ -249,7 +249,7 @@ public sealed class DhtSwarmTests
     {
         var swarm = new InProcessDhtSwarm();
         var local = swarm.AddNode();
-        await using var dht = new KademliaDht(local, _options with { K = 1 }, NullLogger.Instance);
+        await using var dht = new KademliaDht(local, Options with { K = 1 }, NullLogger.Instance);
         await dht.StartAsync(CancellationToken.None);
         var localKey = dht.RoutingTable.LocalKey;
         // Three peers in bucket 0 (first bit differs from ours), each running a DHT.
@@ -259,7 +259,7 @@ public sealed class DhtSwarmTests
             var node = swarm.AddNode();
             if (localKey.CommonPrefixLength(Peerz.P2P.Kademlia.Routing.KadKey.FromKey(node.LocalPeerId)) != 0)
                 continue;
-            var peerDht = new KademliaDht(node, _options, NullLogger.Instance);
+            var peerDht = new KademliaDht(node, Options, NullLogger.Instance);
             await peerDht.StartAsync(CancellationToken.None);
             local.AddAddresses(node.LocalPeerId, node.LocalAddresses);
             node.AddAddresses(local.LocalPeerId, local.LocalAddresses);

@@ -13,7 +13,7 @@ namespace Peerz.P2P.Tests.Kademlia;
 /// </summary>
 public sealed class KademliaJsInteropTests : IAsyncLifetime
 {
-    private static readonly KademliaOptions _options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
+    private static readonly KademliaOptions Options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };
     private readonly ListLogger _log = new();
     private DhtSwarmFixture? _csharp;
     private JsKadNode? _j;
@@ -22,7 +22,7 @@ public sealed class KademliaJsInteropTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _j = await JsKadNode.StartAsync(KademliaOptions.PeerzProtocolId);
-        _csharp = await DhtSwarmFixture.StartAsync(2, _options, SwarmTransport.Libp2p, _log, bootstrap: _j.Address);
+        _csharp = await DhtSwarmFixture.StartAsync(2, Options, SwarmTransport.Libp2p, _log, bootstrap: _j.Address);
         _j2 = await JsKadNode.StartAsync(KademliaOptions.PeerzProtocolId);
         await _j2.CommandAsync("dial", new { addr = _csharp.Nodes[0].Host!.ListenAddresses[0].ToString() });
     }
@@ -102,10 +102,10 @@ public sealed class KademliaJsInteropTests : IAsyncLifetime
         var tampered = (record with { Payload = "tampered"u8.ToArray() }).Encode();
         // Bypass our own validator by speaking the wire protocol directly to J.
         var network = A.Network;
-        await using (var stream = await network.OpenStreamAsync(_j!.PeerId.ToBytes(), _options.ProtocolId, CancellationToken.None))
+        await using (var stream = await network.OpenStreamAsync(_j!.PeerId.ToBytes(), Options.ProtocolId, CancellationToken.None))
         {
             var put = new Peerz.P2P.Kademlia.Wire.DhtMessage(Peerz.P2P.Kademlia.Wire.DhtMessageType.PutValue, key, new Peerz.P2P.Kademlia.Wire.DhtRecord(key, tampered));
-            await Peerz.P2P.Kademlia.Wire.DhtMessageFraming.WriteAsync(stream, put, _options.MaxMessageSize, CancellationToken.None);
+            await Peerz.P2P.Kademlia.Wire.DhtMessageFraming.WriteAsync(stream, put, Options.MaxMessageSize, CancellationToken.None);
             // js answers a valid PUT with an echo; an invalid one closes the stream without an answer.
             var reply = await ReadOrNullAsync(stream);
             Assert.Null(reply);

@@ -6,8 +6,8 @@ namespace Peerz.P2P.Tests.Kademlia;
 
 public sealed class PeerzRecordValidatorTests
 {
-    private static readonly DateTimeOffset _now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private readonly ManualTimeProvider _time = new(_now);
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private readonly ManualTimeProvider _time = new(Now);
     private readonly byte[] _seed = RandomNumberGenerator.GetBytes(32);
     private readonly byte[] _key = "/peerz/model/llama/block/3"u8.ToArray();
 
@@ -15,7 +15,7 @@ public sealed class PeerzRecordValidatorTests
         new RecordValidatorRegistry().Add(PeerzRecordValidator.Namespace, new PeerzRecordValidator(_time, maxValueSize: 1024));
 
     private byte[] Sign(byte[] payload, ulong sequence = 1, TimeSpan? lifetime = null) =>
-        PeerzSignedRecord.Create(Identity.FromSeed(_seed), _key, payload, sequence, _now + (lifetime ?? TimeSpan.FromHours(1))).Encode();
+        PeerzSignedRecord.Create(Identity.FromSeed(_seed), _key, payload, sequence, Now + (lifetime ?? TimeSpan.FromHours(1))).Encode();
 
     [Fact]
     public void AcceptsAFreshSignedRecordAndRoundTripsIt()
@@ -25,7 +25,7 @@ public sealed class PeerzRecordValidatorTests
         var decoded = PeerzSignedRecord.Decode(value);
         Assert.Equal([1, 2, 3], decoded.Payload);
         Assert.Equal(5UL, decoded.Sequence);
-        Assert.Equal(_now + TimeSpan.FromHours(1), decoded.ExpiresAt);
+        Assert.Equal(Now + TimeSpan.FromHours(1), decoded.ExpiresAt);
     }
 
     [Fact]

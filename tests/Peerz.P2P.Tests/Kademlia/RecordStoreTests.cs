@@ -6,8 +6,8 @@ namespace Peerz.P2P.Tests.Kademlia;
 
 public sealed class RecordStoreTests
 {
-    private static readonly DateTimeOffset _now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private readonly ManualTimeProvider _time = new(_now);
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private readonly ManualTimeProvider _time = new(Now);
     private readonly byte[] _seed = RandomNumberGenerator.GetBytes(32);
 
     private RecordStore Store(int maxRecords = 10) => new(
@@ -15,7 +15,7 @@ public sealed class RecordStoreTests
         _time, TimeSpan.FromHours(1), maxRecords);
 
     private byte[] Sign(string key, ulong sequence) =>
-        PeerzSignedRecord.Create(Identity.FromSeed(_seed), System.Text.Encoding.UTF8.GetBytes(key), [(byte)sequence], sequence, _now + TimeSpan.FromDays(2)).Encode();
+        PeerzSignedRecord.Create(Identity.FromSeed(_seed), System.Text.Encoding.UTF8.GetBytes(key), [(byte)sequence], sequence, Now + TimeSpan.FromDays(2)).Encode();
 
     [Fact]
     public void KeepsTheSelectorsBestRecord()

@@ -15,7 +15,7 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
 {
     public const int Ed25519KeyLength = 32;
     private const int KeyTypeEd25519 = 1;
-    private static readonly byte[] _signatureDomain = System.Text.Encoding.ASCII.GetBytes("peerz-dht-record:");
+    private static readonly byte[] SignatureDomain = System.Text.Encoding.ASCII.GetBytes("peerz-dht-record:");
 
     /// <summary>Signs a record for <paramref name="key"/> with the publisher's libp2p identity.</summary>
     public static PeerzSignedRecord Create(Identity publisher, ReadOnlySpan<byte> key, byte[] payload, ulong sequence, DateTimeOffset expiresAt) =>
@@ -74,7 +74,7 @@ public sealed record PeerzSignedRecord(byte[] PublicKey, byte[] Payload, ulong S
     private static byte[] SignedBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload, ulong sequence, DateTimeOffset expiresAt)
     {
         var output = new ArrayBufferWriter<byte>();
-        output.Write(_signatureDomain);
+        output.Write(SignatureDomain);
         var writer = new ProtoWriter(output);
         writer.WriteBytesField(1, key);
         writer.WriteBytesField(2, payload);

@@ -12,7 +12,7 @@ namespace Peerz.P2P.Tests.Kademlia.Support;
 /// </summary>
 internal sealed class JsKadNode : IAsyncDisposable
 {
-    private static readonly TimeSpan _commandTimeout = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(45);
     private readonly Process _process;
     private readonly Channel<JsonObject> _lines = Channel.CreateUnbounded<JsonObject>();
     private readonly System.Text.StringBuilder _stderr = new();
@@ -87,7 +87,7 @@ internal sealed class JsKadNode : IAsyncDisposable
 
     private async Task<JsonObject> NextLineAsync()
     {
-        using var timeout = new CancellationTokenSource(_commandTimeout);
+        using var timeout = new CancellationTokenSource(CommandTimeout);
         try
         {
             return await _lines.Reader.ReadAsync(timeout.Token);
@@ -95,7 +95,7 @@ internal sealed class JsKadNode : IAsyncDisposable
         catch (OperationCanceledException)
         {
             lock (_stderr)
-                throw new TimeoutException($"js kad node did not answer within {_commandTimeout}; stderr: {_stderr}");
+                throw new TimeoutException($"js kad node did not answer within {CommandTimeout}; stderr: {_stderr}");
         }
     }
 }
