@@ -11,5 +11,6 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     config,
     ModelCommand.Create(SettingsFor, config),
     GenerateCommand.Create(SettingsFor, config),
+    ServeCommand.Create(SettingsFor, config),
 };
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);

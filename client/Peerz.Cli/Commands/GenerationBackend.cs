@@ -30,6 +30,9 @@ public sealed class GenerationBackend : IAsyncDisposable
 
     public IBlockPipeline Pipeline { get; }
 
+    /// <summary>The current route, for display ("local" when every block runs here).</summary>
+    public string Route { get; private set; } = "local";
+
     public static GenerationBackend Local(string directory, BlockLoadOptions options)
     {
         var layers = Model.Configuration.ModelConfig.Load(Path.Combine(directory, Checkpoint.ConfigFile)).NumLayers;
@@ -65,8 +68,12 @@ public sealed class GenerationBackend : IAsyncDisposable
         var id = modelId ?? Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
         var pipeline = new DistributedBlockPipeline(new SpanRequest(id, 0, checkpoint.Config.NumLayers), swarm, swarm,
             new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance);
-        pipeline.RouteChanged += route => Console.Error.WriteLine($"route: {string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"))}");
         var result = new GenerationBackend(head, pipeline);
+        pipeline.RouteChanged += route =>
+        {
+            result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"));
+            Console.Error.WriteLine($"route: {result.Route}");
+        };
         result._owned.Add(swarm);
         result._ownedSync.Add(head);
         result._ownedSync.Add(checkpoint);
