@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using Peerz.Gateway;
 using Peerz.Hosting;
 using Peerz.Model.Checkpoints;
