@@ -12,6 +12,10 @@ public static class DefaultModel
         (environment ?? Environment.GetEnvironmentVariable)("PEERZ_HOME")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".peerz");
 
+    /// <summary>A model's name in the swarm when none is given: its directory's name.</summary>
+    public static string IdOf(string modelDirectory) =>
+        Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd(Path.DirectorySeparatorChar));
+
     public static string Resolve(string? modelDirectory, TextWriter progress)
     {
         if (modelDirectory is not null) return modelDirectory;

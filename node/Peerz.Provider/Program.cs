@@ -37,7 +37,7 @@ root.SetAction(async (result, cancellationToken) =>
     var settings = new ProviderSettings
     {
         ModelDirectory = directory,
-        ModelId = s.Get(result, modelId) ?? Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)),
+        ModelId = s.Get(result, modelId) ?? DefaultModel.IdOf(directory),
         Blocks = ParseBlocks(s.Get(result, blocks)),
         NumBlocks = Positive(s.Get(result, numBlocks), "--num-blocks"),
         LoadOptions = CommonOptions.LoadOptions(s.Get(result, dtype), s.Get(result, quant)),

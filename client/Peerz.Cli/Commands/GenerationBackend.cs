@@ -42,7 +42,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         return backend;
     }
 
-    public static async Task<GenerationBackend> SwarmAsync(string directory, string? modelId, string[] bootstrap, BlockLoadOptions options, CancellationToken cancellationToken)
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, CancellationToken cancellationToken)
     {
         IReadOnlyList<Multiaddr> addresses;
         try
@@ -65,8 +65,7 @@ public sealed class GenerationBackend : IAsyncDisposable
             await swarm.DisposeAsync();
             throw new UserErrorException(e.Message);
         }
-        var id = modelId ?? Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
-        var pipeline = new DistributedBlockPipeline(new SpanRequest(id, 0, checkpoint.Config.NumLayers), swarm, swarm,
+        var pipeline = new DistributedBlockPipeline(new SpanRequest(modelId, 0, checkpoint.Config.NumLayers), swarm, swarm,
             new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance);
         var result = new GenerationBackend(head, pipeline);
         pipeline.RouteChanged += route =>

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Peerz.Hosting;
+
+namespace Peerz.Cli.Commands;
+
+/// <summary>
+/// The options every model-running command shares: which model, where its blocks run (--local or
+/// --bootstrap), its name in the swarm, dtype and quantization. Defined once so generate and serve agree.
+/// </summary>
+public sealed class BackendOptions
+{
+    public Option<string?> Model { get; } = CommonOptions.Model();
+    public Option<bool> Local { get; } = new("--local") { Description = "Run every block in this process (the single-process reference)" };
+    public Option<string[]> Bootstrap { get; } = new("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members; blocks then run on the swarm's providers", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+    public Option<string?> ModelId { get; } = new("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
+    public Option<string> DType { get; } = CommonOptions.DType();
+    public Option<string> Quant { get; } = CommonOptions.Quant();
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant }) command.Options.Add(option);
+    }
+
+    /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
+    public async Task<(GenerationBackend Backend, string ModelId, string Directory)> OpenAsync(LayeredSettings settings, ParseResult result, CancellationToken cancellationToken)
+    {
+        var bootstrap = settings.Get(result, Bootstrap);
+        var local = settings.Get(result, Local);
+        if (!local && bootstrap.Length == 0)
+            throw new UserErrorException("say where the blocks run: --bootstrap MULTIADDR to use the swarm, or --local to run every block in this process");
+        var directory = DefaultModel.Resolve(settings.Get(result, Model), Console.Error);
+        var loadOptions = CommonOptions.LoadOptions(settings.Get(result, DType), settings.Get(result, Quant));
+        var modelId = settings.Get(result, ModelId) ?? DefaultModel.IdOf(directory);
+        var backend = local
+            ? GenerationBackend.Local(directory, loadOptions)
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, cancellationToken);
+        return (backend, modelId, directory);
+    }
+}
