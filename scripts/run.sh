@@ -33,7 +33,9 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+# Ctrl-C exits (running the EXIT trap once); a trap on INT alone would let the script carry on.
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # Starts a provider in the background (in this shell, so cleanup knows its pid) and waits for
 # its "ready <address> blocks <start:end>" line; sets $address and $span.
