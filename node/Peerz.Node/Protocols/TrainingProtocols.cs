@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Framing;
@@ -12,32 +13,17 @@ namespace Peerz.Node.Protocols;
 /// </summary>
 public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtocols> logger)
 {
-    public async Task HandleForwardAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var request = await DelimitedMessages.ReadAsync(stream, ForwardRequest.Parser, served.Limits.MaxMessageBytes, cancellationToken);
-        if (request is null) return;
-        ForwardResponse response;
-        try
+    public Task HandleForwardAsync(Stream stream, CancellationToken cancellationToken) =>
+        ServeOneAsync(stream, ForwardRequest.Parser, "forward", async request =>
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             var output = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken);
-            response = new ForwardResponse { Hidden = output };
-        }
-        catch (RequestRejectedException e)
-        {
-            logger.LogInformation("forward refused: {Code} {Message}", e.Code, e.Message);
-            response = new ForwardResponse { Error = e.ToWire() };
-        }
-        await DelimitedMessages.WriteAsync(stream, response, cancellationToken);
-    }
+            return new ForwardResponse { Hidden = output };
+        }, error => new ForwardResponse { Error = error }, cancellationToken);
 
-    public async Task HandleBackwardAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var request = await DelimitedMessages.ReadAsync(stream, BackwardRequest.Parser, served.Limits.MaxMessageBytes, cancellationToken);
-        if (request is null) return;
-        BackwardResponse response;
-        try
+    public Task HandleBackwardAsync(Stream stream, CancellationToken cancellationToken) =>
+        ServeOneAsync(stream, BackwardRequest.Parser, "backward", async request =>
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
@@ -45,12 +31,26 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             var inputGradient = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken);
-            response = new BackwardResponse { InputGradient = inputGradient };
+            return new BackwardResponse { InputGradient = inputGradient };
+        }, error => new BackwardResponse { Error = error }, cancellationToken);
+
+    /// <summary>One request, one response; a refused request is answered with its error code.</summary>
+    private async Task ServeOneAsync<TRequest, TResponse>(Stream stream, MessageParser<TRequest> parser, string name,
+        Func<TRequest, Task<TResponse>> handle, Func<PeerzError, TResponse> refuse, CancellationToken cancellationToken)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : IMessage
+    {
+        var request = await DelimitedMessages.ReadAsync(stream, parser, served.Limits.MaxMessageBytes, cancellationToken);
+        if (request is null) return;
+        TResponse response;
+        try
+        {
+            response = await handle(request);
         }
         catch (RequestRejectedException e)
         {
-            logger.LogInformation("backward refused: {Code} {Message}", e.Code, e.Message);
-            response = new BackwardResponse { Error = e.ToWire() };
+            logger.LogInformation("{Request} refused: {Code} {Message}", name, e.Code, e.Message);
+            response = refuse(e.ToWire());
         }
         await DelimitedMessages.WriteAsync(stream, response, cancellationToken);
     }
