@@ -1,14 +1,17 @@
 // Deploys the Peerz contracts to a Hardhat network and prints their addresses as JSON.
 // Usage: npx hardhat run scripts/deploy-contracts.mjs --network devnet   (a running `npx hardhat node`; PEERZ_RPC_URL overrides the URL)
 // Environment: PEERZ_DEPLOY_OUT=<file> also writes the JSON there; PEERZ_KEEP_ADMIN=1 keeps the deployer as
-// admin of the registry and rewards (devnet; the default hands admin to the timelock).
+// admin of the registry and rewards (devnet; the default hands admin to the timelock); PEERZ_DEPLOY_OPTIONS='{"epochLength":"60"}'
+// overrides any of DEFAULTS in scripts/lib/peerz-deploy.mjs (integers as strings; roleWeights as an array).
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
-import { deployPeerz } from "./lib/peerz-deploy.mjs";
+import { DEFAULTS, deployPeerz } from "./lib/peerz-deploy.mjs";
 
 const { ethers } = await network.getOrCreate();
 const [deployer] = await ethers.getSigners();
+const overrides = parseOverrides(process.env.PEERZ_DEPLOY_OPTIONS);
 const result = await deployPeerz(ethers, {
+  ...overrides,
   deployer,
   verifiers: [deployer.address],
   settlers: [deployer.address],
@@ -18,3 +21,16 @@ const { chainId } = await ethers.provider.getNetwork();
 const json = JSON.stringify({ chainId: Number(chainId), ...result.addresses }, null, 2);
 console.log(json);
 if (process.env.PEERZ_DEPLOY_OUT) await writeFile(process.env.PEERZ_DEPLOY_OUT, json + "\n");
+
+function parseOverrides(text) {
+  if (!text) return {};
+  const raw = JSON.parse(text);
+  const known = new Set(Object.keys(DEFAULTS));
+  const out = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!known.has(key)) throw new Error(`PEERZ_DEPLOY_OPTIONS: unknown option '${key}' (known: ${[...known].join(", ")})`);
+    const toBig = (v) => (typeof DEFAULTS[key] === "number" ? Number(v) : BigInt(v));
+    out[key] = Array.isArray(value) ? value.map((v) => BigInt(v)) : toBig(value);
+  }
+  return out;
+}

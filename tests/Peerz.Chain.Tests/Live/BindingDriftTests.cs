@@ -1,3 +1,4 @@
+using Peerz.Testing.Chain;
 using Peerz.Chain.Abi;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Tests.Support;
@@ -14,7 +15,7 @@ public sealed class BindingDriftTests
     [MemberData(nameof(Contracts))]
     public void Binding_matches_the_artifact_abi(string name)
     {
-        var artifact = HardhatNodeFixture.Artifact(name);
+        var artifact = HardhatNode.Artifact(name);
         var (functions, events, errors) = name switch
         {
             "PeerzToken" => (PeerzToken.Functions, PeerzToken.EventDefinitions, PeerzToken.ErrorDefinitions),

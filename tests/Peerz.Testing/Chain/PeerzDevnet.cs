@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Text.Json;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Rpc;
+
+namespace Peerz.Testing.Chain;
+
+/// <summary>
+/// Hardhat's node with the Peerz contracts deployed by scripts/deploy-contracts.mjs (the same script the run
+/// command uses), the deployer kept as admin, verifier and settler, and every test account funded with PRZ.
+/// Override <see cref="DeployOptions"/> for other parameters (e.g. a short epoch).
+/// </summary>
+public class PeerzDevnet : HardhatNode
+{
+    public static readonly BigInteger Prz = BigInteger.Pow(10, 18);
+
+    /// <summary>PRZ each of <see cref="HardhatNode.Accounts"/> (except the deployer) receives.</summary>
+    public static readonly BigInteger FundingPerAccount = 100_000 * Prz;
+
+    private readonly ConcurrentDictionary<Address, TransactionSender> _senders = new();
+
+    public PeerzDeployment Deployment { get; private set; } = null!;
+
+    public EthKey Deployer => Accounts[0];
+
+    /// <summary>Overrides of scripts/lib/peerz-deploy.mjs DEFAULTS (integers as strings).</summary>
+    protected virtual IReadOnlyDictionary<string, object> DeployOptions { get; } = new Dictionary<string, object>
+    {
+        ["minStake"] = (100 * Prz).ToString(),
+        ["unbondingDelay"] = "3600",
+        ["withdrawalDelay"] = "3600",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var output = await RunAgainstNodeAsync(
+            ["run", "scripts/deploy-contracts.mjs", "--network", "devnet"],
+            new Dictionary<string, string>
+            {
+                ["PEERZ_KEEP_ADMIN"] = "1",
+                ["PEERZ_DEPLOY_OPTIONS"] = JsonSerializer.Serialize(DeployOptions),
+            },
+            TimeSpan.FromMinutes(3));
+        Deployment = PeerzDeployment.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+        var token = Token(Deployer);
+        foreach (var account in Accounts.Skip(1))
+        {
+            await token.TransferAsync(account.Address, FundingPerAccount);
+        }
+    }
+
+    /// <summary>A transaction sender for <paramref name="key"/>; senders of one key must share its nonce manager, so keep one per key.</summary>
+    public TransactionSender Sender(EthKey key) => _senders.GetOrAdd(key.Address, _ => new TransactionSender(Rpc, key));
+
+    public PeerzToken Token(EthKey? key = null) => new(Rpc, Deployment.Token, key is null ? null : Sender(key));
+
+    public ProviderRegistry Registry(EthKey? key = null) => new(Rpc, Deployment.Registry, key is null ? null : Sender(key));
+
+    public PaymentEscrow Escrow(EthKey? key = null) => new(Rpc, Deployment.Escrow, key is null ? null : Sender(key));
+
+    public EpochRewards Rewards(EthKey? key = null) => new(Rpc, Deployment.Rewards, key is null ? null : Sender(key));
+
+    /// <summary>Writes the deployment JSON where executables under test can read it (<c>--deployment FILE</c>).</summary>
+    public string WriteDeploymentFile(string directory)
+    {
+        var path = Path.Combine(directory, "deployment.json");
+        File.WriteAllText(path, Deployment.ToJson());
+        return path;
+    }
+}
