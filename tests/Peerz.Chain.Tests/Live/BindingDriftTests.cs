@@ -1,7 +1,7 @@
-using Peerz.Testing.Chain;
 using Peerz.Chain.Abi;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Tests.Support;
+using Peerz.Testing.Chain;
 
 namespace Peerz.Chain.Tests.Live;
 

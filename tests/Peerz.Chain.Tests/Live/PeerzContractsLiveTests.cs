@@ -1,4 +1,3 @@
-using Peerz.Testing.Chain;
 using System.Numerics;
 using Peerz.Chain.Abi;
 using Peerz.Chain.Contracts;
@@ -7,6 +6,7 @@ using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using Peerz.Chain.Tests.Support;
 using Peerz.Chain.Transactions;
+using Peerz.Testing.Chain;
 
 namespace Peerz.Chain.Tests.Live;
 
