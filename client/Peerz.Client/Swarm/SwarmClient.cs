@@ -71,6 +71,7 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
                 FreeCacheBytes = info.FreeCacheBytes,
                 PricePerToken = info.PricePerToken,
                 Addresses = announcement.Addresses,
+                Account = info.Account,
             };
         }
         catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
