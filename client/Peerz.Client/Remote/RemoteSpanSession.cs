@@ -1,7 +1,7 @@
 using Peerz.Client.Payments;
 using Peerz.Model;
-using Peerz.Protocol.Payments;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;

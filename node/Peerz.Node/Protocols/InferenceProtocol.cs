@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 using Peerz.Model.Blocks;
 using Peerz.Node.Payments;
 using Peerz.Node.Serving;
-using Peerz.Protocol.Payments;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 
