@@ -72,6 +72,8 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
                 PricePerToken = info.PricePerToken,
                 Addresses = announcement.Addresses,
                 Account = info.Account,
+                DType = info.Dtype,
+                Quantization = info.Quantization,
             };
         }
         catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -22,7 +22,8 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake)
+    public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
+        BlockLoadOptions? load = null)
     {
         var identity = Identity.Generate();
         await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), NullLogger<ProviderRegistration>.Instance)
@@ -39,7 +40,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account.Address, options.BalanceCacheTtl, TimeProvider.System),
             TimeProvider.System, NullLogger<ProviderPayments>.Instance);
-        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end), new ServingLimits());
+        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), new ServingLimits());
         served.MeasureThroughput(16);
         var node = new ProviderNode(served, new ProviderNodeOptions { Identity = identity, Bootstrap = bootstrap, Payments = payments }, NullLoggerFactory.Instance);
         await node.StartAsync(CancellationToken.None);
