@@ -7,7 +7,7 @@ using Peerz.Ledger.Payments;
 namespace Peerz.Cli.Commands;
 
 /// <summary>The paying side of the CLI: the wallet's keystore, the chain, and the client ledger.</summary>
-public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? PasswordFile, string LedgerPath)
+public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? PasswordFile, string LedgerPath, IReadOnlyList<Uri> ReportTo)
 {
     /// <summary>Unlocks the key, connects to the chain and opens the ledger; dispose the result to close the connection.</summary>
     public async Task<OpenedWallet> OpenAsync(CancellationToken cancellationToken)
@@ -19,7 +19,10 @@ public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? 
             var ledger = await ClientLedger.OpenAsync(LedgerPath, connection.Deployment.Escrow, cancellationToken);
             var options = new ClientPaymentOptions { Client = key, ChainId = connection.Deployment.ChainId, Escrow = connection.Deployment.Escrow, Registry = connection.Deployment.Registry };
             var accounts = new ProviderAccounts(connection.Registry, TimeSpan.FromSeconds(30), TimeProvider.System);
-            return new OpenedWallet(connection, new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance));
+            var payments = new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance);
+            var reporter = ReportTo.Count == 0 ? null : new ReceiptReporter(new HttpClient(), ReportTo, NullLogger<ReceiptReporter>.Instance);
+            if (reporter is not null) payments.Paid += record => reporter.Report(record.PeerId, record.Receipt);
+            return new OpenedWallet(connection, payments, reporter);
         }
         catch
         {
@@ -29,8 +32,12 @@ public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? 
     }
 }
 
-/// <summary>An unlocked wallet: its chain connection and the payments it makes.</summary>
-public sealed record OpenedWallet(ChainConnection Connection, ClientPayments Payments) : IDisposable
+/// <summary>An unlocked wallet: its chain connection, the payments it makes, and where its receipts are reported.</summary>
+public sealed record OpenedWallet(ChainConnection Connection, ClientPayments Payments, ReceiptReporter? Reporter) : IAsyncDisposable
 {
-    public void Dispose() => Connection.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        if (Reporter is not null) await Reporter.DisposeAsync();
+        Connection.Dispose();
+    }
 }

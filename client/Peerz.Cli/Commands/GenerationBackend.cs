@@ -79,7 +79,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         if (payments is not null)
         {
             payments.Payments.Paid += record => result.AddPaid(record.Cost);
-            result._ownedSync.Add(payments);
+            result._owned.Add(payments);
         }
         pipeline.RouteChanged += route =>
         {

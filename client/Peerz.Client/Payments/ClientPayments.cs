@@ -41,7 +41,7 @@ public sealed class ClientPayments(ClientPaymentOptions options, ClientLedger le
                 var signed = SignedVoucher.Sign(new Voucher(Client, account.Account, cumulative, nonce), options.Client, options.ChainId, options.Escrow);
                 voucher = signed.ToWire();
             }
-            return new PaidRequest(this, account, cost, voucher, gate);
+            return new PaidRequest(this, provider.PeerId, account, cost, voucher, gate);
         }
         catch
         {
@@ -50,12 +50,12 @@ public sealed class ClientPayments(ClientPaymentOptions options, ClientLedger le
         }
     }
 
-    internal async Task AcceptAsync(ProviderAccount account, BigInteger cost, Protocol.Wire.Receipt? wire, ExpectedWork expected, CancellationToken cancellationToken)
+    internal async Task AcceptAsync(string peerId, ProviderAccount account, BigInteger cost, Protocol.Wire.Receipt? wire, ExpectedWork expected, CancellationToken cancellationToken)
     {
         var receipt = Check(account, wire, expected);
         await ledger.RecordReceiptAsync(receipt.Receipt.Digest(options.ChainId, options.Registry), account.Account, expected.SessionId, expected.Step, cost,
             receipt.ToWire().ToByteArray(), cancellationToken).ConfigureAwait(false);
-        Paid?.Invoke(new PaymentRecord(account, cost, receipt));
+        Paid?.Invoke(new PaymentRecord(peerId, account, cost, receipt));
     }
 
     internal Task RefundAsync(ProviderAccount account, BigInteger cost, CancellationToken cancellationToken) =>

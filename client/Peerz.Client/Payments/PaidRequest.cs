@@ -13,14 +13,17 @@ public sealed class PaidRequest : IAsyncDisposable
     private readonly SemaphoreSlim _gate;
     private int _released;
 
-    internal PaidRequest(ClientPayments payments, ProviderAccount provider, BigInteger cost, Voucher? voucher, SemaphoreSlim gate)
+    internal PaidRequest(ClientPayments payments, string peerId, ProviderAccount provider, BigInteger cost, Voucher? voucher, SemaphoreSlim gate)
     {
         _payments = payments;
+        PeerId = peerId;
         Provider = provider;
         Cost = cost;
         Voucher = voucher;
         _gate = gate;
     }
+
+    public string PeerId { get; }
 
     public ProviderAccount Provider { get; }
 
@@ -31,7 +34,7 @@ public sealed class PaidRequest : IAsyncDisposable
 
     /// <summary>Checks the response's receipt against what was sent and received; throws <see cref="PaymentException"/> if it is wrong.</summary>
     public Task AcceptAsync(Receipt? receipt, ExpectedWork expected, CancellationToken cancellationToken) =>
-        _payments.AcceptAsync(Provider, Cost, receipt, expected, cancellationToken);
+        _payments.AcceptAsync(PeerId, Provider, Cost, receipt, expected, cancellationToken);
 
     /// <summary>The provider refused the request (so it holds no voucher for it): take the reservation back.</summary>
     public Task RefundAsync(CancellationToken cancellationToken) => _payments.RefundAsync(Provider, Cost, cancellationToken);

@@ -17,14 +17,25 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, i
     private readonly LinkedList<(int Start, int End, BlockSpan Blocks)> _loaded = new();
     private readonly Lock _lock = new();
 
-    /// <summary>The outputs of every step of an inference session, replayed from its first step.</summary>
+    /// <summary>
+    /// The outputs of every step of an inference session. The steps are replayed as one causal forward pass over
+    /// all their positions: the same function the provider computed step by step with its KV cache (equal up to
+    /// float rounding), at prefill speed instead of decode speed.
+    /// </summary>
     public IReadOnlyList<Tensor> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression)
     {
-        var inputs = steps.Select(s => TensorCodec.Decode(s.Hidden ?? throw new FormatException("a step has no hidden states"), limits)).ToList();
-        var batch = (int)inputs[0].shape[0];
-        var length = (int)inputs.Sum(i => i.shape[1]);
-        using var session = Span(start, end).OpenSession(batch, length, new KvCacheBudget(long.MaxValue));
-        return inputs.Select(input => RoundTrip(session.Step(input.to_type(ScalarType.Float32)), compression)).ToList();
+        var inputs = steps.Select(s => TensorCodec.Decode(s.Hidden ?? throw new FormatException("a step has no hidden states"), limits).to_type(ScalarType.Float32)).ToList();
+        if (inputs.Any(i => i.shape.Length != 3 || i.shape[0] != inputs[0].shape[0] || i.shape[2] != inputs[0].shape[2]))
+            throw new FormatException("the session's steps do not share one batch size and hidden size");
+        var all = Span(start, end).Forward(cat(inputs, 1));
+        var outputs = new List<Tensor>(inputs.Count);
+        long position = 0;
+        foreach (var input in inputs)
+        {
+            outputs.Add(RoundTrip(all.narrow(1, position, input.shape[1]), compression));
+            position += input.shape[1];
+        }
+        return outputs;
     }
 
     public Tensor Forward(ForwardRequest request) =>
