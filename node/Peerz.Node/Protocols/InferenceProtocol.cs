@@ -19,7 +19,10 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
 {
     public async Task HandleAsync(Stream stream, string remotePeer, CancellationToken cancellationToken)
     {
-        var first = await ReadAsync(stream, cancellationToken);
+        // A peer that sends half a frame and stalls must not hold a handler: the open is bounded like any step.
+        using var openDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        openDeadline.CancelAfter(served.Limits.SessionIdleTimeout);
+        var first = await ReadAsync(stream, openDeadline.Token);
         if (first?.Open is not { } open)
         {
             if (first is not null) await ReplyErrorAsync(stream, new RequestRejectedException(ErrorCode.BadRequest, "a session must start with open"), cancellationToken);

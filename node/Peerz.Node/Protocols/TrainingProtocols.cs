@@ -60,7 +60,9 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         where TRequest : class, IMessage<TRequest>
         where TResponse : IMessage
     {
-        var request = await DelimitedMessages.ReadAsync(stream, parser, served.Limits.MaxMessageBytes, cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(served.Limits.SessionIdleTimeout);
+        var request = await DelimitedMessages.ReadAsync(stream, parser, served.Limits.MaxMessageBytes, deadline.Token);
         if (request is null) return;
         TResponse response;
         try
