@@ -169,7 +169,15 @@ public sealed class SettlementStore
             TxHash);
     }
 
-    private sealed record UnitsRow(string Account, long Role, long Units);
+    // A class with setters: SQLite reports no column type for SUM(...) over zero rows, which defeats constructor mapping.
+    private sealed class UnitsRow
+    {
+        public string Account { get; set; } = "";
+
+        public long Role { get; set; }
+
+        public long Units { get; set; }
+    }
 
     private sealed record RewardRow(string Account, string Amount, string Proof)
     {

@@ -45,10 +45,11 @@ public sealed class RewardAllocatorTests
     [Fact]
     public void Shares_that_floor_to_zero_get_no_leaf()
     {
+        // R_inference = ⌊10/4⌋ = 2; A: ⌊2·1/1000001⌋ = 0, B: ⌊2·1000000/1000001⌋ = 1; 9 of 10 stay unallocated.
         var allocation = RewardAllocator.Allocate(10, [1, 1, 1, 1], [new(A, ContributionRole.Inference, 1), new(B, ContributionRole.Inference, 1_000_000)]);
         Assert.False(allocation.Amounts.ContainsKey(A));
-        Assert.Equal(2, allocation.Amounts[B]);
-        Assert.Equal(8, allocation.Unallocated);
+        Assert.Equal(1, allocation.Amounts[B]);
+        Assert.Equal(9, allocation.Unallocated);
     }
 
     [Fact]
