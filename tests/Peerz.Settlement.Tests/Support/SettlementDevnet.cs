@@ -1,6 +1,7 @@
 using System.Numerics;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Rpc;
 using Peerz.Settlement;
 using Peerz.Testing.Chain;
 
@@ -23,7 +24,9 @@ public class SettlementDevnet : PeerzDevnet
         ["timelockDelay"] = "60",
     };
 
-    public Task<SettlementChain> SettlementChainAsync() => SettlementChain.ConnectAsync(Rpc, Deployment, Sender(Deployer), CancellationToken.None);
+    /// <param name="freshNonces">a sender with its own nonce count, for when processes under test also sent from the deployer</param>
+    public Task<SettlementChain> SettlementChainAsync(bool freshNonces = false) =>
+        SettlementChain.ConnectAsync(Rpc, Deployment, freshNonces ? new TransactionSender(Rpc, Deployer) : Sender(Deployer), CancellationToken.None);
 
     public Task AdvanceEpochAsync() => AdvanceTimeAsync(TimeSpan.FromSeconds(EpochSeconds));
 
@@ -49,7 +52,7 @@ public class SettlementDevnet : PeerzDevnet
 }
 
 /// <summary>A devnet deployed as in production: the timelock is the only admin of registry and rewards.</summary>
-public sealed class GovernedDevnet : SettlementDevnet
+public class GovernedDevnet : SettlementDevnet
 {
     protected override bool KeepAdmin => false;
 }
