@@ -1,8 +1,8 @@
 using System.Numerics;
 using Peerz.Chain.Crypto;
-using Peerz.Cli.Commands;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Wallet;
+using Peerz.Cli.Commands;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing.Chain;
 
