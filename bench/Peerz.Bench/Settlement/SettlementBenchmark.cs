@@ -84,7 +84,8 @@ internal static class SettlementBenchmark
         var close = clock.Elapsed;
 
         var postReceipt = (await chain.Rpc.GetTransactionReceiptAsync(closed.TransactionHash!))!;
-        var reward = (await store.RewardsAsync(epoch, CancellationToken.None))[0];
+        // The deepest proof: the worst-case claim.
+        var reward = (await store.RewardsAsync(epoch, CancellationToken.None)).MaxBy(r => r.Proof.Count)!;
         var proof = reward.Proof.Select(p => Peerz.Chain.Primitives.Hex.Decode(p, 32)).ToArray();
         var claim = await chain.Rewards.ClaimAsync(epoch, Address.Parse(reward.Account), reward.Amount, proof);
         return new Result(record, close, treeTime, postReceipt.GasUsed, claim.GasUsed, proof.Length);
