@@ -57,6 +57,13 @@ public sealed class ChainCommandOptions
         }
     }
 
+    /// <summary>A PRZ amount typed by the user, exactly in wei; zero is refused (the contracts would revert ZeroAmount).</summary>
+    public static System.Numerics.BigInteger PositiveAmount(string text)
+    {
+        var wei = PrzAmount.ParseToWei(text, "AMOUNT");
+        return wei.IsZero ? throw new UserErrorException("AMOUNT must be more than zero") : wei;
+    }
+
     public static Address ParseAddress(string text, string what) =>
         Address.TryParse(text, out var address) ? address : throw new UserErrorException($"{what} '{text}' is not a 0x address");
 }

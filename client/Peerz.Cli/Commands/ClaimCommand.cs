@@ -3,6 +3,7 @@ using System.Numerics;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 using Peerz.Settlement.Http;
 using Peerz.Settlement.Rewards;
 

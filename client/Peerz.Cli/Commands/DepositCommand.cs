@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Peerz.Chain.Primitives;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 
 namespace Peerz.Cli.Commands;
 
@@ -16,7 +17,7 @@ public static class DepositCommand
         command.SetAction(async (result, ct) =>
         {
             var settings = settingsFor(result.GetValue(config));
-            var wei = PrzAmount.Parse(result.GetValue(amount)!);
+            var wei = ChainCommandOptions.PositiveAmount(result.GetValue(amount)!);
             using var connection = await chain.ConnectAsync(settings, result, ct);
             var account = connection.Account!.Address;
             var balance = await connection.Token.BalanceOfAsync(account, ct);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 using Peerz.Hosting.Wallets;
 
 namespace Peerz.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Primitives;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 
 namespace Peerz.Cli.Commands;
 
@@ -25,7 +26,7 @@ public static class WithdrawCommand
         command.SetAction(async (result, ct) =>
         {
             var settings = settingsFor(result.GetValue(config));
-            var wei = PrzAmount.Parse(result.GetValue(amount)!);
+            var wei = ChainCommandOptions.PositiveAmount(result.GetValue(amount)!);
             using var connection = await chain.ConnectAsync(settings, result, ct);
             var receipt = await ChainCommandOptions.SendAsync("requestWithdrawal", () => connection.Escrow.RequestWithdrawalAsync(wei, ct));
             var requested = connection.Escrow.Events(receipt, PaymentEscrow.WithdrawalRequestedEvent).Single();

@@ -2,7 +2,7 @@ using System.Numerics;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Wallet;
-using Peerz.Cli.Commands;
+using Peerz.Hosting.Chain;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing.Chain;
 
