@@ -36,7 +36,9 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         await bootstrap.StartAsync(CancellationToken.None);
         var routing = HardhatNode.Accounts[5].Address;
         var chain = await devnet.SettlementChainAsync();
-        await using var service = await StartAsync(chain, [new Uptime.BootstrapPeer(routing, bootstrap.ListenAddresses[0])]);
+        // A second configured peer is down (nothing listens on its port): its account earns nothing.
+        var down = new Uptime.BootstrapPeer(HardhatNode.Accounts[7].Address, Multiaddr.Parse($"/ip4/127.0.0.1/tcp/{HardhatNode.FreePort()}/p2p/{Identity.Generate().PeerId}"));
+        await using var service = await StartAsync(chain, [new Uptime.BootstrapPeer(routing, bootstrap.ListenAddresses[0]), down]);
         var client = new SettlementClient(_http, service.Address);
         await FreshEpochAsync(service);
 
@@ -68,7 +70,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         Assert.False((await client.ReportVerificationAsync(devnet.Deployer, digestB, now, devnet.Deployment)).Duplicate);
         Assert.True((await client.ReportVerificationAsync(devnet.Deployer, digestB, now, devnet.Deployment)).Duplicate);
 
-        // One uptime round: the bootstrap peer answers the libp2p ping.
+        // One uptime round: the live bootstrap peer answers the libp2p ping, the dead one does not.
         Assert.Equal(1, await service.SampleUptimeAsync(CancellationToken.None));
 
         await devnet.AdvanceEpochAsync();
@@ -113,6 +115,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         Assert.Equal(claimed, after.Claimed);
         Assert.Equal(onChain.Pool, claimed + BigInteger.Parse(file.Unallocated));
         Assert.Equal(expected.Count, file.Claims.Count);
+        Assert.Null(file.ProofOf(down.Account.ToString()));
 
         // Claiming twice fails on chain.
         var twice = await Assert.ThrowsAsync<ContractRevertException>(() => devnet.Rewards(devnet.Deployer).ClaimAsync(epoch, a.Address, proofA.Amount, proofA.Proof));

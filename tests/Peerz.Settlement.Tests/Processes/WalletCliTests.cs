@@ -41,6 +41,12 @@ public sealed class WalletCliTests(ProcessDevnet devnet)
         Assert.True(imported.ExitCode == 0, imported.ToString());
         Assert.Equal(account.Address, Keystore.Decrypt(await File.ReadAllTextAsync(path), ProcessDevnet.Password).Address);
 
+        var keyFile = Path.Combine(devnet.Directory, $"key-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(keyFile, Hex.Encode(HardhatNode.Accounts[5].ExportPrivateKey())[2..]);
+        var fromFile = await devnet.PeerzAsync("wallet", "import", "--keystore", path + ".file", "--key-file", keyFile, "--password-file", devnet.PasswordFile);
+        Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+        Assert.Equal(HardhatNode.Accounts[5].Address.ToString(), (await devnet.PeerzAsync("wallet", "address", "--keystore", path + ".file")).Stdout.Trim());
+
         var garbage = await ToolProcess.RunAsync("peerz", ["wallet", "import", "--keystore", path + ".bad"], new Dictionary<string, string> { ["PEERZ_PASSWORD"] = "x" }, stdin: "not a key\n");
         Assert.Equal(1, garbage.ExitCode);
         Assert.Contains("not a private key", garbage.Stderr, StringComparison.Ordinal);
