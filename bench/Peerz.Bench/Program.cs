@@ -1,6 +1,7 @@
 using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
+using Peerz.Bench.Settlement;
 using Peerz.Bench.Verification;
 
 // Benchmarks are run by hand (never by the test command); results go to docs/benchmarks.md.
@@ -10,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["p2p"] = P2PBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["verification"] = VerificationBenchmark.RunAsync,
+    ["settlement"] = SettlementBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

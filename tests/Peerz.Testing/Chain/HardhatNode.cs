@@ -37,8 +37,9 @@ public class HardhatNode : IAsyncLifetime
 
     public static string NodeBin => Path.Combine(RepositoryRoot.Path, "node_modules", ".bin");
 
+    /// <param name="name">contract name, prefixed with its folder under contracts/ if any ("governance/PeerzGovernor")</param>
     public static ContractArtifact Artifact(string name) =>
-        ContractArtifact.Load(Path.Combine(RepositoryRoot.Path, "artifacts", "contracts", $"{name}.sol", $"{name}.json"));
+        ContractArtifact.Load(Path.Combine(RepositoryRoot.Path, "artifacts", "contracts", $"{name}.sol", $"{Path.GetFileName(name)}.json"));
 
     public virtual async Task InitializeAsync()
     {
