@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Peerz.Hosting;
+using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Tokenization;
 using Peerz.Node.Serving;
@@ -25,11 +26,13 @@ var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs 
 var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
 var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm")
 {
     config, model, modelId, blocks, numBlocks, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
 };
+root.Options.Add(metricsListen);
 root.SetAction(async (result, cancellationToken) =>
 {
     var s = LayeredSettings.Load(result.GetValue(config));
@@ -58,6 +61,7 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information);
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(settings);
+    builder.Services.AddProviderMetrics(s.Get(result, metricsListen));
     builder.Services.AddHostedService<ProviderService>();
     await builder.Build().RunAsync(cancellationToken);
 });

@@ -37,6 +37,7 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
         using (slot)
         using (session)
         {
+            served.Metrics.SessionOpened();
             logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionId, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
             await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionId, CacheBytes = (ulong)session.CacheBytes } }, cancellationToken);
             await ServeStepsAsync(stream, session, open.OutputCompression, cancellationToken);
@@ -104,7 +105,7 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
         using var hidden = RequestValidation.Hidden(served, step.Hidden, "hidden states", session.BatchSize);
         if (session.Position + hidden.shape[1] > session.MaxLength)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {session.Position} exceed the session's max length {session.MaxLength}");
-        var output = await served.ComputeAsync(() => TensorCodec.Encode(session.Step(hidden), compression), cancellationToken);
+        var output = await served.ComputeAsync("inference", hidden.shape[0] * hidden.shape[1], () => TensorCodec.Encode(session.Step(hidden), compression), cancellationToken);
         return new StepOutput { Step = step.Step, Hidden = output };
     }
 
@@ -114,6 +115,7 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
     private Task ReplyErrorAsync(Stream stream, RequestRejectedException error, CancellationToken cancellationToken)
     {
         logger.LogInformation("inference request refused: {Code} {Message}", error.Code, error.Message);
+        served.Metrics.Refused("inference", error.Code);
         return DelimitedMessages.WriteAsync(stream, new InferenceResponse { Error = error.ToWire() }, cancellationToken);
     }
 }

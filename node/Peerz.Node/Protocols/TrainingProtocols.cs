@@ -18,7 +18,7 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
-            var output = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken);
+            var output = await served.ComputeAsync("forward", hidden.shape[0] * hidden.shape[1], () => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken);
             return new ForwardResponse { Hidden = output };
         }, error => new ForwardResponse { Error = error }, cancellationToken);
 
@@ -30,7 +30,7 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             using var gradient = RequestValidation.Hidden(served, request.OutputGradient, "output gradient");
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
-            var inputGradient = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken);
+            var inputGradient = await served.ComputeAsync("backward", hidden.shape[0] * hidden.shape[1], () => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken);
             return new BackwardResponse { InputGradient = inputGradient };
         }, error => new BackwardResponse { Error = error }, cancellationToken);
 
@@ -50,6 +50,7 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
         catch (RequestRejectedException e)
         {
             logger.LogInformation("{Request} refused: {Code} {Message}", name, e.Code, e.Message);
+            served.Metrics.Refused(name, e.Code);
             response = refuse(e.ToWire());
         }
         await DelimitedMessages.WriteAsync(stream, response, cancellationToken);
