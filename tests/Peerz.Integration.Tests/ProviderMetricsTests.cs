@@ -16,21 +16,22 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
     private const long CacheBytes = 64L << 20;
     private readonly string _home = TempDirectory.Create("provider-metrics");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private ProviderProcess _provider = null!;
+    private PeerzProcess _provider = null!;
+    private string? _metricsUrl;
     private SwarmClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _provider = await ProviderProcess.StartAsync(
-            ["--model", model.Directory, "--model-id", "tiny", "--blocks", "0:4", "--cache-bytes", CacheBytes.ToString(),
-             "--identity", Path.Combine(_home, "provider.key"), "--metrics-listen", "http://127.0.0.1:0"], TimeSpan.FromSeconds(60));
-        _client = new SwarmClient([_provider.Address], NullLoggerFactory.Instance);
+        (_provider, var address) = await ProviderProcess.StartAsync(model.Directory, Path.Combine(_home, "provider.key"), "0:4",
+            "--cache-bytes", CacheBytes.ToString(), "--metrics-listen", "http://127.0.0.1:0");
+        _metricsUrl = _provider.Find(ProviderProcess.MetricsLine());
+        _client = new SwarmClient([address], NullLoggerFactory.Instance);
         await _client.StartAsync(CancellationToken.None);
     }
 
     private async Task<PrometheusText> ScrapeAsync()
     {
-        using var response = await _http.GetAsync(_provider.MetricsUrl);
+        using var response = await _http.GetAsync(_metricsUrl);
         response.EnsureSuccessStatusCode();
         Assert.Equal("0.0.4", response.Content.Headers.ContentType?.Parameters.Single(p => p.Name == "version").Value);
         return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
@@ -39,7 +40,7 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
     [Fact]
     public async Task Metrics_count_the_sessions_tokens_and_refusals_the_provider_served()
     {
-        Assert.True(_provider.MetricsUrl is not null, "no 'metrics on' line in the provider's log:\n" + _provider.Output);
+        Assert.True(_metricsUrl is not null, "no 'metrics on' line in the provider's log:\n" + _provider.Output);
         var provider = Assert.Single(await _client.GetProvidersAsync("tiny", CancellationToken.None));
         var span = new SpanRequest("tiny", 0, 4);
         var options = new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) };
