@@ -122,17 +122,19 @@ public static class GatewayEndpoints
         var text = new StringBuilder();
         string? finish = null;
         CompletionUsage? total = null;
+        CompletionDetails? details = null;
         do
         {
             text.Append(chunks.Current.Text);
             finish ??= chunks.Current.FinishReason;
             total ??= chunks.Current.Usage;
+            details = chunks.Current.Details ?? details;
         }
         while (await chunks.MoveNextAsync());
         object result = chat
             ? new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = finish }
             : new { index = 0, text = text.ToString(), logprobs = (object?)null, finish_reason = finish };
-        await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!) }).ExecuteAsync(context);
+        await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!), peerz = details }, Json).ExecuteAsync(context);
         return total;
     }
 

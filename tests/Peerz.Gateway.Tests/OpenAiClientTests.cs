@@ -36,6 +36,7 @@ public sealed class OpenAiClientTests : IAsyncLifetime
         Assert.Equal("assistant", chat.GetProperty("role").GetString());
         Assert.Equal(chatText, chat.GetProperty("content").GetString());
         AssertUsage(chat.GetProperty("usage"), chatPromptTokens, 10);
+        Assert.Equal("local", chat.GetProperty("route").GetString());
 
         var stream = root.GetProperty("stream");
         var deltas = stream.GetProperty("deltas").EnumerateArray().Select(d => d.GetString()).ToList();

@@ -71,6 +71,7 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
             .Select(u => u.GetProperty("text").GetString()!)
             .Where(text => text.Length > 0 && reply.StartsWith(text, StringComparison.Ordinal))
             .Distinct().ToList();
+        output.WriteLine($"the reply grew in {shown.Count} DOM updates ({deltas.Count} streamed pieces) before the stream ended");
         Assert.True(shown.Count >= 2, $"expected the reply to grow in at least two DOM updates before the stream ended; saw {page.GetProperty("updates")}");
 
         // The route through both providers, each with its span, as the page displays it.

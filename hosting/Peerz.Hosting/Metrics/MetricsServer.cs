@@ -31,7 +31,14 @@ public sealed class MetricsServer(Uri url, MetricsRegistry registry, ILogger<Met
         });
         _app = builder.Build();
         _app.MapMetrics(registry);
-        await _app.StartAsync(cancellationToken);
+        try
+        {
+            await _app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new UserErrorException($"--metrics-listen {url}: {e.Message}");
+        }
         logger.LogInformation("metrics on {Url}{Path}", Url, MetricsEndpoint.Path);
     }
 

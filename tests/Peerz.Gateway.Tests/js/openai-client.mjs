@@ -19,6 +19,7 @@ out.chat = {
   content: chat.choices[0].message.content,
   finish_reason: chat.choices[0].finish_reason,
   usage: chat.usage,
+  route: chat.peerz?.route ?? null,
 };
 
 const stream = await client.chat.completions.create({ model, messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
