@@ -1,7 +1,7 @@
 namespace Peerz.Hosting.Metrics;
 
 /// <summary>A double that many threads add to without a lock (compare-and-swap on its bits).</summary>
-public sealed class AtomicDouble
+internal sealed class AtomicDouble
 {
     private double _value;
 

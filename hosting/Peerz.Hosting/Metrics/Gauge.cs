@@ -7,8 +7,15 @@ public sealed class Gauge(string name, string help, IReadOnlyList<string> labelN
 {
     public override string Type => "gauge";
 
-    /// <summary>The unlabelled series (only for a gauge without labels).</summary>
-    public Child Value => WithLabels();
+    // The unlabelled series (only for a gauge without labels):
+
+    public void Set(double value) => WithLabels().Set(value);
+
+    public void Inc(double amount = 1) => WithLabels().Inc(amount);
+
+    public void Dec(double amount = 1) => WithLabels().Dec(amount);
+
+    public void SetFunction(Func<double> read) => WithLabels().SetFunction(read);
 
     protected override Child CreateChild() => new();
 

@@ -33,9 +33,9 @@ public sealed class ServingMetrics
     /// <summary>Reads sessions and cache from <paramref name="served"/> at every scrape.</summary>
     public void Track(ServedSpan served)
     {
-        _sessionsOpen.Value.SetFunction(() => served.ActiveSessions);
-        _cacheUsed.Value.SetFunction(() => served.CacheBudget.UsedBytes);
-        _cacheFree.Value.SetFunction(() => served.CacheBudget.FreeBytes);
+        _sessionsOpen.SetFunction(() => served.ActiveSessions);
+        _cacheUsed.SetFunction(() => served.CacheBudget.UsedBytes);
+        _cacheFree.SetFunction(() => served.CacheBudget.FreeBytes);
     }
 
     public void SessionOpened() => _sessionsOpened.Inc();

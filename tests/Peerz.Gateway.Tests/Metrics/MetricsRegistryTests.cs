@@ -51,7 +51,7 @@ public sealed class MetricsRegistryTests
             for (var i = 0; i < 20_000; i++)
             {
                 counter.WithLabels((w % 2).ToString()).Inc();
-                gauge.Value.Inc(0.5);
+                gauge.Inc(0.5);
             }
         })));
         var parsed = PrometheusText.Parse(registry.Export());
