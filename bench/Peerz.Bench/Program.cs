@@ -1,3 +1,4 @@
+using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
 
@@ -6,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
+    ["ledger"] = LedgerBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

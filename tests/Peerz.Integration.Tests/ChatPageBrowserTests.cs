@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Peerz.Model.Tiny;
+using Peerz.Testing.Processes;
 using Peerz.Testing.Prometheus;
 using Xunit.Abstractions;
 
@@ -28,14 +29,14 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
     [ChromiumFact]
     public async Task The_chat_page_streams_the_reply_and_shows_the_route_and_payment()
     {
-        var (first, firstAddress) = await ProviderProcess.StartAsync(_model, Path.Combine(_home, "a.key"), "0:2");
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
         _processes.Add(first);
-        var (second, _) = await ProviderProcess.StartAsync(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
         _processes.Add(second);
-        var gateway = await PeerzProcess.StartAsync("peerz.dll",
-            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"], "serving ", TimeSpan.FromSeconds(60));
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.ReadyLine).Groups[1].Value;
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
         var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-page.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
@@ -76,7 +77,7 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
 
         // The route through both providers, each with its span, as the page displays it.
         var peerA = firstAddress.ToString().Split("/p2p/")[1];
-        var peerB = second.ReadyLine.Split(' ')[1].Split("/p2p/")[1];
+        var peerB = secondAddress.ToString().Split("/p2p/")[1];
         var expectedRoute = $"{peerA[^8..]}[0,2) -> {peerB[^8..]}[2,4)";
         Assert.Equal(expectedRoute, page.GetProperty("route").GetString());
         Assert.Equal([expectedRoute], routes);
@@ -91,10 +92,11 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         Assert.Equal(usage, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions")));
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes)) await process.DisposeAsync();
+        foreach (var process in Enumerable.Reverse(_processes)) process.Dispose();
         TempDirectory.Delete(_home);
+        return Task.CompletedTask;
     }
 
     [GeneratedRegex(@"^serving \S+ on (http://\S+)")]

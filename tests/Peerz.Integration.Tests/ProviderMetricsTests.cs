@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client.Remote;
 using Peerz.Client.Swarm;
 using Peerz.Node.Protocols;
+using Peerz.Testing.Processes;
 using Peerz.Testing.Prometheus;
 using static TorchSharp.torch;
 
@@ -22,9 +23,9 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        (_provider, var address) = await ProviderProcess.StartAsync(model.Directory, Path.Combine(_home, "provider.key"), "0:4",
+        (_provider, var address) = ProviderProcess.Start(model.Directory, Path.Combine(_home, "provider.key"), "0:4",
             "--cache-bytes", CacheBytes.ToString(), "--metrics-listen", "http://127.0.0.1:0");
-        _metricsUrl = _provider.Find(ProviderProcess.MetricsLine());
+        _metricsUrl = ProviderProcess.MetricsUrl(_provider);
         _client = new SwarmClient([address], NullLoggerFactory.Instance);
         await _client.StartAsync(CancellationToken.None);
     }
@@ -47,7 +48,7 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
         var hiddenSize = TinyModelFixture.TestShape.Hidden;
 
         // An inference session: a 5-token prefix, then 3 single-token steps.
-        await using (var session = await RemoteSpanSession.OpenAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Inference, default), span, 1, 32, options, default))
+        await using (var session = await RemoteSpanSession.OpenAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Inference, default), span, 1, 32, options, null, default))
         {
             foreach (var length in new[] { 5, 1, 1, 1 })
             {
@@ -62,9 +63,9 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
 
         // A forward call of a batch of 2 x 3 tokens, and a session refused for the wrong model.
         using (var batch = randn(2, 3, hiddenSize))
-            (await RemoteTraining.ForwardAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Forward, default), span, batch, options, default)).Dispose();
+            (await RemoteTraining.ForwardAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Forward, default), span, batch, options, null, default)).Dispose();
         await Assert.ThrowsAsync<PeerzRequestException>(async () =>
-            await RemoteSpanSession.OpenAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Inference, default), span with { ModelId = "other" }, 1, 8, options, default));
+            await RemoteSpanSession.OpenAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Inference, default), span with { ModelId = "other" }, 1, 8, options, null, default));
 
         var metrics = await ScrapeAsync();
         Assert.Equal(5 + 1 + 1 + 1, metrics.Value("peerz_provider_tokens_total", ("protocol", "inference")));
@@ -91,7 +92,7 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
     public async Task DisposeAsync()
     {
         await _client.DisposeAsync();
-        await _provider.DisposeAsync();
+        _provider.Dispose();
         _http.Dispose();
         TempDirectory.Delete(_home);
     }

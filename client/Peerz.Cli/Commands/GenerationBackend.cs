@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
@@ -19,6 +20,8 @@ public sealed class GenerationBackend : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<IDisposable> _ownedSync = [];
+    private readonly Lock _paidLock = new();
+    private BigInteger _paid;
 
     private GenerationBackend(ClientHead head, IBlockPipeline pipeline)
     {
@@ -42,7 +45,11 @@ public sealed class GenerationBackend : IAsyncDisposable
         return backend;
     }
 
-    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, CancellationToken cancellationToken)
+    /// <summary>What this backend has paid providers so far (0 when unpaid).</summary>
+    public BigInteger Paid => _paid;
+
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, ClientWallet? wallet,
+        CancellationToken cancellationToken)
     {
         IReadOnlyList<Multiaddr> addresses;
         try
@@ -53,6 +60,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         {
             throw new UserErrorException($"--bootstrap: {e.Message}");
         }
+        var payments = wallet is null ? null : await wallet.OpenAsync(cancellationToken);
         var checkpoint = Checkpoint.Open(directory);
         var head = ClientHead.Load(checkpoint, options.DType);
         var swarm = new SwarmClient(addresses, NullLoggerFactory.Instance);
@@ -66,8 +74,13 @@ public sealed class GenerationBackend : IAsyncDisposable
             throw new UserErrorException(e.Message);
         }
         var pipeline = new DistributedBlockPipeline(new SpanRequest(modelId, 0, checkpoint.Config.NumLayers), swarm, swarm,
-            new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance);
+            new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments);
         var result = new GenerationBackend(head, pipeline);
+        if (payments is not null)
+        {
+            payments.Payments.Paid += record => result.AddPaid(record.Cost);
+            result._ownedSync.Add(payments);
+        }
         pipeline.RouteChanged += route =>
         {
             result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"));
@@ -77,6 +90,11 @@ public sealed class GenerationBackend : IAsyncDisposable
         result._ownedSync.Add(head);
         result._ownedSync.Add(checkpoint);
         return result;
+    }
+
+    private void AddPaid(BigInteger cost)
+    {
+        lock (_paidLock) _paid += cost;
     }
 
     public async ValueTask DisposeAsync()

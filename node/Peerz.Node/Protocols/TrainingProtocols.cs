@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 
@@ -10,16 +12,21 @@ namespace Peerz.Node.Protocols;
 /// <summary>
 /// /peerz/forward/1.0.0 and /peerz/backward/1.0.0: stateless requests for fine-tuning batches.
 /// Backward returns gradients with respect to the span's inputs; the weights stay frozen.
+/// With payments on, each request is charged before compute and answered with a signed receipt (step 0 of
+/// a fresh session id).
 /// </summary>
-public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtocols> logger)
+public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payments, ILogger<TrainingProtocols> logger)
 {
     public Task HandleForwardAsync(Stream stream, CancellationToken cancellationToken) =>
         ServeOneAsync(stream, ForwardRequest.Parser, "forward", async request =>
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
-            var output = await served.ComputeAsync("forward", hidden.shape[0] * hidden.shape[1], () => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken);
-            return new ForwardResponse { Hidden = output };
+            var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
+            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken) };
+            response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
 
     public Task HandleBackwardAsync(Stream stream, CancellationToken cancellationToken) =>
@@ -30,9 +37,22 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             using var gradient = RequestValidation.Hidden(served, request.OutputGradient, "output gradient");
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
-            var inputGradient = await served.ComputeAsync("backward", hidden.shape[0] * hidden.shape[1], () => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken);
-            return new BackwardResponse { InputGradient = inputGradient };
+            var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
+            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var response = new BackwardResponse { InputGradient = await served.ComputeAsync("backward", work.Tokens, () => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken) };
+            response.Receipt = await ReceiptAsync(WorkKind.Backward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
+
+    private Task ChargeAsync(Voucher? voucher, Work work, CancellationToken cancellationToken) =>
+        payments?.ChargeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken) ?? Task.CompletedTask;
+
+    private async Task<Receipt?> ReceiptAsync(WorkKind kind, Work work, Func<byte[]> input, Func<byte[]> output, CancellationToken cancellationToken) =>
+        payments is null
+            ? null
+            : await payments.IssueReceiptAsync(WorkIds.NewSession(kind), 0, work.ModelId, work.BlockStart, work.BlockEnd, input(), output(), work.Tokens, cancellationToken);
+
+    private sealed record Work(string ModelId, uint BlockStart, uint BlockEnd, long Tokens);
 
     /// <summary>One request, one response; a refused request is answered with its error code.</summary>
     private async Task ServeOneAsync<TRequest, TResponse>(Stream stream, MessageParser<TRequest> parser, string name,

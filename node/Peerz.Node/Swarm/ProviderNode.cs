@@ -32,13 +32,18 @@ public sealed class ProviderNode : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ProviderNode>();
         _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses] }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
-        var inference = new InferenceProtocol(served, loggerFactory.CreateLogger<InferenceProtocol>());
-        var training = new TrainingProtocols(served, loggerFactory.CreateLogger<TrainingProtocols>());
-        var info = new InfoProtocol(served, options.PricePerToken);
+        var inference = new InferenceProtocol(served, options.Payments, loggerFactory.CreateLogger<InferenceProtocol>());
+        var training = new TrainingProtocols(served, options.Payments, loggerFactory.CreateLogger<TrainingProtocols>());
+        var info = new InfoProtocol(Describe);
         Handle(PeerzProtocolIds.Info, (stream, ct) => info.HandleAsync(stream, ct));
         Handle(PeerzProtocolIds.Inference, (stream, ct) => inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
         Handle(PeerzProtocolIds.Forward, (stream, ct) => training.HandleForwardAsync(stream, ct));
         Handle(PeerzProtocolIds.Backward, (stream, ct) => training.HandleBackwardAsync(stream, ct));
+        if (options.Payments is { } payments)
+        {
+            var payload = new PayloadProtocol(payments);
+            Handle(PeerzProtocolIds.Payload, (stream, ct) => payload.HandleAsync(stream, ct));
+        }
     }
 
     public PeerId PeerId => _host.PeerId;
@@ -65,13 +70,21 @@ public sealed class ProviderNode : IAsyncDisposable
     /// <summary>Publishes the current announcement: provider of the model key, and the signed server record.</summary>
     public async Task AnnounceAsync(CancellationToken cancellationToken)
     {
-        var announcement = new ServerAnnouncement { Info = _served.Describe(_options.PricePerToken) };
+        var announcement = new ServerAnnouncement { Info = Describe() };
         announcement.Addresses.AddRange(ListenAddresses.Select(a => a.ToString()));
         var now = DateTimeOffset.UtcNow;
         var record = ServerRecords.Sign(_options.Identity, announcement, (ulong)now.ToUnixTimeMilliseconds(), now + _options.AnnouncementTtl);
         var stored = await _dht.PutValueAsync(SwarmKeys.Server(PeerId), record, cancellationToken);
         await _dht.ProvideAsync(SwarmKeys.Model(_served.ModelId), cancellationToken);
         _logger.LogDebug("announced {State} to {Stored} peers", _served.State, stored);
+    }
+
+    /// <summary>What this provider announces and answers on /peerz/info: the span, its load, and its terms.</summary>
+    private ServerInfo Describe()
+    {
+        var info = _served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
+        if (_options.Payments is { } payments) info.Account = payments.Options.Account.ToString();
+        return info;
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
