@@ -24,7 +24,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = new ForwardResponse { Hidden = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken) };
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
@@ -39,7 +39,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = new BackwardResponse { InputGradient = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken) };
+            var response = new BackwardResponse { InputGradient = await served.ComputeAsync("backward", work.Tokens, () => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Backward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
@@ -72,6 +72,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         catch (RequestRejectedException e)
         {
             logger.LogInformation("{Request} refused: {Code} {Message}", name, e.Code, e.Message);
+            served.Metrics.Refused(name, e.Code);
             response = refuse(e.ToWire());
         }
         await DelimitedMessages.WriteAsync(stream, response, cancellationToken);
