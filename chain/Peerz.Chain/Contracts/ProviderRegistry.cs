@@ -25,7 +25,7 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
     public static readonly AbiFunction HasRoleFunction = AbiFunction.Parse("hasRole(bytes32,address)", "bool");
 
     /// <summary>keccak256("VERIFIER_ROLE"): may slash, and may report verification work to settlement.</summary>
-    public static readonly byte[] VerifierRole = Keccak.Hash("VERIFIER_ROLE");
+    public static byte[] VerifierRole => Keccak.Hash("VERIFIER_ROLE");
 
     public static readonly AbiEvent StakedEvent = Event("Staked", Indexed("provider", "address"), Field("amount", "uint256"), Field("totalStake", "uint256"), Field("signer", "address"), Field("peerId", "bytes"), Field("pricePerToken", "uint256"));
     public static readonly AbiEvent UnbondRequestedEvent = Event("UnbondRequested", Indexed("provider", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));

@@ -55,6 +55,10 @@ public sealed class ChainCommandOptions
         {
             throw new UserErrorException($"{what} failed: {e.Message}");
         }
+        catch (Exception e) when (e is RpcException or TimeoutException)
+        {
+            throw new UserErrorException($"{what} was not sent or not mined: {e.Message}");
+        }
     }
 
     /// <summary>A PRZ amount typed by the user, exactly in wei; zero is refused (the contracts would revert ZeroAmount).</summary>

@@ -44,19 +44,28 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, st
         var pool = onChain.Posted ? onChain.Pool : await chain.Rewards.EpochPoolAsync(epoch, cancellationToken).ConfigureAwait(false);
         var weights = await chain.Rewards.RoleWeightsAtAsync(epoch, cancellationToken).ConfigureAwait(false);
         var slashed = await SlashedProviders.InEpochAsync(chain, epoch, cancellationToken).ConfigureAwait(false);
-        var units = (await store.UnitsAsync(epoch, cancellationToken).ConfigureAwait(false))
-            .Where(u => u.Role is ContributionRole.Verification or ContributionRole.Routing || !slashed.Contains(u.Account));
-        var allocation = RewardAllocator.Allocate(pool, weights, units);
-        var tree = new RewardMerkleTree(allocation.Amounts);
-        var record = new EpochRecord(
-            epoch, EpochState.Computed, tree.Root, allocation.Total, pool, allocation.Unallocated, allocation.Weights, allocation.RolePools, allocation.RoleAllocated,
-            [.. slashed.Select(SettlementStore.Key).Order(StringComparer.Ordinal)], null);
-        var rewards = allocation.Amounts.Select(kv => new RewardRecord(SettlementStore.Key(kv.Key), kv.Value, [.. tree.Proof(kv.Key).Select(node => Hex.Encode(node))]));
-        await store.SaveComputedAsync(record, rewards, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation(
-            "Epoch {Epoch} computed: pool {Pool}, {Accounts} accounts get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], slashed providers excluded: {Slashed}",
-            epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), slashed.Count);
-        return record;
+        while (true)
+        {
+            var count = await store.ContributionCountAsync(epoch, cancellationToken).ConfigureAwait(false);
+            var units = (await store.UnitsAsync(epoch, cancellationToken).ConfigureAwait(false))
+                .Where(u => u.Role is ContributionRole.Verification or ContributionRole.Routing || !slashed.Contains(u.Account));
+            var allocation = RewardAllocator.Allocate(pool, weights, units);
+            var tree = new RewardMerkleTree(allocation.Amounts);
+            var record = new EpochRecord(
+                epoch, EpochState.Computed, tree.Root, allocation.Total, pool, allocation.Unallocated, allocation.Weights, allocation.RolePools, allocation.RoleAllocated,
+                [.. slashed.Select(SettlementStore.Key).Order(StringComparer.Ordinal)], null);
+            var rewards = allocation.Amounts.Select(kv => new RewardRecord(SettlementStore.Key(kv.Key), kv.Value, [.. tree.Proof(kv.Key).Select(node => Hex.Encode(node))]));
+            if (!await store.SaveComputedAsync(record, rewards, count, cancellationToken).ConfigureAwait(false))
+            {
+                logger.LogInformation("Epoch {Epoch}: a contribution arrived while computing; computing again", epoch);
+                continue;
+            }
+
+            logger.LogInformation(
+                "Epoch {Epoch} computed: pool {Pool}, {Accounts} accounts get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], slashed providers excluded: {Slashed}",
+                epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), slashed.Count);
+            return record;
+        }
     }
 
     private async Task<EpochRecord> PostAsync(EpochRecord record, CancellationToken cancellationToken)

@@ -79,8 +79,20 @@ public sealed class SettlementStore
         return [.. await connection.QueryAsync<long>("SELECT epoch FROM epochs WHERE state <> 'published' ORDER BY epoch;").ConfigureAwait(false)];
     }
 
-    /// <summary>Stores a computed epoch and all its rewards in one transaction (state 'computed').</summary>
-    public async Task SaveComputedAsync(EpochRecord record, IEnumerable<RewardRecord> rewards, CancellationToken cancellationToken)
+    /// <summary>How many contributions <paramref name="epoch"/> has (read before its units, to detect late arrivals).</summary>
+    public async Task<long> ContributionCountAsync(long epoch, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM contributions WHERE epoch = @Epoch;", new { Epoch = epoch }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a computed epoch and all its rewards in one transaction (state 'computed'), unless the epoch no longer
+    /// has <paramref name="contributionCount"/> contributions: a report that slipped in while the allocation was
+    /// computed must not be lost, so the caller recomputes (false). Transactions are IMMEDIATE, so this check and
+    /// the intake's "epoch closed?" check are serialized.
+    /// </summary>
+    public async Task<bool> SaveComputedAsync(EpochRecord record, IEnumerable<RewardRecord> rewards, long contributionCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(rewards);
@@ -105,11 +117,19 @@ public sealed class SettlementStore
                 Now = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             },
             transaction).ConfigureAwait(false);
+        var count = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM contributions WHERE epoch = @Epoch;", new { record.Epoch }, transaction).ConfigureAwait(false);
+        if (count != contributionCount)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
         await connection.ExecuteAsync(
             "INSERT INTO rewards (epoch, account, amount, proof) VALUES (@Epoch, @Account, @Amount, @Proof);",
             rewards.Select(r => new { record.Epoch, r.Account, Amount = Text(r.Amount), Proof = JsonSerializer.Serialize(r.Proof) }),
             transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public Task MarkPostedAsync(long epoch, byte[]? transactionHash, CancellationToken cancellationToken) =>
