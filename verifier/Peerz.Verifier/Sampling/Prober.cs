@@ -32,9 +32,9 @@ public sealed class Prober(IProviderDirectory directory, IProviderConnector conn
         try
         {
             await using var stream = await connector.OpenStreamAsync(provider, ForwardProtocolId, cancellationToken);
-            using var scope = NewDisposeScope();
-            var hidden = randn([batch, length, hiddenSize], generator: new Generator((ulong)seed));
-            await RemoteTraining.ForwardAsync(stream, new SpanRequest(modelId, provider.Start, provider.End), hidden, new RemoteCallOptions(), new PaidProvider(payments, provider), cancellationToken);
+            // No dispose scope here: scopes are per thread and must never span an await (docs/testing.md).
+            using var hidden = randn([batch, length, hiddenSize], generator: new Generator((ulong)seed));
+            using var output = await RemoteTraining.ForwardAsync(stream, new SpanRequest(modelId, provider.Start, provider.End), hidden, new RemoteCallOptions(), new PaidProvider(payments, provider), cancellationToken);
         }
         catch (Exception e) when (e is IOException or TimeoutException or PeerzRequestException or Protocol.Framing.ProtocolViolationException)
         {
