@@ -1,4 +1,5 @@
 using Peerz.Model;
+using Peerz.Model.Blocks;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
@@ -8,7 +9,8 @@ namespace Peerz.Client.Remote;
 /// <summary>The client end of /peerz/forward/1.0.0 and /peerz/backward/1.0.0 (one request per stream).</summary>
 public static class RemoteTraining
 {
-    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, RemoteCallOptions options, CancellationToken cancellationToken)
+    /// <param name="prompts">Deep prompts for the span's blocks ([blocks, prefix, hidden]), or null.</param>
+    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, RemoteCallOptions options, CancellationToken cancellationToken)
     {
         var request = new ForwardRequest
         {
@@ -18,12 +20,13 @@ public static class RemoteTraining
             Hidden = TensorCodec.Encode(hidden, options.Compression),
             OutputCompression = options.Compression,
         };
+        if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
         var response = await options.CallAsync(stream, request, ForwardResponse.Parser, cancellationToken);
         if (response.Error is { } error) throw PeerzRequestException.From(error);
         return Checked(TensorCodec.Decode(response.Hidden, options.Limits), hidden);
     }
 
-    public static async Task<Tensor> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor outputGradient, RemoteCallOptions options, CancellationToken cancellationToken)
+    public static async Task<SpanGradients> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, Tensor outputGradient, RemoteCallOptions options, CancellationToken cancellationToken)
     {
         var request = new BackwardRequest
         {
@@ -34,9 +37,25 @@ public static class RemoteTraining
             OutputGradient = TensorCodec.Encode(outputGradient, options.Compression),
             OutputCompression = options.Compression,
         };
+        if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
         var response = await options.CallAsync(stream, request, BackwardResponse.Parser, cancellationToken);
         if (response.Error is { } error) throw PeerzRequestException.From(error);
-        return Checked(TensorCodec.Decode(response.InputGradient, options.Limits), hidden);
+        var input = Checked(TensorCodec.Decode(response.InputGradient, options.Limits), hidden);
+        if (prompts is null) return new SpanGradients(input, null);
+        if (response.PromptGradient is null)
+        {
+            input.Dispose();
+            throw new Protocol.Framing.ProtocolViolationException("the provider returned no gradient for the prompts");
+        }
+        try
+        {
+            return new SpanGradients(input, Checked(TensorCodec.Decode(response.PromptGradient, options.Limits), prompts));
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
     }
 
     private static Tensor Checked(Tensor result, Tensor like)

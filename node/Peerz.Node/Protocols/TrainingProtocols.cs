@@ -18,7 +18,8 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
-            var output = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken);
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            var output = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken);
             return new ForwardResponse { Hidden = output };
         }, error => new ForwardResponse { Error = error }, cancellationToken);
 
@@ -30,8 +31,14 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             using var gradient = RequestValidation.Hidden(served, request.OutputGradient, "output gradient");
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
-            var inputGradient = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken);
-            return new BackwardResponse { InputGradient = inputGradient };
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            return await served.ComputeAsync(() =>
+            {
+                using var gradients = blocks.Backward(hidden, prompts, gradient);
+                var response = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
+                if (gradients.Prompts is { } promptGradient) response.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
+                return response;
+            }, cancellationToken);
         }, error => new BackwardResponse { Error = error }, cancellationToken);
 
     /// <summary>One request, one response; a refused request is answered with its error code.</summary>
