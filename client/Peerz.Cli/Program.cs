@@ -12,5 +12,6 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     ModelCommand.Create(SettingsFor, config),
     GenerateCommand.Create(SettingsFor, config),
     ServeCommand.Create(SettingsFor, config),
+    FinetuneCommand.Create(SettingsFor, config),
 };
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);

@@ -125,6 +125,39 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Generation_with_soft_prompts_gives_the_local_tokens_through_the_swarm(bool deep)
+    {
+        using var local = LocalModel.Load(model.Directory);
+        using var prompts = SoftPrompts.Create(local.Head.Config, prefixLength: 3, deep, seed: 4, std: 1.0);
+        if (prompts.Deep is not null)
+            using (no_grad())
+                prompts.Deep.copy_(randn(prompts.Deep.shape, generator: new Generator(6)));
+        int[] start = [1, 17, 42, 99];
+        var options = new Model.Generation.GenerationOptions { MaxNewTokens = 12 };
+        var localTraining = new LocalTrainingPipeline(local.Blocks);
+        var expected = await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(local.Pipeline, localTraining, prompts)).GenerateAsync(start, options).ToListAsync();
+        var plain = await local.CreateGenerator().GenerateAsync(start, options).ToListAsync();
+        Assert.NotEqual(plain, expected); // the prompts (std 1, like the embeddings) do steer the model
+        if (!deep)
+        {
+            // Zero deep prompts add nothing, but take the uncached recompute path: it must agree with the cached one.
+            using var zeroDeep = SoftPrompts.Create(local.Head.Config, prefixLength: 3, deep: true, seed: 4, std: 1.0);
+            Assert.Equal(expected, await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(local.Pipeline, localTraining, zeroDeep)).GenerateAsync(start, options).ToListAsync());
+        }
+
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        await using var a = new LoopbackProvider("a", checkpoint, 0, 2);
+        await using var b = new LoopbackProvider("b", checkpoint, 2, 4);
+        var swarm = new LoopbackSwarm([a, b]);
+        var inference = new Client.DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
+            new RemoteCallOptions(), NullLogger<Client.DistributedBlockPipeline>.Instance);
+        var actual = await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(inference, Swarm(swarm), prompts)).GenerateAsync(start, options).ToListAsync();
+        Assert.Equal(expected, actual);
+    }
+
     private static double RelativeDiff(Tensor expected, Tensor actual) =>
         (expected - actual).abs().max().item<float>() / Math.Max(expected.abs().max().item<float>(), 1e-12);
 }

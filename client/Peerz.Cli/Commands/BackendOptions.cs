@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Hosting;
 
 namespace Peerz.Cli.Commands;
@@ -22,7 +24,8 @@ public sealed class BackendOptions
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
-    public async Task<(GenerationBackend Backend, string ModelId, string Directory)> OpenAsync(LayeredSettings settings, ParseResult result, CancellationToken cancellationToken)
+    /// <param name="logging">Where the swarm backend logs provider failures (nowhere by default).</param>
+    public async Task<(GenerationBackend Backend, string ModelId, string Directory)> OpenAsync(LayeredSettings settings, ParseResult result, CancellationToken cancellationToken, ILoggerFactory? logging = null)
     {
         var bootstrap = settings.Get(result, Bootstrap);
         var local = settings.Get(result, Local);
@@ -33,7 +36,7 @@ public sealed class BackendOptions
         var modelId = settings.Get(result, ModelId) ?? DefaultModel.IdOf(directory);
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
-            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, cancellationToken);
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, logging ?? NullLoggerFactory.Instance, cancellationToken);
         return (backend, modelId, directory);
     }
 }
