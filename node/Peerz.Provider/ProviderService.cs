@@ -13,24 +13,22 @@ namespace Peerz.Provider;
 /// <summary>
 /// Loads the span (choosing it from the swarm when only a size was given), measures throughput,
 /// then serves and announces it until the host stops; stopping announces the provider offline.
+/// A provider that chose its span also rebalances: it moves when the swarm changes (SpanRebalancer).
 /// </summary>
 public sealed class ProviderService(ProviderSettings settings, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private Checkpoint? _checkpoint;
-    private ServedSpan? _served;
+    private readonly CancellationTokenSource _stop = new();
     private ProviderNode? _node;
+    private Task? _rebalancing;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var identity = LoadIdentity(settings.IdentityFile);
         _checkpoint = Checkpoint.Open(settings.ModelDirectory);
         var (start, end) = settings.Blocks ?? await ChooseSpanAsync(_checkpoint.Config.NumLayers, cancellationToken);
-        _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
-        var blocks = BlockSpan.Load(_checkpoint, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
-        var served = _served = new ServedSpan(settings.ModelId, blocks, settings.Limits);
-        var throughput = served.MeasureThroughput();
-        _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
+        var served = LoadSpan(start, end);
         _node = new ProviderNode(served, new ProviderNodeOptions
         {
             Identity = identity,
@@ -41,6 +39,23 @@ public sealed class ProviderService(ProviderSettings settings, ILoggerFactory lo
         await _node.StartAsync(cancellationToken);
         // One line on stdout for scripts: the address others bootstrap from, and the span served.
         Console.WriteLine($"ready {string.Join(" ", _node.ListenAddresses)} blocks {start}:{end}");
+        if (settings.Blocks is null && settings.RebalancePeriod > TimeSpan.Zero)
+        {
+            var rebalancer = new SpanRebalancer(_node, (s, e, ct) => Task.Run(() => LoadSpan(s, e), ct), settings.RebalancePeriod,
+                loggerFactory.CreateLogger<SpanRebalancer>(), new Random());
+            rebalancer.Moved += move => Console.WriteLine($"moved blocks {move.From}:{move.From + move.Size} -> {move.To}:{move.To + move.Size}");
+            _rebalancing = rebalancer.RunAsync(_stop.Token);
+        }
+    }
+
+    private ServedSpan LoadSpan(int start, int end)
+    {
+        _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
+        var blocks = BlockSpan.Load(_checkpoint!, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
+        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits);
+        var throughput = served.MeasureThroughput();
+        _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
+        return served;
     }
 
     private async Task<(int, int)> ChooseSpanAsync(int numLayers, CancellationToken cancellationToken)
@@ -72,8 +87,14 @@ public sealed class ProviderService(ProviderSettings settings, ILoggerFactory lo
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_node is not null) await _node.DisposeAsync();
-        _served?.Dispose();
+        _stop.Cancel();
+        if (_rebalancing is not null) await _rebalancing;
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+            _node.Served.Dispose();
+        }
         _checkpoint?.Dispose();
+        _stop.Dispose();
     }
 }

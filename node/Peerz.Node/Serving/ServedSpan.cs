@@ -1,4 +1,5 @@
 using Peerz.Model.Blocks;
+using Peerz.Node.Protocols;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -12,6 +13,7 @@ public sealed class ServedSpan : IDisposable
 {
     private readonly SemaphoreSlim _compute = new(1, 1);
     private readonly SemaphoreSlim _sessionSlots;
+    private volatile bool _retired;
 
     public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits)
     {
@@ -49,6 +51,7 @@ public sealed class ServedSpan : IDisposable
         await _compute.WaitAsync(cancellationToken);
         try
         {
+            if (_retired) throw new RequestRejectedException(ErrorCode.WrongSpan, $"this provider no longer serves blocks [{Blocks.Start}, {Blocks.End})");
             using var scope = NewDisposeScope();
             return work();
         }
@@ -89,9 +92,32 @@ public sealed class ServedSpan : IDisposable
         Version = typeof(ServedSpan).Assembly.GetName().Version?.ToString() ?? "0",
     };
 
+    /// <summary>
+    /// Releases the blocks after a move, once open sessions have ended (or <paramref name="grace"/>
+    /// has passed, or <paramref name="cancellationToken"/> fires): work still arriving is refused
+    /// with WrongSpan, which clients answer by rerouting.
+    /// </summary>
+    public async Task RetireAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + grace;
+        while (ActiveSessions > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        // Taking the compute lane waits out the request being computed; none runs after this.
+        await _compute.WaitAsync(CancellationToken.None);
+        try
+        {
+            _retired = true;
+            Blocks.Dispose();
+        }
+        finally
+        {
+            _compute.Release();
+        }
+    }
+
     public void Dispose()
     {
-        Blocks.Dispose();
+        if (!_retired) Blocks.Dispose();
         _compute.Dispose();
         _sessionSlots.Dispose();
     }
