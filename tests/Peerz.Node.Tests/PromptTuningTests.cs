@@ -158,6 +158,30 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public async Task Prompts_of_the_wrong_shape_are_refused_and_the_provider_keeps_serving()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        await using var provider = new LoopbackProvider("a", checkpoint, 0, 4);
+        var hiddenSize = checkpoint.Config.HiddenSize;
+        var span = new SpanRequest("tiny", 1, 3);
+        var options = new RemoteCallOptions();
+        using var hidden = randn([1, 4, hiddenSize]);
+        foreach (var bad in new[] { randn([3, 2, hiddenSize]), randn([2, 5, hiddenSize]), randn([2, 2, hiddenSize + 1]), randn([2, hiddenSize]) })
+        {
+            using (bad)
+            {
+                await using var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default);
+                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => RemoteTraining.ForwardAsync(stream, span, hidden, bad, options, default));
+                Assert.Equal(Protocol.Wire.ErrorCode.BadRequest, error.Code);
+            }
+        }
+        using var good = randn([2, 2, hiddenSize]);
+        await using (var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default))
+        using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, options, default))
+            Assert.Equal(hidden.shape, result.shape);
+    }
+
     private static double RelativeDiff(Tensor expected, Tensor actual) =>
         (expected - actual).abs().max().item<float>() / Math.Max(expected.abs().max().item<float>(), 1e-12);
 }
