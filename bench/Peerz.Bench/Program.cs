@@ -1,11 +1,13 @@
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
+using Peerz.Bench.Pipeline;
 
 // Benchmarks are run by hand (never by the test command); results go to docs/benchmarks.md.
 var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
+    ["pipeline"] = PipelineBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
