@@ -29,10 +29,21 @@ internal sealed class BatchSplitter(ConcurrentDictionary<string, byte> failed, R
 
     public async Task<T[]> RunAsync<T>(string direction, RouteHop hop, IReadOnlyList<ProviderRecord> providers, int rows,
         Func<ProviderRecord, int, int, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        where T : IDisposable
     {
         var candidates = Candidates(hop, providers);
         var shares = SplitRows(rows, Math.Min(candidates.Count, maxProvidersPerHop));
-        return await Task.WhenAll(shares.Select((share, index) => RunShareAsync(direction, hop, candidates, index, share.First, share.Rows, call, cancellationToken)));
+        var tasks = shares.Select((share, index) => RunShareAsync(direction, hop, candidates, index, share.First, share.Rows, call, cancellationToken)).ToArray();
+        try
+        {
+            return await Task.WhenAll(tasks);
+        }
+        catch
+        {
+            // One share failed for good: the others' results are of no use.
+            foreach (var task in tasks.Where(t => t.IsCompletedSuccessfully)) task.Result.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The planned provider first, then every other live provider covering the hop, in random order.</summary>
