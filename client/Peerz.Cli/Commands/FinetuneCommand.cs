@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -50,12 +51,17 @@ public static class FinetuneCommand
             using var tuner = new PromptTuner(backend.Head, backend.Training, prompts,
                 new PromptTuningOptions { LearningRate = Positive(settings.Get(result, learningRate), "--learning-rate") }, logging.CreateLogger<PromptTuner>());
             Console.Error.WriteLine($"{ids.Length} tokens in {batches.SequenceCount} sequences of {length}; {(prompts.Deep is null ? "prompt" : "deep prompt")} tuning with {prompts.PrefixLength} prompt tokens");
+            // Which providers served each step's shares (the batch is split across providers of the same blocks).
+            var served = new ConcurrentDictionary<string, byte>();
+            if (backend.Training is DistributedTrainingPipeline swarm) swarm.ShareServed += share => served.TryAdd(share.PeerId, 0);
             for (var step = 0; step < stepCount; step++)
             {
                 var clock = Stopwatch.StartNew();
+                served.Clear();
                 using var batch = batches.Batch(step);
                 var loss = await tuner.StepAsync(batch, cancellationToken);
-                Console.WriteLine($"step {step + 1}/{stepCount} loss {loss:F4} ({clock.Elapsed.TotalSeconds:F2} s)");
+                var via = served.IsEmpty ? "" : $", {served.Count} providers";
+                Console.WriteLine($"step {step + 1}/{stepCount} loss {loss:F4} ({clock.Elapsed.TotalSeconds:F2} s{via})");
             }
             var path = settings.Get(result, output);
             prompts.Save(path);
