@@ -1,3 +1,4 @@
+using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
 using Peerz.Bench.Pipeline;
@@ -7,6 +8,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
+    ["ledger"] = LedgerBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
 };
 

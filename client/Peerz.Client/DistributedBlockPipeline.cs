@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Model.Generation;
@@ -26,9 +27,10 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     private readonly RemoteCallOptions _callOptions;
     private readonly ILogger _logger;
     private readonly int _maxReroutesPerStep;
+    private readonly ClientPayments? _payments;
 
     public DistributedBlockPipeline(SpanRequest model, IProviderDirectory directory, IProviderConnector connector, RoutePlanner planner,
-        RemoteCallOptions callOptions, ILogger<DistributedBlockPipeline> logger, int maxReroutesPerStep = 3)
+        RemoteCallOptions callOptions, ILogger<DistributedBlockPipeline> logger, int maxReroutesPerStep = 3, ClientPayments? payments = null)
     {
         _model = model;
         _directory = directory;
@@ -37,6 +39,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         _callOptions = callOptions;
         _logger = logger;
         _maxReroutesPerStep = maxReroutesPerStep;
+        _payments = payments;
     }
 
     /// <summary>Raised whenever a session's route changes (first plan and every replacement), for display and tests.</summary>
@@ -59,7 +62,8 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
 
     internal static bool IsProviderFailure(Exception e) => e switch
     {
-        PeerzRequestException request => request.Code is not (ErrorCode.BadRequest or ErrorCode.LimitExceeded),
+        // Payment required is the client's to fix (deposit), not a reason to leave the provider.
+        PeerzRequestException request => request.Code is not (ErrorCode.BadRequest or ErrorCode.LimitExceeded or ErrorCode.PaymentRequired),
         IOException or SocketException or TimeoutException or ProtocolViolationException or ObjectDisposedException => true,
         _ => false,
     };
@@ -152,7 +156,8 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             var stream = await pipeline._connector.OpenStreamAsync(route.Provider, InferenceProtocolId, cancellationToken);
             try
             {
-                return await RemoteSpanSession.OpenAsync(stream, new SpanRequest(pipeline._model.ModelId, route.Start, route.End), batchSize, maxLength, pipeline._callOptions, cancellationToken);
+                return await RemoteSpanSession.OpenAsync(stream, new SpanRequest(pipeline._model.ModelId, route.Start, route.End), batchSize, maxLength, pipeline._callOptions,
+                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), cancellationToken);
             }
             catch
             {

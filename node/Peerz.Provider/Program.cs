@@ -3,8 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 using Peerz.Model;
 using Peerz.Model.Tokenization;
+using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.P2P;
 using Peerz.Provider;
@@ -26,14 +28,22 @@ var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs 
 var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
 var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var account = AccountOptions.Create();
+var stake = new Option<string>("--stake") { Description = "PRZ to add to the stake at start (e.g. 1000); needed once to register", DefaultValueFactory = _ => "0" };
+var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often (0: only on shutdown and `redeem`)", DefaultValueFactory = _ => 600 };
+var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep step payloads this long for verifiers", DefaultValueFactory = _ => 3600 };
 
-var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm")
+var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
     config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
+    stake, redeemSeconds, retentionSeconds,
 };
+account.AddTo(root);
+root.Subcommands.Add(RedeemCommand.Create(config));
 root.SetAction(async (result, cancellationToken) =>
 {
     var s = LayeredSettings.Load(result.GetValue(config));
+    var chain = account.Chain(s, result);
     var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
     var settings = new ProviderSettings
     {
@@ -53,7 +63,17 @@ root.SetAction(async (result, cancellationToken) =>
         Listen = ParseAddresses(s.Get(result, listen), "--listen"),
         Bootstrap = ParseAddresses(s.Get(result, bootstrap), "--bootstrap"),
         IdentityFile = s.Get(result, identity),
-        PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei.ToString() : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
+        PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
+        Payments = chain is null ? null : new PaymentSettings
+        {
+            Chain = chain,
+            Keystore = s.Get(result, account.Keystore),
+            PasswordFile = s.Get(result, account.PasswordFile),
+            LedgerPath = s.Get(result, account.Ledger),
+            AddStake = PrzAmount.ParseToWei(s.Get(result, stake), "--stake"),
+            RedeemInterval = TimeSpan.FromSeconds(NonNegative(s.Get(result, redeemSeconds), "--redeem-seconds")),
+            PayloadRetention = TimeSpan.FromSeconds(Positive(s.Get(result, retentionSeconds), "--retention-seconds")),
+        },
     };
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.ClearProviders();
@@ -63,7 +83,7 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Services.AddHostedService<ProviderService>();
     await builder.Build().RunAsync(cancellationToken);
 });
-return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or TokenizerException or FormatException);
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or TokenizerException or FormatException or ProviderNotEligibleException);
 
 static (int, int)? ParseBlocks(string? text)
 {
@@ -88,3 +108,6 @@ static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts, string option)
 
 static T Positive<T>(T value, string option) where T : System.Numerics.INumber<T> =>
     value > T.Zero ? value : throw new UserErrorException($"{option} must be positive");
+
+static T NonNegative<T>(T value, string option) where T : System.Numerics.INumber<T> =>
+    value >= T.Zero ? value : throw new UserErrorException($"{option} must not be negative");

@@ -4,6 +4,7 @@ using Peerz.Client.Swarm;
 using Peerz.Hosting;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
+using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
 using Peerz.P2P;
@@ -11,21 +12,45 @@ using Peerz.P2P;
 namespace Peerz.Provider;
 
 /// <summary>
-/// Loads the span (choosing it from the swarm when only a size was given), measures throughput,
-/// then serves and announces it until the host stops; stopping announces the provider offline.
-/// A provider that chose its span also rebalances: it moves when the swarm changes (SpanRebalancer).
+/// Checks the on-chain registration (when paid), loads the span (choosing it from the swarm when only a size
+/// was given), measures throughput, then serves and announces it until the host stops; stopping announces
+/// the provider offline and redeems the vouchers held. A provider that chose its span also rebalances:
+/// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
 public sealed class ProviderService(ProviderSettings settings, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
-    private Checkpoint? _checkpoint;
     private readonly CancellationTokenSource _stop = new();
+    private Checkpoint? _checkpoint;
     private ProviderNode? _node;
     private Task? _rebalancing;
+    private ProviderAccountSession? _account;
+    private Task? _maintenance;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var identity = LoadIdentity(settings.IdentityFile);
+        ProviderPayments? payments = null;
+        if (settings.Payments is { } paid)
+        {
+            _account = await ProviderAccountSession.OpenAsync(paid, loggerFactory, cancellationToken);
+            var chain = _account.Chain;
+            await new ProviderRegistration(chain.Registry, chain.Token, loggerFactory.CreateLogger<ProviderRegistration>())
+                .EnsureAsync(_account.Key.Address, identity.PeerId, settings.PricePerToken, paid.AddStake, cancellationToken);
+            var options = new ProviderPaymentOptions
+            {
+                ChainId = chain.Deployment.ChainId,
+                Registry = chain.Deployment.Registry,
+                Escrow = chain.Deployment.Escrow,
+                Account = _account.Key.Address,
+                Signer = _account.Key,
+                PricePerToken = settings.PricePerToken,
+                PayloadRetention = paid.PayloadRetention,
+            };
+            var allowances = new EscrowAllowances(chain.Escrow, _account.Key.Address, options.BalanceCacheTtl, TimeProvider.System);
+            payments = new ProviderPayments(options, _account.Ledger, allowances, TimeProvider.System, loggerFactory.CreateLogger<ProviderPayments>());
+            _maintenance = new PaymentMaintenance(payments, _account.Redeemer, paid.RedeemInterval, loggerFactory.CreateLogger<PaymentMaintenance>()).RunAsync(_stop.Token);
+        }
         _checkpoint = Checkpoint.Open(settings.ModelDirectory);
         var (start, end) = settings.Blocks ?? await ChooseSpanAsync(_checkpoint.Config.NumLayers, cancellationToken);
         var served = LoadSpan(start, end);
@@ -34,7 +59,8 @@ public sealed class ProviderService(ProviderSettings settings, ILoggerFactory lo
             Identity = identity,
             ListenAddresses = settings.Listen,
             Bootstrap = settings.Bootstrap,
-            PricePerToken = settings.PricePerToken,
+            PricePerToken = settings.PricePerToken.ToString(),
+            Payments = payments,
         }, loggerFactory);
         await _node.StartAsync(cancellationToken);
         // One line on stdout for scripts: the address others bootstrap from, and the span served.
@@ -87,12 +113,25 @@ public sealed class ProviderService(ProviderSettings settings, ILoggerFactory lo
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stop.Cancel();
+        await _stop.CancelAsync();
         if (_rebalancing is not null) await _rebalancing;
         if (_node is not null)
         {
             await _node.DisposeAsync();
             _node.Served.Dispose();
+        }
+        if (_maintenance is not null) await _maintenance;
+        if (_account is not null)
+        {
+            try
+            {
+                await _account.Redeemer.RedeemAllAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogWarning("could not redeem on shutdown ({Error}); run `peerz-provider redeem` later", e.Message);
+            }
+            _account.Dispose();
         }
         _checkpoint?.Dispose();
         _stop.Dispose();

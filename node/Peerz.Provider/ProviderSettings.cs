@@ -1,3 +1,5 @@
+using System.Numerics;
+using Peerz.Hosting.Chain;
 using Peerz.Model.Blocks;
 using Peerz.Node.Serving;
 using Peerz.P2P;
@@ -18,5 +20,20 @@ public sealed record ProviderSettings
     public required IReadOnlyList<Multiaddr> Listen { get; init; }
     public required IReadOnlyList<Multiaddr> Bootstrap { get; init; }
     public required string IdentityFile { get; init; }
-    public required string PricePerToken { get; init; }
+    public required BigInteger PricePerToken { get; init; }
+    /// <summary>Null serves for free, off chain.</summary>
+    public PaymentSettings? Payments { get; init; }
+}
+
+/// <summary>How the provider is paid: the chain, the account's keystore, its ledger and chores.</summary>
+public sealed record PaymentSettings
+{
+    public required ChainSettings Chain { get; init; }
+    public required string Keystore { get; init; }
+    public string? PasswordFile { get; init; }
+    public required string LedgerPath { get; init; }
+    /// <summary>PRZ wei to add to the stake at start (0: only check the registration).</summary>
+    public BigInteger AddStake { get; init; }
+    public TimeSpan RedeemInterval { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan PayloadRetention { get; init; } = TimeSpan.FromHours(1);
 }

@@ -26,8 +26,8 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
         using var local = LocalModel.Load(model.Directory);
         var options = Options with { Compression = compression };
 
-        await using var s1 = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(first.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 2), 1, 16, options, default);
-        await using var s2 = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(second.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 2, 4), 1, 16, options, default);
+        await using var s1 = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(first.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 2), 1, 16, options, null, default);
+        await using var s2 = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(second.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 2, 4), 1, 16, options, null, default);
         // Prefill 5 tokens, then two single-token steps, as generation does.
         var steps = new[] { Tokens[..5], Tokens[5..6], Tokens[6..7] };
         var outputs = new List<Tensor>();
@@ -51,17 +51,17 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
         using var local = LocalModel.Load(model.Directory);
         Task<Stream> Connect() => LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default);
 
-        await using var healthy = await RemoteSpanSession.OpenAsync(await Connect(), new SpanRequest("tiny", 0, 4), 1, 32, Options, default);
+        await using var healthy = await RemoteSpanSession.OpenAsync(await Connect(), new SpanRequest("tiny", 0, 4), 1, 32, Options, null, default);
         await healthy.StepAsync(local.Head.EmbedSequence(Tokens[..3]), default);
 
         async Task<ErrorCode> Refused(Func<Task> action) => (await Assert.ThrowsAsync<PeerzRequestException>(action)).Code;
-        Assert.Equal(ErrorCode.WrongSpan, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 2, 6), 1, 8, Options, default)));
-        Assert.Equal(ErrorCode.WrongSpan, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("other-model", 0, 4), 1, 8, Options, default)));
-        Assert.Equal(ErrorCode.Busy, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 0, 4), 1, 200, Options, default)));
+        Assert.Equal(ErrorCode.WrongSpan, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 2, 6), 1, 8, Options, null, default)));
+        Assert.Equal(ErrorCode.WrongSpan, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("other-model", 0, 4), 1, 8, Options, null, default)));
+        Assert.Equal(ErrorCode.Busy, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 0, 4), 1, 200, Options, null, default)));
 
-        await using (var second = await RemoteSpanSession.OpenAsync(await Connect(), new SpanRequest("tiny", 0, 4), 1, 32, Options, default))
+        await using (var second = await RemoteSpanSession.OpenAsync(await Connect(), new SpanRequest("tiny", 0, 4), 1, 32, Options, null, default))
         {
-            Assert.Equal(ErrorCode.Busy, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 0, 4), 1, 8, Options, default)));
+            Assert.Equal(ErrorCode.Busy, await Refused(() => RemoteSpanSession.OpenAsync(Connect().Result, new SpanRequest("tiny", 0, 4), 1, 8, Options, null, default)));
             Assert.Equal(ErrorCode.LimitExceeded, await Refused(() => second.StepAsync(local.Head.EmbedSequence(Enumerable.Range(1, 9).ToArray()), default)));
             Assert.Equal(ErrorCode.BadRequest, await Refused(() => second.StepAsync(zeros(1, 2, 5), default)));
             // The refused steps changed nothing: the session still accepts position 0.
@@ -83,8 +83,8 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
         var hidden = randn([2, 6, checkpoint.Config.HiddenSize], generator: manual_seed(4));
         var gradient = randn([2, 6, checkpoint.Config.HiddenSize], generator: manual_seed(5));
         var span = new SpanRequest("tiny", 1, 3);
-        var forward = await RemoteTraining.ForwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Forward, default), span, hidden, null, Options, default);
-        using var backward = await RemoteTraining.BackwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Backward, default), span, hidden, null, gradient, Options, default);
+        var forward = await RemoteTraining.ForwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Forward, default), span, hidden, null, Options, null, default);
+        using var backward = await RemoteTraining.BackwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Backward, default), span, hidden, null, gradient, Options, null, default);
         using var slice = local.Blocks.Slice(1, 3);
         Assert.True((forward - slice.Forward(hidden)).abs().max().item<float>() <= 1e-6);
         Assert.True((backward.Input - slice.Backward(hidden, gradient)).abs().max().item<float>() <= 1e-6);
@@ -113,7 +113,7 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
             }
         }
         using var local = LocalModel.Load(model.Directory);
-        await using var session = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 4), 1, 8, Options, default);
+        await using var session = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 4), 1, 8, Options, null, default);
         await session.StepAsync(local.Head.EmbedSequence([1, 2]), default);
     }
 }

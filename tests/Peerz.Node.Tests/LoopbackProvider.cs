@@ -33,9 +33,9 @@ public sealed class LoopbackProvider : IAsyncDisposable
         Name = name;
         Served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end), limits ?? new ServingLimits());
         Served.State = Protocol.Wire.ServerState.Online;
-        _inference = new InferenceProtocol(Served, NullLogger<InferenceProtocol>.Instance);
-        _training = new TrainingProtocols(Served, NullLogger<TrainingProtocols>.Instance);
-        _info = new InfoProtocol(Served, "1");
+        _inference = new InferenceProtocol(Served, null, NullLogger<InferenceProtocol>.Instance);
+        _training = new TrainingProtocols(Served, null, NullLogger<TrainingProtocols>.Instance);
+        _info = new InfoProtocol(() => Served.Describe("1"));
         _listener.Start();
         _acceptLoop = AcceptAsync();
     }

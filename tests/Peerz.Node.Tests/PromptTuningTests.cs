@@ -172,13 +172,13 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
             using (bad)
             {
                 await using var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default);
-                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => RemoteTraining.ForwardAsync(stream, span, hidden, bad, options, default));
+                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => RemoteTraining.ForwardAsync(stream, span, hidden, bad, options, null, default));
                 Assert.Equal(Protocol.Wire.ErrorCode.BadRequest, error.Code);
             }
         }
         using var good = randn([2, 2, hiddenSize]);
         await using (var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default))
-        using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, options, default))
+        using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, options, null, default))
             Assert.Equal(hidden.shape, result.shape);
     }
 

@@ -17,6 +17,7 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiFunction RedeemFunction = AbiFunction.Parse($"redeem({VoucherTuple},bytes)");
     public static readonly AbiFunction BalanceOfFunction = AbiFunction.Parse("balanceOf(address)", "uint256");
     public static readonly AbiFunction RedeemedFunction = AbiFunction.Parse("redeemed(address,address)", "uint256");
+    public static readonly AbiFunction LastNonceFunction = AbiFunction.Parse("lastNonce(address,address)", "uint256");
     public static readonly AbiFunction VoucherDigestFunction = AbiFunction.Parse($"voucherDigest({VoucherTuple})", "bytes32");
 
     public static readonly AbiEvent DepositedEvent = Event("Deposited", Indexed("client", "address"), Field("amount", "uint256"), Field("balance", "uint256"));
@@ -25,7 +26,7 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiEvent WithdrawnEvent = Event("Withdrawn", Indexed("client", "address"), Field("amount", "uint256"));
 
     public static IReadOnlyList<AbiFunction> Functions { get; } =
-        [DepositFunction, RequestWithdrawalFunction, WithdrawFunction, RedeemFunction, BalanceOfFunction, RedeemedFunction, VoucherDigestFunction];
+        [DepositFunction, RequestWithdrawalFunction, WithdrawFunction, RedeemFunction, BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction];
 
     public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [DepositedEvent, RedeemedEvent, WithdrawalRequestedEvent, WithdrawnEvent];
 
@@ -59,6 +60,8 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public Task<BigInteger> BalanceOfAsync(Address client, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(BalanceOfFunction, [client], cancellationToken);
 
     public Task<BigInteger> RedeemedAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(RedeemedFunction, [client, provider], cancellationToken);
+
+    public Task<BigInteger> LastNonceAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(LastNonceFunction, [client, provider], cancellationToken);
 
     public Task<byte[]> VoucherDigestAsync(Voucher voucher, CancellationToken cancellationToken = default)
     {

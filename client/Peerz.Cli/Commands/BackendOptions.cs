@@ -2,12 +2,15 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
+using Peerz.Hosting.Wallets;
 
 namespace Peerz.Cli.Commands;
 
 /// <summary>
 /// The options every model-running command shares: which model, where its blocks run (--local or
-/// --bootstrap), its name in the swarm, dtype and quantization. Defined once so generate and serve agree.
+/// --bootstrap), its name in the swarm, dtype and quantization, and the wallet that pays providers (when
+/// --rpc-url and --deployment are given). Defined once so generate and serve agree.
 /// </summary>
 public sealed class BackendOptions
 {
@@ -17,10 +20,17 @@ public sealed class BackendOptions
     public Option<string?> ModelId { get; } = new("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
     public Option<string> DType { get; } = CommonOptions.DType();
     public Option<string> Quant { get; } = CommonOptions.Quant();
+    public Option<string?> RpcUrl { get; } = ChainOptions.RpcUrl();
+    public Option<string?> Deployment { get; } = ChainOptions.Deployment();
+    public Option<string> Keystore { get; } = WalletOptions.Keystore();
+    public Option<string?> PasswordFile { get; } = WalletOptions.PasswordFile();
+    public Option<string> Ledger { get; } = new("--ledger") { Description = "SQLite ledger of vouchers signed and receipts received", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "client-ledger.db") };
+
+    public Option<string[]> ReportTo { get; } = new("--report-to") { Description = "Verifier URLs to pass accepted receipts on to (POST /v1/receipts)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, ReportTo }) command.Options.Add(option);
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
@@ -34,9 +44,16 @@ public sealed class BackendOptions
         var directory = DefaultModel.Resolve(settings.Get(result, Model), Console.Error);
         var loadOptions = CommonOptions.LoadOptions(settings.Get(result, DType), settings.Get(result, Quant));
         var modelId = settings.Get(result, ModelId) ?? DefaultModel.IdOf(directory);
+        var chain = ChainOptions.Resolve(settings, result, RpcUrl, Deployment);
+        var wallet = chain is null || local ? null : new ClientWallet(chain, settings.Get(result, Keystore), settings.Get(result, PasswordFile), settings.Get(result, Ledger), ReportUrls(settings.Get(result, ReportTo)));
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
-            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, logging ?? NullLoggerFactory.Instance, cancellationToken);
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);
         return (backend, modelId, directory);
     }
+
+    private static IReadOnlyList<Uri> ReportUrls(string[] texts) => texts.Select(text =>
+        Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new UserErrorException($"--report-to '{text}' is not an http(s) URL")).ToList();
 }

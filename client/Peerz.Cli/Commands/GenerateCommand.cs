@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Peerz.Client.Training;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
@@ -60,6 +61,7 @@ public static class GenerateCommand
             await foreach (var token in new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken))
                 Console.Write(decoder.Add(token));
             Console.WriteLine(decoder.Flush());
+            if (!backend.Paid.IsZero) Console.Error.WriteLine($"paid {PrzAmount.Format(backend.Paid)} PRZ");
         });
         return command;
     }

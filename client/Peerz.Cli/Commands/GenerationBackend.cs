@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
@@ -20,6 +21,8 @@ public sealed class GenerationBackend : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<IDisposable> _ownedSync = [];
+    private readonly Lock _paidLock = new();
+    private BigInteger _paid;
 
     private GenerationBackend(ClientHead head, IBlockPipeline pipeline, ITrainingPipeline training)
     {
@@ -47,7 +50,11 @@ public sealed class GenerationBackend : IAsyncDisposable
         return backend;
     }
 
-    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, ILoggerFactory logging, CancellationToken cancellationToken)
+    /// <summary>What this backend has paid providers so far (0 when unpaid).</summary>
+    public BigInteger Paid => _paid;
+
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, ClientWallet? wallet,
+        ILoggerFactory logging, CancellationToken cancellationToken)
     {
         IReadOnlyList<Multiaddr> addresses;
         try
@@ -58,6 +65,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         {
             throw new UserErrorException($"--bootstrap: {e.Message}");
         }
+        var payments = wallet is null ? null : await wallet.OpenAsync(cancellationToken);
         var checkpoint = Checkpoint.Open(directory);
         var head = ClientHead.Load(checkpoint, options.DType);
         var swarm = new SwarmClient(addresses, NullLoggerFactory.Instance);
@@ -72,9 +80,14 @@ public sealed class GenerationBackend : IAsyncDisposable
         }
         var span = new SpanRequest(modelId, 0, checkpoint.Config.NumLayers);
         var planner = new RoutePlanner(swarm.RoundTrip, new Random());
-        var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance);
-        var training = new DistributedTrainingPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), logging.CreateLogger<DistributedTrainingPipeline>());
+        var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments);
+        var training = new DistributedTrainingPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), logging.CreateLogger<DistributedTrainingPipeline>(), payments: payments?.Payments);
         var result = new GenerationBackend(head, pipeline, training);
+        if (payments is not null)
+        {
+            payments.Payments.Paid += record => result.AddPaid(record.Cost);
+            result._owned.Add(payments);
+        }
         pipeline.RouteChanged += route =>
         {
             result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"));
@@ -84,6 +97,11 @@ public sealed class GenerationBackend : IAsyncDisposable
         result._ownedSync.Add(head);
         result._ownedSync.Add(checkpoint);
         return result;
+    }
+
+    private void AddPaid(BigInteger cost)
+    {
+        lock (_paidLock) _paid += cost;
     }
 
     public async ValueTask DisposeAsync()

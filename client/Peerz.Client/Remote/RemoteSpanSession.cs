@@ -1,5 +1,7 @@
+using Peerz.Client.Payments;
 using Peerz.Model;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
@@ -8,18 +10,23 @@ namespace Peerz.Client.Remote;
 
 /// <summary>
 /// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order, close.
-/// Owns the stream; disposing it closes the session on the provider.
+/// Owns the stream; disposing it closes the session on the provider. With payments, every step carries a
+/// voucher and its output is used only after the provider's receipt checks out.
 /// </summary>
 public sealed class RemoteSpanSession : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly RemoteCallOptions _options;
+    private readonly SpanRequest _span;
+    private readonly PaidProvider? _payee;
     private ulong _nextStep;
 
-    private RemoteSpanSession(Stream stream, RemoteCallOptions options, string sessionId)
+    private RemoteSpanSession(Stream stream, RemoteCallOptions options, SpanRequest span, PaidProvider? payee, string sessionId)
     {
         _stream = stream;
         _options = options;
+        _span = span;
+        _payee = payee;
         SessionId = sessionId;
     }
 
@@ -27,7 +34,8 @@ public sealed class RemoteSpanSession : IAsyncDisposable
 
     public int Position { get; private set; }
 
-    public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, CancellationToken cancellationToken)
+    public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
+        CancellationToken cancellationToken)
     {
         var open = new OpenSession
         {
@@ -41,16 +49,28 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         var response = await options.CallAsync(stream, new InferenceRequest { Open = open }, InferenceResponse.Parser, cancellationToken);
         if (response.Error is { } error) throw PeerzRequestException.From(error);
         if (response.Opened is not { } opened) throw new ProtocolViolationException("expected the session to be opened");
-        return new RemoteSpanSession(stream, options, opened.SessionId);
+        if (payee is not null && !IsInferenceSessionId(opened.SessionId))
+            throw new ProtocolViolationException("the provider's session id is not a 32-byte inference session id");
+        return new RemoteSpanSession(stream, options, span, payee, opened.SessionId);
     }
 
     public async Task<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
     {
         var step = new InferenceStep { Step = _nextStep, Position = (uint)Position, Hidden = TensorCodec.Encode(hidden, _options.Compression) };
+        var tokens = hidden.shape[0] * hidden.shape[1];
+        await using var payment = _payee is null ? null : await _payee.BeginAsync(tokens, _span.End - _span.Start, cancellationToken);
+        step.Voucher = payment?.Voucher;
         var response = await _options.CallAsync(_stream, new InferenceRequest { Step = step }, InferenceResponse.Parser, cancellationToken);
-        if (response.Error is { } error) throw PeerzRequestException.From(error);
+        if (response.Error is { } error)
+        {
+            if (payment is not null) await payment.RefundAsync(cancellationToken);
+            throw PeerzRequestException.From(error);
+        }
         if (response.Output is not { } output || output.Step != _nextStep)
             throw new ProtocolViolationException($"expected the output of step {_nextStep}");
+        if (payment is not null)
+            await payment.AcceptAsync(output.Receipt, new ExpectedWork(WorkKind.Inference, Convert.FromHexString(SessionId), _nextStep, _span.ModelId, _span.Start, _span.End,
+                WorkBytes.Input(step), WorkBytes.Output(output), tokens), cancellationToken);
         var result = TensorCodec.Decode(output.Hidden, _options.Limits);
         if (!result.shape.SequenceEqual(hidden.shape))
         {
@@ -61,6 +81,9 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         Position += (int)hidden.shape[1];
         return result.MoveToDType(hidden.dtype);
     }
+
+    private static bool IsInferenceSessionId(string id) =>
+        id.Length == 64 && id.All(Uri.IsHexDigit) && Convert.FromHexString(id)[0] == (byte)WorkKind.Inference;
 
     public async ValueTask DisposeAsync()
     {

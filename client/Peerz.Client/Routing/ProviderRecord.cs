@@ -15,6 +15,11 @@ public sealed record ProviderRecord
     public ulong FreeCacheBytes { get; init; }
     public string PricePerToken { get; init; } = "0";
     public IReadOnlyList<string> Addresses { get; init; } = [];
+    /// <summary>The staking account the provider announces (0x address), or empty when it is not on chain.</summary>
+    public string Account { get; init; } = "";
+    /// <summary>The provider's announced compute dtype and weight quantization (verifiers pick their tolerance by them).</summary>
+    public string DType { get; init; } = "float32";
+    public string Quantization { get; init; } = "none";
 
     /// <summary>Seconds of compute per token per block, from the advertised span throughput.</summary>
     public double SecondsPerTokenPerBlock => 1.0 / (Math.Max(Throughput, 1e-9) * (End - Start));

@@ -71,6 +71,9 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
                 FreeCacheBytes = info.FreeCacheBytes,
                 PricePerToken = info.PricePerToken,
                 Addresses = announcement.Addresses,
+                Account = info.Account,
+                DType = info.Dtype,
+                Quantization = info.Quantization,
             };
         }
         catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

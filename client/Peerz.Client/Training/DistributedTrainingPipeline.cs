@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Model.Blocks;
@@ -27,10 +28,12 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
     private readonly RemoteCallOptions _callOptions;
     private readonly ConcurrentDictionary<string, byte> _failed = new();
     private readonly BatchSplitter _splitter;
+    private readonly ClientPayments? _payments;
 
     /// <param name="maxProvidersPerHop">How many providers one hop's batch may be split across (1 = no split).</param>
+    /// <param name="payments">Pays each provider per request (vouchers and receipts), or null for an unpaid swarm.</param>
     public DistributedTrainingPipeline(SpanRequest model, IProviderDirectory directory, IProviderConnector connector, RoutePlanner planner,
-        RemoteCallOptions callOptions, ILogger<DistributedTrainingPipeline> logger, int maxProvidersPerHop = 4, int seed = 0)
+        RemoteCallOptions callOptions, ILogger<DistributedTrainingPipeline> logger, int maxProvidersPerHop = 4, int seed = 0, ClientPayments? payments = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxProvidersPerHop);
         _model = model;
@@ -38,6 +41,7 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
         _connector = connector;
         _planner = planner;
         _callOptions = callOptions;
+        _payments = payments;
         _splitter = new BatchSplitter(_failed, new Random(seed), maxProvidersPerHop, logger);
     }
 
@@ -81,7 +85,7 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
         {
             using var share = input.narrow(0, first, rows);
             await using var stream = await _connector.OpenStreamAsync(provider, ForwardProtocolId, ct);
-            return await RemoteTraining.ForwardAsync(stream, Span(hop), share, prompts, _callOptions, ct);
+            return await RemoteTraining.ForwardAsync(stream, Span(hop), share, prompts, _callOptions, Payee(provider), ct);
         }, cancellationToken);
         return Concatenate(outputs);
     }
@@ -93,7 +97,7 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
             using var inputShare = input.narrow(0, first, rows);
             using var gradientShare = outputGradient.narrow(0, first, rows);
             await using var stream = await _connector.OpenStreamAsync(provider, BackwardProtocolId, ct);
-            return await RemoteTraining.BackwardAsync(stream, Span(hop), inputShare, prompts, gradientShare, _callOptions, ct);
+            return await RemoteTraining.BackwardAsync(stream, Span(hop), inputShare, prompts, gradientShare, _callOptions, Payee(provider), ct);
         }, cancellationToken);
         try
         {
@@ -110,6 +114,8 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
     }
 
     private SpanRequest Span(RouteHop hop) => new(_model.ModelId, hop.Start, hop.End);
+
+    private PaidProvider? Payee(ProviderRecord provider) => _payments is null ? null : new PaidProvider(_payments, provider);
 
     private static Tensor Concatenate(Tensor[] parts)
     {

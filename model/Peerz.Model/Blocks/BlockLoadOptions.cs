@@ -20,6 +20,15 @@ public sealed record BlockLoadOptions
         "float16" or "fp16" or "f16" or "half" => torch.ScalarType.Float16,
         _ => throw new ArgumentException($"unknown dtype '{name}' (use float32, bfloat16 or float16)"),
     };
+
+    /// <summary>The name <see cref="ParseDType"/> reads back: float32, bfloat16 or float16.</summary>
+    public static string DTypeName(torch.ScalarType dtype) => dtype switch
+    {
+        torch.ScalarType.Float32 => "float32",
+        torch.ScalarType.BFloat16 => "bfloat16",
+        torch.ScalarType.Float16 => "float16",
+        _ => dtype.ToString().ToLowerInvariant(),
+    };
 }
 
 public enum WeightQuantization

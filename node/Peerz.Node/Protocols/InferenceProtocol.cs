@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Peerz.Model.Blocks;
+using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 
@@ -11,8 +13,9 @@ namespace Peerz.Node.Protocols;
 /// /peerz/inference/1.0.0: one stream per session. The client opens a session over a sub-range of
 /// the served blocks, then sends steps of hidden states in position order; the provider extends
 /// its KV cache and returns the span's output. A refused step leaves the session as it was.
+/// With payments on, each step is charged before it is computed and its output carries a signed receipt.
 /// </summary>
-public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtocol> logger)
+public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payments, ILogger<InferenceProtocol> logger)
 {
     public async Task HandleAsync(Stream stream, string remotePeer, CancellationToken cancellationToken)
     {
@@ -33,14 +36,15 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
             await ReplyErrorAsync(stream, e, cancellationToken);
             return;
         }
-        var sessionId = Guid.NewGuid().ToString("N");
+        var sessionId = WorkIds.NewSession(WorkKind.Inference);
+        var sessionHex = Convert.ToHexString(sessionId).ToLowerInvariant();
         using (slot)
         using (session)
         {
-            logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionId, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
-            await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionId, CacheBytes = (ulong)session.CacheBytes } }, cancellationToken);
-            await ServeStepsAsync(stream, session, open.OutputCompression, cancellationToken);
-            logger.LogInformation("session {Session} closed after {Positions} positions", sessionId, session.Position);
+            logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionHex, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
+            await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionHex, CacheBytes = (ulong)session.CacheBytes } }, cancellationToken);
+            await ServeStepsAsync(stream, new OpenedSession(sessionId, open, session), cancellationToken);
+            logger.LogInformation("session {Session} closed after {Positions} positions", sessionHex, session.Position);
         }
     }
 
@@ -64,7 +68,7 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
         }
     }
 
-    private async Task ServeStepsAsync(Stream stream, InferenceSession session, TensorCompression compression, CancellationToken cancellationToken)
+    private async Task ServeStepsAsync(Stream stream, OpenedSession session, CancellationToken cancellationToken)
     {
         ulong expectedStep = 0;
         while (true)
@@ -84,7 +88,7 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
             if (request is null || request.Close is not null) return;
             try
             {
-                var output = await StepAsync(session, request.Step, expectedStep, compression, cancellationToken);
+                var output = await StepAsync(session, request.Step, expectedStep, cancellationToken);
                 expectedStep++;
                 await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Output = output }, cancellationToken);
             }
@@ -95,8 +99,9 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
         }
     }
 
-    private async Task<StepOutput> StepAsync(InferenceSession session, InferenceStep? step, ulong expectedStep, TensorCompression compression, CancellationToken cancellationToken)
+    private async Task<StepOutput> StepAsync(OpenedSession opened, InferenceStep? step, ulong expectedStep, CancellationToken cancellationToken)
     {
+        var session = opened.Cache;
         if (step is null)
             throw new RequestRejectedException(ErrorCode.BadRequest, "expected a step or close");
         if (step.Step != expectedStep || step.Position != session.Position)
@@ -104,9 +109,17 @@ public sealed class InferenceProtocol(ServedSpan served, ILogger<InferenceProtoc
         using var hidden = RequestValidation.Hidden(served, step.Hidden, "hidden states", session.BatchSize);
         if (session.Position + hidden.shape[1] > session.MaxLength)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {session.Position} exceed the session's max length {session.MaxLength}");
-        var output = await served.ComputeAsync(() => TensorCodec.Encode(session.Step(hidden), compression), cancellationToken);
-        return new StepOutput { Step = step.Step, Hidden = output };
+        var tokens = hidden.shape[0] * hidden.shape[1];
+        var open = opened.Request;
+        if (payments is not null) await payments.ChargeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
+        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync(() => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
+        if (payments is not null)
+            output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, WorkBytes.Input(step), WorkBytes.Output(output), tokens, cancellationToken);
+        return output;
     }
+
+    /// <summary>A session as opened: its receipt id, the open request, and the KV cache.</summary>
+    private sealed record OpenedSession(byte[] Id, OpenSession Request, InferenceSession Cache);
 
     private Task<InferenceRequest?> ReadAsync(Stream stream, CancellationToken cancellationToken) =>
         DelimitedMessages.ReadAsync(stream, InferenceRequest.Parser, served.Limits.MaxMessageBytes, cancellationToken);

@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 
@@ -10,8 +12,10 @@ namespace Peerz.Node.Protocols;
 /// <summary>
 /// /peerz/forward/1.0.0 and /peerz/backward/1.0.0: stateless requests for fine-tuning batches.
 /// Backward returns gradients with respect to the span's inputs; the weights stay frozen.
+/// With payments on, each request is charged before compute and answered with a signed receipt (step 0 of
+/// a fresh session id).
 /// </summary>
-public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtocols> logger)
+public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payments, ILogger<TrainingProtocols> logger)
 {
     public Task HandleForwardAsync(Stream stream, CancellationToken cancellationToken) =>
         ServeOneAsync(stream, ForwardRequest.Parser, "forward", async request =>
@@ -19,8 +23,11 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
-            var output = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken);
-            return new ForwardResponse { Hidden = output };
+            var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
+            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
+            response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
 
     public Task HandleBackwardAsync(Stream stream, CancellationToken cancellationToken) =>
@@ -32,14 +39,28 @@ public sealed class TrainingProtocols(ServedSpan served, ILogger<TrainingProtoco
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
-            return await served.ComputeAsync(() =>
+            var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
+            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var response = await served.ComputeAsync(() =>
             {
                 using var gradients = blocks.Backward(hidden, prompts, gradient);
-                var response = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
-                if (gradients.Prompts is { } promptGradient) response.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
-                return response;
+                var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
+                if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
+                return computed;
             }, cancellationToken);
+            response.Receipt = await ReceiptAsync(WorkKind.Backward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
+
+    private Task ChargeAsync(Voucher? voucher, Work work, CancellationToken cancellationToken) =>
+        payments?.ChargeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken) ?? Task.CompletedTask;
+
+    private async Task<Receipt?> ReceiptAsync(WorkKind kind, Work work, Func<byte[]> input, Func<byte[]> output, CancellationToken cancellationToken) =>
+        payments is null
+            ? null
+            : await payments.IssueReceiptAsync(WorkIds.NewSession(kind), 0, work.ModelId, work.BlockStart, work.BlockEnd, input(), output(), work.Tokens, cancellationToken);
+
+    private sealed record Work(string ModelId, uint BlockStart, uint BlockEnd, long Tokens);
 
     /// <summary>One request, one response; a refused request is answered with its error code.</summary>
     private async Task ServeOneAsync<TRequest, TResponse>(Stream stream, MessageParser<TRequest> parser, string name,

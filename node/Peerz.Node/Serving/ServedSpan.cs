@@ -89,6 +89,8 @@ public sealed class ServedSpan : IDisposable
         MaxTokensPerStep = (uint)Limits.MaxTokensPerStep,
         MaxSessions = (uint)Limits.MaxSessions,
         PricePerToken = pricePerToken,
+        Dtype = BlockLoadOptions.DTypeName(Blocks.Options.DType),
+        Quantization = Blocks.Options.Quantization.ToString().ToLowerInvariant(),
         Version = typeof(ServedSpan).Assembly.GetName().Version?.ToString() ?? "0",
     };
 

@@ -34,12 +34,18 @@ public sealed class ProviderNode : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ProviderNode>();
         _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses] }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
-        _current = new SpanHandlers(served, options.PricePerToken, loggerFactory);
+        _current = new SpanHandlers(served, options.Payments, loggerFactory);
+        var info = new InfoProtocol(Describe);
+        Handle(PeerzProtocolIds.Info, (stream, ct) => info.HandleAsync(stream, ct));
         // Each stream goes to the span served when it opens; a move (MoveAsync) redirects new streams only.
-        Handle(PeerzProtocolIds.Info, (stream, ct) => _current.Info.HandleAsync(stream, ct));
         Handle(PeerzProtocolIds.Inference, (stream, ct) => _current.Inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
         Handle(PeerzProtocolIds.Forward, (stream, ct) => _current.Training.HandleForwardAsync(stream, ct));
         Handle(PeerzProtocolIds.Backward, (stream, ct) => _current.Training.HandleBackwardAsync(stream, ct));
+        if (options.Payments is { } payments)
+        {
+            var payload = new PayloadProtocol(payments);
+            Handle(PeerzProtocolIds.Payload, (stream, ct) => payload.HandleAsync(stream, ct));
+        }
     }
 
     /// <summary>The span served now. After a move the node owns the spans it retired; the caller disposes this one.</summary>
@@ -69,13 +75,21 @@ public sealed class ProviderNode : IAsyncDisposable
     /// <summary>Publishes the current announcement: provider of the model key, and the signed server record.</summary>
     public async Task AnnounceAsync(CancellationToken cancellationToken)
     {
-        var announcement = new ServerAnnouncement { Info = Served.Describe(_options.PricePerToken) };
+        var announcement = new ServerAnnouncement { Info = Describe() };
         announcement.Addresses.AddRange(ListenAddresses.Select(a => a.ToString()));
         var now = DateTimeOffset.UtcNow;
         var record = ServerRecords.Sign(_options.Identity, announcement, (ulong)now.ToUnixTimeMilliseconds(), now + _options.AnnouncementTtl);
         var stored = await _dht.PutValueAsync(SwarmKeys.Server(PeerId), record, cancellationToken);
         await _dht.ProvideAsync(SwarmKeys.Model(Served.ModelId), cancellationToken);
         _logger.LogDebug("announced {State} to {Stored} peers", Served.State, stored);
+    }
+
+    /// <summary>What this provider announces and answers on /peerz/info: the span, its load, and its terms.</summary>
+    private ServerInfo Describe()
+    {
+        var info = Served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
+        if (_options.Payments is { } payments) info.Account = payments.Options.Account.ToString();
+        return info;
     }
 
     /// <summary>
@@ -87,7 +101,7 @@ public sealed class ProviderNode : IAsyncDisposable
     {
         var old = _current;
         next.State = ServerState.Online;
-        _current = new SpanHandlers(next, _options.PricePerToken, _loggerFactory);
+        _current = new SpanHandlers(next, _options.Payments, _loggerFactory);
         lock (_retiring) _retiring.Add(old.Served.RetireAsync(old.Served.Limits.SessionIdleTimeout, _stop.Token));
         _logger.LogInformation("moved from blocks [{OldStart}, {OldEnd}) to [{Start}, {End})", old.Served.Blocks.Start, old.Served.Blocks.End, next.Blocks.Start, next.Blocks.End);
         try
@@ -179,11 +193,10 @@ public sealed class ProviderNode : IAsyncDisposable
     }
 
     /// <summary>The protocol handlers of one served span.</summary>
-    private sealed class SpanHandlers(ServedSpan served, string pricePerToken, ILoggerFactory loggerFactory)
+    private sealed class SpanHandlers(ServedSpan served, Payments.ProviderPayments? payments, ILoggerFactory loggerFactory)
     {
         public ServedSpan Served { get; } = served;
-        public InferenceProtocol Inference { get; } = new(served, loggerFactory.CreateLogger<InferenceProtocol>());
-        public TrainingProtocols Training { get; } = new(served, loggerFactory.CreateLogger<TrainingProtocols>());
-        public InfoProtocol Info { get; } = new(served, pricePerToken);
+        public InferenceProtocol Inference { get; } = new(served, payments, loggerFactory.CreateLogger<InferenceProtocol>());
+        public TrainingProtocols Training { get; } = new(served, payments, loggerFactory.CreateLogger<TrainingProtocols>());
     }
 }

@@ -8,8 +8,10 @@ public sealed record ProviderNodeOptions
     public required Identity Identity { get; init; }
     public IReadOnlyList<Multiaddr> ListenAddresses { get; init; } = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")];
     public IReadOnlyList<Multiaddr> Bootstrap { get; init; } = [];
-    /// <summary>PRZ wei per token per block, as a decimal string.</summary>
+    /// <summary>PRZ wei per token per block, as a decimal string (announced only; without <see cref="Payments"/> nothing is charged).</summary>
     public string PricePerToken { get; init; } = "0";
+    /// <summary>Charging and receipts on chain; null serves for free without receipts.</summary>
+    public Payments.ProviderPayments? Payments { get; init; }
     /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
     public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;

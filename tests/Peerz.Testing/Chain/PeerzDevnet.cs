@@ -52,6 +52,15 @@ public class PeerzDevnet : HardhatNode
         }
     }
 
+    /// <summary>A fresh account with 1000 ETH for gas and <see cref="FundingPerAccount"/> PRZ, for tests that must not share state.</summary>
+    public async Task<EthKey> NewFundedAccountAsync()
+    {
+        var key = EthKey.Generate();
+        await Rpc.CallAsync("hardhat_setBalance", [key.Address.ToString(), "0x3635C9ADC5DEA00000"]);
+        await Token(Deployer).TransferAsync(key.Address, FundingPerAccount);
+        return key;
+    }
+
     /// <summary>A transaction sender for <paramref name="key"/>; senders of one key must share its nonce manager, so keep one per key.</summary>
     public TransactionSender Sender(EthKey key) => _senders.GetOrAdd(key.Address, _ => new TransactionSender(Rpc, key));
 

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.Client.Payments;
+using Peerz.Hosting.Chain;
+using Peerz.Hosting.Wallets;
+using Peerz.Ledger.Payments;
+
+namespace Peerz.Cli.Commands;
+
+/// <summary>The paying side of the CLI: the wallet's keystore, the chain, and the client ledger.</summary>
+public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? PasswordFile, string LedgerPath, IReadOnlyList<Uri> ReportTo)
+{
+    /// <summary>Unlocks the key, connects to the chain and opens the ledger; dispose the result to close the connection.</summary>
+    public async Task<OpenedWallet> OpenAsync(CancellationToken cancellationToken)
+    {
+        var key = WalletLoader.ForConsole().Load(Keystore, PasswordFile);
+        var connection = await ChainConnection.ConnectAsync(Chain, key, cancellationToken);
+        try
+        {
+            var ledger = await ClientLedger.OpenAsync(LedgerPath, connection.Deployment.Escrow, cancellationToken);
+            var options = new ClientPaymentOptions { Client = key, ChainId = connection.Deployment.ChainId, Escrow = connection.Deployment.Escrow, Registry = connection.Deployment.Registry };
+            var accounts = new ProviderAccounts(connection.Registry, TimeSpan.FromSeconds(30), TimeProvider.System);
+            var payments = new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance);
+            var reporter = ReportTo.Count == 0 ? null : new ReceiptReporter(new HttpClient(), ReportTo, NullLogger<ReceiptReporter>.Instance);
+            if (reporter is not null) payments.Paid += record => reporter.Report(record.PeerId, record.Receipt);
+            return new OpenedWallet(connection, payments, reporter);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>An unlocked wallet: its chain connection, the payments it makes, and where its receipts are reported.</summary>
+public sealed record OpenedWallet(ChainConnection Connection, ClientPayments Payments, ReceiptReporter? Reporter) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        if (Reporter is not null) await Reporter.DisposeAsync();
+        Connection.Dispose();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Numerics;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Rpc;
+using Peerz.Ledger.Payments;
+using Peerz.Node.Protocols;
+using Peerz.Protocol.Payments;
+using Peerz.Protocol.Wire;
+
+namespace Peerz.Node.Payments;
+
+/// <summary>
+/// The provider's side of paying per token: checks the voucher that comes with each request before any
+/// compute (signature, provider, chain, escrow allowance, and that it covers all work charged so far), and
+/// signs a receipt for each response, keeping the request and response bytes for verifiers.
+/// </summary>
+public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLedger ledger, EscrowAllowances allowances, TimeProvider time, ILogger<ProviderPayments> logger)
+{
+    public ProviderPaymentOptions Options => options;
+
+    public ProviderLedger Ledger => ledger;
+
+    /// <summary>Charges one request of <paramref name="tokens"/> tokens through <paramref name="blocks"/> blocks, or refuses it with PAYMENT_REQUIRED.</summary>
+    public async Task ChargeAsync(Protocol.Wire.Voucher? wire, long tokens, int blocks, CancellationToken cancellationToken)
+    {
+        var cost = WorkPricing.Cost(tokens, blocks, options.PricePerToken);
+        if (cost.IsZero) return;
+        if (wire is null)
+            throw Refused($"this request costs {cost} wei ({tokens} tokens x {blocks} blocks x {options.PricePerToken} wei); attach a voucher to account {options.Account}");
+        SignedVoucher signed;
+        try
+        {
+            signed = SignedVoucher.FromWire(wire);
+        }
+        catch (FormatException e)
+        {
+            throw new RequestRejectedException(ErrorCode.BadRequest, $"voucher: {e.Message}");
+        }
+        var voucher = signed.Voucher;
+        if (voucher.Provider != options.Account)
+            throw Refused($"the voucher pays {voucher.Provider}, but this provider's account is {options.Account}");
+        if (SignerOrNull(signed) != voucher.Client)
+            throw Refused($"the voucher is not signed by its client {voucher.Client} for chain {options.ChainId} and escrow {options.Escrow}");
+        if (voucher.CumulativeAmount > await AllowanceAsync(voucher.Client, fresh: false, cancellationToken).ConfigureAwait(false)
+            && voucher.CumulativeAmount > await AllowanceAsync(voucher.Client, fresh: true, cancellationToken).ConfigureAwait(false))
+            throw Refused($"escrow balance of {voucher.Client} cannot cover a cumulative {voucher.CumulativeAmount} wei; deposit more with `peerz deposit`");
+        var outcome = await ledger.ChargeAsync(voucher, signed.Signature, cost, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Accepted)
+            throw Refused($"{outcome.Reason} (the voucher's cumulative amount must be at least {outcome.RequiredCumulative} wei)");
+    }
+
+    /// <summary>Signs the receipt for one response and keeps its payload for the retention window.</summary>
+    public async Task<Receipt> IssueReceiptAsync(byte[] sessionId, ulong step, string modelId, uint blockStart, uint blockEnd, byte[] input, byte[] output, long tokens, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var receipt = new WorkReceipt(sessionId, step, WorkIds.Model(modelId), blockStart, blockEnd, WorkBytes.Hash(input), WorkBytes.Hash(output),
+            (uint)tokens, (ulong)now.ToUnixTimeSeconds());
+        var wire = SignedReceipt.Sign(receipt, options.Signer, options.ChainId, options.Registry).ToWire();
+        await ledger.RecordStepAsync(new StepRecord(sessionId, step, input, output, wire.ToByteArray(), now), cancellationToken).ConfigureAwait(false);
+        return wire;
+    }
+
+    /// <summary>Drops payloads older than the retention window.</summary>
+    public async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        var removed = await ledger.PruneStepsAsync(time.GetUtcNow() - options.PayloadRetention, cancellationToken).ConfigureAwait(false);
+        if (removed > 0) logger.LogDebug("pruned {Count} step payloads past the retention window", removed);
+    }
+
+    private async Task<BigInteger> AllowanceAsync(Chain.Crypto.Address client, bool fresh, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await allowances.GetAsync(client, fresh, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException)
+        {
+            logger.LogWarning("cannot read the escrow balance of {Client}: {Error}", client, e.Message);
+            throw new RequestRejectedException(ErrorCode.Internal, "the provider cannot reach its chain node to check the escrow; try another provider");
+        }
+    }
+
+    private Chain.Crypto.Address? SignerOrNull(SignedVoucher voucher)
+    {
+        try
+        {
+            return voucher.Signer(options.ChainId, options.Escrow);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private RequestRejectedException Refused(string message)
+    {
+        logger.LogInformation("payment required: {Reason}", message);
+        return new RequestRejectedException(ErrorCode.PaymentRequired, message);
+    }
+}

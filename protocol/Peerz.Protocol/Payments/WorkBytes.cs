@@ -1,0 +1,33 @@
+using Google.Protobuf;
+using Peerz.Chain.Crypto;
+using Peerz.Protocol.Wire;
+
+namespace Peerz.Protocol.Payments;
+
+/// <summary>
+/// The bytes a receipt's hashes cover: a request as sent without its voucher, a response as sent without
+/// its receipt (protobuf encoding). Client, provider and verifier all hash these same bytes.
+/// </summary>
+public static class WorkBytes
+{
+    public static byte[] Input(InferenceStep step) => Without(step, s => s.Voucher = null);
+
+    public static byte[] Input(ForwardRequest request) => Without(request, r => r.Voucher = null);
+
+    public static byte[] Input(BackwardRequest request) => Without(request, r => r.Voucher = null);
+
+    public static byte[] Output(StepOutput output) => Without(output, o => o.Receipt = null);
+
+    public static byte[] Output(ForwardResponse response) => Without(response, r => r.Receipt = null);
+
+    public static byte[] Output(BackwardResponse response) => Without(response, r => r.Receipt = null);
+
+    public static byte[] Hash(byte[] bytes) => Keccak.Hash(bytes);
+
+    private static byte[] Without<T>(T message, Action<T> clear) where T : IMessage<T>, IDeepCloneable<T>
+    {
+        var copy = message.Clone();
+        clear(copy);
+        return copy.ToByteArray();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.Chain.Crypto;
+using Peerz.Client;
+using Peerz.Client.Payments;
+using Peerz.Client.Remote;
+using Peerz.Client.Routing;
+using Peerz.Client.Swarm;
+using Peerz.Ledger.Payments;
+using Peerz.Model.Blocks;
+using Peerz.Model.Checkpoints;
+using Peerz.Node.Payments;
+using Peerz.Node.Serving;
+using Peerz.Node.Swarm;
+using Peerz.P2P;
+using Peerz.Testing.Chain;
+
+namespace Peerz.Integration.Tests.Payments;
+
+/// <summary>Builds paid providers (staked on the devnet, real libp2p hosts) and paying clients for the payment tests.</summary>
+public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
+        BlockLoadOptions? load = null)
+    {
+        var identity = Identity.Generate();
+        await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), NullLogger<ProviderRegistration>.Instance)
+            .EnsureAsync(account.Address, identity.PeerId, price, stake, CancellationToken.None);
+        var options = new ProviderPaymentOptions
+        {
+            ChainId = devnet.Deployment.ChainId,
+            Registry = devnet.Deployment.Registry,
+            Escrow = devnet.Deployment.Escrow,
+            Account = account.Address,
+            Signer = account,
+            PricePerToken = price,
+        };
+        var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
+        var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account.Address, options.BalanceCacheTtl, TimeProvider.System),
+            TimeProvider.System, NullLogger<ProviderPayments>.Instance);
+        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), new ServingLimits());
+        served.MeasureThroughput(16);
+        var node = new ProviderNode(served, new ProviderNodeOptions { Identity = identity, Bootstrap = bootstrap, Payments = payments }, NullLoggerFactory.Instance);
+        await node.StartAsync(CancellationToken.None);
+        var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), account.Address, NullLogger<VoucherRedeemer>.Instance));
+        _owned.Add(host);
+        return host;
+    }
+
+    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap)
+    {
+        var swarm = new SwarmClient(bootstrap, NullLoggerFactory.Instance);
+        _owned.Add(swarm);
+        await swarm.StartAsync(CancellationToken.None);
+        var ledger = await ClientLedger.OpenAsync(Path.Combine(directory, $"client-{client.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
+        var options = new ClientPaymentOptions { Client = client, ChainId = devnet.Deployment.ChainId, Escrow = devnet.Deployment.Escrow, Registry = devnet.Deployment.Registry };
+        return (swarm, new ClientPayments(options, ledger, new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
+            NullLogger<ClientPayments>.Instance));
+    }
+
+    public static DistributedBlockPipeline Pipeline(SwarmClient swarm, ClientPayments payments, int layers) =>
+        new(new SpanRequest("tiny", 0, layers), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(3)),
+            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned)) await owned.DisposeAsync();
+    }
+}
+
+/// <summary>A running paid provider and its redeemer.</summary>
+public sealed record PaidProviderHost(ProviderNode Node, ServedSpan Served, ProviderPayments Payments, VoucherRedeemer Redeemer) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        Served.Dispose();
+    }
+}

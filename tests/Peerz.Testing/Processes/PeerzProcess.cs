@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Peerz.Testing.Processes;
+
+/// <summary>
+/// One of the repository's executables (peerz, peerz-provider, …) run as a real child process from its build
+/// output, with its output lines collected. Disposing kills the whole process tree.
+/// </summary>
+public sealed class PeerzProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly BlockingCollection<string> _lines = [];
+    private readonly ConcurrentQueue<string> _all = new();
+
+    private PeerzProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Collect(e.Data);
+        _process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Everything printed so far (stdout and stderr, in arrival order).</summary>
+    public string Output => string.Join('\n', _all);
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The build output of <paramref name="assemblyName"/> from <paramref name="projectDirectory"/>, in the test's own configuration.</summary>
+    public static string AssemblyPath(string projectDirectory, string assemblyName)
+    {
+        // The tests run from …/bin/<Configuration>/<tfm>/: the executables were built the same way.
+        var tfmDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot.Path, projectDirectory, "bin", tfmDirectory.Parent!.Name, tfmDirectory.Name, assemblyName + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first", path);
+    }
+
+    public static PeerzProcess Start(string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add(assemblyPath);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        return new PeerzProcess(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {assemblyPath}"));
+    }
+
+    /// <summary>Waits for an output line starting with <paramref name="prefix"/> and returns it.</summary>
+    public string WaitForLine(string prefix, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var line = _lines.Take(cts.Token);
+                if (line.StartsWith(prefix, StringComparison.Ordinal)) return line;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            throw new TimeoutException($"no line starting with '{prefix}' within {timeout.TotalSeconds:F0} s; output so far:\n{Output}");
+        }
+    }
+
+    /// <summary>Waits for the process to exit on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the process did not exit within {timeout.TotalSeconds:F0} s; output so far:\n{Output}");
+        }
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no cleanup code in the process runs.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        _lines.Dispose();
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is null) return;
+        _all.Enqueue(line);
+        try
+        {
+            _lines.Add(line);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Output that arrives while the process is being disposed is not waited for.
+        }
+    }
+}

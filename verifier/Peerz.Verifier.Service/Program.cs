@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Peerz.Hosting;
+using Peerz.Hosting.Chain;
+using Peerz.Hosting.Wallets;
+using Peerz.Model;
+using Peerz.P2P;
+using Peerz.Verifier.Service;
+
+var config = CommonOptions.Config();
+var model = CommonOptions.Model();
+var modelId = new Option<string?>("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
+var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+var rpcUrl = ChainOptions.RpcUrl();
+var deployment = ChainOptions.Deployment();
+var keystore = WalletOptions.Keystore();
+var passwordFile = WalletOptions.PasswordFile();
+var ledger = new Option<string>("--ledger") { Description = "SQLite record of checks and slashes", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier.db") };
+var clientLedger = new Option<string>("--client-ledger") { Description = "SQLite ledger of the probes' vouchers", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier-client.db") };
+var sampleRate = new Option<double>("--sample-rate") { Description = "Probability that a reported receipt is checked (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
+var probeSeconds = new Option<int>("--probe-seconds") { Description = "Probe a random provider as an unannounced client this often (0: never)", DefaultValueFactory = _ => 60 };
+var http = new Option<string>("--http") { Description = "Where to take receipt reports (POST /v1/receipts)", DefaultValueFactory = _ => "http://127.0.0.1:8470" };
+var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+
+var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
+{
+    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, verbose,
+};
+root.SetAction(async (result, cancellationToken) =>
+{
+    var s = LayeredSettings.Load(result.GetValue(config));
+    var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
+    var rate = s.Get(result, sampleRate);
+    if (rate is < 0 or > 1) throw new UserErrorException("--sample-rate must be between 0 and 1");
+    var addresses = s.Get(result, bootstrap);
+    if (addresses.Length == 0) throw new UserErrorException("--bootstrap is required: the verifier finds providers through the swarm");
+    var settings = new VerifierSettings
+    {
+        ModelDirectory = directory,
+        ModelId = s.Get(result, modelId) ?? DefaultModel.IdOf(directory),
+        Bootstrap = ParseAddresses(addresses),
+        Chain = ChainOptions.Resolve(s, result, rpcUrl, deployment) ?? throw new UserErrorException("--rpc-url and --deployment are required: fraud is slashed on chain"),
+        Keystore = s.Get(result, keystore),
+        PasswordFile = s.Get(result, passwordFile),
+        LedgerPath = s.Get(result, ledger),
+        ClientLedgerPath = s.Get(result, clientLedger),
+        SampleRate = rate,
+        ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds))),
+        HttpUrl = s.Get(result, http),
+    };
+    await VerifierHost.RunAsync(settings, s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information, cancellationToken);
+});
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or Peerz.Client.Swarm.SwarmUnreachableException);
+
+static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts)
+{
+    try
+    {
+        return texts.Select(Multiaddr.Parse).ToList();
+    }
+    catch (FormatException e)
+    {
+        throw new UserErrorException($"--bootstrap: {e.Message}");
+    }
+}

@@ -1,0 +1,20 @@
+using Peerz.Hosting.Chain;
+using Peerz.P2P;
+
+namespace Peerz.Verifier.Service;
+
+/// <summary>Everything peerz-verifier was told, after flags, environment and config file are merged.</summary>
+public sealed record VerifierSettings
+{
+    public required string ModelDirectory { get; init; }
+    public required string ModelId { get; init; }
+    public required IReadOnlyList<Multiaddr> Bootstrap { get; init; }
+    public required ChainSettings Chain { get; init; }
+    public required string Keystore { get; init; }
+    public string? PasswordFile { get; init; }
+    public required string LedgerPath { get; init; }
+    public required string ClientLedgerPath { get; init; }
+    public required double SampleRate { get; init; }
+    public required TimeSpan ProbeInterval { get; init; }
+    public required string HttpUrl { get; init; }
+}
