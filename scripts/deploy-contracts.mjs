@@ -3,6 +3,8 @@
 // Environment: PEERZ_DEPLOY_OUT=<file> also writes the JSON there; PEERZ_KEEP_ADMIN=1 keeps the deployer as
 // admin of the registry and rewards (devnet; the default hands admin to the timelock); PEERZ_DEPLOY_OPTIONS='{"epochLength":"60"}'
 // overrides any of DEFAULTS in scripts/lib/peerz-deploy.mjs (integers as strings; roleWeights as an array).
+// Devnet roles and funds: PEERZ_VERIFIERS / PEERZ_SETTLERS (comma-separated addresses; default the deployer) get
+// the verifier / settlement role; PEERZ_FUND (addresses) each receive PEERZ_FUND_PRZ PRZ (default 10000) from the deployer.
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { DEFAULTS, deployPeerz } from "./lib/peerz-deploy.mjs";
@@ -13,10 +15,14 @@ const overrides = parseOverrides(process.env.PEERZ_DEPLOY_OPTIONS);
 const result = await deployPeerz(ethers, {
   ...overrides,
   deployer,
-  verifiers: [deployer.address],
-  settlers: [deployer.address],
+  verifiers: addresses(process.env.PEERZ_VERIFIERS) ?? [deployer.address],
+  settlers: addresses(process.env.PEERZ_SETTLERS) ?? [deployer.address],
   handOverToTimelock: process.env.PEERZ_KEEP_ADMIN !== "1",
 });
+const fundEach = ethers.parseUnits(process.env.PEERZ_FUND_PRZ ?? "10000", 18);
+for (const account of addresses(process.env.PEERZ_FUND) ?? []) {
+  await (await result.token.connect(deployer).transfer(account, fundEach)).wait();
+}
 const { chainId } = await ethers.provider.getNetwork();
 const json = JSON.stringify({ chainId: Number(chainId), ...result.addresses }, null, 2);
 console.log(json);
@@ -33,4 +39,9 @@ function parseOverrides(text) {
     out[key] = Array.isArray(value) ? value.map((v) => BigInt(v)) : toBig(value);
   }
   return out;
+}
+
+function addresses(text) {
+  if (!text) return undefined;
+  return text.split(",").map((a) => a.trim()).filter((a) => a.length > 0);
 }

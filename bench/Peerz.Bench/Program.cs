@@ -2,6 +2,8 @@ using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
 using Peerz.Bench.Pipeline;
+using Peerz.Bench.Settlement;
+using Peerz.Bench.Verification;
 
 // Benchmarks are run by hand (never by the test command); results go to docs/benchmarks.md.
 var suites = new Dictionary<string, Func<string[], Task>>
@@ -9,6 +11,8 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["model"] = ModelBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
+    ["verification"] = VerificationBenchmark.RunAsync,
+    ["settlement"] = SettlementBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
 };
 

@@ -12,6 +12,11 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     ModelCommand.Create(SettingsFor, config),
     GenerateCommand.Create(SettingsFor, config),
     ServeCommand.Create(SettingsFor, config),
+    WalletCommand.Create(SettingsFor, config),
+    DepositCommand.Create(SettingsFor, config),
+    WithdrawCommand.Create(SettingsFor, config),
+    ClaimCommand.Create(SettingsFor, config),
+    DaoCommand.Create(SettingsFor, config),
     FinetuneCommand.Create(SettingsFor, config),
 };
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,7 @@ public static class GatewayEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest)
+    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics)
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/v1/models", () => Results.Json(new
@@ -22,8 +23,23 @@ public static class GatewayEndpoints
             @object = "list",
             data = new[] { new { id = engine.ModelId, @object = "model", created = 0, owned_by = "peerz" } },
         }));
-        app.MapPost("/v1/completions", (HttpContext context) => HandleAsync(context, engine, maxTokensPerRequest, chat: false));
-        app.MapPost("/v1/chat/completions", (HttpContext context) => HandleAsync(context, engine, maxTokensPerRequest, chat: true));
+        app.MapPost("/v1/completions", (HttpContext context) => MeteredAsync(context, engine, maxTokensPerRequest, metrics, chat: false));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => MeteredAsync(context, engine, maxTokensPerRequest, metrics, chat: true));
+    }
+
+    private static async Task MeteredAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, bool chat)
+    {
+        var endpoint = chat ? "chat_completions" : "completions";
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var usage = await HandleAsync(context, engine, maxTokensPerRequest, chat);
+            if (usage is not null) metrics.Generated(endpoint, usage);
+        }
+        finally
+        {
+            metrics.Answered(endpoint, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+        }
     }
 
     private static readonly Lazy<string> ChatPage = new(() =>
@@ -32,7 +48,8 @@ public static class GatewayEndpoints
         return new StreamReader(stream).ReadToEnd();
     });
 
-    private static async Task HandleAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, bool chat)
+    /// <summary>Answers one request; returns its token usage, or null when it was refused.</summary>
+    private static async Task<CompletionUsage?> HandleAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, bool chat)
     {
         CompletionRequest request;
         bool stream, includeUsage;
@@ -50,12 +67,12 @@ public static class GatewayEndpoints
         catch (OpenAiError e)
         {
             await e.ToResult().ExecuteAsync(context);
-            return;
+            return null;
         }
         catch (InvalidOperationException e)
         {
             await new OpenAiError(400, e.Message).ToResult().ExecuteAsync(context);
-            return;
+            return null;
         }
 
         // The first chunk is taken before any byte is written, so a rejected request (e.g. a prompt
@@ -69,7 +86,7 @@ public static class GatewayEndpoints
         {
             await chunks.DisposeAsync();
             await e.ToResult().ExecuteAsync(context);
-            return;
+            return null;
         }
         await using var _ = chunks;
 
@@ -81,6 +98,7 @@ public static class GatewayEndpoints
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             var first = true;
+            CompletionUsage? streamed = null;
             do
             {
                 var chunk = chunks.Current;
@@ -92,28 +110,32 @@ public static class GatewayEndpoints
                     await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = new[] { choice }, peerz = chunk.Details });
                     first = false;
                 }
+                streamed ??= chunk.Usage;
                 if (chunk.Usage is { } usage && includeUsage)
                     await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = Array.Empty<object>(), usage = Usage(usage) });
             }
             while (await chunks.MoveNextAsync());
             await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
-            return;
+            return streamed;
         }
 
         var text = new StringBuilder();
         string? finish = null;
         CompletionUsage? total = null;
+        CompletionDetails? details = null;
         do
         {
             text.Append(chunks.Current.Text);
             finish ??= chunks.Current.FinishReason;
             total ??= chunks.Current.Usage;
+            details = chunks.Current.Details ?? details;
         }
         while (await chunks.MoveNextAsync());
         object result = chat
             ? new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = finish }
             : new { index = 0, text = text.ToString(), logprobs = (object?)null, finish_reason = finish };
-        await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!) }).ExecuteAsync(context);
+        await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!), peerz = details }, Json).ExecuteAsync(context);
+        return total;
     }
 
     private static object Usage(CompletionUsage usage) => new { prompt_tokens = usage.PromptTokens, completion_tokens = usage.CompletionTokens, total_tokens = usage.TotalTokens };

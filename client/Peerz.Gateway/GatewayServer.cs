@@ -1,19 +1,26 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Peerz.Hosting.Metrics;
 
 namespace Peerz.Gateway;
 
-/// <summary>Starts the OpenAI-compatible gateway on Kestrel at the given URL (e.g. http://127.0.0.1:8080).</summary>
+/// <summary>
+/// Starts the OpenAI-compatible gateway on Kestrel at the given URL (e.g. http://127.0.0.1:8080),
+/// with GET /metrics over <paramref name="metrics"/> (a new registry when the caller has none to share).
+/// </summary>
 public static class GatewayServer
 {
-    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning, MetricsRegistry? metrics = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
         builder.WebHost.UseUrls(url);
+        var registry = metrics ?? new MetricsRegistry();
+        builder.Services.AddPeerzMetrics(registry);
         var app = builder.Build();
-        GatewayEndpoints.Map(app, engine, maxTokensPerRequest);
+        GatewayEndpoints.Map(app, engine, maxTokensPerRequest, new GatewayMetrics(registry));
+        app.MapMetrics(registry);
         await app.StartAsync(cancellationToken);
         return app;
     }

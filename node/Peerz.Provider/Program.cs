@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
+using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Tokenization;
 using Peerz.Node.Payments;
@@ -32,6 +33,7 @@ var account = AccountOptions.Create();
 var stake = new Option<string>("--stake") { Description = "PRZ to add to the stake at start (e.g. 1000); needed once to register", DefaultValueFactory = _ => "0" };
 var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often (0: only on shutdown and `redeem`)", DefaultValueFactory = _ => 600 };
 var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep step payloads this long for verifiers", DefaultValueFactory = _ => 3600 };
+var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
@@ -40,6 +42,7 @@ var root = new RootCommand("peerz-provider: serve a span of transformer blocks t
 };
 account.AddTo(root);
 root.Subcommands.Add(RedeemCommand.Create(config));
+root.Options.Add(metricsListen);
 root.SetAction(async (result, cancellationToken) =>
 {
     var s = LayeredSettings.Load(result.GetValue(config));
@@ -80,6 +83,7 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information);
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(settings);
+    builder.Services.AddProviderMetrics(s.Get(result, metricsListen));
     builder.Services.AddHostedService<ProviderService>();
     await builder.Build().RunAsync(cancellationToken);
 });

@@ -4,6 +4,7 @@ using Peerz.Client.Swarm;
 using Peerz.Hosting;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
+using Peerz.Node.Metrics;
 using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
@@ -17,7 +18,7 @@ namespace Peerz.Provider;
 /// the provider offline and redeems the vouchers held. A provider that chose its span also rebalances:
 /// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
-public sealed class ProviderService(ProviderSettings settings, ILoggerFactory loggerFactory) : IHostedService
+public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private readonly CancellationTokenSource _stop = new();
@@ -78,7 +79,7 @@ public sealed class ProviderService(ProviderSettings settings, ILoggerFactory lo
     {
         _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
         var blocks = BlockSpan.Load(_checkpoint!, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
-        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits);
+        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits, metrics);
         var throughput = served.MeasureThroughput();
         _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
         return served;

@@ -2,32 +2,19 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Peerz.Model;
-using Peerz.Model.Checkpoints;
-using Peerz.Model.Generation;
-using Peerz.Model.Tiny;
-using Peerz.Model.Tokenization;
 
 namespace Peerz.Gateway.Tests;
 
 /// <summary>The OpenAI-compatible API on a real Kestrel socket (127.0.0.1), backed by the local tiny model.</summary>
 public sealed class GatewayTests : IAsyncLifetime
 {
-    private readonly string _directory = TempDirectory.Create("gateway");
-    private LocalModel _model = null!;
-    private Tokenizer _tokenizer = null!;
-    private WebApplication _app = null!;
+    private LocalGateway _gateway = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        TinyCheckpoint.Write(_directory, TinyModelFixture.TestShape with { Vocab = 512 });
-        _model = LocalModel.Load(_directory);
-        _tokenizer = Tokenizer.Load(Path.Combine(_directory, Checkpoint.TokenizerFile));
-        var engine = new PipelineCompletionEngine("tiny", _model.Head, _model.Pipeline, _tokenizer, new HashSet<int>(), () => new CompletionDetails("local", null));
-        _app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0");
-        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()), Timeout = TimeSpan.FromSeconds(60) };
+        _gateway = await LocalGateway.StartAsync();
+        _http = _gateway.Http;
     }
 
     [Fact]
@@ -41,8 +28,7 @@ public sealed class GatewayTests : IAsyncLifetime
     public async Task A_greedy_completion_returns_the_local_generators_text_and_usage()
     {
         const string prompt = "The provider serves";
-        var ids = _tokenizer.Encode(prompt, addSpecialTokens: true);
-        var expected = _tokenizer.Decode(await _model.CreateGenerator().GenerateAsync(ids, new GenerationOptions { MaxNewTokens = 8 }).ToArrayAsync(), skipSpecialTokens: true);
+        var (expected, promptTokens) = await _gateway.GreedyAsync(prompt, 8);
 
         using var response = await _http.PostAsJsonAsync("/v1/completions", new { model = "tiny", prompt, max_tokens = 8, temperature = 0 });
         response.EnsureSuccessStatusCode();
@@ -50,7 +36,7 @@ public sealed class GatewayTests : IAsyncLifetime
         var choice = body.RootElement.GetProperty("choices")[0];
         Assert.Equal(expected, choice.GetProperty("text").GetString());
         Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
-        Assert.Equal(ids.Length, body.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(promptTokens, body.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(8, body.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 
@@ -94,11 +80,5 @@ public sealed class GatewayTests : IAsyncLifetime
         if (param is not null) Assert.Equal(param, error.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.DisposeAsync();
-        _model.Dispose();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
 }

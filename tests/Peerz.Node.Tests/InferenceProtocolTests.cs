@@ -116,4 +116,27 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
         await using var session = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 4), 1, 8, Options, null, default);
         await session.StepAsync(local.Head.EmbedSequence([1, 2]), default);
     }
+
+    [Theory]
+    [InlineData(PeerzProtocolIds.Inference)]
+    [InlineData(PeerzProtocolIds.Forward)]
+    [InlineData(PeerzProtocolIds.Backward)]
+    public async Task A_first_request_that_stalls_half_sent_is_dropped_after_the_idle_timeout(string protocol)
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        await using var provider = new LoopbackProvider("a", checkpoint, 0, 4, new ServingLimits { SessionIdleTimeout = TimeSpan.FromSeconds(1) });
+        await using var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, protocol, default);
+        await stream.WriteAsync(new byte[] { 0x64, 1, 2, 3 }); // announces 100 bytes, sends 3, then stalls
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var closed = false;
+        try
+        {
+            closed = await stream.ReadAsync(new byte[16], timeout.Token) == 0;
+        }
+        catch (IOException)
+        {
+            closed = true;
+        }
+        Assert.True(closed, "the provider should close a stalled stream well before 10 s");
+    }
 }

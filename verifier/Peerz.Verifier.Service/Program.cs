@@ -20,11 +20,12 @@ var clientLedger = new Option<string>("--client-ledger") { Description = "SQLite
 var sampleRate = new Option<double>("--sample-rate") { Description = "Probability that a reported receipt is checked (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
 var probeSeconds = new Option<int>("--probe-seconds") { Description = "Probe a random provider as an unannounced client this often (0: never)", DefaultValueFactory = _ => 60 };
 var http = new Option<string>("--http") { Description = "Where to take receipt reports (POST /v1/receipts)", DefaultValueFactory = _ => "http://127.0.0.1:8470" };
+var settlementUrl = new Option<string?>("--settlement-url") { Description = "peerz-settle API to report verification work to (rewarded by role)" };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 
 var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
 {
-    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, verbose,
+    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, settlementUrl, verbose,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -47,6 +48,9 @@ root.SetAction(async (result, cancellationToken) =>
         SampleRate = rate,
         ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds))),
         HttpUrl = s.Get(result, http),
+        SettlementUrl = s.Get(result, settlementUrl) is { } url
+            ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) ? uri : throw new UserErrorException($"--settlement-url '{url}' is not a URL")
+            : null,
     };
     await VerifierHost.RunAsync(settings, s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information, cancellationToken);
 });

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,6 +16,8 @@ using Peerz.Ledger.Payments;
 using Peerz.Model.Checkpoints;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
+using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Http;
 using Peerz.Verifier.Sampling;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -29,6 +32,10 @@ namespace Peerz.Verifier.Service;
 public static class VerifierHost
 {
     private const int QueueCapacity = 4096;
+    private const int MaxReportBytes = 16 * 1024;
+
+    /// <summary>A reported receipt waiting to be sampled: the provider's staking account and its signed receipt.</summary>
+    private sealed record PendingReport(Chain.Crypto.Address Provider, SignedReceipt Receipt);
 
     public static async Task RunAsync(VerifierSettings settings, LogLevel logLevel, CancellationToken cancellationToken)
     {
@@ -46,7 +53,19 @@ public static class VerifierHost
         var service = new VerifierService(verifier, ledger, chain.Registry, chain.Deployment.ChainId, settings.SampleRate, new Random(), loggerFactory.CreateLogger<VerifierService>());
         service.Checked += (report, outcome) => logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", report.Provider.PeerId, outcome.Verdict, outcome.Detail);
 
-        var reports = Channel.CreateBounded<ReceiptReport>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
+        if (settings.SettlementUrl is { } settlementUrl)
+        {
+            // Verification work is a rewarded role: every judged receipt is reported, signed by this verifier.
+            var settlement = new SettlementClient(new HttpClient(), settlementUrl);
+            service.Checked += (report, outcome) =>
+            {
+                if (outcome.Verdict == VerificationVerdict.NotEvidence) return;
+                var digest = report.Receipt.Receipt.Digest(chain.Deployment.ChainId, chain.Deployment.Registry);
+                _ = ReportVerificationAsync(settlement, key, digest, chain.Deployment, logger);
+            };
+        }
+
+        var reports = Channel.CreateBounded<PendingReport>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
         await using var web = await StartHttpAsync(settings.HttpUrl, reports.Writer, cancellationToken);
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"ready {url} verifier {key.Address}");
@@ -65,12 +84,25 @@ public static class VerifierHost
         }
     }
 
-    private static async Task<WebApplication> StartHttpAsync(string url, ChannelWriter<ReceiptReport> reports, CancellationToken cancellationToken)
+    private static async Task ReportVerificationAsync(SettlementClient settlement, Chain.Crypto.EthKey key, byte[] digest, Chain.Contracts.PeerzDeployment deployment, ILogger logger)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await settlement.ReportVerificationAsync(key, digest, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), deployment, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or SettlementException)
+        {
+            logger.LogInformation("settlement did not take a verification report: {Error}", e.Message);
+        }
+    }
+
+    private static async Task<WebApplication> StartHttpAsync(string url, ChannelWriter<PendingReport> reports, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = ReceiptReport.MaxJsonBytes);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxReportBytes);
         var app = builder.Build();
         app.MapPost("/v1/receipts", async (HttpRequest request) =>
         {
@@ -78,10 +110,13 @@ public static class VerifierHost
             var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
             try
             {
-                reports.TryWrite(ReceiptReport.Parse(body));
+                // The same report format settlement takes (ledger/Peerz.Settlement ReceiptReport), so clients send one kind.
+                var report = JsonSerializer.Deserialize<ReceiptReport>(body, SettlementJson.Options) ?? throw new JsonException("null report");
+                var (provider, receipt, signature) = report.Parse();
+                reports.TryWrite(new PendingReport(provider, new SignedReceipt(receipt, signature)));
                 return Results.Accepted();
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is JsonException or IntakeException)
             {
                 return Results.BadRequest(new { error = e.Message });
             }
@@ -90,17 +125,18 @@ public static class VerifierHost
         return app;
     }
 
-    private static async Task CheckReportsAsync(ChannelReader<ReceiptReport> reports, IProviderDirectory directory, VerifierService service, string modelId, ILogger logger,
+    private static async Task CheckReportsAsync(ChannelReader<PendingReport> reports, IProviderDirectory directory, VerifierService service, string modelId, ILogger logger,
         CancellationToken cancellationToken)
     {
         await foreach (var report in reports.ReadAllAsync(cancellationToken))
         {
             try
             {
-                var provider = (await directory.GetProvidersAsync(modelId, cancellationToken)).FirstOrDefault(p => p.PeerId == report.PeerId);
+                var account = report.Provider.ToString();
+                var provider = (await directory.GetProvidersAsync(modelId, cancellationToken)).FirstOrDefault(p => string.Equals(p.Account, account, StringComparison.OrdinalIgnoreCase));
                 if (provider is null)
                 {
-                    logger.LogInformation("reported provider {Peer} is not in the swarm; receipt skipped", report.PeerId);
+                    logger.LogInformation("reported provider {Account} is not in the swarm; receipt skipped", account);
                     continue;
                 }
                 await service.ConsiderAsync(new ReportedReceipt(provider, report.Receipt), cancellationToken);

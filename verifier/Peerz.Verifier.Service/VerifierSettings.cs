@@ -17,4 +17,6 @@ public sealed record VerifierSettings
     public required double SampleRate { get; init; }
     public required TimeSpan ProbeInterval { get; init; }
     public required string HttpUrl { get; init; }
+    /// <summary>Where verification work is reported for rewards (peerz-settle), or null.</summary>
+    public Uri? SettlementUrl { get; init; }
 }

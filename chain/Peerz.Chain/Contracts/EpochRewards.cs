@@ -6,6 +6,9 @@ using static Peerz.Chain.Contracts.AbiDefinitions;
 
 namespace Peerz.Chain.Contracts;
 
+/// <summary>An epoch as EpochRewards.getEpoch reports it.</summary>
+public sealed record EpochInfo(byte[] Root, BigInteger Total, BigInteger Pool, BigInteger Claimed, bool Posted);
+
 /// <summary>Binding for EpochRewards (one Merkle root of reward claims per epoch; each account claims once).</summary>
 public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionSender? sender = null) : ContractBinding(rpc, address, sender)
 {
@@ -16,14 +19,23 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
     public static readonly AbiFunction NextEpochToPostFunction = AbiFunction.Parse("nextEpochToPost()", "uint256");
     public static readonly AbiFunction EpochPoolFunction = AbiFunction.Parse("epochPool(uint256)", "uint256");
     public static readonly AbiFunction FundFunction = AbiFunction.Parse("fund(uint256)");
+    public static readonly AbiFunction EpochLengthFunction = AbiFunction.Parse("epochLength()", "uint64");
+    public static readonly AbiFunction GenesisTimeFunction = AbiFunction.Parse("genesisTime()", "uint64");
+    public static readonly AbiFunction RoleWeightsAtFunction = AbiFunction.Parse("roleWeightsAt(uint256)", "uint256[4]");
+    public static readonly AbiFunction GetEpochFunction = AbiFunction.Parse("getEpoch(uint256)", "bytes32", "uint256", "uint256", "uint256", "bool");
+    public static readonly AbiFunction SetRoleWeightsFunction = AbiFunction.Parse("setRoleWeights(uint256[4])");
 
     public static readonly AbiEvent ClaimedEvent = Event("Claimed", Indexed("epoch", "uint256"), Indexed("account", "address"), Field("amount", "uint256"));
     public static readonly AbiEvent RootPostedEvent = Event("RootPosted", Indexed("epoch", "uint256"), Field("root", "bytes32"), Field("total", "uint256"), Field("pool", "uint256"), Field("carriedOver", "uint256"));
+    public static readonly AbiEvent RoleWeightsSetEvent = Event("RoleWeightsSet", Field("weights", "uint256[4]"), Field("fromEpoch", "uint256"));
 
     public static IReadOnlyList<AbiFunction> Functions { get; } =
-        [PostRootFunction, ClaimFunction, IsClaimedFunction, CurrentEpochFunction, NextEpochToPostFunction, EpochPoolFunction, FundFunction];
+        [
+            PostRootFunction, ClaimFunction, IsClaimedFunction, CurrentEpochFunction, NextEpochToPostFunction, EpochPoolFunction, FundFunction,
+            EpochLengthFunction, GenesisTimeFunction, RoleWeightsAtFunction, GetEpochFunction, SetRoleWeightsFunction,
+        ];
 
-    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [ClaimedEvent, RootPostedEvent];
+    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [ClaimedEvent, RootPostedEvent, RoleWeightsSetEvent];
 
     public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
     [
@@ -33,6 +45,9 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
         AbiError.Parse("EpochNotNext(uint256,uint256)"),
         AbiError.Parse("EpochNotPosted(uint256)"),
         AbiError.Parse("InvalidProof()"),
+        AbiError.Parse("InvalidWeights()"),
+        AbiError.Parse("EmptyRoot()"),
+        AbiError.Parse("AccessControlUnauthorizedAccount(address,bytes32)"),
         AbiError.Parse("TotalExceedsPool(uint256,uint256)"),
     ];
 
@@ -59,4 +74,27 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
     public Task<BigInteger> EpochPoolAsync(BigInteger epoch, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(EpochPoolFunction, [epoch], cancellationToken);
 
     public Task<TransactionReceipt> FundAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(FundFunction, [amount], cancellationToken);
+
+    public async Task<ulong> EpochLengthAsync(CancellationToken cancellationToken = default) => (ulong)await CallSingleAsync<BigInteger>(EpochLengthFunction, [], cancellationToken).ConfigureAwait(false);
+
+    public async Task<ulong> GenesisTimeAsync(CancellationToken cancellationToken = default) => (ulong)await CallSingleAsync<BigInteger>(GenesisTimeFunction, [], cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The weights (inference, training, verification, routing) in force for <paramref name="epoch"/>.</summary>
+    public async Task<BigInteger[]> RoleWeightsAtAsync(BigInteger epoch, CancellationToken cancellationToken = default)
+    {
+        var weights = await CallSingleAsync<object?[]>(RoleWeightsAtFunction, [epoch], cancellationToken).ConfigureAwait(false);
+        return weights.Select(Big).ToArray();
+    }
+
+    public async Task<EpochInfo> GetEpochAsync(BigInteger epoch, CancellationToken cancellationToken = default)
+    {
+        var v = await CallAsync(GetEpochFunction, [epoch], cancellationToken).ConfigureAwait(false);
+        return new EpochInfo((byte[])v[0]!, Big(v[1]), Big(v[2]), Big(v[3]), (bool)v[4]!);
+    }
+
+    public Task<TransactionReceipt> SetRoleWeightsAsync(IReadOnlyList<BigInteger> weights, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return SendAsync(SetRoleWeightsFunction, [weights.Cast<object?>().ToArray()], cancellationToken);
+    }
 }

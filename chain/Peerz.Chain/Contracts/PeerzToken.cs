@@ -46,4 +46,9 @@ public sealed class PeerzToken(EthRpcClient rpc, Address address, TransactionSen
     public Task<TransactionReceipt> ApproveAsync(Address spender, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(ApproveFunction, [spender, amount], cancellationToken);
 
     public Task<TransactionReceipt> TransferAsync(Address to, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(TransferFunction, [to, amount], cancellationToken);
+
+    /// <summary>Gives <paramref name="delegatee"/> this account's voting power (delegate to yourself to vote).</summary>
+    public Task<TransactionReceipt> DelegateAsync(Address delegatee, CancellationToken cancellationToken = default) => SendAsync(DelegateFunction, [delegatee], cancellationToken);
+
+    public Task<BigInteger> GetVotesAsync(Address account, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(GetVotesFunction, [account], cancellationToken);
 }

@@ -22,13 +22,17 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
     public static readonly AbiFunction IsActiveFunction = AbiFunction.Parse("isActive(address)", "bool");
     public static readonly AbiFunction ReceiptDigestFunction = AbiFunction.Parse($"receiptDigest({ReceiptTuple})", "bytes32");
     public static readonly AbiFunction MinStakeFunction = AbiFunction.Parse("minStake()", "uint256");
+    public static readonly AbiFunction HasRoleFunction = AbiFunction.Parse("hasRole(bytes32,address)", "bool");
+
+    /// <summary>keccak256("VERIFIER_ROLE"): may slash, and may report verification work to settlement.</summary>
+    public static byte[] VerifierRole => Keccak.Hash("VERIFIER_ROLE");
 
     public static readonly AbiEvent StakedEvent = Event("Staked", Indexed("provider", "address"), Field("amount", "uint256"), Field("totalStake", "uint256"), Field("signer", "address"), Field("peerId", "bytes"), Field("pricePerToken", "uint256"));
     public static readonly AbiEvent UnbondRequestedEvent = Event("UnbondRequested", Indexed("provider", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));
     public static readonly AbiEvent SlashedEvent = Event("Slashed", Indexed("provider", "address"), Indexed("verifier", "address"), Indexed("receiptDigest", "bytes32"), Field("amount", "uint256"), Field("evidenceHash", "bytes32"), Field("burned", "bool"));
 
     public static IReadOnlyList<AbiFunction> Functions { get; } =
-        [StakeFunction, RequestUnbondFunction, WithdrawFunction, SlashFunction, GetProviderFunction, IsActiveFunction, ReceiptDigestFunction, MinStakeFunction];
+        [StakeFunction, RequestUnbondFunction, WithdrawFunction, SlashFunction, GetProviderFunction, IsActiveFunction, ReceiptDigestFunction, MinStakeFunction, HasRoleFunction];
 
     public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [StakedEvent, UnbondRequestedEvent, SlashedEvent];
 
@@ -69,6 +73,8 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
     }
 
     public Task<bool> IsActiveAsync(Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<bool>(IsActiveFunction, [provider], cancellationToken);
+
+    public Task<bool> HasRoleAsync(byte[] role, Address account, CancellationToken cancellationToken = default) => CallSingleAsync<bool>(HasRoleFunction, [role, account], cancellationToken);
 
     public Task<BigInteger> MinStakeAsync(CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(MinStakeFunction, [], cancellationToken);
 

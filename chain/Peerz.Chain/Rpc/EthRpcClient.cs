@@ -192,6 +192,33 @@ public sealed class EthRpcClient
         return result.ValueKind == JsonValueKind.Null ? null : TransactionReceipt.FromJson(result);
     }
 
+    /// <summary>eth_getLogs of one contract whose first topic is <paramref name="topic0"/>, blocks <paramref name="fromBlock"/> to latest.</summary>
+    public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(Address address, byte[] topic0, BigInteger fromBlock, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic0);
+        var filter = new JsonObject
+        {
+            ["address"] = address.ToString(),
+            ["fromBlock"] = Hex.EncodeQuantity(fromBlock),
+            ["toBlock"] = "latest",
+            ["topics"] = new JsonArray(Hex.Encode(topic0)),
+        };
+        var result = await CallAsync("eth_getLogs", [filter], cancellationToken).ConfigureAwait(false);
+        return result.ValueKind == JsonValueKind.Array
+            ? result.EnumerateArray().Select(LogEntry.FromJson).ToArray()
+            : throw new FormatException($"eth_getLogs answered {result.ValueKind}, not an array.");
+    }
+
+    /// <summary>Timestamp (unix seconds) of block <paramref name="number"/>, or of the latest block when null.</summary>
+    public async Task<ulong> BlockTimestampAsync(BigInteger? number = null, CancellationToken cancellationToken = default)
+    {
+        var tag = number is { } n ? Hex.EncodeQuantity(n) : "latest";
+        var block = await CallAsync("eth_getBlockByNumber", [tag, false], cancellationToken).ConfigureAwait(false);
+        return block.ValueKind == JsonValueKind.Object && block.TryGetProperty("timestamp", out var time)
+            ? (ulong)Quantity(time)
+            : throw new FormatException($"block {tag} is unknown to the node.");
+    }
+
     internal static BigInteger Quantity(JsonElement element) =>
         element.ValueKind == JsonValueKind.String
             ? Hex.DecodeQuantity(element.GetString()!)

@@ -32,11 +32,20 @@ public sealed record TransactionReceipt(
     }
 }
 
-/// <summary>One event log of a receipt.</summary>
+/// <summary>One event log of a receipt (or of eth_getLogs, which also gives the block and transaction).</summary>
 public sealed record LogEntry(Address Address, IReadOnlyList<byte[]> Topics, byte[] Data)
 {
+    /// <summary>The block that holds the log; null for a log of a pending block.</summary>
+    public BigInteger? BlockNumber { get; init; }
+
+    public byte[]? TransactionHash { get; init; }
+
     internal static LogEntry FromJson(JsonElement json) => new(
         Address.Parse(json.GetProperty("address").GetString()!),
         json.GetProperty("topics").EnumerateArray().Select(t => Hex.Decode(t.GetString()!, 32)).ToArray(),
-        EthRpcClient.Bytes(json.GetProperty("data")));
+        EthRpcClient.Bytes(json.GetProperty("data")))
+    {
+        BlockNumber = json.TryGetProperty("blockNumber", out var block) && block.ValueKind == JsonValueKind.String ? EthRpcClient.Quantity(block) : null,
+        TransactionHash = json.TryGetProperty("transactionHash", out var hash) && hash.ValueKind == JsonValueKind.String ? EthRpcClient.Bytes(hash) : null,
+    };
 }

@@ -26,7 +26,7 @@ public sealed class BackendOptions
     public Option<string?> PasswordFile { get; } = WalletOptions.PasswordFile();
     public Option<string> Ledger { get; } = new("--ledger") { Description = "SQLite ledger of vouchers signed and receipts received", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "client-ledger.db") };
 
-    public Option<string[]> ReportTo { get; } = new("--report-to") { Description = "Verifier URLs to pass accepted receipts on to (POST /v1/receipts)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+    public Option<string[]> ReportTo { get; } = new("--report-to") { Description = "Settlement and verifier URLs to pass accepted receipts on to (POST /v1/receipts)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
     {

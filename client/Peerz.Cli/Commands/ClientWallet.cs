@@ -21,7 +21,7 @@ public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? 
             var accounts = new ProviderAccounts(connection.Registry, TimeSpan.FromSeconds(30), TimeProvider.System);
             var payments = new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance);
             var reporter = ReportTo.Count == 0 ? null : new ReceiptReporter(new HttpClient(), ReportTo, NullLogger<ReceiptReporter>.Instance);
-            if (reporter is not null) payments.Paid += record => reporter.Report(record.PeerId, record.Receipt);
+            if (reporter is not null) payments.Paid += reporter.Report;
             return new OpenedWallet(connection, payments, reporter);
         }
         catch

@@ -1,50 +1,45 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Peerz.Protocol.Payments;
+using Peerz.Settlement.Http;
 
 namespace Peerz.Client.Payments;
 
 /// <summary>
-/// Passes accepted receipts on to verifiers (POST {endpoint}/v1/receipts) in the background, so a verifier can
-/// sample them. Bounded: when the queue is full the oldest reports are dropped, never the generation slowed.
+/// Passes accepted receipts on, in the background, to services that take them on <c>POST /v1/receipts</c>:
+/// settlement (which counts the work for rewards) and verifiers (which sample and check them). Bounded: when
+/// the queue is full the oldest reports are dropped; generation is never slowed down.
 /// </summary>
 public sealed class ReceiptReporter : IAsyncDisposable
 {
     private const int Capacity = 1024;
-    private readonly HttpClient _http;
-    private readonly IReadOnlyList<Uri> _endpoints;
+    private readonly IReadOnlyList<SettlementClient> _endpoints;
     private readonly ILogger _logger;
-    private readonly Channel<ReceiptReport> _queue = Channel.CreateBounded<ReceiptReport>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<PaymentRecord> _queue = Channel.CreateBounded<PaymentRecord>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly Task _sender;
 
     public ReceiptReporter(HttpClient http, IReadOnlyList<Uri> endpoints, ILogger<ReceiptReporter> logger)
     {
-        _http = http;
-        _endpoints = endpoints;
+        _endpoints = endpoints.Select(endpoint => new SettlementClient(http, endpoint)).ToList();
         _logger = logger;
         _sender = SendAsync();
     }
 
-    public void Report(string peerId, SignedReceipt receipt) => _queue.Writer.TryWrite(new ReceiptReport(peerId, receipt));
+    public void Report(PaymentRecord record) => _queue.Writer.TryWrite(record);
 
     private async Task SendAsync()
     {
-        await foreach (var report in _queue.Reader.ReadAllAsync())
+        await foreach (var record in _queue.Reader.ReadAllAsync())
         {
             foreach (var endpoint in _endpoints)
             {
                 try
                 {
-                    using var content = new StringContent(report.ToJson(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    using var response = await _http.PostAsync(new Uri(endpoint, "v1/receipts"), content, timeout.Token);
-                    if (!response.IsSuccessStatusCode) _logger.LogDebug("{Endpoint} refused a receipt report: {Status}", endpoint, response.StatusCode);
+                    await endpoint.ReportReceiptAsync(record.Provider.Account, record.Receipt.Receipt, record.Receipt.Signature, timeout.Token);
                 }
-                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or SettlementException)
                 {
-                    _logger.LogDebug("could not report a receipt to {Endpoint}: {Error}", endpoint, e.Message);
+                    _logger.LogDebug("a receipt report was not taken: {Error}", e.Message);
                 }
             }
         }

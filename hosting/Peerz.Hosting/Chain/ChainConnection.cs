@@ -24,6 +24,7 @@ public sealed class ChainConnection : IDisposable
         Registry = new ProviderRegistry(rpc, deployment.Registry, sender);
         Escrow = new PaymentEscrow(rpc, deployment.Escrow, sender);
         Rewards = new EpochRewards(rpc, deployment.Rewards, sender);
+        Governor = new PeerzGovernor(rpc, deployment.Governor, sender);
     }
 
     public EthRpcClient Rpc { get; }
@@ -40,6 +41,8 @@ public sealed class ChainConnection : IDisposable
     public PaymentEscrow Escrow { get; }
 
     public EpochRewards Rewards { get; }
+
+    public PeerzGovernor Governor { get; }
 
     public static async Task<ChainConnection> ConnectAsync(ChainSettings settings, EthKey? account, CancellationToken cancellationToken)
     {

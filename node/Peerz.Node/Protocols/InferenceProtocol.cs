@@ -19,7 +19,10 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
 {
     public async Task HandleAsync(Stream stream, string remotePeer, CancellationToken cancellationToken)
     {
-        var first = await ReadAsync(stream, cancellationToken);
+        // A peer that sends half a frame and stalls must not hold a handler: the open is bounded like any step.
+        using var openDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        openDeadline.CancelAfter(served.Limits.SessionIdleTimeout);
+        var first = await ReadAsync(stream, openDeadline.Token);
         if (first?.Open is not { } open)
         {
             if (first is not null) await ReplyErrorAsync(stream, new RequestRejectedException(ErrorCode.BadRequest, "a session must start with open"), cancellationToken);
@@ -41,6 +44,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         using (slot)
         using (session)
         {
+            served.Metrics.SessionOpened();
             logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionHex, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
             await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionHex, CacheBytes = (ulong)session.CacheBytes } }, cancellationToken);
             await ServeStepsAsync(stream, new OpenedSession(sessionId, open, session), cancellationToken);
@@ -112,7 +116,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         var tokens = hidden.shape[0] * hidden.shape[1];
         var open = opened.Request;
         if (payments is not null) await payments.ChargeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
-        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync(() => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
+        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
         if (payments is not null)
             output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, WorkBytes.Input(step), WorkBytes.Output(output), tokens, cancellationToken);
         return output;
@@ -127,6 +131,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
     private Task ReplyErrorAsync(Stream stream, RequestRejectedException error, CancellationToken cancellationToken)
     {
         logger.LogInformation("inference request refused: {Code} {Message}", error.Code, error.Message);
+        served.Metrics.Refused("inference", error.Code);
         return DelimitedMessages.WriteAsync(stream, new InferenceResponse { Error = error.ToWire() }, cancellationToken);
     }
 }

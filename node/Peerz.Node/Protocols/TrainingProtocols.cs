@@ -25,7 +25,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = new ForwardResponse { Hidden = await served.ComputeAsync(() => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
@@ -41,7 +41,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = await served.ComputeAsync(() =>
+            var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
                 using var gradients = blocks.Backward(hidden, prompts, gradient);
                 var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
@@ -68,7 +68,9 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         where TRequest : class, IMessage<TRequest>
         where TResponse : IMessage
     {
-        var request = await DelimitedMessages.ReadAsync(stream, parser, served.Limits.MaxMessageBytes, cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(served.Limits.SessionIdleTimeout);
+        var request = await DelimitedMessages.ReadAsync(stream, parser, served.Limits.MaxMessageBytes, deadline.Token);
         if (request is null) return;
         TResponse response;
         try
@@ -78,6 +80,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         catch (RequestRejectedException e)
         {
             logger.LogInformation("{Request} refused: {Code} {Message}", name, e.Code, e.Message);
+            served.Metrics.Refused(name, e.Code);
             response = refuse(e.ToWire());
         }
         await DelimitedMessages.WriteAsync(stream, response, cancellationToken);

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Peerz.Model.Blocks;
 using Peerz.Node.Protocols;
+using Peerz.Node.Metrics;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -15,13 +17,15 @@ public sealed class ServedSpan : IDisposable
     private readonly SemaphoreSlim _sessionSlots;
     private volatile bool _retired;
 
-    public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits)
+    public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null)
     {
         ModelId = modelId;
         Blocks = blocks;
         Limits = limits;
         CacheBudget = new KvCacheBudget(limits.CacheBytes);
         _sessionSlots = new SemaphoreSlim(limits.MaxSessions, limits.MaxSessions);
+        Metrics = metrics ?? new ServingMetrics(new Hosting.Metrics.MetricsRegistry());
+        Metrics.Track(this);
     }
 
     public string ModelId { get; }
@@ -31,6 +35,9 @@ public sealed class ServedSpan : IDisposable
     public ServingLimits Limits { get; }
 
     public KvCacheBudget CacheBudget { get; }
+
+    /// <summary>Where requests are counted (a private registry when the host exposes none).</summary>
+    public ServingMetrics Metrics { get; }
 
     public int ActiveSessions => Limits.MaxSessions - _sessionSlots.CurrentCount;
 
@@ -45,20 +52,25 @@ public sealed class ServedSpan : IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> on the compute lane inside its own dispose scope; tensors it
     /// creates are freed when it returns, so it must return plain data (e.g. an encoded tensor).
+    /// Work that completes is counted in <see cref="Metrics"/> under <paramref name="protocol"/>.
     /// </summary>
-    public async Task<T> ComputeAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    public async Task<T> ComputeAsync<T>(string protocol, long tokens, Func<T> work, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         await _compute.WaitAsync(cancellationToken);
+        T result;
         try
         {
             if (_retired) throw new RequestRejectedException(ErrorCode.WrongSpan, $"this provider no longer serves blocks [{Blocks.Start}, {Blocks.End})");
             using var scope = NewDisposeScope();
-            return work();
+            result = work();
         }
         finally
         {
             _compute.Release();
         }
+        Metrics.Served(protocol, tokens, Stopwatch.GetElapsedTime(started));
+        return result;
     }
 
     /// <summary>Measures forward throughput on a representative step (128 tokens, best of 3).</summary>

@@ -9,7 +9,7 @@ namespace Peerz.Chain.Tests.Live;
 [Collection(HardhatCollection.Name)]
 public sealed class BindingDriftTests
 {
-    public static TheoryData<string> Contracts() => new() { "PeerzToken", "ProviderRegistry", "PaymentEscrow", "EpochRewards" };
+    public static TheoryData<string> Contracts() => new() { "PeerzToken", "ProviderRegistry", "PaymentEscrow", "EpochRewards", "governance/PeerzGovernor" };
 
     [Theory]
     [MemberData(nameof(Contracts))]
@@ -21,6 +21,7 @@ public sealed class BindingDriftTests
             "PeerzToken" => (PeerzToken.Functions, PeerzToken.EventDefinitions, PeerzToken.ErrorDefinitions),
             "ProviderRegistry" => (ProviderRegistry.Functions, ProviderRegistry.EventDefinitions, ProviderRegistry.ErrorDefinitions),
             "PaymentEscrow" => (PaymentEscrow.Functions, PaymentEscrow.EventDefinitions, PaymentEscrow.ErrorDefinitions),
+            "governance/PeerzGovernor" => (PeerzGovernor.Functions, PeerzGovernor.EventDefinitions, PeerzGovernor.ErrorDefinitions),
             _ => (EpochRewards.Functions, EpochRewards.EventDefinitions, EpochRewards.ErrorDefinitions),
         };
 

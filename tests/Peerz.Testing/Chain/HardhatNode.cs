@@ -37,12 +37,13 @@ public class HardhatNode : IAsyncLifetime
 
     public static string NodeBin => Path.Combine(RepositoryRoot.Path, "node_modules", ".bin");
 
+    /// <param name="name">contract name, prefixed with its folder under contracts/ if any ("governance/PeerzGovernor")</param>
     public static ContractArtifact Artifact(string name) =>
-        ContractArtifact.Load(Path.Combine(RepositoryRoot.Path, "artifacts", "contracts", $"{name}.sol", $"{name}.json"));
+        ContractArtifact.Load(Path.Combine(RepositoryRoot.Path, "artifacts", "contracts", $"{name}.sol", $"{Path.GetFileName(name)}.json"));
 
     public virtual async Task InitializeAsync()
     {
-        await RunHardhatAsync(["compile", "--quiet"], new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
+        await RunTakingTurnsAsync(["compile", "--quiet"], new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
         var port = FreePort();
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         _process = Process.Start(HardhatStart(["node", "--hostname", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)]))!;
@@ -80,6 +81,29 @@ public class HardhatNode : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Test projects run in parallel (and classes within them): concurrent hardhat tasks (compile, and run, which
+    /// builds first) race on the artifacts, so they take turns through an exclusive lock file (an OS file lock,
+    /// across processes).
+    /// </summary>
+    private static async Task<string> RunTakingTurnsAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var lockPath = Path.Combine(RepositoryRoot.Path, "node_modules", ".peerz-compile.lock");
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return await RunHardhatAsync(arguments, environment, timeout);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
     /// <summary>Moves the chain's clock forward and mines a block (evm_increaseTime + evm_mine).</summary>
     public async Task AdvanceTimeAsync(TimeSpan by)
     {
@@ -91,7 +115,7 @@ public class HardhatNode : IAsyncLifetime
     public Task<string> RunAgainstNodeAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         var env = new Dictionary<string, string>(environment) { ["PEERZ_RPC_URL"] = Endpoint.ToString().TrimEnd('/') };
-        return RunHardhatAsync(arguments, env, timeout);
+        return RunTakingTurnsAsync(arguments, env, timeout);
     }
 
     private static ProcessStartInfo HardhatStart(string[] arguments)

@@ -33,17 +33,15 @@ public class PeerzDevnet : HardhatNode
         ["withdrawalDelay"] = "3600",
     };
 
+    /// <summary>True (default): the deployer stays admin of registry and rewards. False: admin goes to the timelock, as in production (DAO tests).</summary>
+    protected virtual bool KeepAdmin => true;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var output = await RunAgainstNodeAsync(
-            ["run", "scripts/deploy-contracts.mjs", "--network", "devnet"],
-            new Dictionary<string, string>
-            {
-                ["PEERZ_KEEP_ADMIN"] = "1",
-                ["PEERZ_DEPLOY_OPTIONS"] = JsonSerializer.Serialize(DeployOptions),
-            },
-            TimeSpan.FromMinutes(3));
+        var environment = new Dictionary<string, string> { ["PEERZ_DEPLOY_OPTIONS"] = JsonSerializer.Serialize(DeployOptions) };
+        if (KeepAdmin) environment["PEERZ_KEEP_ADMIN"] = "1";
+        var output = await RunAgainstNodeAsync(["run", "scripts/deploy-contracts.mjs", "--network", "devnet"], environment, TimeSpan.FromMinutes(3));
         Deployment = PeerzDeployment.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
         var token = Token(Deployer);
         foreach (var account in Accounts.Skip(1))

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Peerz.Chain.Rpc;
+using Peerz.Hosting;
+using Peerz.Hosting.Chain;
+using Peerz.Hosting.Wallets;
+using Peerz.Settlement;
+using Peerz.Settlement.Epochs;
+using Peerz.Settlement.Uptime;
+
+// Crash testing only: kill this process right after postRoot is sent, before the store records it.
+const string CrashAfterPostVariable = "PEERZ_SETTLE_CRASH_AFTER_POST";
+
+var config = CommonOptions.Config();
+var rpcUrl = ChainOptions.RpcUrl();
+var deployment = ChainOptions.Deployment();
+var keystore = WalletOptions.Keystore();
+var passwordFile = WalletOptions.PasswordFile();
+var dataDir = new Option<string>("--data-dir") { Description = "Directory of settlement.db and the published epoch-N.json proofs", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "settlement") };
+var listen = new Option<string>("--listen") { Description = "HTTP address of the settlement API (port 0 picks a free port)", DefaultValueFactory = _ => "http://127.0.0.1:8547" };
+var bootstrap = new Option<string[]>("--bootstrap") { Description = "Routing peers whose uptime is rewarded, as ACCOUNT=MULTIADDR (with /p2p/ID)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+var uptimeSeconds = new Option<int>("--uptime-interval") { Description = "Seconds between uptime pings of each routing peer", DefaultValueFactory = _ => 60 };
+var pollSeconds = new Option<int>("--poll-interval") { Description = "Seconds between checks for ended epochs", DefaultValueFactory = _ => 5 };
+var maxBody = new Option<int>("--max-request-bytes") { Description = "Largest accepted request body", DefaultValueFactory = _ => 16 * 1024 };
+var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+
+var root = new RootCommand("peerz-settle: collect verified work, close reward epochs on chain, publish Merkle proofs")
+{
+    config, rpcUrl, deployment, keystore, passwordFile, dataDir, listen, bootstrap, uptimeSeconds, pollSeconds, maxBody, verbose,
+};
+root.SetAction(async (result, cancellationToken) =>
+{
+    var s = LayeredSettings.Load(result.GetValue(config));
+    var chainSettings = ChainOptions.Resolve(s, result, rpcUrl, deployment) ?? throw new UserErrorException("peerz-settle needs --rpc-url and --deployment");
+    if (!Uri.TryCreate(s.Get(result, listen), UriKind.Absolute, out var listenUri)) throw new UserErrorException("--listen must be an http URL such as http://127.0.0.1:8547");
+    var options = new SettlementOptions
+    {
+        DataDirectory = s.Get(result, dataDir),
+        Listen = listenUri,
+        BootstrapPeers = ParsePeers(s.Get(result, bootstrap)),
+        UptimeInterval = TimeSpan.FromSeconds(Positive(s.Get(result, uptimeSeconds), "--uptime-interval")),
+        PollInterval = TimeSpan.FromSeconds(Positive(s.Get(result, pollSeconds), "--poll-interval")),
+        MaxRequestBytes = Positive(s.Get(result, maxBody), "--max-request-bytes"),
+    };
+    var key = WalletLoader.ForConsole().Load(s.Get(result, keystore), s.Get(result, passwordFile));
+
+    using var loggers = LoggerFactory.Create(b => b
+        .AddSimpleConsole(o => o.SingleLine = true)
+        .SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information)
+        .AddFilter("Microsoft", LogLevel.Warning));
+    using var connection = await ChainConnection.ConnectAsync(chainSettings, key, cancellationToken);
+    var chain = await SettlementChain.ConnectAsync(connection.Rpc, connection.Deployment, new TransactionSender(connection.Rpc, key), cancellationToken);
+    Action? crash = Environment.GetEnvironmentVariable(CrashAfterPostVariable) == "1" ? () => Process.GetCurrentProcess().Kill() : null;
+    await using var service = await SettlementService.StartAsync(chain, options, loggers, crash, cancellationToken);
+    Console.WriteLine($"peerz-settle: account {key.Address}, API on {service.Address}, data in {options.DataDirectory}");
+    try
+    {
+        await service.RunAsync(cancellationToken);
+    }
+    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    {
+        // Ctrl-C: the store is consistent after every step, so stopping anywhere is safe.
+    }
+});
+return await CommandRunner.RunAsync(root, args, e => e is SettlementConflictException or FormatException);
+
+static IReadOnlyList<BootstrapPeer> ParsePeers(string[] texts)
+{
+    try
+    {
+        return [.. texts.Select(BootstrapPeer.Parse)];
+    }
+    catch (FormatException e)
+    {
+        throw new UserErrorException($"--bootstrap: {e.Message}");
+    }
+}
+
+static int Positive(int value, string option) => value > 0 ? value : throw new UserErrorException($"{option} must be positive");

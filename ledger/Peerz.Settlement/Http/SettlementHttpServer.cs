@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
+using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Rewards;
+using Peerz.Settlement.Storage;
+
+namespace Peerz.Settlement.Http;
+
+/// <summary>
+/// The settlement HTTP API on Kestrel: <c>POST /v1/receipts</c>, <c>POST /v1/verifications</c> and
+/// <c>GET /v1/epochs/{n}/proofs/{account}</c>. Bodies are bounded (413 beyond <see cref="SettlementOptions.MaxRequestBytes"/>),
+/// malformed JSON is a 400, and every refusal carries <c>{"error": "..."}</c>.
+/// </summary>
+public sealed class SettlementHttpServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SettlementHttpServer(WebApplication app) => _app = app;
+
+    /// <summary>The address the server listens on (with the actual port when the options asked for port 0).</summary>
+    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static async Task<SettlementHttpServer> StartAsync(ContributionIntake intake, SettlementStore store, SettlementOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.UseUrls(options.Listen.ToString());
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        });
+        var app = builder.Build();
+        var logger = loggerFactory.CreateLogger<SettlementHttpServer>();
+
+        app.MapPost("/v1/receipts", (Delegate)((HttpContext context) => HandleAsync<ReceiptReport>(context, options, logger, (r, ct) => intake.ReportReceiptAsync(r, ct))));
+        app.MapPost("/v1/verifications", (Delegate)((HttpContext context) => HandleAsync<VerificationReport>(context, options, logger, (r, ct) => intake.ReportVerificationAsync(r, ct))));
+        app.MapGet("/v1/epochs/{epoch}/proofs/{account}", async (string epoch, string account, CancellationToken ct) =>
+        {
+            if (!long.TryParse(epoch, out var n) || n < 0) return Error(400, $"'{epoch}' is not an epoch number");
+            if (!Peerz.Chain.Crypto.Address.TryParse(account, out var address)) return Error(400, $"'{account}' is not an address");
+            var record = await store.GetEpochAsync(n, ct).ConfigureAwait(false);
+            if (record is not { State: EpochState.Published }) return Error(404, $"epoch {n} is not settled yet");
+            var reward = await store.RewardAsync(n, address, ct).ConfigureAwait(false);
+            return reward is null
+                ? Error(404, $"{address} has no reward in epoch {n}")
+                : Results.Json(new ClaimProof(n, reward.Account, reward.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), reward.Proof, Hex.Encode(record.Root)));
+        });
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new SettlementHttpServer(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> HandleAsync<T>(HttpContext context, SettlementOptions options, ILogger logger, Func<T, CancellationToken, Task<ReportResult>> handle)
+        where T : class
+    {
+        var ct = context.RequestAborted;
+        try
+        {
+            var body = await ReadBoundedAsync(context.Request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            T? report;
+            try
+            {
+                report = JsonSerializer.Deserialize<T>(body, SettlementJson.Options);
+            }
+            catch (JsonException e)
+            {
+                return Error(400, $"the body is not a valid {typeof(T).Name}: {e.Message}");
+            }
+
+            if (report is null) return Error(400, "the body must be a JSON object");
+            return Results.Json(await handle(report, ct).ConfigureAwait(false));
+        }
+        catch (IntakeException e)
+        {
+            logger.LogInformation("{Path} refused ({Status}): {Reason}", context.Request.Path, e.StatusCode, e.Message);
+            return Error(e.StatusCode, e.Message);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Error(e.StatusCode, e.Message);
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) throw new IntakeException(413, $"the body is larger than {limit} bytes");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit) throw new IntakeException(413, $"the body is larger than {limit} bytes");
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new SettlementError(message), statusCode: status);
+}

@@ -1,0 +1,32 @@
+using Peerz.Settlement.Uptime;
+
+namespace Peerz.Settlement;
+
+/// <summary>Settings of a settlement service; every limit is explicit.</summary>
+public sealed class SettlementOptions
+{
+    /// <summary>Holds settlement.db and the published epoch-N.json proof files.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Where the HTTP API listens, e.g. http://127.0.0.1:8547 (port 0 picks a free one).</summary>
+    public Uri Listen { get; init; } = new("http://127.0.0.1:8547");
+
+    /// <summary>Largest request body accepted; reports are a few hundred bytes.</summary>
+    public long MaxRequestBytes { get; init; } = 16 * 1024;
+
+    /// <summary>How often the service checks for ended epochs to close.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bootstrap/routing peers whose uptime earns the routing role's share.</summary>
+    public IReadOnlyList<BootstrapPeer> BootstrapPeers { get; init; } = [];
+
+    /// <summary>One uptime sample per peer per interval.</summary>
+    public TimeSpan UptimeInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Dial plus ping must finish within this for a sample to count.</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public string DatabasePath => Path.Combine(DataDirectory, "settlement.db");
+
+    public string ProofsDirectory => Path.Combine(DataDirectory, "epochs");
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.DependencyInjection;
+using Peerz.Hosting.Metrics;
+using Peerz.Node.Metrics;
+
+namespace Peerz.Provider;
+
+/// <summary>The provider's metrics: the shared payment and verification counters plus serving metrics, served at --metrics-listen.</summary>
+public static class ProviderMetricsRegistration
+{
+    public static IServiceCollection AddProviderMetrics(this IServiceCollection services, string? listen)
+    {
+        var registry = new MetricsRegistry();
+        services.AddPeerzMetrics(registry, MetricsOptions.ParseListen(listen));
+        services.AddSingleton(new ServingMetrics(registry));
+        return services;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Peerz.Model.Tiny;
+using Peerz.Testing.Processes;
+using Peerz.Testing.Prometheus;
+using Xunit.Abstractions;
+
+namespace Peerz.Integration.Tests;
+
+/// <summary>
+/// The chat page in a real browser: two `peerz-provider` processes split the tiny model, `peerz serve`
+/// runs the gateway over them, and chromium (playwright-core, js/chat-page.mjs) sends a prompt and
+/// watches the reply stream in with the route through the swarm. Saves a screenshot.
+/// </summary>
+public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _home = TempDirectory.Create("chat-page");
+    private readonly List<PeerzProcess> _processes = [];
+    private string _model = "";
+
+    /// <summary>A tiny checkpoint with a tokenizer, which the gateway needs (TinyModelFixture's has none).</summary>
+    public Task InitializeAsync()
+    {
+        _model = Path.Combine(_home, "tiny");
+        TinyCheckpoint.Write(_model, TinyModelFixture.TestShape with { Vocab = 512 });
+        return Task.CompletedTask;
+    }
+
+    [ChromiumFact]
+    public async Task The_chat_page_streams_the_reply_and_shows_the_route_and_payment()
+    {
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
+        _processes.Add(first);
+        var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        _processes.Add(second);
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-page.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "Which blocks do you serve?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var result = JsonDocument.Parse(run.Output);
+        var page = result.RootElement;
+        Assert.Empty(page.GetProperty("consoleErrors").EnumerateArray());
+        Assert.Equal(200, page.GetProperty("status").GetInt32());
+
+        // What the gateway streamed (the SSE body the browser received) ...
+        var deltas = new List<string>();
+        var routes = new HashSet<string>();
+        var usage = 0;
+        foreach (var data in page.GetProperty("body").GetString()!.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).Where(d => d != "[DONE]"))
+        {
+            using var chunk = JsonDocument.Parse(data);
+            foreach (var choice in chunk.RootElement.GetProperty("choices").EnumerateArray())
+                if (choice.GetProperty("delta").TryGetProperty("content", out var content)) deltas.Add(content.GetString()!);
+            if (chunk.RootElement.TryGetProperty("peerz", out var peerz)) routes.Add(peerz.GetProperty("route").GetString()!);
+            if (chunk.RootElement.TryGetProperty("usage", out var u)) usage = u.GetProperty("completion_tokens").GetInt32();
+        }
+
+        // ... is what the page shows, and it appeared piece by piece, before the stream ended.
+        var reply = page.GetProperty("reply").GetString()!;
+        Assert.Equal(string.Concat(deltas), reply);
+        Assert.True(deltas.Count(d => d.Length > 0) >= 2, $"the gateway streamed {deltas.Count} pieces");
+        var streamEnded = page.GetProperty("streamEnded").GetDouble();
+        var shown = page.GetProperty("updates").EnumerateArray()
+            .Where(u => u.GetProperty("at").GetDouble() <= streamEnded)
+            .Select(u => u.GetProperty("text").GetString()!)
+            .Where(text => text.Length > 0 && reply.StartsWith(text, StringComparison.Ordinal))
+            .Distinct().ToList();
+        output.WriteLine($"the reply grew in {shown.Count} DOM updates ({deltas.Count} streamed pieces) before the stream ended");
+        Assert.True(shown.Count >= 2, $"expected the reply to grow in at least two DOM updates before the stream ended; saw {page.GetProperty("updates")}");
+
+        // The route through both providers, each with its span, as the page displays it.
+        var peerA = firstAddress.ToString().Split("/p2p/")[1];
+        var peerB = secondAddress.ToString().Split("/p2p/")[1];
+        var expectedRoute = $"{peerA[^8..]}[0,2) -> {peerB[^8..]}[2,4)";
+        Assert.Equal(expectedRoute, page.GetProperty("route").GetString());
+        Assert.Equal([expectedRoute], routes);
+        Assert.Equal("not paid (no chain configured)", page.GetProperty("paid").GetString());
+        Assert.Equal(usage.ToString(), page.GetProperty("tokens").GetString());
+        Assert.True(File.Exists(screenshot) && new FileInfo(screenshot).Length > 1000, "no screenshot saved");
+
+        // The same request counted on the gateway's /metrics.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(url + "/metrics"));
+        Assert.Equal(1, metrics.Value("peerz_gateway_requests_total", ("endpoint", "chat_completions"), ("status", "200")));
+        Assert.Equal(usage, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions")));
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes)) process.Dispose();
+        TempDirectory.Delete(_home);
+        return Task.CompletedTask;
+    }
+
+    [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
+    private static partial Regex ServingLine();
+}

@@ -1,0 +1,45 @@
+// Opens the gateway's chat page in Debian's chromium (driven by playwright-core), sends a prompt,
+// records every change of the reply as it streams in, and saves a screenshot. Prints JSON on stdout
+// for the C# test (ChatPageBrowserTests) to check.
+// Usage: node chat-page.mjs GATEWAY_URL PROMPT SCREENSHOT_PATH [CHROMIUM_PATH]
+import { chromium } from "playwright-core";
+
+const [url, prompt, screenshot, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
+// --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], timeout: 30_000 });
+try {
+  const page = await browser.newPage({ viewport: { width: 900, height: 640 } });
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  await page.goto(url, { waitUntil: "load" });
+  await page.waitForFunction(() => document.getElementById("model").textContent.length > 0);
+
+  // Every state the reply passes through, stamped with the time it appeared.
+  await page.evaluate(() => {
+    window.peerzUpdates = [];
+    new MutationObserver(() => {
+      const reply = document.querySelector("#log .assistant:last-child");
+      if (reply) window.peerzUpdates.push({ at: performance.now(), text: reply.textContent });
+    }).observe(document.getElementById("log"), { childList: true, subtree: true, characterData: true });
+  });
+
+  const answered = page.waitForResponse((r) => r.url().endsWith("/v1/chat/completions"));
+  await page.fill("#prompt", prompt);
+  await page.click("#send");
+  const response = await answered;
+  const body = await response.text(); // resolves once the whole stream has arrived
+  const streamEnded = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => !document.getElementById("send").disabled, null, { timeout: 30_000 });
+
+  const result = await page.evaluate(() => ({
+    updates: window.peerzUpdates,
+    reply: document.querySelector("#log .assistant:last-child").textContent,
+    route: document.getElementById("route").textContent,
+    paid: document.getElementById("paid").textContent,
+    tokens: document.getElementById("tokens").textContent,
+  }));
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify({ ...result, streamEnded, status: response.status(), body, consoleErrors }));
+} finally {
+  await browser.close();
+}

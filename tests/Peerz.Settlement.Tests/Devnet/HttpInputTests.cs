@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
+using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Tests.Support;
+using Peerz.Testing;
+using Peerz.Testing.Chain;
+
+namespace Peerz.Settlement.Tests.Devnet;
+
+/// <summary>Hostile and broken reports get a clear 4xx with {"error": …}, and nothing is recorded.</summary>
+[Collection(SettlementDevnetCollection.Name)]
+public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
+{
+    private readonly string _directory = TempDirectory.Create("settle-http");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private SettlementService _service = null!;
+    private EthKey _signer = null!;
+
+    private static EthKey Provider => HardhatNode.Accounts[6];
+
+    public async Task InitializeAsync()
+    {
+        var chain = await devnet.SettlementChainAsync();
+        _service = await SettlementService.StartAsync(
+            chain, new SettlementOptions { DataDirectory = _directory, Listen = new Uri("http://127.0.0.1:0"), MaxRequestBytes = 4096 }, NullLoggerFactory.Instance, null, CancellationToken.None);
+        _signer = await devnet.RegisterProviderAsync(Provider);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        _http.Dispose();
+        TempDirectory.Delete(_directory);
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("not json")]
+    [InlineData("[1,2,3]")]
+    [InlineData("null")]
+    [InlineData("{\"provider\": 5}")]
+    [InlineData("{\"unknownField\": 1}")]
+    public async Task Malformed_JSON_is_a_400(string body)
+    {
+        var (status, error) = await PostRawAsync("v1/receipts", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    [Fact]
+    public async Task A_missing_or_short_hex_field_is_a_400_naming_the_field()
+    {
+        var report = await ValidReportAsync() with { InputHash = "0x1234" };
+        var (status, error) = await PostAsync("v1/receipts", report);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("inputHash", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_garbage_signature_is_refused()
+    {
+        var report = await ValidReportAsync() with { Signature = "0x" + new string('f', 128) + "1b" };
+        var (status, _) = await PostAsync("v1/receipts", report);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+    }
+
+    [Fact]
+    public async Task A_receipt_signed_by_another_key_is_a_403_naming_the_registered_signer()
+    {
+        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
+        var report = ReceiptReport.From(Provider.Address, receipt, receipt.Sign(EthKey.Generate(), devnet.Deployment.ChainId, devnet.Deployment.Registry));
+        var (status, error) = await PostAsync("v1/receipts", report);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains(_signer.Address.ToString(), error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_tampered_receipt_no_longer_matches_its_signature()
+    {
+        var report = await ValidReportAsync();
+        var (status, _) = await PostAsync("v1/receipts", report with { Tokens = report.Tokens + 1000 });
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+    }
+
+    [Fact]
+    public async Task An_unknown_provider_is_a_422()
+    {
+        var stranger = EthKey.Generate();
+        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
+        var (status, error) = await PostAsync("v1/receipts", ReceiptReport.From(stranger.Address, receipt, receipt.Sign(stranger, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Contains("not a registered provider", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0x00, 3u, 0u, 2u)]
+    [InlineData(0x07, 3u, 0u, 2u)]
+    [InlineData(0x01, 0u, 0u, 2u)]
+    [InlineData(0x01, 3u, 2u, 2u)]
+    [InlineData(0x01, 3u, 5u, 2u)]
+    public async Task Receipts_without_countable_work_are_a_422(byte kind, uint tokens, uint start, uint end)
+    {
+        var receipt = await devnet.ReceiptAsync(kind, tokens, start, end);
+        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+    }
+
+    [Fact]
+    public async Task A_receipt_from_the_future_is_a_422()
+    {
+        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2, timestamp: await devnet.Rpc.BlockTimestampAsync() + (2 * SettlementDevnet.EpochSeconds));
+        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_whether_or_not_it_declares_its_length()
+    {
+        var huge = "{\"provider\":\"" + new string('a', 100_000) + "\"}";
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await PostRawAsync("v1/receipts", huge)).Status);
+
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, new Uri(_service.Address, "v1/receipts")) { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge))) };
+        chunked.Headers.TransferEncodingChunked = true;
+        using var response = await _http.SendAsync(chunked);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Verifications_need_a_verifier_signature_and_a_known_receipt()
+    {
+        var valid = await ValidReportAsync();
+        var now = await devnet.Rpc.BlockTimestampAsync();
+        var (parsedProvider, receipt, _) = valid.Parse();
+        var digest = receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry);
+
+        // Not reported yet: unknown receipt.
+        var unknown = Verification(devnet.Deployer, digest, now);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await PostAsync("v1/verifications", unknown)).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("v1/receipts", valid)).Status);
+        Assert.Equal(parsedProvider, Provider.Address);
+
+        // Signed by someone without VERIFIER_ROLE.
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync("v1/verifications", Verification(HardhatNode.Accounts[7], digest, now))).Status);
+
+        // Claims to be the verifier, signed by another key.
+        var forged = Verification(HardhatNode.Accounts[7], digest, now) with { Verifier = devnet.Deployer.Address.ToString() };
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync("v1/verifications", forged)).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("v1/verifications", Verification(devnet.Deployer, digest, now))).Status);
+    }
+
+    [Fact]
+    public async Task Proof_requests_for_unsettled_epochs_or_bad_accounts_are_refused()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri(_service.Address, $"v1/epochs/999999/proofs/{Provider.Address}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync(new Uri(_service.Address, "v1/epochs/0/proofs/0xnotanaddress"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync(new Uri(_service.Address, $"v1/epochs/-1/proofs/{Provider.Address}"))).StatusCode);
+    }
+
+    private VerificationReport Verification(EthKey key, byte[] digest, ulong timestamp)
+    {
+        var message = new VerificationMessage(key.Address, digest, timestamp);
+        return VerificationReport.From(message, message.Sign(key, devnet.Deployment.ChainId, devnet.Deployment.Rewards));
+    }
+
+    private async Task<ReceiptReport> ValidReportAsync()
+    {
+        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
+        return ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry));
+    }
+
+    private async Task<(HttpStatusCode Status, string Error)> PostAsync<T>(string path, T body)
+    {
+        using var response = await _http.PostAsJsonAsync(new Uri(_service.Address, path), body);
+        return (response.StatusCode, await ErrorOf(response));
+    }
+
+    private async Task<(HttpStatusCode Status, string Error)> PostRawAsync(string path, string body)
+    {
+        using var response = await _http.PostAsync(new Uri(_service.Address, path), new StringContent(body, Encoding.UTF8, "application/json"));
+        return (response.StatusCode, await ErrorOf(response));
+    }
+
+    private static async Task<string> ErrorOf(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode) return "";
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.GetProperty("error").GetString()!;
+    }
+}

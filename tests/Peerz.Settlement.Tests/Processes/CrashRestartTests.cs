@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Numerics;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
+using Peerz.Settlement.Http;
+using Peerz.Settlement.Rewards;
+using Peerz.Settlement.Storage;
+using Peerz.Settlement.Tests.Support;
+using Peerz.Testing;
+using Peerz.Testing.Chain;
+
+namespace Peerz.Settlement.Tests.Processes;
+
+/// <summary>Kills a real peerz-settle between sending postRoot and recording it, restarts it, and claims with the real peerz CLI.</summary>
+[Collection(ProcessDevnetCollection.Name)]
+public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
+{
+    private readonly string _data = TempDirectory.Create("settle-crash");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        TempDirectory.Delete(_data);
+    }
+
+    [Fact]
+    public async Task A_crash_right_after_postRoot_neither_posts_twice_nor_loses_contributions()
+    {
+        var (a, b) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2]);
+        var signerA = await devnet.RegisterProviderAsync(a);
+        var signerB = await devnet.RegisterProviderAsync(b);
+        var url = new Uri($"http://127.0.0.1:{HardhatNode.FreePort()}/");
+        string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), "--data-dir", _data, "--listen", url.ToString(), "--poll-interval", "1"];
+
+        long epoch;
+        await using (var first = await SettleProcess.StartAsync(arguments))
+        {
+            // Let the process settle whatever ended before this test, so the crash hits the epoch we report to.
+            await devnet.AdvanceEpochAsync();
+            await WaitUntilAsync(async () => await devnet.Rewards().NextEpochToPostAsync() == await devnet.Rewards().CurrentEpochAsync(), first);
+        }
+
+        await using (var crashing = await SettleProcess.StartAsync(arguments, new Dictionary<string, string> { ["PEERZ_SETTLE_CRASH_AFTER_POST"] = "1" }))
+        {
+            var client = new SettlementClient(_http, url);
+            var ra = await devnet.ReceiptAsync(0x01, 30, 0, 2); // 60 inference units
+            var rb = await devnet.ReceiptAsync(0x01, 10, 2, 4); // 20 inference units
+            epoch = (await client.ReportReceiptAsync(a.Address, ra, Sign(ra, signerA))).Epoch;
+            Assert.Equal(epoch, (await client.ReportReceiptAsync(b.Address, rb, Sign(rb, signerB))).Epoch);
+
+            await devnet.AdvanceEpochAsync();
+            var exit = await crashing.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.NotEqual(0, exit);
+        }
+
+        // The post landed on chain, but the store never recorded it: exactly the window the restart must handle.
+        var posted = await devnet.Rewards().GetEpochAsync(epoch);
+        Assert.True(posted.Posted);
+        var store = await SettlementStore.OpenAsync(Path.Combine(_data, "settlement.db"), CancellationToken.None);
+        var crashed = (await store.GetEpochAsync(epoch, CancellationToken.None))!;
+        Assert.Equal(EpochState.Computed, crashed.State);
+        Assert.Null(crashed.TransactionHash);
+
+        var nonceBeforeRestart = await devnet.Rpc.GetTransactionCountAsync(devnet.Deployer.Address);
+        await using var restarted = await SettleProcess.StartAsync(arguments);
+        await WaitUntilAsync(async () => (await store.GetEpochAsync(epoch, CancellationToken.None))!.State == EpochState.Published, restarted);
+
+        // No second postRoot: the settler sent no transaction at all after the restart, and one RootPosted exists for the epoch.
+        Assert.Equal(nonceBeforeRestart, await devnet.Rpc.GetTransactionCountAsync(devnet.Deployer.Address));
+        var rootPosted = (await devnet.Rpc.GetLogsAsync(devnet.Deployment.Rewards, EpochRewards.RootPostedEvent.Topic, 0))
+            .Select(l => EpochRewards.RootPostedEvent.DecodeLog(l.Topics, l.Data))
+            .Count(e => (BigInteger)e["epoch"]! == epoch);
+        Assert.Equal(1, rootPosted);
+        var record = (await store.GetEpochAsync(epoch, CancellationToken.None))!;
+        Assert.Equal(posted.Root, record.Root);
+        Assert.NotNull(record.TransactionHash);
+
+        // No lost contributions: both providers are paid their share of the inference pool; A with the proof file, B over HTTP.
+        var proofsFile = Path.Combine(_data, "epochs", EpochProofsFile.FileName(epoch));
+        var inferencePool = record.RolePools[0];
+        var beforeA = await devnet.Token().BalanceOfAsync(a.Address);
+        var beforeB = await devnet.Token().BalanceOfAsync(b.Address);
+        var claimA = await devnet.PeerzAsync(["claim", "--epoch", epoch.ToString(CultureInfo.InvariantCulture), "--proofs", proofsFile, .. devnet.ChainArguments(a)]);
+        Assert.True(claimA.ExitCode == 0, claimA.ToString());
+        var claimB = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
+        Assert.True(claimB.ExitCode == 0, claimB.ToString());
+        Assert.Equal(beforeA + (inferencePool * 60 / 80), await devnet.Token().BalanceOfAsync(a.Address));
+        Assert.Equal(beforeB + (inferencePool * 20 / 80), await devnet.Token().BalanceOfAsync(b.Address));
+
+        var again = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already claimed", again.Stderr, StringComparison.Ordinal);
+    }
+
+    private EthSignature Sign(WorkReceipt receipt, EthKey signer) => receipt.Sign(signer, devnet.Deployment.ChainId, devnet.Deployment.Registry);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, SettleProcess process)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            Assert.False(process.HasExited, "peerz-settle exited:\n" + process.Output);
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+}

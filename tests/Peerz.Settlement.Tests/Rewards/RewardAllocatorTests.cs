@@ -1,0 +1,91 @@
+using System.Numerics;
+using Peerz.Chain.Crypto;
+using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Rewards;
+
+namespace Peerz.Settlement.Tests.Rewards;
+
+public sealed class RewardAllocatorTests
+{
+    private static readonly Address A = EthKey.Generate().Address;
+    private static readonly Address B = EthKey.Generate().Address;
+    private static readonly Address C = EthKey.Generate().Address;
+
+    [Fact]
+    public void Splits_by_weights_then_pro_rata_with_floors_worked_by_hand()
+    {
+        // pool 1000, weights 60/20/15/5 (Σ 100): R = 600, 200, 150, 50.
+        // inference: A 1 unit, B 2 units → ⌊600·1/3⌋ = 200, ⌊600·2/3⌋ = 400 (no dust).
+        // training: A 1, B 1, C 1 → ⌊200/3⌋ = 66 each, 2 dust.
+        // verification: nobody → 150 unallocated. routing: C 7 → 50.
+        var allocation = RewardAllocator.Allocate(1000, [60, 20, 15, 5],
+        [
+            new(A, ContributionRole.Inference, 1), new(B, ContributionRole.Inference, 2),
+            new(A, ContributionRole.Training, 1), new(B, ContributionRole.Training, 1), new(C, ContributionRole.Training, 1),
+            new(C, ContributionRole.Routing, 7),
+        ]);
+
+        Assert.Equal(new BigInteger[] { 600, 200, 150, 50 }, allocation.RolePools);
+        Assert.Equal(new BigInteger[] { 600, 198, 0, 50 }, allocation.RoleAllocated);
+        Assert.Equal(266, allocation.Amounts[A]);
+        Assert.Equal(466, allocation.Amounts[B]);
+        Assert.Equal(116, allocation.Amounts[C]);
+        Assert.Equal(848, allocation.Total);
+        Assert.Equal(152, allocation.Unallocated);
+    }
+
+    [Fact]
+    public void Units_of_one_account_in_one_role_add_up()
+    {
+        var allocation = RewardAllocator.Allocate(90, [1, 0, 0, 0], [new(A, ContributionRole.Inference, 1), new(A, ContributionRole.Inference, 2), new(B, ContributionRole.Inference, 6)]);
+        Assert.Equal(30, allocation.Amounts[A]);
+        Assert.Equal(60, allocation.Amounts[B]);
+    }
+
+    [Fact]
+    public void Shares_that_floor_to_zero_get_no_leaf()
+    {
+        // R_inference = ⌊10/4⌋ = 2; A: ⌊2·1/1000001⌋ = 0, B: ⌊2·1000000/1000001⌋ = 1; 9 of 10 stay unallocated.
+        var allocation = RewardAllocator.Allocate(10, [1, 1, 1, 1], [new(A, ContributionRole.Inference, 1), new(B, ContributionRole.Inference, 1_000_000)]);
+        Assert.False(allocation.Amounts.ContainsKey(A));
+        Assert.Equal(1, allocation.Amounts[B]);
+        Assert.Equal(9, allocation.Unallocated);
+    }
+
+    [Fact]
+    public void Random_epochs_never_allocate_more_than_each_role_share_and_account_for_every_wei()
+    {
+        var random = new Random(7);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var pool = new BigInteger(random.NextInt64(0, long.MaxValue)) * random.Next(1, 1000);
+            BigInteger[] weights = [random.Next(0, 100), random.Next(0, 100), random.Next(0, 100), random.Next(1, 100)];
+            var accounts = Enumerable.Range(0, random.Next(1, 20)).Select(_ => EthKey.Generate().Address).ToArray();
+            var units = Enumerable.Range(0, random.Next(1, 60))
+                .Select(_ => new RoleUnits(accounts[random.Next(accounts.Length)], (ContributionRole)random.Next(4), random.Next(1, 1_000_000)))
+                .ToArray();
+
+            var allocation = RewardAllocator.Allocate(pool, weights, units);
+
+            var weightSum = weights.Aggregate(BigInteger.Zero, (a, b) => a + b);
+            for (var r = 0; r < 4; r++)
+            {
+                Assert.Equal(pool * weights[r] / weightSum, allocation.RolePools[r]);
+                Assert.True(allocation.RoleAllocated[r] <= allocation.RolePools[r]);
+                var roleUnits = units.Where(u => (int)u.Role == r).Aggregate(BigInteger.Zero, (a, u) => a + u.Units);
+                if (roleUnits.IsZero) Assert.Equal(BigInteger.Zero, allocation.RoleAllocated[r]);
+            }
+
+            Assert.Equal(allocation.Total, allocation.Amounts.Values.Aggregate(BigInteger.Zero, (a, b) => a + b));
+            Assert.Equal(pool, allocation.Total + allocation.Unallocated);
+            Assert.True(allocation.Amounts.Values.All(v => v > 0));
+        }
+    }
+
+    [Fact]
+    public void Rejects_weights_that_sum_to_zero_and_wrong_counts()
+    {
+        Assert.Throws<ArgumentException>(() => RewardAllocator.Allocate(1, [0, 0, 0, 0], []));
+        Assert.Throws<ArgumentException>(() => RewardAllocator.Allocate(1, [1, 1, 1], []));
+    }
+}

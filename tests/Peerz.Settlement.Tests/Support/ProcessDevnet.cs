@@ -1,0 +1,53 @@
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Wallet;
+using Peerz.Testing;
+
+namespace Peerz.Settlement.Tests.Support;
+
+/// <summary>
+/// The governed devnet (timelock is admin, as in production) shared by the tests that drive the real `peerz` and
+/// `peerz-settle` processes, with a deployment file and keystores they can read.
+/// </summary>
+public sealed class ProcessDevnet : GovernedDevnet
+{
+    public const string Password = "correct horse battery staple";
+
+    public string Directory { get; } = TempDirectory.Create("settle-process");
+
+    public string DeploymentFile { get; private set; } = "";
+
+    public string PasswordFile => Path.Combine(Directory, "password.txt");
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        DeploymentFile = WriteDeploymentFile(Directory);
+        await File.WriteAllTextAsync(PasswordFile, Password + "\n");
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        TempDirectory.Delete(Directory);
+    }
+
+    /// <summary>A keystore file for <paramref name="key"/> (light scrypt: the processes unlock it many times).</summary>
+    public string Keystore(EthKey key)
+    {
+        var path = Path.Combine(Directory, $"{key.Address}.json");
+        if (!File.Exists(path)) File.WriteAllText(path, Peerz.Chain.Wallet.Keystore.Encrypt(key, Password, new ScryptKdf(1 << 12, 8, 1)));
+        return path;
+    }
+
+    /// <summary>--rpc-url, --deployment, --keystore and --password-file for <paramref name="key"/>.</summary>
+    public string[] ChainArguments(EthKey key) =>
+        ["--rpc-url", Endpoint.ToString(), "--deployment", DeploymentFile, "--keystore", Keystore(key), "--password-file", PasswordFile];
+
+    public Task<ToolResult> PeerzAsync(params string[] arguments) => ToolProcess.RunAsync("peerz", arguments);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ProcessDevnetCollection : ICollectionFixture<ProcessDevnet>
+{
+    public const string Name = "process devnet";
+}
