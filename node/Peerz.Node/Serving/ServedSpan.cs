@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Peerz.Model.Blocks;
-using Peerz.Node.Protocols;
 using Peerz.Node.Metrics;
+using Peerz.Node.Protocols;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
