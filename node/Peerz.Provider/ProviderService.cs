@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Peerz.Client.Swarm;
 using Peerz.Hosting;
+using Peerz.Hosting.Metrics;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Node.Metrics;
@@ -18,7 +19,7 @@ namespace Peerz.Provider;
 /// the provider offline and redeems the vouchers held. A provider that chose its span also rebalances:
 /// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
-public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, ILoggerFactory loggerFactory) : IHostedService
+public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, PaymentMetrics paymentMetrics, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private readonly CancellationTokenSource _stop = new();
@@ -49,7 +50,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
                 PayloadRetention = paid.PayloadRetention,
             };
             var allowances = new EscrowAllowances(chain.Escrow, _account.Key.Address, options.BalanceCacheTtl, TimeProvider.System);
-            payments = new ProviderPayments(options, _account.Ledger, allowances, TimeProvider.System, loggerFactory.CreateLogger<ProviderPayments>());
+            payments = new ProviderPayments(options, _account.Ledger, allowances, TimeProvider.System, loggerFactory.CreateLogger<ProviderPayments>(), paymentMetrics);
             _maintenance = new PaymentMaintenance(payments, _account.Redeemer, paid.RedeemInterval, loggerFactory.CreateLogger<PaymentMaintenance>()).RunAsync(_stop.Token);
         }
         _checkpoint = Checkpoint.Open(settings.ModelDirectory);

@@ -11,6 +11,7 @@ using Peerz.Client.Payments;
 using Peerz.Client.Routing;
 using Peerz.Client.Swarm;
 using Peerz.Hosting.Chain;
+using Peerz.Hosting.Metrics;
 using Peerz.Hosting.Wallets;
 using Peerz.Ledger.Payments;
 using Peerz.Model.Checkpoints;
@@ -51,7 +52,19 @@ public static class VerifierHost
             TensorLimits.Default, chain.Deployment.ChainId, chain.Registry);
         var ledger = await VerifierLedger.OpenAsync(settings.LedgerPath, cancellationToken);
         var service = new VerifierService(verifier, ledger, chain.Registry, chain.Deployment.ChainId, settings.SampleRate, new Random(), loggerFactory.CreateLogger<VerifierService>());
-        service.Checked += (report, outcome) => logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", report.Provider.PeerId, outcome.Verdict, outcome.Detail);
+        var metrics = new MetricsRegistry();
+        var verifications = new VerificationMetrics(metrics);
+        service.Checked += (report, outcome) =>
+        {
+            logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", report.Provider.PeerId, outcome.Verdict, outcome.Detail);
+            verifications.Record(outcome.Verdict switch
+            {
+                VerificationVerdict.Honest => "ok",
+                VerificationVerdict.Mismatch => "mismatch",
+                VerificationVerdict.MissingPayload => "missing_payload",
+                _ => "bad_signature",
+            });
+        };
 
         if (settings.SettlementUrl is { } settlementUrl)
         {
@@ -66,7 +79,7 @@ public static class VerifierHost
         }
 
         var reports = Channel.CreateBounded<PendingReport>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
-        await using var web = await StartHttpAsync(settings.HttpUrl, reports.Writer, cancellationToken);
+        await using var web = await StartHttpAsync(settings.HttpUrl, reports.Writer, metrics, cancellationToken);
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"ready {url} verifier {key.Address}");
 
@@ -97,13 +110,14 @@ public static class VerifierHost
         }
     }
 
-    private static async Task<WebApplication> StartHttpAsync(string url, ChannelWriter<PendingReport> reports, CancellationToken cancellationToken)
+    private static async Task<WebApplication> StartHttpAsync(string url, ChannelWriter<PendingReport> reports, MetricsRegistry metrics, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxReportBytes);
         var app = builder.Build();
+        app.MapGet("/metrics", () => Results.Text(metrics.Export(), TextFormat.ContentType));
         app.MapPost("/v1/receipts", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);

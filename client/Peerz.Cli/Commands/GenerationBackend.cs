@@ -99,9 +99,13 @@ public sealed class GenerationBackend : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Raised with the cost of every paid request (after its receipt was accepted).</summary>
+    public event Action<BigInteger>? PaymentMade;
+
     private void AddPaid(BigInteger cost)
     {
         lock (_paidLock) _paid += cost;
+        PaymentMade?.Invoke(cost);
     }
 
     public async ValueTask DisposeAsync()

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Peerz.Gateway;
 using Peerz.Hosting;
+using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Tokenization;
@@ -28,9 +29,11 @@ public static class ServeCommand
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
-                () => new CompletionDetails(backend.Route, null));
-            // One registry for the process: the gateway's own metrics and, once payments land, PaymentMetrics(metrics).Paid(wei).
+                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far"));
+            // One registry for the process: the gateway's own metrics and what the wallet paid.
             var metrics = new MetricsRegistry();
+            var payments = new PaymentMetrics(metrics);
+            backend.PaymentMade += payments.Paid;
             await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, cancellationToken: cancellationToken);
             Console.WriteLine($"serving {id} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
             await app.WaitForShutdownAsync(cancellationToken);

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Rpc;
+using Peerz.Hosting.Metrics;
 using Peerz.Ledger.Payments;
 using Peerz.Node.Protocols;
 using Peerz.Protocol.Payments;
@@ -15,7 +16,8 @@ namespace Peerz.Node.Payments;
 /// compute (signature, provider, chain, escrow allowance, and that it covers all work charged so far), and
 /// signs a receipt for each response, keeping the request and response bytes for verifiers.
 /// </summary>
-public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLedger ledger, EscrowAllowances allowances, TimeProvider time, ILogger<ProviderPayments> logger)
+public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLedger ledger, EscrowAllowances allowances, TimeProvider time, ILogger<ProviderPayments> logger,
+    PaymentMetrics? metrics = null)
 {
     public ProviderPaymentOptions Options => options;
 
@@ -48,6 +50,7 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
         var outcome = await ledger.ChargeAsync(voucher, signed.Signature, cost, cancellationToken).ConfigureAwait(false);
         if (!outcome.Accepted)
             throw Refused($"{outcome.Reason} (the voucher's cumulative amount must be at least {outcome.RequiredCumulative} wei)");
+        metrics?.Received(cost);
     }
 
     /// <summary>Signs the receipt for one response and keeps its payload for the retention window.</summary>

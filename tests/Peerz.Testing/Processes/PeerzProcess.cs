@@ -36,13 +36,24 @@ public sealed class PeerzProcess : IDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first", path);
     }
 
-    public static PeerzProcess Start(string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static PeerzProcess Start(string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartProgram("dotnet", [assemblyPath, .. arguments], environment);
+
+    /// <summary>Any program (e.g. <c>bash scripts/run.sh</c>), optionally in another working directory.</summary>
+    public static PeerzProcess StartProgram(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(assemblyPath);
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        return new PeerzProcess(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {assemblyPath}"));
+        return new PeerzProcess(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}"));
+    }
+
+    /// <summary>Sends SIGTERM (what Ctrl-C-like stops look like to a script's traps) and leaves the process to exit on its own.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill?.WaitForExit();
     }
 
     /// <summary>Waits for an output line starting with <paramref name="prefix"/> and returns it.</summary>

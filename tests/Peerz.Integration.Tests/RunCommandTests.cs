@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Numerics;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
+using Peerz.Chain.Rpc;
+using Peerz.Testing.Chain;
+using Peerz.Testing.Processes;
+using Xunit.Abstractions;
+
+namespace Peerz.Integration.Tests;
+
+/// <summary>
+/// The README's run command, the way a new user runs it: a fresh clone in a temporary directory (its own npm ci
+/// and build), `scripts/run.sh`, then checks of what it promises — generated text, payments on chain, the
+/// gateway answering — and a clean stop on SIGTERM. Slow by nature (a full build), so it has its own category.
+/// </summary>
+[Trait("Category", "RunCommand")]
+public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _clone = TempDirectory.Create("fresh-clone");
+
+    [Fact]
+    public async Task The_run_command_starts_a_paying_network_from_a_fresh_clone_and_stops_cleanly()
+    {
+        using (var git = PeerzProcess.StartProgram("git", ["clone", "--quiet", RepositoryRoot.Path, _clone]))
+            Assert.Equal(0, await git.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        var gateway = $"http://127.0.0.1:{HardhatNode.FreePort()}";
+        using var run = PeerzProcess.StartProgram("bash", ["scripts/run.sh", "--max-new-tokens", "12"],
+            new Dictionary<string, string> { ["PEERZ_HOME"] = Path.Combine(_clone, ".home"), ["PEERZ_GATEWAY_URL"] = gateway }, _clone);
+        try
+        {
+            run.WaitForLine("== the network is running", TimeSpan.FromMinutes(25));
+            var summary = run.WaitForLine("accounts:", TimeSpan.FromSeconds(10));
+            output.WriteLine(run.Output);
+            Assert.Contains("paid ", run.Output); // the client's generate line: "paid X PRZ"
+
+            var lines = run.Output.Split('\n');
+            var rpc = new Uri(Field(lines, "chain:"));
+            var deployment = PeerzDeployment.Load(Field(lines, "deployment:"));
+            var addresses = summary.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("0x", StringComparison.Ordinal)).Select(Address.Parse).ToList();
+            var (client, providers) = (addresses[0], addresses.Skip(1).ToList());
+
+            // Providers redeem every 15 s: within a minute the escrow must show the client's vouchers paid on chain.
+            using var http = new HttpClient();
+            var escrow = new PaymentEscrow(new EthRpcClient(http, rpc), deployment.Escrow);
+            var clock = Stopwatch.StartNew();
+            BigInteger redeemed = 0;
+            while (redeemed.IsZero && clock.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                await Task.Delay(2000);
+                redeemed = 0;
+                foreach (var provider in providers) redeemed += await escrow.RedeemedAsync(client, provider);
+            }
+            Assert.True(redeemed > 0, "no provider redeemed the client's vouchers on chain");
+
+            using var models = await http.GetAsync(new Uri(new Uri(gateway), "/v1/models"));
+            Assert.True(models.IsSuccessStatusCode);
+        }
+        finally
+        {
+            run.Terminate();
+            var exit = await run.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            output.WriteLine($"exit {exit}");
+        }
+        Assert.Contains("stopped;", run.Output);
+        Assert.False(PortOpen(new Uri(Field(run.Output.Split('\n'), "chain:")).Port), "the chain is still running after the stop");
+    }
+
+    private static string Field(IEnumerable<string> lines, string name) =>
+        lines.First(l => l.StartsWith(name, StringComparison.Ordinal))[name.Length..].Trim().Split(' ')[0];
+
+    private static bool PortOpen(int port)
+    {
+        try
+        {
+            using var socket = new TcpClient("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => TempDirectory.Delete(_clone);
+}
