@@ -1,6 +1,7 @@
 using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
 using Peerz.Bench.P2P;
+using Peerz.Bench.Pipeline;
 using Peerz.Bench.Settlement;
 using Peerz.Bench.Verification;
 
@@ -12,6 +13,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["verification"] = VerificationBenchmark.RunAsync,
     ["settlement"] = SettlementBenchmark.RunAsync,
+    ["pipeline"] = PipelineBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

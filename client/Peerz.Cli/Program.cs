@@ -17,5 +17,6 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     WithdrawCommand.Create(SettingsFor, config),
     ClaimCommand.Create(SettingsFor, config),
     DaoCommand.Create(SettingsFor, config),
+    FinetuneCommand.Create(SettingsFor, config),
 };
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);

@@ -17,6 +17,7 @@ var model = CommonOptions.Model();
 var modelId = new Option<string?>("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
 var blocks = new Option<string?>("--blocks") { Description = "Blocks to serve as START:END (end exclusive), e.g. 4:12" };
 var numBlocks = new Option<int>("--num-blocks") { Description = "Without --blocks: serve this many blocks where the swarm is weakest", DefaultValueFactory = _ => 4 };
+var rebalance = new Option<int>("--rebalance-seconds") { Description = "Without --blocks: check this often (on average) whether moving to other blocks would help the swarm; 0 = never", DefaultValueFactory = _ => 150 };
 var dtype = CommonOptions.DType();
 var quant = CommonOptions.Quant();
 var cacheBytes = new Option<long>("--cache-bytes") { Description = "KV cache budget in bytes, shared by all sessions", DefaultValueFactory = _ => new ServingLimits().CacheBytes };
@@ -36,7 +37,7 @@ var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
-    config, model, modelId, blocks, numBlocks, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
+    config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
     stake, redeemSeconds, retentionSeconds,
 };
 account.AddTo(root);
@@ -53,6 +54,7 @@ root.SetAction(async (result, cancellationToken) =>
         ModelId = s.Get(result, modelId) ?? DefaultModel.IdOf(directory),
         Blocks = ParseBlocks(s.Get(result, blocks)),
         NumBlocks = Positive(s.Get(result, numBlocks), "--num-blocks"),
+        RebalancePeriod = s.Get(result, rebalance) >= 0 ? TimeSpan.FromSeconds(s.Get(result, rebalance)) : throw new UserErrorException("--rebalance-seconds must be 0 (off) or positive"),
         LoadOptions = CommonOptions.LoadOptions(s.Get(result, dtype), s.Get(result, quant)),
         Limits = new ServingLimits
         {

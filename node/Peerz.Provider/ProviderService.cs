@@ -16,15 +16,16 @@ namespace Peerz.Provider;
 /// <summary>
 /// Checks the on-chain registration (when paid), loads the span (choosing it from the swarm when only a size
 /// was given), measures throughput, then serves and announces it until the host stops; stopping announces
-/// the provider offline and redeems the vouchers held.
+/// the provider offline and redeems the vouchers held. A provider that chose its span also rebalances:
+/// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
 public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, PaymentMetrics paymentMetrics, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private readonly CancellationTokenSource _stop = new();
     private Checkpoint? _checkpoint;
-    private ServedSpan? _served;
     private ProviderNode? _node;
+    private Task? _rebalancing;
     private ProviderAccountSession? _account;
     private Task? _maintenance;
 
@@ -54,11 +55,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
         }
         _checkpoint = Checkpoint.Open(settings.ModelDirectory);
         var (start, end) = settings.Blocks ?? await ChooseSpanAsync(_checkpoint.Config.NumLayers, cancellationToken);
-        _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
-        var blocks = BlockSpan.Load(_checkpoint, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
-        var served = _served = new ServedSpan(settings.ModelId, blocks, settings.Limits, metrics);
-        var throughput = served.MeasureThroughput();
-        _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
+        var served = LoadSpan(start, end);
         _node = new ProviderNode(served, new ProviderNodeOptions
         {
             Identity = identity,
@@ -70,6 +67,23 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
         await _node.StartAsync(cancellationToken);
         // One line on stdout for scripts: the address others bootstrap from, and the span served.
         Console.WriteLine($"ready {string.Join(" ", _node.ListenAddresses)} blocks {start}:{end}");
+        if (settings.Blocks is null && settings.RebalancePeriod > TimeSpan.Zero)
+        {
+            var rebalancer = new SpanRebalancer(_node, (s, e, ct) => Task.Run(() => LoadSpan(s, e), ct), settings.RebalancePeriod,
+                loggerFactory.CreateLogger<SpanRebalancer>(), new Random());
+            rebalancer.Moved += move => Console.WriteLine($"moved blocks {move.From}:{move.From + move.Size} -> {move.To}:{move.To + move.Size}");
+            _rebalancing = rebalancer.RunAsync(_stop.Token);
+        }
+    }
+
+    private ServedSpan LoadSpan(int start, int end)
+    {
+        _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
+        var blocks = BlockSpan.Load(_checkpoint!, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
+        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits, metrics);
+        var throughput = served.MeasureThroughput();
+        _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
+        return served;
     }
 
     private async Task<(int, int)> ChooseSpanAsync(int numLayers, CancellationToken cancellationToken)
@@ -102,7 +116,12 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();
-        if (_node is not null) await _node.DisposeAsync();
+        if (_rebalancing is not null) await _rebalancing;
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+            _node.Served.Dispose();
+        }
         if (_maintenance is not null) await _maintenance;
         if (_account is not null)
         {
@@ -116,7 +135,6 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             }
             _account.Dispose();
         }
-        _served?.Dispose();
         _checkpoint?.Dispose();
         _stop.Dispose();
     }

@@ -13,6 +13,8 @@ public sealed record ProviderSettings
     public required string ModelId { get; init; }
     public (int Start, int End)? Blocks { get; init; }
     public int NumBlocks { get; init; }
+    /// <summary>How often (on average) a provider that chose its span checks whether to move; zero disables rebalancing.</summary>
+    public TimeSpan RebalancePeriod { get; init; }
     public required BlockLoadOptions LoadOptions { get; init; }
     public required ServingLimits Limits { get; init; }
     public required IReadOnlyList<Multiaddr> Listen { get; init; }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Wallets;
@@ -32,7 +34,8 @@ public sealed class BackendOptions
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
-    public async Task<(GenerationBackend Backend, string ModelId, string Directory)> OpenAsync(LayeredSettings settings, ParseResult result, CancellationToken cancellationToken)
+    /// <param name="logging">Where the swarm backend logs provider failures (nowhere by default).</param>
+    public async Task<(GenerationBackend Backend, string ModelId, string Directory)> OpenAsync(LayeredSettings settings, ParseResult result, CancellationToken cancellationToken, ILoggerFactory? logging = null)
     {
         var bootstrap = settings.Get(result, Bootstrap);
         var local = settings.Get(result, Local);
@@ -45,7 +48,7 @@ public sealed class BackendOptions
         var wallet = chain is null || local ? null : new ClientWallet(chain, settings.Get(result, Keystore), settings.Get(result, PasswordFile), settings.Get(result, Ledger), ReportUrls(settings.Get(result, ReportTo)));
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
-            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, wallet, cancellationToken);
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);
         return (backend, modelId, directory);
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Peerz.Client.Training;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Model;
@@ -20,9 +21,10 @@ public static class GenerateCommand
         var topK = new Option<int>("--top-k") { Description = "Sample among the k most likely tokens (0 = all)", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Sample within this cumulative probability (1 = all)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
+        var softPrompts = new Option<string?>("--prompts") { Description = "Soft prompts trained by `peerz finetune` (a .safetensors file)" };
         var command = new Command("generate", "Generate text with a model")
         {
-            prompt, maxNewTokens, temperature, topK, topP, seed,
+            prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts,
         };
         backendOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -53,8 +55,10 @@ public static class GenerateCommand
             options = options with { StopTokenIds = tokenizer.EndOfSequenceIds(backend.Head.Config) };
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
             Console.Write(settings.Get(result, prompt));
+            using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
+            var pipeline = prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
             var decoder = tokenizer.CreateStreamingDecoder();
-            await foreach (var token in new TextGenerator(backend.Head, backend.Pipeline).GenerateAsync(promptIds, options, cancellationToken))
+            await foreach (var token in new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken))
                 Console.Write(decoder.Add(token));
             Console.WriteLine(decoder.Flush());
             if (!backend.Paid.IsZero) Console.Error.WriteLine($"paid {PrzAmount.Format(backend.Paid)} PRZ");

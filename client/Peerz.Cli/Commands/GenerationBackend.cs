@@ -5,6 +5,7 @@ using Peerz.Client;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Client.Swarm;
+using Peerz.Client.Training;
 using Peerz.Hosting;
 using Peerz.Model;
 using Peerz.Model.Blocks;
@@ -15,7 +16,7 @@ using Peerz.P2P;
 
 namespace Peerz.Cli.Commands;
 
-/// <summary>Where generation runs: every block in this process, or the swarm (only the head is loaded here).</summary>
+/// <summary>Where generation and training run: every block in this process, or the swarm (only the head is loaded here).</summary>
 public sealed class GenerationBackend : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
@@ -23,15 +24,19 @@ public sealed class GenerationBackend : IAsyncDisposable
     private readonly Lock _paidLock = new();
     private BigInteger _paid;
 
-    private GenerationBackend(ClientHead head, IBlockPipeline pipeline)
+    private GenerationBackend(ClientHead head, IBlockPipeline pipeline, ITrainingPipeline training)
     {
         Head = head;
         Pipeline = pipeline;
+        Training = training;
     }
 
     public ClientHead Head { get; }
 
     public IBlockPipeline Pipeline { get; }
+
+    /// <summary>Forward/backward passes over all blocks, for prompt tuning (and generation with deep prompts).</summary>
+    public ITrainingPipeline Training { get; }
 
     /// <summary>The current route, for display ("local" when every block runs here).</summary>
     public string Route { get; private set; } = "local";
@@ -40,7 +45,7 @@ public sealed class GenerationBackend : IAsyncDisposable
     {
         var layers = Model.Configuration.ModelConfig.Load(Path.Combine(directory, Checkpoint.ConfigFile)).NumLayers;
         var model = LocalModel.Load(directory, options, progress: new ConsoleProgress("loading blocks", layers));
-        var backend = new GenerationBackend(model.Head, model.Pipeline);
+        var backend = new GenerationBackend(model.Head, model.Pipeline, new LocalTrainingPipeline(model.Blocks));
         backend._ownedSync.Add(model);
         return backend;
     }
@@ -49,7 +54,7 @@ public sealed class GenerationBackend : IAsyncDisposable
     public BigInteger Paid => _paid;
 
     public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, ClientWallet? wallet,
-        CancellationToken cancellationToken)
+        ILoggerFactory logging, CancellationToken cancellationToken)
     {
         IReadOnlyList<Multiaddr> addresses;
         try
@@ -73,9 +78,11 @@ public sealed class GenerationBackend : IAsyncDisposable
             await swarm.DisposeAsync();
             throw new UserErrorException(e.Message);
         }
-        var pipeline = new DistributedBlockPipeline(new SpanRequest(modelId, 0, checkpoint.Config.NumLayers), swarm, swarm,
-            new RoutePlanner(swarm.RoundTrip, new Random()), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments);
-        var result = new GenerationBackend(head, pipeline);
+        var span = new SpanRequest(modelId, 0, checkpoint.Config.NumLayers);
+        var planner = new RoutePlanner(swarm.RoundTrip, new Random());
+        var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments);
+        var training = new DistributedTrainingPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), logging.CreateLogger<DistributedTrainingPipeline>(), payments: payments?.Payments);
+        var result = new GenerationBackend(head, pipeline, training);
         if (payments is not null)
         {
             payments.Payments.Paid += record => result.AddPaid(record.Cost);

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Peerz.Client.Payments;
 using Peerz.Model;
+using Peerz.Model.Blocks;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
@@ -14,7 +15,8 @@ namespace Peerz.Client.Remote;
 /// </summary>
 public static class RemoteTraining
 {
-    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, RemoteCallOptions options, PaidProvider? payee, CancellationToken cancellationToken)
+    /// <param name="prompts">Deep prompts for the span's blocks ([blocks, prefix, hidden]), or null.</param>
+    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, RemoteCallOptions options, PaidProvider? payee, CancellationToken cancellationToken)
     {
         var request = new ForwardRequest
         {
@@ -24,12 +26,14 @@ public static class RemoteTraining
             Hidden = TensorCodec.Encode(hidden, options.Compression),
             OutputCompression = options.Compression,
         };
+        if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
         var response = await PaidCallAsync(stream, span, hidden, payee, options, WorkKind.Forward, request, v => request.Voucher = v, () => WorkBytes.Input(request),
             ForwardResponse.Parser, r => r.Error, r => r.Receipt, WorkBytes.Output, cancellationToken);
         return Checked(TensorCodec.Decode(response.Hidden, options.Limits), hidden);
     }
 
-    public static async Task<Tensor> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor outputGradient, RemoteCallOptions options, PaidProvider? payee, CancellationToken cancellationToken)
+    public static async Task<SpanGradients> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, Tensor outputGradient, RemoteCallOptions options, PaidProvider? payee,
+        CancellationToken cancellationToken)
     {
         var request = new BackwardRequest
         {
@@ -40,9 +44,25 @@ public static class RemoteTraining
             OutputGradient = TensorCodec.Encode(outputGradient, options.Compression),
             OutputCompression = options.Compression,
         };
+        if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
         var response = await PaidCallAsync(stream, span, hidden, payee, options, WorkKind.Backward, request, v => request.Voucher = v, () => WorkBytes.Input(request),
             BackwardResponse.Parser, r => r.Error, r => r.Receipt, WorkBytes.Output, cancellationToken);
-        return Checked(TensorCodec.Decode(response.InputGradient, options.Limits), hidden);
+        var input = Checked(TensorCodec.Decode(response.InputGradient, options.Limits), hidden);
+        if (prompts is null) return new SpanGradients(input, null);
+        if (response.PromptGradient is null)
+        {
+            input.Dispose();
+            throw new Protocol.Framing.ProtocolViolationException("the provider returned no gradient for the prompts");
+        }
+        try
+        {
+            return new SpanGradients(input, Checked(TensorCodec.Decode(response.PromptGradient, options.Limits), prompts));
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sends one request (with a voucher when paying) and returns the response once its receipt is accepted.</summary>

@@ -75,20 +75,45 @@ public sealed class BlockSpan : IDisposable
     public Tensor Forward(Tensor hidden, int startPosition = 0) => Run(hidden, startPosition, caches: null);
 
     /// <summary>
+    /// Runs the span over a whole sequence from position 0 with deep prompts (Petals' deep prompt
+    /// tuning): <paramref name="prompts"/>[i] ([blocks, prefix, hidden]) is added to the first
+    /// prefix positions of block i's input, for every row of the batch. Null means no prompts.
+    /// </summary>
+    public Tensor Forward(Tensor hidden, Tensor? prompts)
+    {
+        CheckPrompts(hidden, prompts);
+        return Run(hidden, 0, caches: null, prompts);
+    }
+
+    /// <summary>
     /// Gradient of &lt;outputGradient, span(hidden)&gt; with respect to <paramref name="hidden"/>: what a
     /// client needs to push gradients through this span to its soft prompts. Weights stay frozen.
     /// </summary>
     public Tensor Backward(Tensor hidden, Tensor outputGradient, int startPosition = 0)
     {
+        using var gradients = Backward(hidden, null, outputGradient, startPosition);
+        return gradients.TakeInput();
+    }
+
+    /// <summary>
+    /// Gradients of &lt;outputGradient, span(hidden, prompts)&gt; with respect to the span's input and,
+    /// when given, its deep prompts (summed over the batch, since every row shares them).
+    /// </summary>
+    public SpanGradients Backward(Tensor hidden, Tensor? prompts, Tensor outputGradient, int startPosition = 0)
+    {
         CheckHidden(hidden);
+        CheckPrompts(hidden, prompts);
         if (!outputGradient.shape.SequenceEqual(hidden.shape))
             throw new ArgumentException($"output gradient shape [{string.Join(", ", outputGradient.shape)}] must equal the hidden states' shape [{string.Join(", ", hidden.shape)}]");
         using var scope = NewDisposeScope();
         using var gradMode = enable_grad();
         var input = hidden.detach().to_type(Options.DType).requires_grad_(true);
-        var output = RunBlocks(input, startPosition, caches: null);
-        var gradients = autograd.grad([output], [input], [outputGradient.to_type(Options.DType)]);
-        return gradients[0].to_type(hidden.dtype).MoveToOuterDisposeScope();
+        var promptInput = prompts?.detach().to_type(Options.DType).requires_grad_(true);
+        var output = RunBlocks(input, startPosition, caches: null, promptInput);
+        var gradients = autograd.grad([output], promptInput is null ? [input] : [input, promptInput], [outputGradient.to_type(Options.DType)]);
+        return new SpanGradients(
+            gradients[0].to_type(hidden.dtype).MoveToOuterDisposeScope(),
+            prompts is null ? null : gradients[1].to_type(prompts.dtype).MoveToOuterDisposeScope());
     }
 
     public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget)
@@ -108,21 +133,40 @@ public sealed class BlockSpan : IDisposable
     internal LayerKvCache[] AllocateCaches(int batchSize, int maxLength) =>
         _blocks.Select(_ => new LayerKvCache(batchSize, Config.NumKeyValueHeads, maxLength, Config.HeadDim, Options.DType)).ToArray();
 
-    internal Tensor Run(Tensor hidden, int startPosition, LayerKvCache[]? caches)
+    internal Tensor Run(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
     {
         CheckHidden(hidden);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var output = RunBlocks(hidden.to_type(Options.DType), startPosition, caches);
+        var output = RunBlocks(hidden.to_type(Options.DType), startPosition, caches, prompts?.to_type(Options.DType));
         return output.to_type(hidden.dtype).MoveToOuterDisposeScope();
     }
 
-    private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches)
+    private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
     {
         var rotary = _rotary.Angles(startPosition, hidden.shape[1], Options.DType);
         for (var i = 0; i < _blocks.Count; i++)
+        {
+            if (prompts is not null)
+            {
+                // Zero-pad block i's prompt to the sequence length; it broadcasts over the batch.
+                var prompt = prompts[i];
+                hidden = hidden + nn.functional.pad(prompt, [0, 0, 0, hidden.shape[1] - prompt.shape[0]]);
+            }
             hidden = _blocks[i].Forward(hidden, startPosition, rotary, caches?[i]);
+        }
         return hidden;
+    }
+
+    private void CheckPrompts(Tensor hidden, Tensor? prompts)
+    {
+        if (prompts is null) return;
+        if (prompts.ndim != 3 || prompts.shape[0] != _blocks.Count || prompts.shape[2] != Config.HiddenSize || prompts.shape[1] < 1)
+            throw new ArgumentException($"deep prompts must be [{_blocks.Count}, prefix, {Config.HiddenSize}], got [{string.Join(", ", prompts.shape)}]");
+        if (hidden.ndim == 3 && prompts.shape[1] > hidden.shape[1])
+            throw new ArgumentException($"deep prompts cover {prompts.shape[1]} positions but the sequence has only {hidden.shape[1]}");
+        if (!prompts.is_floating_point())
+            throw new ArgumentException($"deep prompts must be floating point, got {prompts.dtype}");
     }
 
     private void CheckHidden(Tensor hidden)

@@ -22,9 +22,10 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden), request.OutputCompression), cancellationToken) };
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
@@ -37,9 +38,16 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var gradient = RequestValidation.Hidden(served, request.OutputGradient, "output gradient");
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             await ChargeAsync(request.Voucher, work, cancellationToken);
-            var response = new BackwardResponse { InputGradient = await served.ComputeAsync("backward", work.Tokens, () => TensorCodec.Encode(blocks.Backward(hidden, gradient), request.OutputCompression), cancellationToken) };
+            var response = await served.ComputeAsync("backward", work.Tokens, () =>
+            {
+                using var gradients = blocks.Backward(hidden, prompts, gradient);
+                var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
+                if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
+                return computed;
+            }, cancellationToken);
             response.Receipt = await ReceiptAsync(WorkKind.Backward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);

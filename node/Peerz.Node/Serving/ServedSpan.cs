@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Peerz.Model.Blocks;
 using Peerz.Node.Metrics;
+using Peerz.Node.Protocols;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -14,6 +15,7 @@ public sealed class ServedSpan : IDisposable
 {
     private readonly SemaphoreSlim _compute = new(1, 1);
     private readonly SemaphoreSlim _sessionSlots;
+    private volatile bool _retired;
 
     public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null)
     {
@@ -59,6 +61,7 @@ public sealed class ServedSpan : IDisposable
         T result;
         try
         {
+            if (_retired) throw new RequestRejectedException(ErrorCode.WrongSpan, $"this provider no longer serves blocks [{Blocks.Start}, {Blocks.End})");
             using var scope = NewDisposeScope();
             result = work();
         }
@@ -103,9 +106,32 @@ public sealed class ServedSpan : IDisposable
         Version = typeof(ServedSpan).Assembly.GetName().Version?.ToString() ?? "0",
     };
 
+    /// <summary>
+    /// Releases the blocks after a move, once open sessions have ended (or <paramref name="grace"/>
+    /// has passed, or <paramref name="cancellationToken"/> fires): work still arriving is refused
+    /// with WrongSpan, which clients answer by rerouting.
+    /// </summary>
+    public async Task RetireAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + grace;
+        while (ActiveSessions > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        // Taking the compute lane waits out the request being computed; none runs after this.
+        await _compute.WaitAsync(CancellationToken.None);
+        try
+        {
+            _retired = true;
+            Blocks.Dispose();
+        }
+        finally
+        {
+            _compute.Release();
+        }
+    }
+
     public void Dispose()
     {
-        Blocks.Dispose();
+        if (!_retired) Blocks.Dispose();
         _compute.Dispose();
         _sessionSlots.Dispose();
     }

@@ -50,7 +50,8 @@ public static class SpanSelector
         return current / moved < balanceQuality;
     }
 
-    private static double Bottleneck(IReadOnlyList<double> othersPerBlock, int start, int numBlocks, double ownThroughput) =>
+    /// <summary>The swarm's weakest block throughput if this provider served [start, start + numBlocks).</summary>
+    public static double Bottleneck(IReadOnlyList<double> othersPerBlock, int start, int numBlocks, double ownThroughput) =>
         othersPerBlock.Select((throughput, block) => block >= start && block < start + numBlocks ? throughput + ownThroughput : throughput).Min();
 
     private static int Compare(double[] a, double[] b)

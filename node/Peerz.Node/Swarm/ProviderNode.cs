@@ -16,35 +16,40 @@ namespace Peerz.Node.Swarm;
 /// </summary>
 public sealed class ProviderNode : IAsyncDisposable
 {
-    private readonly ServedSpan _served;
     private readonly ProviderNodeOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Libp2pHost _host;
     private readonly KademliaDht _dht;
     private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _retiring = [];
+    private volatile SpanHandlers _current;
     private Task? _refreshLoop;
     private int _disposed;
 
     public ProviderNode(ServedSpan served, ProviderNodeOptions options, ILoggerFactory loggerFactory)
     {
-        _served = served;
         _options = options;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ProviderNode>();
         _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses] }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
-        var inference = new InferenceProtocol(served, options.Payments, loggerFactory.CreateLogger<InferenceProtocol>());
-        var training = new TrainingProtocols(served, options.Payments, loggerFactory.CreateLogger<TrainingProtocols>());
+        _current = new SpanHandlers(served, options.Payments, loggerFactory);
         var info = new InfoProtocol(Describe);
         Handle(PeerzProtocolIds.Info, (stream, ct) => info.HandleAsync(stream, ct));
-        Handle(PeerzProtocolIds.Inference, (stream, ct) => inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
-        Handle(PeerzProtocolIds.Forward, (stream, ct) => training.HandleForwardAsync(stream, ct));
-        Handle(PeerzProtocolIds.Backward, (stream, ct) => training.HandleBackwardAsync(stream, ct));
+        // Each stream goes to the span served when it opens; a move (MoveAsync) redirects new streams only.
+        Handle(PeerzProtocolIds.Inference, (stream, ct) => _current.Inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
+        Handle(PeerzProtocolIds.Forward, (stream, ct) => _current.Training.HandleForwardAsync(stream, ct));
+        Handle(PeerzProtocolIds.Backward, (stream, ct) => _current.Training.HandleBackwardAsync(stream, ct));
         if (options.Payments is { } payments)
         {
             var payload = new PayloadProtocol(payments);
             Handle(PeerzProtocolIds.Payload, (stream, ct) => payload.HandleAsync(stream, ct));
         }
     }
+
+    /// <summary>The span served now. After a move the node owns the spans it retired; the caller disposes this one.</summary>
+    public ServedSpan Served => _current.Served;
 
     public PeerId PeerId => _host.PeerId;
 
@@ -61,10 +66,10 @@ public sealed class ProviderNode : IAsyncDisposable
             var reached = await _dht.BootstrapAsync(_options.Bootstrap, cancellationToken);
             _logger.LogInformation("joined the swarm through {Reached} of {Count} bootstrap peers", reached, _options.Bootstrap.Count);
         }
-        _served.State = ServerState.Online;
+        Served.State = ServerState.Online;
         await AnnounceAsync(cancellationToken);
         _refreshLoop = RefreshAsync(_stop.Token);
-        _logger.LogInformation("serving {Model} blocks [{Start}, {End}) as {Peer} on {Addresses}", _served.ModelId, _served.Blocks.Start, _served.Blocks.End, PeerId, string.Join(" ", ListenAddresses));
+        _logger.LogInformation("serving {Model} blocks [{Start}, {End}) as {Peer} on {Addresses}", Served.ModelId, Served.Blocks.Start, Served.Blocks.End, PeerId, string.Join(" ", ListenAddresses));
     }
 
     /// <summary>Publishes the current announcement: provider of the model key, and the signed server record.</summary>
@@ -75,16 +80,54 @@ public sealed class ProviderNode : IAsyncDisposable
         var now = DateTimeOffset.UtcNow;
         var record = ServerRecords.Sign(_options.Identity, announcement, (ulong)now.ToUnixTimeMilliseconds(), now + _options.AnnouncementTtl);
         var stored = await _dht.PutValueAsync(SwarmKeys.Server(PeerId), record, cancellationToken);
-        await _dht.ProvideAsync(SwarmKeys.Model(_served.ModelId), cancellationToken);
-        _logger.LogDebug("announced {State} to {Stored} peers", _served.State, stored);
+        await _dht.ProvideAsync(SwarmKeys.Model(Served.ModelId), cancellationToken);
+        _logger.LogDebug("announced {State} to {Stored} peers", Served.State, stored);
     }
 
     /// <summary>What this provider announces and answers on /peerz/info: the span, its load, and its terms.</summary>
     private ServerInfo Describe()
     {
-        var info = _served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
+        var info = Served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
         if (_options.Payments is { } payments) info.Account = payments.Options.Account.ToString();
         return info;
+    }
+
+    /// <summary>
+    /// Starts serving <paramref name="next"/> instead of the current span (Petals' rebalancing):
+    /// new streams go to it at once and the announcement is updated; sessions already open on the
+    /// old span finish there, and the old span is released once they have (or after its idle timeout).
+    /// </summary>
+    public async Task MoveAsync(ServedSpan next, CancellationToken cancellationToken)
+    {
+        var old = _current;
+        next.State = ServerState.Online;
+        _current = new SpanHandlers(next, _options.Payments, _loggerFactory);
+        lock (_retiring) _retiring.Add(old.Served.RetireAsync(old.Served.Limits.SessionIdleTimeout, _stop.Token));
+        _logger.LogInformation("moved from blocks [{OldStart}, {OldEnd}) to [{Start}, {End})", old.Served.Blocks.Start, old.Served.Blocks.End, next.Blocks.Start, next.Blocks.End);
+        try
+        {
+            await AnnounceAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning("announcing the new span failed ({Error}); the next refresh retries", e.Message);
+        }
+    }
+
+    /// <summary>The online spans other providers of this node's model announce in the DHT.</summary>
+    public async Task<IReadOnlyList<AnnouncedSpan>> ReadSwarmAsync(CancellationToken cancellationToken)
+    {
+        var modelId = Served.ModelId;
+        var found = await _dht.FindProvidersAsync(SwarmKeys.Model(modelId), 64, cancellationToken);
+        var spans = new List<AnnouncedSpan>();
+        foreach (var peer in found.Select(f => PeerId.FromBytes(f.Id)).Where(p => p != PeerId))
+        {
+            var value = await _dht.GetValueAsync(SwarmKeys.Server(peer), cancellationToken);
+            if (value is null || ServerRecords.Read(peer, value, DateTimeOffset.UtcNow)?.Info is not { } info) continue;
+            if (info.ModelId == modelId && info.State == ServerState.Online)
+                spans.Add(new AnnouncedSpan(peer.ToString(), (int)info.BlockStart, (int)info.BlockEnd, info.Throughput));
+        }
+        return spans;
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
@@ -133,7 +176,7 @@ public sealed class ProviderNode : IAsyncDisposable
         if (_refreshLoop is not null) await _refreshLoop;
         try
         {
-            _served.State = ServerState.Offline;
+            Served.State = ServerState.Offline;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await AnnounceAsync(timeout.Token);
         }
@@ -143,6 +186,17 @@ public sealed class ProviderNode : IAsyncDisposable
         }
         await _dht.DisposeAsync();
         await _host.DisposeAsync();
+        Task[] retiring;
+        lock (_retiring) retiring = [.. _retiring];
+        await Task.WhenAll(retiring);
         _stop.Dispose();
+    }
+
+    /// <summary>The protocol handlers of one served span.</summary>
+    private sealed class SpanHandlers(ServedSpan served, Payments.ProviderPayments? payments, ILoggerFactory loggerFactory)
+    {
+        public ServedSpan Served { get; } = served;
+        public InferenceProtocol Inference { get; } = new(served, payments, loggerFactory.CreateLogger<InferenceProtocol>());
+        public TrainingProtocols Training { get; } = new(served, payments, loggerFactory.CreateLogger<TrainingProtocols>());
     }
 }

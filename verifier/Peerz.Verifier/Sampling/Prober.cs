@@ -34,7 +34,7 @@ public sealed class Prober(IProviderDirectory directory, IProviderConnector conn
             await using var stream = await connector.OpenStreamAsync(provider, ForwardProtocolId, cancellationToken);
             // No dispose scope here: scopes are per thread and must never span an await (docs/testing.md).
             using var hidden = randn([batch, length, hiddenSize], generator: new Generator((ulong)seed));
-            using var output = await RemoteTraining.ForwardAsync(stream, new SpanRequest(modelId, provider.Start, provider.End), hidden, new RemoteCallOptions(), new PaidProvider(payments, provider), cancellationToken);
+            using var output = await RemoteTraining.ForwardAsync(stream, new SpanRequest(modelId, provider.Start, provider.End), hidden, null, new RemoteCallOptions(), new PaidProvider(payments, provider), cancellationToken);
         }
         catch (Exception e) when (e is IOException or TimeoutException or PeerzRequestException or Protocol.Framing.ProtocolViolationException)
         {

@@ -38,11 +38,32 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, i
         return outputs;
     }
 
+    /// <summary>A forward request's output, with its deep prompts when it carried any.</summary>
     public Tensor Forward(ForwardRequest request) =>
-        RoundTrip(Span((int)request.BlockStart, (int)request.BlockEnd).Forward(Decode(request.Hidden)), request.OutputCompression);
+        RoundTrip(Shaped(() => Span((int)request.BlockStart, (int)request.BlockEnd).Forward(Decode(request.Hidden), DecodeOptional(request.Prompts))), request.OutputCompression);
 
+    /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
     public Tensor Backward(BackwardRequest request) =>
-        RoundTrip(Span((int)request.BlockStart, (int)request.BlockEnd).Backward(Decode(request.Hidden), Decode(request.OutputGradient)), request.OutputCompression);
+        RoundTrip(Shaped(() =>
+        {
+            using var gradients = Span((int)request.BlockStart, (int)request.BlockEnd).Backward(Decode(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
+            return gradients.TakeInput();
+        }), request.OutputCompression);
+
+    private Tensor? DecodeOptional(SerializedTensor? message) => message is null ? null : Decode(message);
+
+    /// <summary>Tensors of inconsistent shapes in a signed request are a malformed payload, not a verifier fault.</summary>
+    private static Tensor Shaped(Func<Tensor> compute)
+    {
+        try
+        {
+            return compute();
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
 
     private Tensor Decode(SerializedTensor? message) =>
         TensorCodec.Decode(message ?? throw new FormatException("a tensor is missing"), limits).to_type(ScalarType.Float32);
