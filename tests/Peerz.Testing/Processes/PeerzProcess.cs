@@ -45,6 +45,8 @@ public sealed class PeerzProcess : IDisposable
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // A developer's own PEERZ_* settings must not leak into the process under test.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PEERZ_", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(name);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return new PeerzProcess(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}"));
     }
