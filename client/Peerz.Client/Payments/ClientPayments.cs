@@ -83,21 +83,10 @@ public sealed class ClientPayments(ClientPaymentOptions options, ClientLedger le
         else if (!r.OutputHash.AsSpan().SequenceEqual(WorkBytes.Hash(expected.Output))) problem = "its output hash is not the hash of what came back";
         else if (r.Tokens != expected.Tokens) problem = $"it counts {r.Tokens} tokens, not {expected.Tokens}";
         else if (Math.Abs((double)r.Timestamp - time.GetUtcNow().ToUnixTimeSeconds()) > options.MaxClockSkew.TotalSeconds) problem = "its timestamp is off by more than the allowed clock skew";
-        else if (SignerOrNull(signed) != account.Signer) problem = $"it is not signed by the provider's registered signer {account.Signer}";
+        else if (signed.SignerOrNull(options.ChainId, options.Registry) != account.Signer) problem = $"it is not signed by the provider's registered signer {account.Signer}";
         return problem is null ? signed : throw Rejected(account, problem);
     }
 
-    private Address? SignerOrNull(SignedReceipt receipt)
-    {
-        try
-        {
-            return receipt.Signer(options.ChainId, options.Registry);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
 
     private PaymentException Rejected(ProviderAccount account, string problem)
     {

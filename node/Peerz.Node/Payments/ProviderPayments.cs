@@ -42,7 +42,7 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
         var voucher = signed.Voucher;
         if (voucher.Provider != options.Account)
             throw Refused($"the voucher pays {voucher.Provider}, but this provider's account is {options.Account}");
-        if (SignerOrNull(signed) != voucher.Client)
+        if (signed.SignerOrNull(options.ChainId, options.Escrow) != voucher.Client)
             throw Refused($"the voucher is not signed by its client {voucher.Client} for chain {options.ChainId} and escrow {options.Escrow}");
         if (voucher.CumulativeAmount > await AllowanceAsync(voucher.Client, fresh: false, cancellationToken).ConfigureAwait(false)
             && voucher.CumulativeAmount > await AllowanceAsync(voucher.Client, fresh: true, cancellationToken).ConfigureAwait(false))
@@ -84,17 +84,6 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
         }
     }
 
-    private Chain.Crypto.Address? SignerOrNull(SignedVoucher voucher)
-    {
-        try
-        {
-            return voucher.Signer(options.ChainId, options.Escrow);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
 
     private RequestRejectedException Refused(string message)
     {

@@ -17,6 +17,19 @@ public sealed record SignedReceipt(WorkReceipt Receipt, EthSignature Signature)
     /// <summary>The address that signed, for the registry on <paramref name="chainId"/> at <paramref name="registry"/>.</summary>
     public Address Signer(BigInteger chainId, Address registry) => EthKey.RecoverAddress(Receipt.Digest(chainId, registry), Signature);
 
+    /// <summary>The signer, or null when the signature recovers to no key (so it matches no one).</summary>
+    public Address? SignerOrNull(BigInteger chainId, Address registry)
+    {
+        try
+        {
+            return Signer(chainId, registry);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
     public WorkKind Kind => (WorkKind)Receipt.SessionId[0];
 
     public Wire.Receipt ToWire() => new()

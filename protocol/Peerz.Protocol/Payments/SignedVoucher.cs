@@ -18,6 +18,19 @@ public sealed record SignedVoucher(Voucher Voucher, EthSignature Signature)
     /// <summary>The address that signed, for the escrow on <paramref name="chainId"/> at <paramref name="escrow"/>.</summary>
     public Address Signer(BigInteger chainId, Address escrow) => EthKey.RecoverAddress(Voucher.Digest(chainId, escrow), Signature);
 
+    /// <summary>The signer, or null when the signature recovers to no key (so it matches no one).</summary>
+    public Address? SignerOrNull(BigInteger chainId, Address escrow)
+    {
+        try
+        {
+            return Signer(chainId, escrow);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
     public Wire.Voucher ToWire() => new()
     {
         Client = ByteString.CopyFrom(Voucher.Client.Bytes),

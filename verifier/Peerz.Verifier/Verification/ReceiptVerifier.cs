@@ -27,7 +27,7 @@ public sealed class ReceiptVerifier(
         if (!Address.TryParse(provider.Account, out var account))
             return new(VerificationVerdict.NotEvidence, 0, "the provider announces no on-chain account");
         var signer = (await registry.GetProviderAsync(account, cancellationToken)).Signer;
-        if (SignerOf(receipt) != signer)
+        if (receipt.SignerOrNull(chainId, registry.Address) != signer)
             return new(VerificationVerdict.NotEvidence, 0, "the receipt is not signed by the provider's registered key");
         if (!receipt.Receipt.ModelId.AsSpan().SequenceEqual(WorkIds.Model(modelId)))
             return new(VerificationVerdict.NotEvidence, 0, $"the receipt is not for model {modelId}");
@@ -83,7 +83,7 @@ public sealed class ReceiptVerifier(
             var r = stepReceipt.Receipt;
             var input = item.Input.ToByteArray();
             var output = item.Output.ToByteArray();
-            if (r.Step != (ulong)i || !r.SessionId.AsSpan().SequenceEqual(reported.Receipt.SessionId) || SignerOf(stepReceipt) != signer
+            if (r.Step != (ulong)i || !r.SessionId.AsSpan().SequenceEqual(reported.Receipt.SessionId) || stepReceipt.SignerOrNull(chainId, registry.Address) != signer
                 || r.BlockStart != reported.Receipt.BlockStart || r.BlockEnd != reported.Receipt.BlockEnd)
             {
                 problem = $"step {i}'s receipt is not the provider's receipt for this session";
@@ -134,17 +134,6 @@ public sealed class ReceiptVerifier(
             : new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
     }
 
-    private Address? SignerOf(SignedReceipt receipt)
-    {
-        try
-        {
-            return receipt.Signer(chainId, registry.Address);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
 
     private sealed record CheckedStep(SignedReceipt Receipt, byte[] Input, byte[] Output);
 }
