@@ -6,6 +6,7 @@ using Peerz.Chain.Crypto;
 using Peerz.Chain.Rpc;
 using Peerz.Testing.Chain;
 using Peerz.Testing.Processes;
+using Peerz.Testing.Prometheus;
 using Xunit.Abstractions;
 
 namespace Peerz.Integration.Tests;
@@ -56,6 +57,16 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
 
             using var models = await http.GetAsync(new Uri(new Uri(gateway), "/v1/models"));
             Assert.True(models.IsSuccessStatusCode);
+
+            // The verifier samples the receipts the client reported (rate 0.5 in the run command) and probes.
+            var verifier = new Uri(Field(lines, "verifier:"));
+            double checkedOk = 0;
+            for (clock.Restart(); checkedOk == 0 && clock.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(2000))
+            {
+                var metrics = PrometheusText.Parse(await http.GetStringAsync(new Uri(verifier, "/metrics")));
+                checkedOk = metrics.Find("peerz_verifications_total", ("result", "ok")) ?? 0;
+            }
+            Assert.True(checkedOk > 0, "the verifier checked no receipt");
         }
         finally
         {

@@ -88,7 +88,7 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
     }
 
     [Fact]
-    public async Task A_jailed_provider_cannot_start_and_clients_will_not_pay_it()
+    public async Task Unstaked_or_jailed_providers_cannot_start_and_clients_will_not_pay_a_jailed_one()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
         var key = HardhatNode.Accounts[5];
@@ -101,6 +101,12 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var registration = new ProviderRegistration(devnet.Registry(key), devnet.Token(key), NullLogger<ProviderRegistration>.Instance);
         var error = await Assert.ThrowsAsync<ProviderNotEligibleException>(() => registration.EnsureAsync(key.Address, provider.Node.PeerId, Price, 0, CancellationToken.None));
         Assert.Contains("jailed", error.Message);
+
+        // An account that never staked is refused too, with what to do about it.
+        var newcomer = await devnet.NewFundedAccountAsync();
+        var unstaked = await Assert.ThrowsAsync<ProviderNotEligibleException>(() => new ProviderRegistration(devnet.Registry(newcomer), devnet.Token(newcomer),
+            NullLogger<ProviderRegistration>.Instance).EnsureAsync(newcomer.Address, provider.Node.PeerId, Price, 0, CancellationToken.None));
+        Assert.Contains("--stake", unstaked.Message);
 
         var accounts = new ProviderAccounts(devnet.Registry(), TimeSpan.Zero, TimeProvider.System);
         var record = new Client.Routing.ProviderRecord { PeerId = provider.Node.PeerId.ToString(), ModelId = "tiny", Start = 0, End = 4, Account = key.Address.ToString() };
