@@ -39,7 +39,7 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
             var lines = run.Output.Split('\n');
             var rpc = new Uri(Field(lines, "chain:"));
             var deployment = PeerzDeployment.Load(Field(lines, "deployment:"));
-            var addresses = summary.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("0x", StringComparison.Ordinal)).Select(Address.Parse).ToList();
+            var addresses = summary.Split([" ", ","], StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("0x", StringComparison.Ordinal)).Select(Address.Parse).ToList();
             var (client, providers) = (addresses[0], addresses.Skip(1).ToList());
 
             // Providers redeem every 15 s: within a minute the escrow must show the client's vouchers paid on chain.
