@@ -94,6 +94,22 @@ public sealed class EthKey
     public static Address RecoverAddress(ReadOnlySpan<byte> hash, EthSignature signature) =>
         Address.FromPublicKey(RecoverPublicKey(hash, signature));
 
+    /// <summary>
+    /// The signer's address, or null for a signature that recovers to no key (out-of-range r or s, a bad recovery
+    /// id, or a point the curve library refuses): for checks where such a signature simply matches no one.
+    /// </summary>
+    public static Address? TryRecoverAddress(ReadOnlySpan<byte> hash, EthSignature signature)
+    {
+        try
+        {
+            return RecoverAddress(hash, signature);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or ArithmeticException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Recovers the 64-byte public key of a signature over <paramref name="hash"/>.</summary>
     public static byte[] RecoverPublicKey(ReadOnlySpan<byte> hash, EthSignature signature)
     {

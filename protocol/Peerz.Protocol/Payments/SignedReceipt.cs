@@ -18,17 +18,7 @@ public sealed record SignedReceipt(WorkReceipt Receipt, EthSignature Signature)
     public Address Signer(BigInteger chainId, Address registry) => EthKey.RecoverAddress(Receipt.Digest(chainId, registry), Signature);
 
     /// <summary>The signer, or null when the signature recovers to no key (so it matches no one).</summary>
-    public Address? SignerOrNull(BigInteger chainId, Address registry)
-    {
-        try
-        {
-            return Signer(chainId, registry);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
+    public Address? SignerOrNull(BigInteger chainId, Address registry) => EthKey.TryRecoverAddress(Receipt.Digest(chainId, registry), Signature);
 
     public WorkKind Kind => (WorkKind)Receipt.SessionId[0];
 
