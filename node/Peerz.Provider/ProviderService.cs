@@ -37,8 +37,8 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
         {
             _account = await ProviderAccountSession.OpenAsync(paid, loggerFactory, cancellationToken);
             var chain = _account.Chain;
-            await new ProviderRegistration(chain.Registry, chain.Token, loggerFactory.CreateLogger<ProviderRegistration>())
-                .EnsureAsync(_account.Key.Address, identity.PeerId, settings.PricePerToken, paid.AddStake, cancellationToken);
+            await new ProviderRegistration(chain.Registry, chain.Token, chain.Deployment.ChainId, loggerFactory.CreateLogger<ProviderRegistration>())
+                .EnsureAsync(_account.Key, identity.PeerId, settings.PricePerToken, paid.AddStake, cancellationToken);
             var options = new ProviderPaymentOptions
             {
                 ChainId = chain.Deployment.ChainId,

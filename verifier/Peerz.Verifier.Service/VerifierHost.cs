@@ -126,7 +126,8 @@ public static class VerifierHost
             {
                 // The same report format settlement takes (ledger/Peerz.Settlement ReceiptReport), so clients send one kind.
                 var report = JsonSerializer.Deserialize<ReceiptReport>(body, SettlementJson.Options) ?? throw new JsonException("null report");
-                var (provider, receipt, signature) = report.Parse();
+                var (receipt, signature) = report.Parse();
+                var provider = receipt.Provider;
                 reports.TryWrite(new PendingReport(provider, new SignedReceipt(receipt, signature)));
                 return Results.Accepted();
             }

@@ -6,7 +6,14 @@ using static Peerz.Chain.Contracts.AbiDefinitions;
 
 namespace Peerz.Chain.Contracts;
 
-/// <summary>Binding for PaymentEscrow (client deposits, provider redemption of cumulative vouchers).</summary>
+/// <summary>A client's reserved lane to one provider (PaymentEscrow.lane): only it pays that provider; <see cref="Releasing"/> is on its way back.</summary>
+public sealed record EscrowLane(BigInteger Amount, BigInteger Releasing, ulong ReleaseTime)
+{
+    /// <summary>What new vouchers may still draw: the lane without what is being released.</summary>
+    public BigInteger Spendable => Amount - Releasing;
+}
+
+/// <summary>Binding for PaymentEscrow (client deposits, per-provider lanes, provider redemption of cumulative vouchers).</summary>
 public sealed class PaymentEscrow(EthRpcClient rpc, Address address, TransactionSender? sender = null) : ContractBinding(rpc, address, sender)
 {
     private const string VoucherTuple = "(address,address,uint256,uint256)";
@@ -15,6 +22,11 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiFunction RequestWithdrawalFunction = AbiFunction.Parse("requestWithdrawal(uint256)");
     public static readonly AbiFunction WithdrawFunction = AbiFunction.Parse("withdraw()");
     public static readonly AbiFunction RedeemFunction = AbiFunction.Parse($"redeem({VoucherTuple},bytes)");
+    public static readonly AbiFunction ReserveFunction = AbiFunction.Parse("reserve(address,uint256)");
+    public static readonly AbiFunction RequestReleaseFunction = AbiFunction.Parse("requestRelease(address,uint256)");
+    public static readonly AbiFunction ReleaseFunction = AbiFunction.Parse("release(address)");
+    public static readonly AbiFunction LaneFunction = AbiFunction.Parse("lane(address,address)", "uint256", "uint256", "uint64");
+    public static readonly AbiFunction SpendableFunction = AbiFunction.Parse("spendable(address,address)", "uint256");
     public static readonly AbiFunction BalanceOfFunction = AbiFunction.Parse("balanceOf(address)", "uint256");
     public static readonly AbiFunction RedeemedFunction = AbiFunction.Parse("redeemed(address,address)", "uint256");
     public static readonly AbiFunction LastNonceFunction = AbiFunction.Parse("lastNonce(address,address)", "uint256");
@@ -24,16 +36,26 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiEvent RedeemedEvent = Event("Redeemed", Indexed("client", "address"), Indexed("provider", "address"), Field("nonce", "uint256"), Field("cumulativeAmount", "uint256"), Field("paid", "uint256"));
     public static readonly AbiEvent WithdrawalRequestedEvent = Event("WithdrawalRequested", Indexed("client", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));
     public static readonly AbiEvent WithdrawnEvent = Event("Withdrawn", Indexed("client", "address"), Field("amount", "uint256"));
+    public static readonly AbiEvent ReservedEvent = Event("Reserved", Indexed("client", "address"), Indexed("provider", "address"), Field("amount", "uint256"), Field("lane", "uint256"));
+    public static readonly AbiEvent ReleaseRequestedEvent = Event("ReleaseRequested", Indexed("client", "address"), Indexed("provider", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));
+    public static readonly AbiEvent ReleasedEvent = Event("Released", Indexed("client", "address"), Indexed("provider", "address"), Field("amount", "uint256"));
 
     public static IReadOnlyList<AbiFunction> Functions { get; } =
-        [DepositFunction, RequestWithdrawalFunction, WithdrawFunction, RedeemFunction, BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction];
+        [
+            DepositFunction, RequestWithdrawalFunction, WithdrawFunction, ReserveFunction, RequestReleaseFunction, ReleaseFunction, LaneFunction, SpendableFunction, RedeemFunction,
+            BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction,
+        ];
 
-    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [DepositedEvent, RedeemedEvent, WithdrawalRequestedEvent, WithdrawnEvent];
+    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } =
+        [DepositedEvent, RedeemedEvent, WithdrawalRequestedEvent, WithdrawnEvent, ReservedEvent, ReleaseRequestedEvent, ReleasedEvent];
 
     public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
     [
         AbiError.Parse("CumulativeAmountDecreased(uint256,uint256)"),
         AbiError.Parse("InsufficientBalance(uint256,uint256)"),
+        AbiError.Parse("InsufficientLane(uint256,uint256)"),
+        AbiError.Parse("ReleaseNotReady(uint64)"),
+        AbiError.Parse("NoReleaseRequested()"),
         AbiError.Parse("InvalidSignature(address)"),
         AbiError.Parse("NoWithdrawalRequested()"),
         AbiError.Parse("NotVoucherProvider(address,address)"),
@@ -49,6 +71,21 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public Task<TransactionReceipt> RequestWithdrawalAsync(BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(RequestWithdrawalFunction, [amount], cancellationToken);
 
     public Task<TransactionReceipt> WithdrawAsync(CancellationToken cancellationToken = default) => SendAsync(WithdrawFunction, [], cancellationToken);
+
+    /// <summary>Moves <paramref name="amount"/> of the sender's unreserved balance into its lane to <paramref name="provider"/>.</summary>
+    public Task<TransactionReceipt> ReserveAsync(Address provider, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(ReserveFunction, [provider, amount], cancellationToken);
+
+    public Task<TransactionReceipt> RequestReleaseAsync(Address provider, BigInteger amount, CancellationToken cancellationToken = default) => SendAsync(RequestReleaseFunction, [provider, amount], cancellationToken);
+
+    public Task<TransactionReceipt> ReleaseAsync(Address provider, CancellationToken cancellationToken = default) => SendAsync(ReleaseFunction, [provider], cancellationToken);
+
+    public async Task<EscrowLane> LaneAsync(Address client, Address provider, CancellationToken cancellationToken = default)
+    {
+        var v = await CallAsync(LaneFunction, [client, provider], cancellationToken).ConfigureAwait(false);
+        return new EscrowLane(Big(v[0]), Big(v[1]), (ulong)Big(v[2]));
+    }
+
+    public Task<BigInteger> SpendableAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(SpendableFunction, [client, provider], cancellationToken);
 
     public Task<TransactionReceipt> RedeemAsync(Voucher voucher, EthSignature signature, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Numerics;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Hosting;
@@ -28,7 +29,7 @@ public static class ClaimCommand
             var account = settings.Get(result, accountOption) is { } text ? ChainCommandOptions.ParseAddress(text, "--account") : connection.Account!.Address;
             var epoch = settings.Get(result, epochOption) ?? ((long)await connection.Rewards.NextEpochToPostAsync(ct) - 1);
             if (epoch < 0) throw new UserErrorException("no epoch has been settled yet");
-            if (await connection.Rewards.IsClaimedAsync(epoch, account, ct)) throw new UserErrorException($"{account} already claimed epoch {epoch}");
+            if (await connection.Rewards.IsClaimedAsync(epoch, account, RewardRole.Inference /* TODO(settlement helper): per-role claims */, ct)) throw new UserErrorException($"{account} already claimed epoch {epoch}");
 
             var proof = await FetchAsync(source, epoch, account, ct);
             (Address Account, BigInteger Amount, IReadOnlyList<byte[]> Proof) parsed;
@@ -42,7 +43,7 @@ public static class ClaimCommand
             }
 
             if (parsed.Account != account) throw new UserErrorException($"the proof from {source} is for {parsed.Account}, not {account}");
-            var receipt = await ChainCommandOptions.SendAsync("claim", () => connection.Rewards.ClaimAsync(epoch, account, parsed.Amount, parsed.Proof, ct));
+            var receipt = await ChainCommandOptions.SendAsync("claim", () => connection.Rewards.ClaimAsync(epoch, account, RewardRole.Inference /* TODO(settlement helper): per-role claims */, parsed.Amount, parsed.Proof, ct));
             Console.WriteLine($"claimed {PrzAmount.Format(parsed.Amount)} PRZ for {account}, epoch {epoch} (tx {Hex.Encode(receipt.TransactionHash)})");
         });
         return command;

@@ -35,7 +35,7 @@ public sealed class ReceiptReporter : IAsyncDisposable
                 try
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await endpoint.ReportReceiptAsync(record.Provider.Account, record.Receipt.Receipt, record.Receipt.Signature, timeout.Token);
+                    await endpoint.ReportReceiptAsync(record.Receipt.Receipt, record.Receipt.Signature, timeout.Token);
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException or SettlementException)
                 {

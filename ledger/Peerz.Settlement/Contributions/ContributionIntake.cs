@@ -23,7 +23,8 @@ public sealed class ContributionIntake(SettlementChain chain, SettlementStore st
     public async Task<ReportResult> ReportReceiptAsync(ReceiptReport report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var (provider, receipt, signature) = report.Parse();
+        var (receipt, signature) = report.Parse();
+        var provider = receipt.Provider;
         var role = SessionKind.RoleOf(receipt.SessionId)
             ?? throw IntakeException.Unprocessable($"sessionId kind 0x{receipt.SessionId[0]:x2} is neither inference (0x01), forward (0x02) nor backward (0x03)");
         if (receipt.BlockEnd <= receipt.BlockStart) throw IntakeException.Unprocessable($"block range [{receipt.BlockStart}, {receipt.BlockEnd}) is empty");

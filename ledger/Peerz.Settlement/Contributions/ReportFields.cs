@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 
@@ -10,6 +12,12 @@ internal static class ReportFields
         text is not null && Peerz.Chain.Crypto.Address.TryParse(text, out var address) ? address : throw IntakeException.Malformed($"'{name}' must be a 0x address");
 
     public static byte[] Bytes32(string? text, string name) => Bytes(text, name, 32);
+
+    /// <summary>A uint256 amount in PRZ wei, written as a decimal string.</summary>
+    public static BigInteger Amount(string? text, string name) =>
+        text is { Length: > 0 and <= 78 } && text.All(char.IsAsciiDigit) && BigInteger.Parse(text, CultureInfo.InvariantCulture) is var value && value.GetBitLength() <= 256
+            ? value
+            : throw IntakeException.Malformed($"'{name}' must be a decimal uint256 string");
 
     public static EthSignature Signature(string? text)
     {

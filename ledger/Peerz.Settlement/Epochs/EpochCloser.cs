@@ -72,7 +72,7 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, st
     {
         if (await AdoptIfPostedAsync(record, cancellationToken).ConfigureAwait(false) is { } adopted) return adopted;
         var sender = chain.Sender ?? throw new InvalidOperationException("settlement needs a signing account to post roots");
-        var request = new TransactionRequest(chain.Rewards.Address, EpochRewards.PostRootFunction.EncodeCall(new BigInteger(record.Epoch), record.Root, record.Total), Errors: chain.Rewards.Errors);
+        var request = new TransactionRequest(chain.Rewards.Address, EpochRewards.PostRootFunction.EncodeCall(new BigInteger(record.Epoch), record.Root, record.RoleAllocated.Cast<object?>().ToArray()), Errors: chain.Rewards.Errors);
         byte[] hash;
         try
         {

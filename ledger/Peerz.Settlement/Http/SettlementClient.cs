@@ -15,9 +15,9 @@ public sealed class SettlementClient(HttpClient http, Uri baseAddress)
 {
     public const int MaxResponseBytes = 1 << 20;
 
-    /// <summary>Reports a provider-signed receipt; <paramref name="provider"/> is the provider's staking account.</summary>
-    public Task<ReportResult> ReportReceiptAsync(Address provider, WorkReceipt receipt, EthSignature signature, CancellationToken cancellationToken = default) =>
-        PostAsync("v1/receipts", ReceiptReport.From(provider, receipt, signature), cancellationToken);
+    /// <summary>Reports a provider-signed receipt (it names its provider and client).</summary>
+    public Task<ReportResult> ReportReceiptAsync(WorkReceipt receipt, EthSignature signature, CancellationToken cancellationToken = default) =>
+        PostAsync("v1/receipts", ReceiptReport.From(receipt, signature), cancellationToken);
 
     public Task<ReportResult> ReportVerificationAsync(VerificationMessage message, EthSignature signature, CancellationToken cancellationToken = default) =>
         PostAsync("v1/verifications", VerificationReport.From(message, signature), cancellationToken);

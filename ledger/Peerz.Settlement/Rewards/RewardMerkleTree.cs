@@ -18,7 +18,7 @@ public sealed class RewardMerkleTree
     public RewardMerkleTree(IReadOnlyDictionary<Address, BigInteger> amounts)
     {
         ArgumentNullException.ThrowIfNull(amounts);
-        var leaves = amounts.Select(kv => (Account: kv.Key, Hash: EpochRewards.Leaf(kv.Key, kv.Value)))
+        var leaves = amounts.Select(kv => (Account: kv.Key, Hash: EpochRewards.Leaf(kv.Key, RewardRole.Inference, kv.Value) /* TODO(settlement helper): one leaf per (account, role) */))
             .OrderBy(l => l.Hash, ByteComparer.Instance)
             .ToArray();
         if (leaves.Length == 0)

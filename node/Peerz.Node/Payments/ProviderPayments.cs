@@ -24,10 +24,11 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
     public ProviderLedger Ledger => ledger;
 
     /// <summary>Charges one request of <paramref name="tokens"/> tokens through <paramref name="blocks"/> blocks, or refuses it with PAYMENT_REQUIRED.</summary>
-    public async Task ChargeAsync(Protocol.Wire.Voucher? wire, long tokens, int blocks, CancellationToken cancellationToken)
+    /// <returns>Who paid how much; the receipt states both.</returns>
+    public async Task<Charge> ChargeAsync(Protocol.Wire.Voucher? wire, long tokens, int blocks, CancellationToken cancellationToken)
     {
         var cost = WorkPricing.Cost(tokens, blocks, options.PricePerToken);
-        if (cost.IsZero) return;
+        if (cost.IsZero) return Charge.Free;
         if (wire is null)
             throw Refused($"this request costs {cost} wei ({tokens} tokens x {blocks} blocks x {options.PricePerToken} wei); attach a voucher to account {options.Account}");
         SignedVoucher signed;
@@ -51,14 +52,17 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
         if (!outcome.Accepted)
             throw Refused($"{outcome.Reason} (the voucher's cumulative amount must be at least {outcome.RequiredCumulative} wei)");
         metrics?.Received(cost);
+        return new Charge(voucher.Client, cost);
     }
 
     /// <summary>Signs the receipt for one response and keeps its payload for the retention window.</summary>
-    public async Task<Receipt> IssueReceiptAsync(byte[] sessionId, ulong step, string modelId, uint blockStart, uint blockEnd, byte[] input, byte[] output, long tokens, CancellationToken cancellationToken)
+    public async Task<Receipt> IssueReceiptAsync(byte[] sessionId, ulong step, string modelId, uint blockStart, uint blockEnd, byte[] input, byte[] output, long tokens,
+        Charge charge, ServingMode mode, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(charge);
         var now = time.GetUtcNow();
-        var receipt = new WorkReceipt(sessionId, step, WorkIds.Model(modelId), blockStart, blockEnd, WorkBytes.Hash(input), WorkBytes.Hash(output),
-            (uint)tokens, (ulong)now.ToUnixTimeSeconds());
+        var receipt = new WorkReceipt(options.Account, charge.Client, sessionId, step, WorkIds.Model(modelId), blockStart, blockEnd, WorkBytes.Hash(input), WorkBytes.Hash(output),
+            (uint)tokens, (ulong)now.ToUnixTimeSeconds(), mode.Encode(), charge.Amount);
         var wire = SignedReceipt.Sign(receipt, options.Signer, options.ChainId, options.Registry).ToWire();
         await ledger.RecordStepAsync(new StepRecord(sessionId, step, input, output, wire.ToByteArray(), now), cancellationToken).ConfigureAwait(false);
         return wire;

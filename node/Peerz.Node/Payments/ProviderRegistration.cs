@@ -10,10 +10,13 @@ namespace Peerz.Node.Payments;
 /// Makes sure the provider may serve before it announces itself: stakes or tops up when asked, keeps the
 /// registered signer, peer id and price in line with this process, and refuses to go on unstaked or jailed.
 /// </summary>
-public sealed class ProviderRegistration(ProviderRegistry registry, PeerzToken token, ILogger<ProviderRegistration> logger)
+public sealed class ProviderRegistration(ProviderRegistry registry, PeerzToken token, BigInteger chainId, ILogger<ProviderRegistration> logger)
 {
-    public async Task<ProviderInfo> EnsureAsync(Address account, PeerId peer, BigInteger pricePerToken, BigInteger addStake, CancellationToken cancellationToken)
+    /// <summary>Registers <paramref name="key"/>'s account with the same key as its receipt signer (proving it holds that key).</summary>
+    public async Task<ProviderInfo> EnsureAsync(EthKey key, PeerId peer, BigInteger pricePerToken, BigInteger addStake, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(key);
+        var account = key.Address;
         var info = await registry.GetProviderAsync(account, cancellationToken).ConfigureAwait(false);
         if (info.Jailed)
             throw new ProviderNotEligibleException($"account {account} is jailed after a slash and cannot serve (an admin must unjail it)");
@@ -24,7 +27,8 @@ public sealed class ProviderRegistration(ProviderRegistry registry, PeerzToken t
             if (info.Stake + addStake < minimum)
                 throw new ProviderNotEligibleException($"a stake of {info.Stake + addStake} wei would still be below the minimum {minimum} wei; give a larger --stake");
             if (addStake > 0) await token.ApproveAsync(registry.Address, addStake, cancellationToken).ConfigureAwait(false);
-            await registry.StakeAsync(addStake, account, peer.ToBytes(), pricePerToken, cancellationToken).ConfigureAwait(false);
+            var proof = SignerBinding.Prove(key, chainId, registry.Address, account);
+            await registry.StakeAsync(addStake, account, peer.ToBytes(), pricePerToken, proof, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("registered {Account}: +{Added} wei stake, peer {Peer}, price {Price} wei per token per block", account, addStake, peer, pricePerToken);
             info = await registry.GetProviderAsync(account, cancellationToken).ConfigureAwait(false);
         }

@@ -115,10 +115,11 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {session.Position} exceed the session's max length {session.MaxLength}");
         var tokens = hidden.shape[0] * hidden.shape[1];
         var open = opened.Request;
-        if (payments is not null) await payments.ChargeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
+        var charge = payments is null ? Charge.Free : await payments.ChargeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
         var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
         if (payments is not null)
-            output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, WorkBytes.Input(step), WorkBytes.Output(output), tokens, cancellationToken);
+            output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, WorkBytes.Input(step), WorkBytes.Output(output), tokens,
+                charge, served.ServingMode, cancellationToken);
         return output;
     }
 

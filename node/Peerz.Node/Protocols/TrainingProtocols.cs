@@ -24,9 +24,9 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var charge = await ChargeAsync(request.Voucher, work, cancellationToken);
             var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
-            response.Receipt = await ReceiptAsync(WorkKind.Forward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            response.Receipt = await ReceiptAsync(WorkKind.Forward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
 
@@ -40,7 +40,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            await ChargeAsync(request.Voucher, work, cancellationToken);
+            var charge = await ChargeAsync(request.Voucher, work, cancellationToken);
             var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
                 using var gradients = blocks.Backward(hidden, prompts, gradient);
@@ -48,17 +48,18 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
                 if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
                 return computed;
             }, cancellationToken);
-            response.Receipt = await ReceiptAsync(WorkKind.Backward, work, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
+            response.Receipt = await ReceiptAsync(WorkKind.Backward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
 
-    private Task ChargeAsync(Voucher? voucher, Work work, CancellationToken cancellationToken) =>
-        payments?.ChargeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken) ?? Task.CompletedTask;
+    private Task<Charge> ChargeAsync(Voucher? voucher, Work work, CancellationToken cancellationToken) =>
+        payments?.ChargeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken) ?? Task.FromResult(Charge.Free);
 
-    private async Task<Receipt?> ReceiptAsync(WorkKind kind, Work work, Func<byte[]> input, Func<byte[]> output, CancellationToken cancellationToken) =>
+    private async Task<Receipt?> ReceiptAsync(WorkKind kind, Work work, Charge charge, Func<byte[]> input, Func<byte[]> output, CancellationToken cancellationToken) =>
         payments is null
             ? null
-            : await payments.IssueReceiptAsync(WorkIds.NewSession(kind), 0, work.ModelId, work.BlockStart, work.BlockEnd, input(), output(), work.Tokens, cancellationToken);
+            : await payments.IssueReceiptAsync(WorkIds.NewSession(kind), 0, work.ModelId, work.BlockStart, work.BlockEnd, input(), output(), work.Tokens, charge, served.ServingMode,
+                cancellationToken);
 
     private sealed record Work(string ModelId, uint BlockStart, uint BlockEnd, long Tokens);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Peerz.Model.Blocks;
 using Peerz.Node.Metrics;
 using Peerz.Node.Protocols;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -33,6 +34,9 @@ public sealed class ServedSpan : IDisposable
     public BlockSpan Blocks { get; }
 
     public ServingLimits Limits { get; }
+
+    /// <summary>How this span computes, as its receipts state it (dtype and weight quantization).</summary>
+    public ServingMode ServingMode => new(BlockLoadOptions.DTypeName(Blocks.Options.DType), Blocks.Options.Quantization.ToString().ToLowerInvariant());
 
     public KvCacheBudget CacheBudget { get; }
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using Google.Protobuf;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
 
 namespace Peerz.Protocol.Payments;
 
@@ -24,6 +25,8 @@ public sealed record SignedReceipt(WorkReceipt Receipt, EthSignature Signature)
 
     public Wire.Receipt ToWire() => new()
     {
+        Provider = ByteString.CopyFrom(Receipt.Provider.Bytes),
+        Client = ByteString.CopyFrom(Receipt.Client.Bytes),
         SessionId = ByteString.CopyFrom(Receipt.SessionId),
         Step = Receipt.Step,
         ModelId = ByteString.CopyFrom(Receipt.ModelId),
@@ -33,6 +36,8 @@ public sealed record SignedReceipt(WorkReceipt Receipt, EthSignature Signature)
         OutputHash = ByteString.CopyFrom(Receipt.OutputHash),
         Tokens = Receipt.Tokens,
         Timestamp = Receipt.Timestamp,
+        ServingMode = Receipt.ServingMode,
+        Amount = ByteString.CopyFrom(BigEndian.ToMinimalBytes(Receipt.Amount)),
         Signature = ByteString.CopyFrom(Signature.ToBytes()),
     };
 
@@ -40,11 +45,13 @@ public sealed record SignedReceipt(WorkReceipt Receipt, EthSignature Signature)
     public static SignedReceipt FromWire(Wire.Receipt wire)
     {
         ArgumentNullException.ThrowIfNull(wire);
+        if (wire.ServingMode > byte.MaxValue) throw new FormatException($"serving mode {wire.ServingMode} does not fit in a byte");
         return new SignedReceipt(
             new WorkReceipt(
+                WireFields.Address(wire.Provider, "provider"), WireFields.Address(wire.Client, "client"),
                 WireFields.Bytes32(wire.SessionId, "session id"), wire.Step, WireFields.Bytes32(wire.ModelId, "model id"),
                 wire.BlockStart, wire.BlockEnd, WireFields.Bytes32(wire.InputHash, "input hash"), WireFields.Bytes32(wire.OutputHash, "output hash"),
-                wire.Tokens, wire.Timestamp),
+                wire.Tokens, wire.Timestamp, (byte)wire.ServingMode, WireFields.Uint256(wire.Amount, "amount")),
             EthSignature.FromBytes(wire.Signature.Span));
     }
 }

@@ -42,7 +42,7 @@ public sealed class EthersCrossCheckTests(ITestOutputHelper output)
             return (Types: types, Values: types.Select(abi.Value).ToArray());
         }).ToArray();
         var vouchers = Enumerable.Range(0, Count).Select(_ => RandomVoucher(random, abi)).ToArray();
-        var leaves = addresses.Select(a => (Account: a, Amount: (BigInteger)abi.Value(new AbiUInt(256)))).ToArray();
+        var leaves = addresses.Select(a => (Account: a, Role: (RewardRole)random.Next(4), Amount: (BigInteger)abi.Value(new AbiUInt(256)))).ToArray();
         var keystoreKeys = Enumerable.Range(0, 3).Select(_ => EthKey.Generate()).ToArray();
 
         var request = new JsonObject
@@ -58,7 +58,7 @@ public sealed class EthersCrossCheckTests(ITestOutputHelper output)
                 ["values"] = new JsonArray(c.Values.Select(RandomAbi.ToJson).ToArray()),
             }).ToArray()),
             ["typedData"] = new JsonArray(vouchers.Select(v => v.Json).ToArray()),
-            ["rewardLeaves"] = new JsonArray(leaves.Select(l => (JsonNode)new JsonObject { ["account"] = l.Account.ToString(), ["amount"] = l.Amount.ToString() }).ToArray()),
+            ["rewardLeaves"] = new JsonArray(leaves.Select(l => (JsonNode)new JsonObject { ["account"] = l.Account.ToString(), ["role"] = (int)l.Role, ["amount"] = l.Amount.ToString() }).ToArray()),
             ["keystores"] = new JsonArray(keystoreKeys.Select(k => (JsonNode)new JsonObject { ["key"] = Hex.Encode(k.ExportPrivateKey()), ["password"] = "pw " + k.Address }).ToArray()),
         };
         var answer = await NodeScript.RunAsync("ethers-vectors.mjs", request);
@@ -77,7 +77,7 @@ public sealed class EthersCrossCheckTests(ITestOutputHelper output)
             Assert.Equal(answer["transactions"]![i]!["raw"]!.GetValue<string>(), signed.RawHex);
             Assert.Equal(answer["transactions"]![i]!["hash"]!.GetValue<string>(), signed.HashHex);
             Assert.Equal(answer["typedData"]![i]!.GetValue<string>(), Hex.Encode(vouchers[i].Digest));
-            Assert.Equal(answer["rewardLeaves"]![i]!.GetValue<string>(), Hex.Encode(EpochRewards.Leaf(leaves[i].Account, leaves[i].Amount)));
+            Assert.Equal(answer["rewardLeaves"]![i]!.GetValue<string>(), Hex.Encode(EpochRewards.Leaf(leaves[i].Account, leaves[i].Role, leaves[i].Amount)));
         }
 
         for (var i = 0; i < abiCases.Length; i++)

@@ -47,7 +47,7 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         var registry = new ProviderRegistry(rpc, registryAddress, providerSender);
         await providerToken.ApproveAsync(registryAddress, 200 * Ether);
         var peerId = Hex.Decode("0x0024080112201234");
-        var staked = await registry.StakeAsync(200 * Ether, provider.Address, peerId, 5);
+        var staked = await registry.StakeAsync(200 * Ether, provider.Address, peerId, 5, SignerBinding.Prove(provider, chainId, registryAddress, provider.Address));
         var stakedEvent = registry.Events(staked, ProviderRegistry.StakedEvent).Single();
         Assert.Equal(provider.Address, stakedEvent["provider"]);
         Assert.Equal(200 * Ether, stakedEvent["totalStake"]);
@@ -58,11 +58,12 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         Assert.True(await registry.IsActiveAsync(provider.Address));
 
         // Below-minimum stake reverts with the contract's custom error, decoded.
-        var tooSmall = await Assert.ThrowsAsync<ContractRevertException>(() => new ProviderRegistry(rpc, registryAddress, clientSender).StakeAsync(1, client.Address, peerId, 5));
+        var tooSmall = await Assert.ThrowsAsync<ContractRevertException>(() => new ProviderRegistry(rpc, registryAddress, clientSender).StakeAsync(1, client.Address, peerId, 5, SignerBinding.Prove(client, chainId, registryAddress, client.Address)));
         Assert.Equal(RevertKind.Custom, tooSmall.Reason.Kind);
 
         // Receipt digest: ours equals the contract's.
-        var receipt = new WorkReceipt(Keccak.Hash("session"), 7, Keccak.Hash("model"), 0, 4, Keccak.Hash("in"), Keccak.Hash("out"), 12, 1_700_000_000);
+        var receipt = new WorkReceipt(provider.Address, client.Address, Keccak.Hash("session"), 7, Keccak.Hash("model"), 0, 4, Keccak.Hash("in"), Keccak.Hash("out"), 12, 1_700_000_000,
+            0x12, 60 * Ether);
         Assert.Equal(Hex.Encode(receipt.Digest(chainId, registryAddress)), Hex.Encode(await registry.ReceiptDigestAsync(receipt)));
 
         // Client deposits and pays by voucher.
@@ -72,6 +73,9 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         var deposited = clientEscrow.Events(await clientEscrow.DepositAsync(500 * Ether), PaymentEscrow.DepositedEvent).Single();
         Assert.Equal(500 * Ether, deposited["balance"]);
 
+        // Only the client's lane to this provider pays it.
+        var reserved = clientEscrow.Events(await clientEscrow.ReserveAsync(provider.Address, 100 * Ether), PaymentEscrow.ReservedEvent).Single();
+        Assert.Equal(100 * Ether, reserved["lane"]);
         var providerEscrow = new PaymentEscrow(rpc, escrowAddress, providerSender);
         var voucher = new Voucher(client.Address, provider.Address, 50 * Ether, 1);
         Assert.Equal(Hex.Encode(voucher.Digest(chainId, escrowAddress)), Hex.Encode(await providerEscrow.VoucherDigestAsync(voucher)));
@@ -83,7 +87,8 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         Assert.Equal(50 * Ether, redeemed["paid"]);
         Assert.Equal(before + 50 * Ether, await providerToken.BalanceOfAsync(provider.Address));
         Assert.Equal(50 * Ether, await providerEscrow.RedeemedAsync(client.Address, provider.Address));
-        Assert.Equal(450 * Ether, await providerEscrow.BalanceOfAsync(client.Address));
+        Assert.Equal(400 * Ether, await providerEscrow.BalanceOfAsync(client.Address));
+        Assert.Equal(new EscrowLane(50 * Ether, 0, 0), await providerEscrow.LaneAsync(client.Address, provider.Address));
 
         // A later voucher with a lower cumulative amount is refused; the revert reason is read back.
         var lower = new Voucher(client.Address, provider.Address, 30 * Ether, 2);

@@ -65,7 +65,7 @@ answer.typedData = (request.typedData ?? []).map(({ domain, types, message }) =>
   TypedDataEncoder.hash(domain, types, message));
 answer.keystores = (request.keystores ?? []).map(({ key, password }) =>
   encryptKeystoreJsonSync({ address: new Wallet(key).address, privateKey: key }, password, { scrypt: { N: 1024 } }));
-// EpochRewards leaves: keccak256(bytes.concat(keccak256(abi.encode(account, amount)))).
-answer.rewardLeaves = (request.rewardLeaves ?? []).map(({ account, amount }) =>
-  keccak256(keccak256(coder.encode(["address", "uint256"], [account, BigInt(amount)]))));
+// EpochRewards leaves: keccak256(bytes.concat(keccak256(abi.encode(account, role, amount)))).
+answer.rewardLeaves = (request.rewardLeaves ?? []).map(({ account, role, amount }) =>
+  keccak256(keccak256(coder.encode(["address", "uint8", "uint256"], [account, role, BigInt(amount)]))));
 process.stdout.write(JSON.stringify(answer));

@@ -55,7 +55,10 @@ public sealed class VerifierService(ReceiptVerifier verifier, VerifierLedger led
         var evidence = outcome.Evidence!;
         try
         {
-            var receipt = await registry.SlashAsync(provider, evidence.Receipt, evidence.Signature, Keccak.Hash(outcome.Detail), cancellationToken);
+            // TODO(verifier helper): the recomputed output hash and the Unavailable fault after repeated failed fetches.
+            var fault = outcome.Verdict == VerificationVerdict.MissingPayload ? SlashFault.Unavailable : SlashFault.WrongOutput;
+            var recomputed = fault == SlashFault.Unavailable ? new byte[32] : Keccak.Hash(outcome.Detail);
+            var receipt = await registry.ProposeSlashAsync(evidence.Receipt, evidence.Signature, fault, recomputed, Keccak.Hash(outcome.Detail), cancellationToken);
             var hash = Hex.Encode(receipt.TransactionHash);
             await ledger.RecordSlashAsync(digest, hash, cancellationToken);
             logger.LogWarning("slashed {Provider} in {Transaction}", provider, hash);
