@@ -26,8 +26,8 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
         BlockLoadOptions? load = null)
     {
         var identity = Identity.Generate();
-        await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), NullLogger<ProviderRegistration>.Instance)
-            .EnsureAsync(account.Address, identity.PeerId, price, stake, CancellationToken.None);
+        await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
+            .EnsureAsync(account, identity.PeerId, price, stake, CancellationToken.None);
         var options = new ProviderPaymentOptions
         {
             ChainId = devnet.Deployment.ChainId,

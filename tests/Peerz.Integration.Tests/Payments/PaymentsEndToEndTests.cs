@@ -95,17 +95,18 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var provider = await _swarm.StartProviderAsync(checkpoint, 0, 4, key, Price, [], Stake);
 
         // The verifier role (the deployer on the devnet) slashes with a receipt the provider signed.
-        var receipt = new WorkReceipt(WorkIds.NewSession(WorkKind.Inference), 0, WorkIds.Model("tiny"), 0, 4, new byte[32], new byte[32], 1, 1);
-        await devnet.Registry(devnet.Deployer).SlashAsync(key.Address, receipt, receipt.Sign(key, devnet.Deployment.ChainId, devnet.Deployment.Registry), new byte[32]);
+        var receipt = new WorkReceipt(key.Address, Address.Zero, WorkIds.NewSession(WorkKind.Inference), 0, WorkIds.Model("tiny"), 0, 4, new byte[32], new byte[32], 1, 1, 0, 0);
+        await devnet.Registry(devnet.Deployer).ProposeSlashAsync(receipt, receipt.Sign(key, devnet.Deployment.ChainId, devnet.Deployment.Registry), SlashFault.WrongOutput,
+            Keccak.Hash("recomputed"), new byte[32]);
 
-        var registration = new ProviderRegistration(devnet.Registry(key), devnet.Token(key), NullLogger<ProviderRegistration>.Instance);
-        var error = await Assert.ThrowsAsync<ProviderNotEligibleException>(() => registration.EnsureAsync(key.Address, provider.Node.PeerId, Price, 0, CancellationToken.None));
+        var registration = new ProviderRegistration(devnet.Registry(key), devnet.Token(key), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance);
+        var error = await Assert.ThrowsAsync<ProviderNotEligibleException>(() => registration.EnsureAsync(key, provider.Node.PeerId, Price, 0, CancellationToken.None));
         Assert.Contains("jailed", error.Message);
 
         // An account that never staked is refused too, with what to do about it.
         var newcomer = await devnet.NewFundedAccountAsync();
         var unstaked = await Assert.ThrowsAsync<ProviderNotEligibleException>(() => new ProviderRegistration(devnet.Registry(newcomer), devnet.Token(newcomer),
-            NullLogger<ProviderRegistration>.Instance).EnsureAsync(newcomer.Address, provider.Node.PeerId, Price, 0, CancellationToken.None));
+            devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance).EnsureAsync(newcomer, provider.Node.PeerId, Price, 0, CancellationToken.None));
         Assert.Contains("--stake", unstaked.Message);
 
         var accounts = new ProviderAccounts(devnet.Registry(), TimeSpan.Zero, TimeProvider.System);
@@ -130,7 +131,8 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var sessionId = WorkIds.NewSession(WorkKind.Forward);
         var expected = new ExpectedWork(WorkKind.Forward, sessionId, 0, "tiny", 0, 4, input, output, 8);
         Receipt SignedBy(EthKey signer, byte[] outputHash) => SignedReceipt.Sign(
-            new WorkReceipt(sessionId, 0, WorkIds.Model("tiny"), 0, 4, WorkBytes.Hash(input), outputHash, 8, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            new WorkReceipt(providerKey.Address, client.Address, sessionId, 0, WorkIds.Model("tiny"), 0, 4, WorkBytes.Hash(input), outputHash, 8,
+                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0, 8 * 4 * Price),
             signer, devnet.Deployment.ChainId, devnet.Deployment.Registry).ToWire();
         async Task<string> Rejection(Receipt receipt)
         {
