@@ -6,23 +6,39 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 /// @title PeerzToken (PRZ)
 /// @notice ERC-20 with EIP-2612 permit and ERC20Votes delegation. Supply is created only at genesis and by the
 ///         minter (the EpochRewards contract, which follows the emission schedule). The minter is set once by the
 ///         deployer and can never change afterwards, so no one can mint outside the schedule.
+///         The deployer also fixes, once, the contracts whose PRZ can never vote (registry, escrow, rewards);
+///         their combined balance is checkpointed on the token's clock so the governor can base its quorum on
+///         the votable supply.
 contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @notice The only address allowed to mint (EpochRewards). Zero until {setMinter} is called.
     address public minter;
     /// @notice The address that may call {setMinter} once (the deployer).
     address public immutable deployer;
+    /// @notice Whether an address is one of the non-voting holders fixed by {setNonVotingHolders}.
+    mapping(address account => bool) public isNonVotingHolder;
+    /// @notice Whether {setNonVotingHolders} was called.
+    bool public nonVotingHoldersSet;
+
+    Checkpoints.Trace208 private _lockedCheckpoints;
 
     /// @notice Emitted once when the minter is fixed.
     event MinterSet(address indexed minter);
+    /// @notice Emitted once when the non-voting holders are fixed.
+    event NonVotingHoldersSet(address[] holders);
 
     error NotMinter(address caller);
     error NotDeployer(address caller);
     error MinterAlreadySet();
+    error NonVotingHoldersAlreadySet();
     error ZeroAddress();
 
     /// @param genesisHolder receives the genesis supply (e.g. the DAO timelock or a distribution contract)
@@ -45,6 +61,36 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
         emit MinterSet(newMinter);
     }
 
+    /// @notice Fixes the contracts whose PRZ can never vote (ProviderRegistry, PaymentEscrow, EpochRewards).
+    ///         Callable once, by the deployer. Their balances count as locked supply from this block on.
+    /// @param holders the non-voting holders (duplicates are ignored)
+    function setNonVotingHolders(address[] calldata holders) external {
+        if (msg.sender != deployer) revert NotDeployer(msg.sender);
+        if (nonVotingHoldersSet) revert NonVotingHoldersAlreadySet();
+        nonVotingHoldersSet = true;
+        uint256 locked;
+        for (uint256 i = 0; i < holders.length; i++) {
+            address h = holders[i];
+            if (h == address(0)) revert ZeroAddress();
+            if (isNonVotingHolder[h]) continue;
+            isNonVotingHolder[h] = true;
+            locked += balanceOf(h);
+        }
+        _lockedCheckpoints.push(clock(), SafeCast.toUint208(locked));
+        emit NonVotingHoldersSet(holders);
+    }
+
+    /// @notice PRZ held by the non-voting holders now.
+    function lockedSupply() external view returns (uint256) {
+        return _lockedCheckpoints.latest();
+    }
+
+    /// @notice PRZ held by the non-voting holders at the end of `timepoint` (a past block number).
+    /// @param timepoint a block number before the current one
+    function getPastLockedSupply(uint256 timepoint) external view returns (uint256) {
+        return _lockedCheckpoints.upperLookupRecent(_validateTimepoint(timepoint));
+    }
+
     /// @notice Mints epoch emission. Only the minter.
     /// @param to recipient
     /// @param amount amount in wei
@@ -53,8 +99,15 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
         _mint(to, amount);
     }
 
+    /// @dev Also checkpoints the locked supply on every transfer, mint or burn touching a non-voting holder.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
         super._update(from, to, value);
+        bool fromLocked = isNonVotingHolder[from];
+        bool toLocked = isNonVotingHolder[to];
+        if (fromLocked == toLocked) return;
+        uint256 locked = _lockedCheckpoints.latest();
+        locked = toLocked ? locked + value : locked - value;
+        _lockedCheckpoints.push(clock(), SafeCast.toUint208(locked));
     }
 
     /// @inheritdoc ERC20Permit
