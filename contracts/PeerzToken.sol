@@ -6,18 +6,19 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 /// @title PeerzToken (PRZ)
 /// @notice ERC-20 with EIP-2612 permit and ERC20Votes delegation. Supply is created only at genesis and by the
 ///         minter (the EpochRewards contract, which follows the emission schedule). The minter is set once by the
 ///         deployer and can never change afterwards, so no one can mint outside the schedule.
-///         The deployer also fixes, once, the contracts whose PRZ can never vote (registry, escrow, rewards);
-///         their combined balance is checkpointed on the token's clock so the governor can base its quorum on
-///         the votable supply.
+///         The deployer also fixes, once, the contracts whose PRZ can never vote (registry, escrow, rewards).
+///         Their votes are delegated, for good, to {LOCKED_SUPPLY_DELEGATE}, an address without a key that no one
+///         else may delegate to: ERC20Votes then checkpoints their combined balance on the token's clock (OZ
+///         Checkpoints) at no cost to transfers that do not touch them, and the governor bases its quorum on
+///         total supply minus that locked supply.
 contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
-    using Checkpoints for Checkpoints.Trace208;
+    /// @notice Holds the (never cast) votes of the non-voting holders; nobody knows a key for this address.
+    address public constant LOCKED_SUPPLY_DELEGATE = address(uint160(uint256(keccak256("Peerz locked supply"))));
 
     /// @notice The only address allowed to mint (EpochRewards). Zero until {setMinter} is called.
     address public minter;
@@ -28,8 +29,6 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
     /// @notice Whether {setNonVotingHolders} was called.
     bool public nonVotingHoldersSet;
 
-    Checkpoints.Trace208 private _lockedCheckpoints;
-
     /// @notice Emitted once when the minter is fixed.
     event MinterSet(address indexed minter);
     /// @notice Emitted once when the non-voting holders are fixed.
@@ -39,6 +38,7 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
     error NotDeployer(address caller);
     error MinterAlreadySet();
     error NonVotingHoldersAlreadySet();
+    error DelegationLocked(address account, address delegatee);
     error ZeroAddress();
 
     /// @param genesisHolder receives the genesis supply (e.g. the DAO timelock or a distribution contract)
@@ -68,27 +68,25 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
         if (msg.sender != deployer) revert NotDeployer(msg.sender);
         if (nonVotingHoldersSet) revert NonVotingHoldersAlreadySet();
         nonVotingHoldersSet = true;
-        uint256 locked;
         for (uint256 i = 0; i < holders.length; i++) {
             address h = holders[i];
             if (h == address(0)) revert ZeroAddress();
             if (isNonVotingHolder[h]) continue;
             isNonVotingHolder[h] = true;
-            locked += balanceOf(h);
+            _delegate(h, LOCKED_SUPPLY_DELEGATE);
         }
-        _lockedCheckpoints.push(clock(), SafeCast.toUint208(locked));
         emit NonVotingHoldersSet(holders);
     }
 
     /// @notice PRZ held by the non-voting holders now.
     function lockedSupply() external view returns (uint256) {
-        return _lockedCheckpoints.latest();
+        return getVotes(LOCKED_SUPPLY_DELEGATE);
     }
 
     /// @notice PRZ held by the non-voting holders at the end of `timepoint` (a past block number).
     /// @param timepoint a block number before the current one
     function getPastLockedSupply(uint256 timepoint) external view returns (uint256) {
-        return _lockedCheckpoints.upperLookupRecent(_validateTimepoint(timepoint));
+        return getPastVotes(LOCKED_SUPPLY_DELEGATE, timepoint);
     }
 
     /// @notice Mints epoch emission. Only the minter.
@@ -99,15 +97,16 @@ contract PeerzToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
         _mint(to, amount);
     }
 
-    /// @dev Also checkpoints the locked supply on every transfer, mint or burn touching a non-voting holder.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
         super._update(from, to, value);
-        bool fromLocked = isNonVotingHolder[from];
-        bool toLocked = isNonVotingHolder[to];
-        if (fromLocked == toLocked) return;
-        uint256 locked = _lockedCheckpoints.latest();
-        locked = toLocked ? locked + value : locked - value;
-        _lockedCheckpoints.push(clock(), SafeCast.toUint208(locked));
+    }
+
+    /// @dev Non-voting holders stay delegated to {LOCKED_SUPPLY_DELEGATE}, and no one else may delegate to it
+    ///      (that would inflate the locked supply and lower the quorum).
+    function _delegate(address account, address delegatee) internal override {
+        bool locked = isNonVotingHolder[account];
+        if (locked != (delegatee == LOCKED_SUPPLY_DELEGATE)) revert DelegationLocked(account, delegatee);
+        super._delegate(account, delegatee);
     }
 
     /// @inheritdoc ERC20Permit

@@ -76,6 +76,15 @@ describe("PeerzToken", function () {
       token,
       "ERC5805FutureLookup",
     );
+    // The locked votes can be neither moved by a non-voting holder nor inflated by anyone else.
+    const locked = await token.LOCKED_SUPPLY_DELEGATE();
+    await expect(token.connect(spender).delegate(spender.address))
+      .to.be.revertedWithCustomError(token, "DelegationLocked")
+      .withArgs(spender.address, spender.address);
+    await expect(token.connect(holder).delegate(locked))
+      .to.be.revertedWithCustomError(token, "DelegationLocked")
+      .withArgs(holder.address, locked);
+    await token.connect(holder).delegate(holder.address);
   });
 
   it("accepts an EIP-2612 permit signed with ethers and rejects its replay and expired permits", async function () {
