@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder, keccak256, zeroPadValue, toBeHex, concat } from "ethers";
 import { deployedPeerz } from "./lib/fixture.js";
+import { DEFAULTS } from "../../scripts/lib/peerz-deploy.mjs";
 import { PRZ, rewardLeaf, rewardTree } from "./lib/helpers.js";
 
 const { ethers, networkHelpers } = await network.getOrCreate();
@@ -11,6 +12,8 @@ const DAY = 24n * 3600n;
 const HOUR = 3600n;
 const ROLE = { Inference: 0, Training: 1, Verification: 2, Routing: 3 };
 const NO_TOTALS = [0n, 0n, 0n, 0n];
+/** The deployment default: claims open this long after a root is posted. */
+const ROOT_CHALLENGE = DEFAULTS.rootChallengePeriod;
 
 describe("EpochRewards", function () {
   async function fixture() {
@@ -96,7 +99,7 @@ describe("EpochRewards", function () {
     expect(root).to.not.equal(ethers.ZeroHash);
     expect([total, pool, claimed]).to.deep.equal([PRZ(850), PRZ(1_000), 0n]);
     expect(await rewards.roleTotals(0n)).to.deep.equal([PRZ(550), PRZ(150), PRZ(150), 0n]);
-    expect(await rewards.claimsOpenAt(0n)).to.equal(postedAt + HOUR);
+    expect(await rewards.claimsOpenAt(0n)).to.equal(postedAt + ROOT_CHALLENGE);
     expect(await rewards.epochStatus(0n)).to.deep.equal([52n, false, false]);
     expect(await token.balanceOf(await rewards.getAddress())).to.equal(PRZ(1_000));
     expect(await rewards.epochPool(1n)).to.equal(PRZ(1_000) + PRZ(150));
@@ -183,7 +186,7 @@ describe("EpochRewards", function () {
     ]);
     await toEpoch(rewards, 1n);
     await rewards.connect(settler).postRoot(0n, tree.root, [0n, PRZ(200), 0n, 0n]);
-    await time.increase(HOUR);
+    await time.increase(ROOT_CHALLENGE);
     await rewards.claim(0n, provider.address, ROLE.Training, PRZ(150), tree.proof(provider.address, ROLE.Training, PRZ(150)));
     await expect(rewards.claim(0n, provider2.address, ROLE.Training, PRZ(150), tree.proof(provider2.address, ROLE.Training, PRZ(150))))
       .to.be.revertedWithCustomError(rewards, "ClaimExceedsTotal")
@@ -259,7 +262,7 @@ describe("EpochRewards", function () {
       await expect(rewards.connect(deployer).vetoRoot(0n)).to.emit(rewards, "RootVetoed").withArgs(0n, PRZ(850), current);
       expect(await rewards.epochPool(current)).to.equal(poolBefore + PRZ(850));
       expect((await rewards.epochStatus(0n))[1]).to.equal(true);
-      await time.increase(HOUR);
+      await time.increase(ROOT_CHALLENGE);
       await expect(rewards.claim(0n, provider.address, 0, PRZ(500), tree.proof(provider.address, 0, PRZ(500))))
         .to.be.revertedWithCustomError(rewards, "EpochIsVetoed")
         .withArgs(0n);
@@ -313,7 +316,7 @@ describe("EpochRewards", function () {
       await rewards.connect(deployer).setClaimWindow(2n);
       await rewards.connect(deployer).setRootChallengePeriod(7n * DAY);
       expect(await rewards.epochStatus(0n)).to.deep.equal([52n, false, false]);
-      expect(await rewards.claimsOpenAt(0n)).to.equal(postedAt + HOUR);
+      expect(await rewards.claimsOpenAt(0n)).to.equal(postedAt + ROOT_CHALLENGE);
     });
   });
 

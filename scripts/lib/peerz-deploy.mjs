@@ -13,7 +13,8 @@ export const DEFAULTS = Object.freeze({
   initialEmission: 100_000n * 10n ** 18n,
   halvingInterval: 365n,
   roleWeights: [60n, 20n, 15n, 5n],
-  rootChallengePeriod: 3600n,
+  // Longer than a veto's round trip (voting period + the 2-day timelock), so governance can stop a bad root.
+  rootChallengePeriod: 3n * 24n * 3600n,
   claimWindowEpochs: 52n,
   timelockDelay: 2n * 24n * 3600n,
   votingDelay: 1n,

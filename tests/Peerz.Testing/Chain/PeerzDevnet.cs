@@ -31,6 +31,9 @@ public class PeerzDevnet : HardhatNode
         ["minStake"] = (100 * Prz).ToString(),
         ["unbondingDelay"] = "3600",
         ["withdrawalDelay"] = "3600",
+        // Claims open as soon as a root is posted: tests do not wait out governance's veto window.
+        ["rootChallengePeriod"] = "0",
+        ["challengePeriod"] = "3600",
     };
 
     /// <summary>True (default): the deployer stays admin of registry and rewards. False: admin goes to the timelock, as in production (DAO tests).</summary>
