@@ -38,7 +38,7 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
     public static readonly AbiFunction GetEpochFunction = AbiFunction.Parse("getEpoch(uint256)", "bytes32", "uint256", "uint256", "uint256", "bool");
     public static readonly AbiFunction SetRoleWeightsFunction = AbiFunction.Parse("setRoleWeights(uint256[4])");
 
-    public static readonly AbiEvent ClaimedEvent = Event("Claimed", Indexed("epoch", "uint256"), Indexed("account", "address"), Field("role", "uint8"), Field("amount", "uint256"));
+    public static readonly AbiEvent ClaimedEvent = Event("Claimed", Indexed("epoch", "uint256"), Indexed("account", "address"), Indexed("role", "uint8"), Field("amount", "uint256"));
     public static readonly AbiEvent RootPostedEvent = Event("RootPosted", Indexed("epoch", "uint256"), Field("root", "bytes32"), Field("total", "uint256"), Field("pool", "uint256"), Field("carriedOver", "uint256"));
     public static readonly AbiEvent RoleWeightsSetEvent = Event("RoleWeightsSet", Field("weights", "uint256[4]"), Field("fromEpoch", "uint256"));
 
@@ -53,8 +53,8 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
 
     public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
     [
-        AbiError.Parse("AlreadyClaimed(uint256,address)"),
-        AbiError.Parse("ClaimExceedsTotal(uint256)"),
+        AbiError.Parse("AlreadyClaimed(uint256,address,uint8)"),
+        AbiError.Parse("ClaimExceedsTotal(uint256,uint8)"),
         AbiError.Parse("EpochNotClosed(uint256,uint256)"),
         AbiError.Parse("EpochNotNext(uint256,uint256)"),
         AbiError.Parse("EpochNotPosted(uint256)"),
@@ -64,8 +64,12 @@ public sealed class EpochRewards(EthRpcClient rpc, Address address, TransactionS
         AbiError.Parse("AccessControlUnauthorizedAccount(address,bytes32)"),
         AbiError.Parse("RoleTotalExceedsPool(uint8,uint256,uint256)"),
         AbiError.Parse("ClaimNotOpen(uint256,uint64)"),
-        AbiError.Parse("ClaimExpired(uint256)"),
-        AbiError.Parse("EpochVetoed(uint256)"),
+        AbiError.Parse("ClaimExpired(uint256,uint256)"),
+        AbiError.Parse("ClaimWindowNotOver(uint256,uint256)"),
+        AbiError.Parse("ClaimsAlreadyOpen(uint256,uint64)"),
+        AbiError.Parse("AlreadySwept(uint256)"),
+        AbiError.Parse("InvalidRole(uint8)"),
+        AbiError.Parse("EpochIsVetoed(uint256)"),
         AbiError.Parse("OutOfBounds()"),
     ];
 

@@ -30,7 +30,7 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         var chainId = await rpc.ChainIdAsync();
 
         var tokenAddress = await DeployAsync(deployerSender, "PeerzToken", deployer.Address, 1_000_000 * Ether);
-        var registryAddress = await DeployAsync(deployerSender, "ProviderRegistry", tokenAddress, deployer.Address, 100 * Ether, (BigInteger)3600, (BigInteger)1000);
+        var registryAddress = await DeployAsync(deployerSender, "ProviderRegistry", tokenAddress, deployer.Address, 100 * Ether, (BigInteger)3600, (BigInteger)1000, (BigInteger)3600);
         var escrowAddress = await DeployAsync(deployerSender, "PaymentEscrow", tokenAddress, (BigInteger)3600);
 
         var token = new PeerzToken(rpc, tokenAddress, deployerSender);
