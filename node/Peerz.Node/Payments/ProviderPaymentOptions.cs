@@ -15,10 +15,8 @@ public sealed record ProviderPaymentOptions
     public required EthKey Signer { get; init; }
     /// <summary>PRZ wei per token per block, as registered on chain.</summary>
     public required BigInteger PricePerToken { get; init; }
-    /// <summary>How long a client's escrow balance read from chain is trusted before it is read again.</summary>
+    /// <summary>How long a client's escrow lane read from chain is trusted before it is read again.</summary>
     public TimeSpan BalanceCacheTtl { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>How long step payloads are kept for verifiers.</summary>
+    /// <summary>How long a session's payloads are kept for verifiers after its last step (announced in the provider's info).</summary>
     public TimeSpan PayloadRetention { get; init; } = TimeSpan.FromHours(1);
-    /// <summary>Largest payload one /peerz/payload request may return.</summary>
-    public long MaxPayloadBytes { get; init; } = 256L << 20;
 }

@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
+
+namespace Peerz.Node.Payments;
+
+/// <summary>
+/// Whether an address holds VERIFIER_ROLE in ProviderRegistry, read from chain and cached for <paramref name="ttl"/>
+/// (a revoked verifier keeps access at most that long; a payload request does not wait for an RPC each time).
+/// </summary>
+public sealed class VerifierRoles(ProviderRegistry registry, TimeSpan ttl, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<Address, (bool IsVerifier, DateTimeOffset ReadAt)> _cache = new();
+
+    public async Task<bool> IsVerifierAsync(Address account, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(account, out var cached) && now - cached.ReadAt < ttl) return cached.IsVerifier;
+        var isVerifier = await registry.HasRoleAsync(ProviderRegistry.VerifierRole, account, cancellationToken).ConfigureAwait(false);
+        _cache[account] = (isVerifier, now);
+        return isVerifier;
+    }
+}
