@@ -21,4 +21,6 @@ public sealed record ProviderPaymentOptions
     public TimeSpan BalanceCacheTtl { get; init; } = DefaultBalanceCacheTtl;
     /// <summary>How long a session's payloads are kept for verifiers after its last step (announced in the provider's info).</summary>
     public TimeSpan PayloadRetention { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Step bytes one /peerz/payload answer holds at most (at least one step; never above <see cref="Protocol.Payments.PayloadLimits.MaxResponseBytes"/>).</summary>
+    public int MaxPayloadAnswerBytes { get; init; } = Protocol.Payments.PayloadLimits.MaxResponseBytes;
 }

@@ -23,8 +23,9 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
     private readonly List<IAsyncDisposable> _owned = [];
 
     /// <param name="laneCacheTtl">How long the provider trusts a client's lane read from chain (default: the production default).</param>
+    /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound).</param>
     public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
-        BlockLoadOptions? load = null, ServingLimits? limits = null, TimeSpan? laneCacheTtl = null)
+        BlockLoadOptions? load = null, ServingLimits? limits = null, TimeSpan? laneCacheTtl = null, int? payloadAnswerBytes = null)
     {
         var identity = Identity.Generate();
         await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
@@ -38,6 +39,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
             Signer = account,
             PricePerToken = price,
             BalanceCacheTtl = laneCacheTtl ?? ProviderPaymentOptions.DefaultBalanceCacheTtl,
+            MaxPayloadAnswerBytes = payloadAnswerBytes ?? Protocol.Payments.PayloadLimits.MaxResponseBytes,
         };
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account.Address, options.BalanceCacheTtl, TimeProvider.System),
