@@ -6,8 +6,8 @@ using Peerz.Hosting.Chain;
 namespace Peerz.Cli.Commands;
 
 /// <summary>
-/// `peerz lane show|release|complete PROVIDER`: the client's escrow lane to one provider (topped up automatically while
-/// paying, see --lane-amount). A release lowers what new vouchers may draw at once and returns the PRZ to the deposit
+/// `peerz lane show|reserve|release|complete PROVIDER`: the client's escrow lane to one provider (topped up automatically
+/// while paying, see --lane-amount; `reserve` funds one ahead of time, e.g. for a service that does not top up). A release lowers what new vouchers may draw at once and returns the PRZ to the deposit
 /// after the escrow's withdrawal delay, during which the provider can still redeem what it accepted.
 /// </summary>
 public static class LaneCommand
@@ -16,6 +16,7 @@ public static class LaneCommand
     {
         var command = new Command("lane", "Inspect or release the deposit reserved for one provider");
         command.Subcommands.Add(Show(settingsFor, config));
+        command.Subcommands.Add(Reserve(settingsFor, config));
         command.Subcommands.Add(Release(settingsFor, config));
         command.Subcommands.Add(Complete(settingsFor, config));
         return command;
@@ -39,6 +40,25 @@ public static class LaneCommand
             var release = lane.Releasing.IsZero ? "" : $", releasable after {DateTimeOffset.FromUnixTimeSeconds((long)lane.ReleaseTime):u}";
             Console.WriteLine($"lane to {to}: {PrzAmount.Format(lane.Amount)} PRZ reserved, {PrzAmount.Format(lane.Releasing)} PRZ being released{release}, " +
                 $"{PrzAmount.Format(lane.Spendable)} PRZ spendable; {PrzAmount.Format(redeemed)} PRZ redeemed by the provider so far");
+        });
+        return command;
+    }
+
+    private static Command Reserve(Func<string?, LayeredSettings> settingsFor, Option<string?> config)
+    {
+        var chain = new ChainCommandOptions();
+        var provider = Provider();
+        var amount = new Argument<string>("AMOUNT") { Description = "PRZ of the unreserved deposit to add to the lane, e.g. 2" };
+        var command = new Command("reserve", "Move PRZ from the unreserved deposit into the lane to a provider") { provider, amount };
+        chain.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var to = ChainCommandOptions.ParseAddress(result.GetValue(provider)!, "PROVIDER");
+            var wei = ChainCommandOptions.PositiveAmount(result.GetValue(amount)!);
+            using var connection = await chain.ConnectAsync(settingsFor(result.GetValue(config)), result, ct);
+            var receipt = await ChainCommandOptions.SendAsync("reserve", () => connection.Escrow.ReserveAsync(to, wei, ct));
+            var lane = await connection.Escrow.LaneAsync(connection.Account!.Address, to, ct);
+            Console.WriteLine($"reserved {PrzAmount.Format(wei)} PRZ for {to} (tx {Hex.Encode(receipt.TransactionHash)}); lane {PrzAmount.Format(lane.Amount)} PRZ");
         });
         return command;
     }

@@ -5,7 +5,7 @@ using Peerz.Testing.Processes;
 
 namespace Peerz.Integration.Tests.Payments;
 
-/// <summary>The real `peerz lane` command on Hardhat's node: show a lane, release part of it, and get it back after the delay.</summary>
+/// <summary>The real `peerz lane` command on Hardhat's node: reserve and show a lane, release part of it, and get it back after the delay.</summary>
 public sealed class LaneCommandTests(PeerzDevnet devnet) : IClassFixture<PeerzDevnet>, IDisposable
 {
     private readonly string _directory = TempDirectory.Create("lane-cli");
@@ -16,7 +16,6 @@ public sealed class LaneCommandTests(PeerzDevnet devnet) : IClassFixture<PeerzDe
         var (client, provider) = (await devnet.NewFundedAccountAsync(), await devnet.NewFundedAccountAsync());
         await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 3 * PeerzDevnet.Prz);
         await devnet.Escrow(client).DepositAsync(3 * PeerzDevnet.Prz);
-        await devnet.Escrow(client).ReserveAsync(provider.Address, 2 * PeerzDevnet.Prz);
         var keystore = Path.Combine(_directory, "client.json");
         var passwordFile = Path.Combine(_directory, "password");
         await File.WriteAllTextAsync(keystore, Keystore.Encrypt(client, "pw", KeystoreKdf.LightScrypt));
@@ -30,6 +29,7 @@ public sealed class LaneCommandTests(PeerzDevnet devnet) : IClassFixture<PeerzDe
             return process.Output;
         }
 
+        Assert.Contains("lane 2 PRZ", await RunAsync("lane", "reserve", provider.Address.ToString(), "2"));
         Assert.Contains("2 PRZ reserved", await RunAsync("lane", "show", provider.Address.ToString()));
         Assert.Contains("requested", await RunAsync("lane", "release", provider.Address.ToString(), "0.5"));
         Assert.Equal(3 * PeerzDevnet.Prz / 2, await devnet.Escrow().SpendableAsync(client.Address, provider.Address));
