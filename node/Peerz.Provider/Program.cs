@@ -23,7 +23,7 @@ var quant = CommonOptions.Quant();
 var cacheBytes = new Option<long>("--cache-bytes") { Description = "KV cache budget in bytes, shared by all sessions", DefaultValueFactory = _ => new ServingLimits().CacheBytes };
 var maxSessions = new Option<int>("--max-sessions") { Description = "Concurrent inference sessions", DefaultValueFactory = _ => new ServingLimits().MaxSessions };
 var maxTokens = new Option<int>("--max-tokens-per-step") { Description = "Tokens one request may carry", DefaultValueFactory = _ => new ServingLimits().MaxTokensPerStep };
-var idleTimeout = new Option<int>("--session-idle-seconds") { Description = "Close sessions idle this long", DefaultValueFactory = _ => (int)new ServingLimits().SessionIdleTimeout.TotalSeconds };
+var idleTimeout = new Option<int>("--session-idle-seconds") { Description = "Close sessions this long after their last accepted step", DefaultValueFactory = _ => (int)new ServingLimits().SessionIdleTimeout.TotalSeconds };
 var listen = new Option<string[]>("--listen") { Description = "Multiaddrs to listen on", DefaultValueFactory = _ => ["/ip4/127.0.0.1/tcp/0"], AllowMultipleArgumentsPerToken = true };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members to join through", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
@@ -31,13 +31,14 @@ var price = new Option<string>("--price") { Description = "Price in PRZ wei per 
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 var account = AccountOptions.Create();
 var stake = new Option<string>("--stake") { Description = "PRZ to add to the stake at start (e.g. 1000); needed once to register", DefaultValueFactory = _ => "0" };
-var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often (0: only on shutdown and `redeem`)", DefaultValueFactory = _ => 600 };
-var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep step payloads this long for verifiers", DefaultValueFactory = _ => 3600 };
+var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often; must be shorter than the escrow's withdrawal delay (checked at start)", DefaultValueFactory = _ => 600 };
+var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep a session's payloads this long after its last step, for verifiers (announced in the provider's info)", DefaultValueFactory = _ => 3600 };
+var maxSessionsPerPeer = new Option<int>("--max-sessions-per-peer") { Description = "Concurrent inference sessions one peer may hold", DefaultValueFactory = _ => new ServingLimits().MaxSessionsPerPeer };
 var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
-    config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
+    config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxSessionsPerPeer, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
     stake, redeemSeconds, retentionSeconds,
 };
 account.AddTo(root);
@@ -60,6 +61,7 @@ root.SetAction(async (result, cancellationToken) =>
         {
             CacheBytes = Positive(s.Get(result, cacheBytes), "--cache-bytes"),
             MaxSessions = Positive(s.Get(result, maxSessions), "--max-sessions"),
+            MaxSessionsPerPeer = Positive(s.Get(result, maxSessionsPerPeer), "--max-sessions-per-peer"),
             MaxTokensPerStep = Positive(s.Get(result, maxTokens), "--max-tokens-per-step"),
             SessionIdleTimeout = TimeSpan.FromSeconds(Positive(s.Get(result, idleTimeout), "--session-idle-seconds")),
         },
@@ -74,7 +76,7 @@ root.SetAction(async (result, cancellationToken) =>
             PasswordFile = s.Get(result, account.PasswordFile),
             LedgerPath = s.Get(result, account.Ledger),
             AddStake = PrzAmount.ParseToWei(s.Get(result, stake), "--stake"),
-            RedeemInterval = TimeSpan.FromSeconds(NonNegative(s.Get(result, redeemSeconds), "--redeem-seconds")),
+            RedeemInterval = TimeSpan.FromSeconds(Positive(s.Get(result, redeemSeconds), "--redeem-seconds")),
             PayloadRetention = TimeSpan.FromSeconds(Positive(s.Get(result, retentionSeconds), "--retention-seconds")),
         },
     };
@@ -112,6 +114,3 @@ static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts, string option)
 
 static T Positive<T>(T value, string option) where T : System.Numerics.INumber<T> =>
     value > T.Zero ? value : throw new UserErrorException($"{option} must be positive");
-
-static T NonNegative<T>(T value, string option) where T : System.Numerics.INumber<T> =>
-    value >= T.Zero ? value : throw new UserErrorException($"{option} must not be negative");

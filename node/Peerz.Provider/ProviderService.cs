@@ -49,6 +49,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
                 PricePerToken = settings.PricePerToken,
                 PayloadRetention = paid.PayloadRetention,
             };
+            PaymentMaintenance.EnsureRedeemsInTime(paid.RedeemInterval, options.BalanceCacheTtl, await chain.Escrow.WithdrawalDelayAsync(cancellationToken));
             var allowances = new EscrowAllowances(chain.Escrow, _account.Key.Address, options.BalanceCacheTtl, TimeProvider.System);
             payments = new ProviderPayments(options, _account.Ledger, allowances, TimeProvider.System, loggerFactory.CreateLogger<ProviderPayments>(), paymentMetrics);
             _maintenance = new PaymentMaintenance(payments, _account.Redeemer, paid.RedeemInterval, loggerFactory.CreateLogger<PaymentMaintenance>()).RunAsync(_stop.Token);
@@ -63,6 +64,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             Bootstrap = settings.Bootstrap,
             PricePerToken = settings.PricePerToken.ToString(),
             Payments = payments,
+            Verifiers = _account is null ? null : new VerifierRoles(_account.Chain.Registry, TimeSpan.FromMinutes(1), TimeProvider.System),
         }, loggerFactory);
         await _node.StartAsync(cancellationToken);
         // One line on stdout for scripts: the address others bootstrap from, and the span served.

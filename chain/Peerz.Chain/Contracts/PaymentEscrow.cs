@@ -31,6 +31,7 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiFunction RedeemedFunction = AbiFunction.Parse("redeemed(address,address)", "uint256");
     public static readonly AbiFunction LastNonceFunction = AbiFunction.Parse("lastNonce(address,address)", "uint256");
     public static readonly AbiFunction VoucherDigestFunction = AbiFunction.Parse($"voucherDigest({VoucherTuple})", "bytes32");
+    public static readonly AbiFunction WithdrawalDelayFunction = AbiFunction.Parse("withdrawalDelay()", "uint64");
 
     public static readonly AbiEvent DepositedEvent = Event("Deposited", Indexed("client", "address"), Field("amount", "uint256"), Field("balance", "uint256"));
     public static readonly AbiEvent RedeemedEvent = Event("Redeemed", Indexed("client", "address"), Indexed("provider", "address"), Field("nonce", "uint256"), Field("cumulativeAmount", "uint256"), Field("paid", "uint256"));
@@ -43,7 +44,7 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static IReadOnlyList<AbiFunction> Functions { get; } =
         [
             DepositFunction, RequestWithdrawalFunction, WithdrawFunction, ReserveFunction, RequestReleaseFunction, ReleaseFunction, LaneFunction, SpendableFunction, RedeemFunction,
-            BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction,
+            BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction, WithdrawalDelayFunction,
         ];
 
     public static IReadOnlyList<AbiEvent> EventDefinitions { get; } =
@@ -99,6 +100,10 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public Task<BigInteger> RedeemedAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(RedeemedFunction, [client, provider], cancellationToken);
 
     public Task<BigInteger> LastNonceAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(LastNonceFunction, [client, provider], cancellationToken);
+
+    /// <summary>How long withdrawn and released funds stay in the escrow (and redeemable) after they are requested.</summary>
+    public async Task<TimeSpan> WithdrawalDelayAsync(CancellationToken cancellationToken = default) =>
+        TimeSpan.FromSeconds((double)await CallSingleAsync<BigInteger>(WithdrawalDelayFunction, [], cancellationToken).ConfigureAwait(false));
 
     public Task<byte[]> VoucherDigestAsync(Voucher voucher, CancellationToken cancellationToken = default)
     {

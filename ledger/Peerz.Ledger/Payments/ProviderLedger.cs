@@ -1,5 +1,6 @@
 using System.Numerics;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Ledger.Storage;
@@ -27,27 +28,30 @@ public sealed class ProviderLedger
         new(await SqliteDatabase.OpenAsync(path, ProviderLedgerSchema.Migrations, cancellationToken).ConfigureAwait(false), escrow);
 
     /// <summary>
+    /// Whether <see cref="ChargeAsync"/> would accept this voucher for <paramref name="cost"/> now, without charging:
+    /// the provider checks before it computes and charges only once the work is done, so refused or failed work
+    /// leaves no charge behind (the client takes its reservation back when refused).
+    /// </summary>
+    public async Task<ChargeOutcome> CheckChargeAsync(Voucher voucher, BigInteger cost, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(voucher);
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return Evaluate(await ReadClientAsync(connection, null, voucher.Client).ConfigureAwait(false), voucher, cost);
+    }
+
+    /// <summary>
     /// Charges <paramref name="cost"/> to the voucher's client if the voucher covers everything charged so far plus
     /// this cost and its nonce is newer than the best voucher held; the voucher then becomes the one to redeem.
-    /// The signature, the provider field and the escrow balance are the caller's to check first.
+    /// The signature, the provider field and the escrow lane are the caller's to check first.
     /// </summary>
     public async Task<ChargeOutcome> ChargeAsync(Voucher voucher, EthSignature signature, BigInteger cost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(voucher);
         ArgumentNullException.ThrowIfNull(signature);
-        if (cost < 0) throw new ArgumentOutOfRangeException(nameof(cost));
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var client = Key(voucher.Client);
-        var row = await connection.QuerySingleOrDefaultAsync<ClientRow>(
-            "SELECT charged, best_cumulative AS BestCumulative, best_nonce AS BestNonce FROM clients WHERE escrow = @escrow AND client = @client",
-            new { escrow = _escrow, client }, transaction).ConfigureAwait(false);
-        var charged = row is null ? BigInteger.Zero : Amount(row.Charged);
-        var required = charged + cost;
-        if (row is not null && voucher.Nonce <= Amount(row.BestNonce))
-            return new ChargeOutcome(false, required, $"voucher nonce {voucher.Nonce} is not above the last accepted nonce {row.BestNonce}");
-        if (voucher.CumulativeAmount < required)
-            return new ChargeOutcome(false, required, $"voucher covers {voucher.CumulativeAmount} wei in total, but {required} wei is owed with this request");
+        var outcome = Evaluate(await ReadClientAsync(connection, transaction, voucher.Client).ConfigureAwait(false), voucher, cost);
+        if (!outcome.Accepted) return outcome;
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(
@@ -59,8 +63,8 @@ public sealed class ProviderLedger
             new
             {
                 escrow = _escrow,
-                client,
-                charged = Text(required),
+                client = Key(voucher.Client),
+                charged = Text(outcome.RequiredCumulative),
                 cumulative = Text(voucher.CumulativeAmount),
                 nonce = Text(voucher.Nonce),
                 cost = Text(cost),
@@ -69,8 +73,24 @@ public sealed class ProviderLedger
             },
             transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private static ChargeOutcome Evaluate(ClientRow? row, Voucher voucher, BigInteger cost)
+    {
+        if (cost < 0) throw new ArgumentOutOfRangeException(nameof(cost));
+        var required = (row is null ? BigInteger.Zero : Amount(row.Charged)) + cost;
+        if (row is not null && voucher.Nonce <= Amount(row.BestNonce))
+            return new ChargeOutcome(false, required, $"voucher nonce {voucher.Nonce} is not above the last accepted nonce {row.BestNonce}");
+        if (voucher.CumulativeAmount < required)
+            return new ChargeOutcome(false, required, $"voucher covers {voucher.CumulativeAmount} wei in total, but {required} wei is owed with this request");
         return new ChargeOutcome(true, required);
     }
+
+    private Task<ClientRow?> ReadClientAsync(SqliteConnection connection, System.Data.IDbTransaction? transaction, Address client) =>
+        connection.QuerySingleOrDefaultAsync<ClientRow>(
+            "SELECT charged, best_cumulative AS BestCumulative, best_nonce AS BestNonce FROM clients WHERE escrow = @escrow AND client = @client",
+            new { escrow = _escrow, client = Key(client) }, transaction);
 
     /// <summary>The best voucher held from <paramref name="client"/>, or null if none.</summary>
     public async Task<HeldVoucher?> GetHeldVoucherAsync(Address client, Address provider, CancellationToken cancellationToken) =>
@@ -126,35 +146,67 @@ public sealed class ProviderLedger
         return rows.ToDictionary(r => r.State, r => r.Count);
     }
 
+    /// <summary>Keeps one step's payload and marks its session as active now (retention counts from a session's last step).</summary>
     public async Task RecordStepAsync(StepRecord step, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(step);
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
-            "INSERT OR REPLACE INTO steps (session_id, step, input, output, receipt, recorded_at) VALUES (@SessionId, @Step, @Input, @Output, @Receipt, @At)",
-            new { step.SessionId, Step = (long)step.Step, step.Input, step.Output, step.Receipt, At = step.RecordedAt.ToUnixTimeMilliseconds() }).ConfigureAwait(false);
+            """
+            INSERT OR REPLACE INTO steps (session_id, step, input, output, receipt, recorded_at) VALUES (@SessionId, @Step, @Input, @Output, @Receipt, @At);
+            INSERT INTO sessions (session_id, client, last_recorded_at) VALUES (@SessionId, @Client, @At)
+            ON CONFLICT (session_id) DO UPDATE SET last_recorded_at = MAX(last_recorded_at, excluded.last_recorded_at);
+            """,
+            new { step.SessionId, Step = (long)step.Step, step.Input, step.Output, step.Receipt, At = step.RecordedAt.ToUnixTimeMilliseconds(), Client = Key(step.Client) },
+            transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Steps 0..<paramref name="upToStep"/> of a session, in order, or null if any of them is not held.</summary>
-    public async Task<IReadOnlyList<StepRecord>?> GetStepsAsync(byte[] sessionId, ulong upToStep, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>The client that paid for a held session (zero for free work), or null when the session is not held.</summary>
+    public async Task<Address?> GetSessionClientAsync(byte[] sessionId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var total = await connection.ExecuteScalarAsync<long?>(
-            "SELECT SUM(length(input) + length(output) + length(receipt)) FROM steps WHERE session_id = @sessionId AND step <= @upToStep",
-            new { sessionId, upToStep = (long)upToStep }).ConfigureAwait(false);
-        if (total > maxBytes) throw new InvalidOperationException($"the session's payload up to step {upToStep} is {total} bytes, over the {maxBytes}-byte limit");
-        var rows = (await connection.QueryAsync<StepRow>(
-            "SELECT session_id AS SessionId, step AS Step, input AS Input, output AS Output, receipt AS Receipt, recorded_at AS RecordedAt FROM steps WHERE session_id = @sessionId AND step <= @upToStep ORDER BY step",
-            new { sessionId, upToStep = (long)upToStep }).ConfigureAwait(false)).ToList();
-        if (rows.Count != (long)upToStep + 1) return null;
-        return rows.Select(r => new StepRecord(r.SessionId, (ulong)r.Step, r.Input, r.Output, r.Receipt, DateTimeOffset.FromUnixTimeMilliseconds(r.RecordedAt))).ToList();
+        var client = await connection.ExecuteScalarAsync<string?>("SELECT client FROM sessions WHERE session_id = @sessionId", new { sessionId }).ConfigureAwait(false);
+        return client is null ? null : Address.Parse(client);
     }
 
-    /// <summary>Deletes payloads recorded before <paramref name="before"/> (the retention window); returns how many.</summary>
+    /// <summary>
+    /// Steps <paramref name="fromStep"/>..<paramref name="upToStep"/> of a session, in order, as many as fit in
+    /// <paramref name="maxBytes"/> (at least one); null if any of them is not held.
+    /// </summary>
+    public async Task<PayloadChunk?> GetStepsAsync(byte[] sessionId, ulong fromStep, ulong upToStep, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (fromStep > upToStep) return null;
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var range = new { sessionId, fromStep = (long)fromStep, upToStep = (long)upToStep };
+        var client = await connection.ExecuteScalarAsync<string?>("SELECT client FROM sessions WHERE session_id = @sessionId", range).ConfigureAwait(false);
+        var sizes = (await connection.QueryAsync<(long Step, long Size)>(
+            "SELECT step, length(input) + length(output) + length(receipt) FROM steps WHERE session_id = @sessionId AND step BETWEEN @fromStep AND @upToStep ORDER BY step",
+            range).ConfigureAwait(false)).ToList();
+        if (client is null || (ulong)sizes.Count != upToStep - fromStep + 1) return null;
+        var count = 1;
+        for (var total = sizes[0].Size; count < sizes.Count && total + sizes[count].Size <= maxBytes; count++) total += sizes[count].Size;
+        var last = sizes[count - 1].Step;
+        var rows = await connection.QueryAsync<StepRow>(
+            "SELECT session_id AS SessionId, step AS Step, input AS Input, output AS Output, receipt AS Receipt, recorded_at AS RecordedAt FROM steps WHERE session_id = @sessionId AND step BETWEEN @fromStep AND @last ORDER BY step",
+            new { sessionId, range.fromStep, last }).ConfigureAwait(false);
+        var owner = Address.Parse(client);
+        var steps = rows.Select(r => new StepRecord(r.SessionId, (ulong)r.Step, r.Input, r.Output, r.Receipt, DateTimeOffset.FromUnixTimeMilliseconds(r.RecordedAt)) { Client = owner }).ToList();
+        return new PayloadChunk(owner, steps, (ulong)last < upToStep);
+    }
+
+    /// <summary>Deletes the payloads of sessions whose last step was recorded before <paramref name="before"/> (the retention window); returns how many steps.</summary>
     public async Task<int> PruneStepsAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync("DELETE FROM steps WHERE recorded_at < @before", new { before = before.ToUnixTimeMilliseconds() }).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var parameters = new { before = before.ToUnixTimeMilliseconds() };
+        var removed = await connection.ExecuteAsync(
+            "DELETE FROM steps WHERE session_id IN (SELECT session_id FROM sessions WHERE last_recorded_at < @before)", parameters, transaction).ConfigureAwait(false);
+        await connection.ExecuteAsync("DELETE FROM sessions WHERE last_recorded_at < @before", parameters, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return removed;
     }
 
     private async Task<IEnumerable<HeldVoucher>> QueryHeldAsync(string filter, object parameters, Address provider, CancellationToken cancellationToken)

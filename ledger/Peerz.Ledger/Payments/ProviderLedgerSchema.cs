@@ -7,6 +7,8 @@ namespace Peerz.Ledger.Payments;
 /// clients: per (escrow, client) the total charged, the best voucher held and what is redeemed on chain.
 /// vouchers: every accepted voucher (audit trail). steps: payloads of recent steps for verifiers.
 /// redemptions: the redemption journal (a row is written before the transaction is sent).
+/// sessions: per payload session its paying client (who may read it back) and when its last step was recorded
+/// (retention counts from there, so a long session is kept whole).
 /// </summary>
 internal static class ProviderLedgerSchema
 {
@@ -54,6 +56,15 @@ internal static class ProviderLedgerSchema
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL);
             CREATE INDEX redemptions_by_client ON redemptions (escrow, client, id);
+            """),
+        new(2, "payload sessions: paying client and last step time", """
+            CREATE TABLE sessions (
+                session_id BLOB PRIMARY KEY,
+                client TEXT NOT NULL,
+                last_recorded_at INTEGER NOT NULL);
+            CREATE INDEX sessions_by_time ON sessions (last_recorded_at);
+            INSERT INTO sessions (session_id, client, last_recorded_at)
+                SELECT session_id, '0x0000000000000000000000000000000000000000', MAX(recorded_at) FROM steps GROUP BY session_id;
             """),
     ];
 }

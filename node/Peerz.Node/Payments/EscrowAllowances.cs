@@ -6,9 +6,11 @@ using Peerz.Chain.Crypto;
 namespace Peerz.Node.Payments;
 
 /// <summary>
-/// How much a client's vouchers to this provider may add up to before redemption would fail: the client's
-/// escrow balance plus what this provider already redeemed from it. Read from chain and cached briefly, so
-/// a step does not wait for an RPC round trip; a voucher over the cached allowance forces a fresh read.
+/// How much a client's vouchers to this provider may add up to: what this provider already redeemed from the
+/// client plus what the client's lane to it can still pay (<c>spendable</c> = lane minus what is being released).
+/// Only the lane pays this provider, and released funds leave it only after the escrow's withdrawal delay, so work
+/// accepted under this bound stays payable as long as vouchers are redeemed within that delay. Read from chain and
+/// cached briefly, so a step does not wait for an RPC round trip; a voucher over the cached value forces a fresh read.
 /// </summary>
 public sealed class EscrowAllowances(PaymentEscrow escrow, Address provider, TimeSpan ttl, TimeProvider time)
 {
@@ -18,9 +20,9 @@ public sealed class EscrowAllowances(PaymentEscrow escrow, Address provider, Tim
     {
         var now = time.GetUtcNow();
         if (!fresh && _cache.TryGetValue(client, out var cached) && now - cached.ReadAt < ttl) return cached.Allowance;
-        var balance = await escrow.BalanceOfAsync(client, cancellationToken).ConfigureAwait(false);
+        var spendable = await escrow.SpendableAsync(client, provider, cancellationToken).ConfigureAwait(false);
         var redeemed = await escrow.RedeemedAsync(client, provider, cancellationToken).ConfigureAwait(false);
-        var allowance = balance + redeemed;
+        var allowance = redeemed + spendable;
         _cache[client] = (allowance, now);
         return allowance;
     }

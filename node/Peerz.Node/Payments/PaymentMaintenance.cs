@@ -8,6 +8,18 @@ public sealed class PaymentMaintenance(ProviderPayments payments, VoucherRedeeme
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Refuses a schedule that could leave accepted vouchers unredeemed when a client's released lane funds leave the
+    /// escrow: vouchers must be redeemed (every <paramref name="redeemInterval"/>, plus the lane cache's age
+    /// <paramref name="laneCacheTtl"/>) within the escrow's <paramref name="withdrawalDelay"/>.
+    /// </summary>
+    public static void EnsureRedeemsInTime(TimeSpan redeemInterval, TimeSpan laneCacheTtl, TimeSpan withdrawalDelay)
+    {
+        if (redeemInterval <= TimeSpan.Zero || redeemInterval + laneCacheTtl >= withdrawalDelay)
+            throw new ProviderNotEligibleException(
+                $"--redeem-seconds {redeemInterval.TotalSeconds:F0} must be positive and shorter than the escrow's withdrawal delay of {withdrawalDelay.TotalSeconds:F0} s (minus {laneCacheTtl.TotalSeconds:F0} s of lane caching), or a client could release funds this provider accepted before it redeems them");
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var sinceRedeem = TimeSpan.Zero;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Peerz.Chain.Crypto;
 using Peerz.Model.Blocks;
 using Peerz.Node.Payments;
 using Peerz.Node.Serving;
@@ -13,7 +15,11 @@ namespace Peerz.Node.Protocols;
 /// /peerz/inference/1.0.0: one stream per session. The client opens a session over a sub-range of
 /// the served blocks, then sends steps of hidden states in position order; the provider extends
 /// its KV cache and returns the span's output. A refused step leaves the session as it was.
-/// With payments on, each step is charged before it is computed and its output carries a signed receipt.
+/// A session holds a slot and cache, so it is bounded: one peer holds at most
+/// <see cref="ServingLimits.MaxSessionsPerPeer"/>, and a session closes <see cref="ServingLimits.SessionIdleTimeout"/>
+/// after its last accepted step (refused steps do not keep it open). With payments on, opening is paid (one
+/// token through the session's blocks) and binds the session to the paying client; each step is authorized
+/// before it is computed, charged when it is answered, and its output carries a signed receipt.
 /// </summary>
 public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payments, ILogger<InferenceProtocol> logger)
 {
@@ -28,57 +34,69 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             if (first is not null) await ReplyErrorAsync(stream, new RequestRejectedException(ErrorCode.BadRequest, "a session must start with open"), cancellationToken);
             return;
         }
-        InferenceSession session;
-        IDisposable? slot;
+        OpenedSession session;
+        IDisposable slot;
         try
         {
-            (session, slot) = Open(open);
+            (session, slot) = await OpenAsync(open, remotePeer, cancellationToken);
         }
         catch (RequestRejectedException e)
         {
             await ReplyErrorAsync(stream, e, cancellationToken);
             return;
         }
-        var sessionId = WorkIds.NewSession(WorkKind.Inference);
-        var sessionHex = Convert.ToHexString(sessionId).ToLowerInvariant();
+        var sessionHex = Convert.ToHexString(session.Id).ToLowerInvariant();
         using (slot)
-        using (session)
+        using (session.Cache)
         {
             served.Metrics.SessionOpened();
             logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionHex, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
-            await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionHex, CacheBytes = (ulong)session.CacheBytes } }, cancellationToken);
-            await ServeStepsAsync(stream, new OpenedSession(sessionId, open, session), cancellationToken);
-            logger.LogInformation("session {Session} closed after {Positions} positions", sessionHex, session.Position);
+            await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionHex, CacheBytes = (ulong)session.Cache.CacheBytes } }, cancellationToken);
+            await ServeStepsAsync(stream, session, cancellationToken);
+            logger.LogInformation("session {Session} closed after {Positions} positions", sessionHex, session.Cache.Position);
         }
     }
 
-    private (InferenceSession, IDisposable) Open(OpenSession open)
+    private async Task<(OpenedSession, IDisposable)> OpenAsync(OpenSession open, string remotePeer, CancellationToken cancellationToken)
     {
         var blocks = RequestValidation.Blocks(served, open.ModelId, open.BlockStart, open.BlockEnd);
         if (open.BatchSize < 1 || open.BatchSize > served.Limits.MaxBatchSize)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"batch size {open.BatchSize} is outside [1, {served.Limits.MaxBatchSize}]");
         if (open.MaxLength < 1 || open.MaxLength > served.Blocks.Config.MaxPositionEmbeddings)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"max length {open.MaxLength} is outside [1, {served.Blocks.Config.MaxPositionEmbeddings}]");
-        var slot = served.TryAcquireSessionSlot()
-            ?? throw new RequestRejectedException(ErrorCode.Busy, $"all {served.Limits.MaxSessions} session slots are in use");
+        var charge = payments is null ? Charge.Free : await payments.AuthorizeAsync(open.Voucher, 1, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
+        var slot = served.AcquireSessionSlot(remotePeer);
+        InferenceSession? cache = null;
         try
         {
-            return (blocks.OpenSession((int)open.BatchSize, (int)open.MaxLength, served.CacheBudget), slot);
+            cache = blocks.OpenSession((int)open.BatchSize, (int)open.MaxLength, served.CacheBudget);
+            // The slot is charged only once it is held: a refused open costs nothing.
+            if (payments is not null) await payments.CommitAsync(charge, cancellationToken);
+            return (new OpenedSession(WorkIds.NewSession(WorkKind.Inference), open, cache, charge.Client), slot);
         }
         catch (CacheBudgetExceededException e)
         {
             slot.Dispose();
             throw new RequestRejectedException(ErrorCode.Busy, e.Message);
         }
+        catch
+        {
+            cache?.Dispose();
+            slot.Dispose();
+            throw;
+        }
     }
 
     private async Task ServeStepsAsync(Stream stream, OpenedSession session, CancellationToken cancellationToken)
     {
         ulong expectedStep = 0;
+        // Idle time counts from the open or the last accepted step: a stream of refused steps does not keep a slot.
+        var lastAccepted = Stopwatch.GetTimestamp();
         while (true)
         {
+            var remaining = served.Limits.SessionIdleTimeout - Stopwatch.GetElapsedTime(lastAccepted);
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            idle.CancelAfter(served.Limits.SessionIdleTimeout);
+            idle.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
             InferenceRequest? request;
             try
             {
@@ -86,7 +104,8 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await ReplyErrorAsync(stream, new RequestRejectedException(ErrorCode.Timeout, $"no step for {served.Limits.SessionIdleTimeout.TotalSeconds:F0} s; the session's cache was released"), cancellationToken);
+                await ReplyErrorAsync(stream, new RequestRejectedException(ErrorCode.Timeout,
+                    $"no accepted step for {served.Limits.SessionIdleTimeout.TotalSeconds:F0} s; the session's cache was released"), cancellationToken);
                 return;
             }
             if (request is null || request.Close is not null) return;
@@ -94,6 +113,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             {
                 var output = await StepAsync(session, request.Step, expectedStep, cancellationToken);
                 expectedStep++;
+                lastAccepted = Stopwatch.GetTimestamp();
                 await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Output = output }, cancellationToken);
             }
             catch (RequestRejectedException e)
@@ -115,16 +135,22 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {session.Position} exceed the session's max length {session.MaxLength}");
         var tokens = hidden.shape[0] * hidden.shape[1];
         var open = opened.Request;
-        var charge = payments is null ? Charge.Free : await payments.ChargeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
+        if (payments is null)
+            return new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
+
+        var input = WorkBytes.Input(step);
+        ProviderPayments.EnsureFetchable(input.LongLength, hidden.numel());
+        var charge = await payments.AuthorizeAsync(step.Voucher, tokens, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
+        if (charge.Client != opened.Client)
+            throw new RequestRejectedException(ErrorCode.PaymentRequired, $"this session was opened by {opened.Client}; its steps must be paid by that client, not {charge.Client}");
         var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
-        if (payments is not null)
-            output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, WorkBytes.Input(step), WorkBytes.Output(output), tokens,
-                charge, served.ServingMode, cancellationToken);
+        output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, input, WorkBytes.Output(output), tokens,
+            charge, served.ServingMode, cancellationToken);
         return output;
     }
 
-    /// <summary>A session as opened: its receipt id, the open request, and the KV cache.</summary>
-    private sealed record OpenedSession(byte[] Id, OpenSession Request, InferenceSession Cache);
+    /// <summary>A session as opened: its receipt id, the open request, the KV cache, and the client that paid to open it (zero when free).</summary>
+    private sealed record OpenedSession(byte[] Id, OpenSession Request, InferenceSession Cache, Address Client);
 
     private Task<InferenceRequest?> ReadAsync(Stream stream, CancellationToken cancellationToken) =>
         DelimitedMessages.ReadAsync(stream, InferenceRequest.Parser, served.Limits.MaxMessageBytes, cancellationToken);

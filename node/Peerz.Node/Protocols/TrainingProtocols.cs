@@ -12,8 +12,8 @@ namespace Peerz.Node.Protocols;
 /// <summary>
 /// /peerz/forward/1.0.0 and /peerz/backward/1.0.0: stateless requests for fine-tuning batches.
 /// Backward returns gradients with respect to the span's inputs; the weights stay frozen.
-/// With payments on, each request is charged before compute and answered with a signed receipt (step 0 of
-/// a fresh session id).
+/// With payments on, each request is authorized before compute, charged only when answered, and answered
+/// with a signed receipt (step 0 of a fresh session id).
 /// </summary>
 public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payments, ILogger<TrainingProtocols> logger)
 {
@@ -24,7 +24,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            var charge = await ChargeAsync(request.Voucher, work, cancellationToken);
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(), cancellationToken);
             var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
@@ -40,7 +40,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            var charge = await ChargeAsync(request.Voucher, work, cancellationToken);
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0), cancellationToken);
             var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
                 using var gradients = blocks.Backward(hidden, prompts, gradient);
@@ -52,8 +52,13 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
 
-    private Task<Charge> ChargeAsync(Voucher? voucher, Work work, CancellationToken cancellationToken) =>
-        payments?.ChargeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken) ?? Task.FromResult(Charge.Free);
+    /// <summary>Checks the request is paid for and its payload fetchable; the charge is committed with the receipt, once the work is answered.</summary>
+    private async Task<Charge> AuthorizeAsync(Voucher? voucher, Work work, Func<byte[]> input, long outputElements, CancellationToken cancellationToken)
+    {
+        if (payments is null) return Charge.Free;
+        ProviderPayments.EnsureFetchable(input().LongLength, outputElements);
+        return await payments.AuthorizeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken);
+    }
 
     private async Task<Receipt?> ReceiptAsync(WorkKind kind, Work work, Charge charge, Func<byte[]> input, Func<byte[]> output, CancellationToken cancellationToken) =>
         payments is null

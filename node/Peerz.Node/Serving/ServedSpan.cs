@@ -16,6 +16,7 @@ public sealed class ServedSpan : IDisposable
 {
     private readonly SemaphoreSlim _compute = new(1, 1);
     private readonly SemaphoreSlim _sessionSlots;
+    private readonly Dictionary<string, int> _sessionsByPeer = [];
     private volatile bool _retired;
 
     public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null)
@@ -50,8 +51,30 @@ public sealed class ServedSpan : IDisposable
 
     public ServerState State { get; set; } = ServerState.Joining;
 
-    /// <summary>Takes a session slot, or returns null when all are in use.</summary>
-    public IDisposable? TryAcquireSessionSlot() => _sessionSlots.Wait(0) ? new Releaser(_sessionSlots) : null;
+    /// <summary>
+    /// Takes a session slot for <paramref name="peer"/>, or refuses with BUSY when all are in use or the peer already
+    /// holds <see cref="ServingLimits.MaxSessionsPerPeer"/>.
+    /// </summary>
+    public IDisposable AcquireSessionSlot(string peer)
+    {
+        lock (_sessionsByPeer)
+        {
+            var held = _sessionsByPeer.GetValueOrDefault(peer);
+            if (held >= Limits.MaxSessionsPerPeer)
+                throw new RequestRejectedException(ErrorCode.Busy, $"this peer already holds {held} sessions, the most one peer may (close one first)");
+            if (!_sessionSlots.Wait(0))
+                throw new RequestRejectedException(ErrorCode.Busy, $"all {Limits.MaxSessions} session slots are in use");
+            _sessionsByPeer[peer] = held + 1;
+        }
+        return new Releaser(() =>
+        {
+            lock (_sessionsByPeer)
+            {
+                if (--_sessionsByPeer[peer] == 0) _sessionsByPeer.Remove(peer);
+            }
+            _sessionSlots.Release();
+        });
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the compute lane inside its own dispose scope; tensors it
@@ -140,13 +163,13 @@ public sealed class ServedSpan : IDisposable
         _sessionSlots.Dispose();
     }
 
-    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    private sealed class Releaser(Action release) : IDisposable
     {
         private int _released;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) semaphore.Release();
+            if (Interlocked.Exchange(ref _released, 1) == 0) release();
         }
     }
 }

@@ -4,9 +4,12 @@ namespace Peerz.Node.Serving;
 public sealed record ServingLimits
 {
     public int MaxSessions { get; init; } = 16;
+    /// <summary>Sessions one peer may hold open at once, so a single peer cannot take every slot.</summary>
+    public int MaxSessionsPerPeer { get; init; } = 4;
     public long CacheBytes { get; init; } = 1L << 30;
     public int MaxMessageBytes { get; init; } = 64 << 20;
     public int MaxTokensPerStep { get; init; } = 2048;
     public int MaxBatchSize { get; init; } = 16;
+    /// <summary>A session is closed this long after its last accepted step (refused steps do not keep it open).</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -43,7 +43,7 @@ public sealed class ProviderNode : IAsyncDisposable
         Handle(PeerzProtocolIds.Backward, (stream, ct) => _current.Training.HandleBackwardAsync(stream, ct));
         if (options.Payments is { } payments)
         {
-            var payload = new PayloadProtocol(payments);
+            var payload = new PayloadProtocol(payments, options.Verifiers, TimeProvider.System, loggerFactory.CreateLogger<PayloadProtocol>());
             Handle(PeerzProtocolIds.Payload, (stream, ct) => payload.HandleAsync(stream, ct));
         }
     }
@@ -88,7 +88,11 @@ public sealed class ProviderNode : IAsyncDisposable
     private ServerInfo Describe()
     {
         var info = Served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
-        if (_options.Payments is { } payments) info.Account = payments.Options.Account.ToString();
+        if (_options.Payments is { } payments)
+        {
+            info.Account = payments.Options.Account.ToString();
+            info.PayloadRetentionSeconds = (ulong)payments.Options.PayloadRetention.TotalSeconds;
+        }
         return info;
     }
 

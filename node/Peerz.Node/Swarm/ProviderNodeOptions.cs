@@ -12,6 +12,8 @@ public sealed record ProviderNodeOptions
     public string PricePerToken { get; init; } = "0";
     /// <summary>Charging and receipts on chain; null serves for free without receipts.</summary>
     public Payments.ProviderPayments? Payments { get; init; }
+    /// <summary>Who holds VERIFIER_ROLE, for /peerz/payload; null lets only a session's own client read its payloads.</summary>
+    public Payments.VerifierRoles? Verifiers { get; init; }
     /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
     public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
