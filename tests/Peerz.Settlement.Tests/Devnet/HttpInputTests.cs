@@ -23,7 +23,7 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
 
     private EthKey Provider { get; set; } = null!;
 
-    private static Address Payer => HardhatNode.Accounts[8].Address;
+    private static readonly Address Payer = EthKey.Generate().Address;
 
     public async Task InitializeAsync()
     {

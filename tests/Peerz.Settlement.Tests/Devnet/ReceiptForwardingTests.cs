@@ -42,7 +42,7 @@ public sealed class ReceiptForwardingTests(SettlementDevnet devnet) : IDisposabl
                 {
                     context = await listener.GetContextAsync();
                 }
-                catch (HttpListenerException)
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
                 {
                     return;
                 }
