@@ -27,9 +27,10 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
     [Fact]
     public async Task A_crash_right_after_postRoot_neither_posts_twice_nor_loses_contributions()
     {
-        var (a, signerA) = await devnet.NewProviderAsync();
-        var (b, signerB) = await devnet.NewProviderAsync();
-        var payer = await devnet.NewFundedAccountAsync();
+        // Pre-funded accounts: the processes under test send from the deployer, so its cached nonce cannot fund fresh ones.
+        var (a, b, payer) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2], HardhatNode.Accounts[3]);
+        var signerA = await devnet.RegisterProviderAsync(a);
+        var signerB = await devnet.RegisterProviderAsync(b);
         var url = new Uri($"http://127.0.0.1:{HardhatNode.FreePort()}/");
         string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), .. ProcessDevnet.SettleArguments, "--data-dir", _data, "--listen", url.ToString(), "--poll-interval", "1"];
 

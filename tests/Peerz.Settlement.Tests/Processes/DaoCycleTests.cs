@@ -70,8 +70,9 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
         await devnet.AdvanceEpochAsync();
         await service.CloseDueEpochsAsync(CancellationToken.None);
 
-        var (provider, signer) = await devnet.NewProviderAsync();
-        var payer = await devnet.NewFundedAccountAsync();
+        // Pre-funded accounts: the `peerz dao` processes sent from the deployer, so its cached nonce cannot fund fresh ones.
+        var (provider, payer) = (HardhatNode.Accounts[4], HardhatNode.Accounts[3]);
+        var signer = await devnet.RegisterProviderAsync(provider);
         var receipt = await devnet.ReceiptAsync(provider.Address, payer.Address, 0x01, 4, 0, 1, 4);
         await devnet.PayAsync(payer, provider, 4);
         var epoch = (await client.ReportReceiptAsync(receipt, devnet.Sign(receipt, signer))).Epoch;
