@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Numerics;
+using System.Text.Json.Serialization;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 

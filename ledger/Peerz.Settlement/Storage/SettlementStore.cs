@@ -4,7 +4,6 @@ using System.Text.Json;
 using Dapper;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Chain.Primitives;
 using Peerz.Ledger.Storage;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
