@@ -139,7 +139,8 @@ for n in 2 3; do
 done
 
 echo "== settlement: one-minute epochs"
-start settle "${settle[@]}" "${chain_args[@]}" $(wallet settler) --data-dir "$run_dir/settlement" --listen http://127.0.0.1:0 \
+start settle "${settle[@]}" "${chain_args[@]}" $(wallet settler) --data-dir "$run_dir/settlement" --listen http://127.0.0.1:0 --close-delay 30 \
+  --model "$(basename "${model_args[1]:-tiny-llama}")=$(sed -nE 's/.*"num_hidden_layers": *([0-9]+).*/\1/p' "${model_args[1]:-${PEERZ_HOME:-$HOME/.peerz}/models/tiny-llama}/config.json")" \
   --bootstrap "${address[provider-1]}=$first"
 settle_url=$(await settle 'API on ' | grep -oE 'http://[^ ,]+')
 

@@ -6,6 +6,7 @@ using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Wallets;
 using Peerz.Settlement;
+using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
 using Peerz.Settlement.Uptime;
 
@@ -22,12 +23,24 @@ var listen = new Option<string>("--listen") { Description = "HTTP address of the
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Routing peers whose uptime is rewarded, as ACCOUNT=MULTIADDR (with /p2p/ID)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var uptimeSeconds = new Option<int>("--uptime-interval") { Description = "Seconds between uptime pings of each routing peer", DefaultValueFactory = _ => 60 };
 var pollSeconds = new Option<int>("--poll-interval") { Description = "Seconds between checks for ended epochs", DefaultValueFactory = _ => 5 };
+var models = new Option<string[]>("--model")
+{
+    Description = "A model whose receipts are rewarded, as NAME=LAYERS (the name providers serve, e.g. tiny-llama=8, or its 0x receipt id); repeatable, required",
+    DefaultValueFactory = _ => [],
+    AllowMultipleArgumentsPerToken = true,
+};
+var verifierUrls = new Option<string[]>("--verifier-url") { Description = "Verifier API (http://…) every accepted receipt is forwarded to; repeatable", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+var closeDelay = new Option<int>("--close-delay")
+{
+    Description = "Seconds after an epoch's end before it is closed, so providers can redeem its vouchers first (must exceed their --redeem-seconds; shorter than an epoch)",
+    DefaultValueFactory = _ => 300,
+};
 var maxBody = new Option<int>("--max-request-bytes") { Description = "Largest accepted request body", DefaultValueFactory = _ => 16 * 1024 };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 
 var root = new RootCommand("peerz-settle: collect verified work, close reward epochs on chain, publish Merkle proofs")
 {
-    config, rpcUrl, deployment, keystore, passwordFile, dataDir, listen, bootstrap, uptimeSeconds, pollSeconds, maxBody, verbose,
+    config, rpcUrl, deployment, keystore, passwordFile, dataDir, listen, models, verifierUrls, closeDelay, bootstrap, uptimeSeconds, pollSeconds, maxBody, verbose,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -42,6 +55,9 @@ root.SetAction(async (result, cancellationToken) =>
         UptimeInterval = TimeSpan.FromSeconds(Positive(s.Get(result, uptimeSeconds), "--uptime-interval")),
         PollInterval = TimeSpan.FromSeconds(Positive(s.Get(result, pollSeconds), "--poll-interval")),
         MaxRequestBytes = Positive(s.Get(result, maxBody), "--max-request-bytes"),
+        Models = ParseModels(s.Get(result, models)),
+        VerifierUrls = [.. s.Get(result, verifierUrls).Select(ParseVerifierUrl)],
+        CloseDelay = TimeSpan.FromSeconds(s.Get(result, closeDelay) is >= 0 and var delay ? delay : throw new UserErrorException("--close-delay cannot be negative")),
     };
     var key = WalletLoader.ForConsole().Load(s.Get(result, keystore), s.Get(result, passwordFile));
 
@@ -51,6 +67,7 @@ root.SetAction(async (result, cancellationToken) =>
         .AddFilter("Microsoft", LogLevel.Warning));
     using var connection = await ChainConnection.ConnectAsync(chainSettings, key, cancellationToken);
     var chain = await SettlementChain.ConnectAsync(connection.Rpc, connection.Deployment, new TransactionSender(connection.Rpc, key), cancellationToken);
+    if (options.CloseDelay.TotalSeconds >= chain.Clock.EpochLength) throw new UserErrorException($"--close-delay must be shorter than an epoch ({chain.Clock.EpochLength} s)");
     Action? crash = Environment.GetEnvironmentVariable(CrashAfterPostVariable) == "1" ? () => Process.GetCurrentProcess().Kill() : null;
     await using var service = await SettlementService.StartAsync(chain, options, loggers, crash, cancellationToken);
     Console.WriteLine($"peerz-settle: account {key.Address}, API on {service.Address}, data in {options.DataDirectory}");
@@ -76,5 +93,23 @@ static IReadOnlyList<BootstrapPeer> ParsePeers(string[] texts)
         throw new UserErrorException($"--bootstrap: {e.Message}");
     }
 }
+
+static ServedModels ParseModels(string[] texts)
+{
+    try
+    {
+        var parsed = ServedModels.Parse(texts);
+        return parsed.Count > 0 ? parsed : throw new UserErrorException("give at least one --model NAME=LAYERS: settlement rewards only work on models it knows");
+    }
+    catch (FormatException e)
+    {
+        throw new UserErrorException($"--model: {e.Message}");
+    }
+}
+
+static Uri ParseVerifierUrl(string text) =>
+    Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+        ? url
+        : throw new UserErrorException($"--verifier-url: '{text}' is not an http(s) URL");
 
 static int Positive(int value, string option) => value > 0 ? value : throw new UserErrorException($"{option} must be positive");

@@ -6,10 +6,11 @@ using Peerz.Settlement.Epochs;
 namespace Peerz.Settlement;
 
 /// <summary>
-/// What settlement reads and writes on chain: the registry (signers, verifiers, slashes), EpochRewards (calendar,
-/// pools, weights, roots) and the sender of the account holding SETTLEMENT_ROLE (null for read-only use).
+/// What settlement reads and writes on chain: the registry (signer owners, provider standing, verifiers, slashes),
+/// the escrow (what clients' vouchers redeemed), EpochRewards (calendar, pools, weights, roots) and the sender of
+/// the account holding SETTLEMENT_ROLE (null for read-only use).
 /// </summary>
-public sealed record SettlementChain(EthRpcClient Rpc, BigInteger ChainId, ProviderRegistry Registry, EpochRewards Rewards, TransactionSender? Sender, EpochClock Clock)
+public sealed record SettlementChain(EthRpcClient Rpc, BigInteger ChainId, ProviderRegistry Registry, PaymentEscrow Escrow, EpochRewards Rewards, TransactionSender? Sender, EpochClock Clock)
 {
     public static async Task<SettlementChain> ConnectAsync(EthRpcClient rpc, PeerzDeployment deployment, TransactionSender? sender, CancellationToken cancellationToken)
     {
@@ -17,7 +18,7 @@ public sealed record SettlementChain(EthRpcClient Rpc, BigInteger ChainId, Provi
         ArgumentNullException.ThrowIfNull(deployment);
         var rewards = new EpochRewards(rpc, deployment.Rewards, sender);
         return new SettlementChain(
-            rpc, deployment.ChainId, new ProviderRegistry(rpc, deployment.Registry, sender), rewards, sender,
+            rpc, deployment.ChainId, new ProviderRegistry(rpc, deployment.Registry, sender), new PaymentEscrow(rpc, deployment.Escrow), rewards, sender,
             await EpochClock.ReadAsync(rewards, cancellationToken).ConfigureAwait(false));
     }
 

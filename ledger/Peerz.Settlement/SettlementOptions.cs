@@ -1,3 +1,4 @@
+using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Uptime;
 
 namespace Peerz.Settlement;
@@ -25,6 +26,25 @@ public sealed class SettlementOptions
 
     /// <summary>Dial plus ping must finish within this for a sample to count.</summary>
     public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The models whose receipts are credited, by receipt model id, with their layer counts (blockEnd ≤ layers).</summary>
+    public ServedModels Models { get; init; } = ServedModels.None;
+
+    /// <summary>
+    /// How long after an epoch's end its close waits, so providers can redeem the vouchers of the epoch's last work
+    /// before settlement reads PaymentEscrow.redeemed; receipts of the ended epoch are still taken until then.
+    /// Must exceed the providers' redeem interval plus a block or two.
+    /// </summary>
+    public TimeSpan CloseDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Verifiers every accepted receipt is forwarded to (POST /v1/receipts, same body), so any rewarded receipt can be sampled.</summary>
+    public IReadOnlyList<Uri> VerifierUrls { get; init; } = [];
+
+    /// <summary>Receipts waiting to be forwarded; beyond this the oldest are dropped (intake never waits for verifiers).</summary>
+    public int ForwardQueueCapacity { get; init; } = 4096;
+
+    /// <summary>How long one forward may take per verifier.</summary>
+    public TimeSpan ForwardTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public string DatabasePath => Path.Combine(DataDirectory, "settlement.db");
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Peerz.P2P;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
+using Peerz.Settlement.Forwarding;
 using Peerz.Settlement.Http;
 using Peerz.Settlement.Storage;
 using Peerz.Settlement.Uptime;
@@ -9,8 +10,9 @@ using Peerz.Settlement.Uptime;
 namespace Peerz.Settlement;
 
 /// <summary>
-/// The running settlement: the HTTP API taking reports, the uptime monitor, and a loop that closes every ended
-/// epoch in order (first finishing any close a previous run left unfinished).
+/// The running settlement: the HTTP API taking reports, the forwarder passing accepted receipts to verifiers, the
+/// uptime monitor, and a loop that closes every ended epoch in order once its close delay has passed (first
+/// finishing any close a previous run left unfinished).
 /// </summary>
 public sealed class SettlementService : IAsyncDisposable
 {
@@ -19,10 +21,16 @@ public sealed class SettlementService : IAsyncDisposable
     private readonly SettlementHttpServer _http;
     private readonly Libp2pHost? _host;
     private readonly UptimeMonitor? _uptime;
+    private readonly ReceiptForwarder _forwarder;
+    private readonly HttpClient _forwardHttp;
     private readonly ILogger _logger;
 
-    private SettlementService(SettlementChain chain, SettlementOptions options, SettlementStore store, EpochCloser closer, SettlementHttpServer http, Libp2pHost? host, UptimeMonitor? uptime, ILogger logger)
+    private SettlementService(
+        SettlementChain chain, SettlementOptions options, SettlementStore store, EpochCloser closer, SettlementHttpServer http, Libp2pHost? host, UptimeMonitor? uptime,
+        ReceiptForwarder forwarder, HttpClient forwardHttp, ILogger logger)
     {
+        _forwarder = forwarder;
+        _forwardHttp = forwardHttp;
         _chain = chain;
         _options = options;
         Store = store;
@@ -45,9 +53,14 @@ public sealed class SettlementService : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        // Receipts of an ended epoch are taken until its close; a delay of an epoch or more would leave two epochs open.
+        if (options.CloseDelay < TimeSpan.Zero || options.CloseDelay.TotalSeconds >= chain.Clock.EpochLength)
+            throw new ArgumentException($"the close delay must be at least 0 and shorter than an epoch ({chain.Clock.EpochLength} s)", nameof(options));
         var store = await SettlementStore.OpenAsync(options.DatabasePath, cancellationToken).ConfigureAwait(false);
-        var closer = new EpochCloser(chain, store, options.ProofsDirectory, loggerFactory.CreateLogger<EpochCloser>()) { AfterPostRootSent = afterPostRootSent };
-        var intake = new ContributionIntake(chain, store, loggerFactory.CreateLogger<ContributionIntake>());
+        var closer = new EpochCloser(chain, store, options, loggerFactory.CreateLogger<EpochCloser>()) { AfterPostRootSent = afterPostRootSent };
+        var forwardHttp = new HttpClient { Timeout = options.ForwardTimeout };
+        var forwarder = new ReceiptForwarder(forwardHttp, options, loggerFactory.CreateLogger<ReceiptForwarder>());
+        var intake = new ContributionIntake(chain, store, options, forwarder, loggerFactory.CreateLogger<ContributionIntake>());
         Libp2pHost? host = null;
         UptimeMonitor? uptime = null;
         if (options.BootstrapPeers.Count > 0)
@@ -57,7 +70,7 @@ public sealed class SettlementService : IAsyncDisposable
         }
 
         var http = await SettlementHttpServer.StartAsync(intake, store, options, loggerFactory, cancellationToken).ConfigureAwait(false);
-        return new SettlementService(chain, options, store, closer, http, host, uptime, loggerFactory.CreateLogger<SettlementService>());
+        return new SettlementService(chain, options, store, closer, http, host, uptime, forwarder, forwardHttp, loggerFactory.CreateLogger<SettlementService>());
     }
 
     /// <summary>Samples uptime and closes ended epochs until cancelled.</summary>
@@ -86,7 +99,7 @@ public sealed class SettlementService : IAsyncDisposable
         }
     }
 
-    /// <summary>Finishes unfinished closes, then closes every ended epoch not yet posted; returns the epochs handled.</summary>
+    /// <summary>Finishes unfinished closes, then closes every epoch not yet posted whose end plus the close delay has passed; returns the epochs handled.</summary>
     public async Task<IReadOnlyList<long>> CloseDueEpochsAsync(CancellationToken cancellationToken)
     {
         var handled = new List<long>();
@@ -96,8 +109,8 @@ public sealed class SettlementService : IAsyncDisposable
             handled.Add(epoch);
         }
 
-        var current = await _chain.CurrentEpochAsync(cancellationToken).ConfigureAwait(false);
-        for (var epoch = (long)await _chain.Rewards.NextEpochToPostAsync(cancellationToken).ConfigureAwait(false); epoch < current; epoch++)
+        var now = await _chain.Rpc.BlockTimestampAsync(null, cancellationToken).ConfigureAwait(false);
+        for (var epoch = (long)await _chain.Rewards.NextEpochToPostAsync(cancellationToken).ConfigureAwait(false); Closer.ClosableAt(epoch) <= now; epoch++)
         {
             await Closer.CloseAsync(epoch, cancellationToken).ConfigureAwait(false);
             handled.Add(epoch);
@@ -112,6 +125,8 @@ public sealed class SettlementService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _http.DisposeAsync().ConfigureAwait(false);
+        await _forwarder.DisposeAsync().ConfigureAwait(false);
+        _forwardHttp.Dispose();
         if (_host is not null) await _host.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 
 namespace Peerz.Settlement.Contributions;
@@ -7,4 +8,4 @@ namespace Peerz.Settlement.Contributions;
 /// training, a derived hash for verifications and uptime samples), <paramref name="Units"/> is its weight inside
 /// <paramref name="Role"/> for <paramref name="Epoch"/>.
 /// </summary>
-public sealed record Contribution(byte[] Key, long Epoch, Address Account, ContributionRole Role, long Units);
+public sealed record Contribution(byte[] Key, long Epoch, Address Account, RewardRole Role, long Units);

@@ -1,22 +1,34 @@
+using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
+using Peerz.Settlement.Forwarding;
+using Peerz.Settlement.Rewards;
 using Peerz.Settlement.Storage;
 
 namespace Peerz.Settlement.Contributions;
 
 /// <summary>
-/// Checks reported work against the chain and records it: receipts must be signed (EIP-712, registry domain) by
-/// the provider's registered signer, verifications by a VERIFIER_ROLE holder about a known receipt; both count for
-/// the epoch of their timestamp, which must be the current one (closed epochs are final, future ones are refused).
+/// Checks reported work and records what may be rewarded. A receipt is taken only when it states paid, checkable
+/// work (issue 22 #1, spec §7): signed (EIP-712, registry domain) by a signer whose registry owner is the provider
+/// the receipt names; for a configured model with blockEnd ≤ its layers; paid (amount &gt; 0) by a named client.
+/// How much of its amount is credited is decided at close, against what the client's vouchers redeemed on chain,
+/// and with the provider's registry standing then. Verifications must be signed by a VERIFIER_ROLE holder about a
+/// known receipt. Work counts for the epoch of its timestamp: the current one, or the one that just ended until
+/// <see cref="SettlementOptions.CloseDelay"/> after its end (later ones are refused, closed ones are final).
+/// Accepted receipts are forwarded to the verifiers.
 /// </summary>
-public sealed class ContributionIntake(SettlementChain chain, SettlementStore store, ILogger<ContributionIntake> logger)
+public sealed class ContributionIntake(SettlementChain chain, SettlementStore store, SettlementOptions options, ReceiptForwarder forwarder, ILogger<ContributionIntake> logger)
 {
-    /// <summary>Units above this (tokens × blocks) are not a plausible single response; refusing them also keeps SUM in 64 bits.</summary>
-    public const long MaxUnitsPerReceipt = 1L << 40;
+    /// <summary>
+    /// No single response costs more than this (10^30 wei = 10^12 PRZ, beyond any supply): a bound on every stored
+    /// amount and on every sum of them, whatever a signer puts in a receipt.
+    /// </summary>
+    public static readonly BigInteger MaxAmountPerReceipt = BigInteger.Pow(10, 30);
 
     private static readonly byte[] VerificationKeyPrefix = "peerz.verification:"u8.ToArray();
 
@@ -29,19 +41,26 @@ public sealed class ContributionIntake(SettlementChain chain, SettlementStore st
             ?? throw IntakeException.Unprocessable($"sessionId kind 0x{receipt.SessionId[0]:x2} is neither inference (0x01), forward (0x02) nor backward (0x03)");
         if (receipt.BlockEnd <= receipt.BlockStart) throw IntakeException.Unprocessable($"block range [{receipt.BlockStart}, {receipt.BlockEnd}) is empty");
         if (receipt.Tokens == 0) throw IntakeException.Unprocessable("tokens must be positive");
-        var units = (long)receipt.Tokens * (receipt.BlockEnd - receipt.BlockStart);
-        if (units > MaxUnitsPerReceipt) throw IntakeException.Unprocessable($"{units} units (tokens × blocks) in one receipt is implausible; the limit is {MaxUnitsPerReceipt}");
+        var layers = options.Models.LayersOf(receipt.ModelId)
+            ?? throw IntakeException.Unprocessable($"model {Hex.Encode(receipt.ModelId)} is not one settlement rewards (configured: {options.Models})");
+        if (receipt.BlockEnd > layers) throw IntakeException.Unprocessable($"block range [{receipt.BlockStart}, {receipt.BlockEnd}) is past the model's {layers} blocks");
+        if (receipt.Client == Address.Zero) throw IntakeException.Unprocessable("the receipt names no paying client: free work earns no reward");
+        if (receipt.Amount.IsZero) throw IntakeException.Unprocessable("the receipt's amount is 0: unpaid work earns no reward");
+        if (receipt.Amount > MaxAmountPerReceipt) throw IntakeException.Unprocessable($"an amount of {receipt.Amount} wei for one response is implausible; the limit is {MaxAmountPerReceipt}");
 
+        // The digest covers the provider, so the signer's owner must be exactly the provider the receipt names:
+        // a receipt reported under another provider, or signed by another provider's signer, is not this provider's work.
         var digest = receipt.Digest(chain.ChainId, chain.Registry.Address);
         var signer = Recover(digest, signature);
-        var info = await ReadAsync(() => chain.Registry.GetProviderAsync(provider, cancellationToken)).ConfigureAwait(false);
-        if (info.Signer == Address.Zero) throw IntakeException.Unprocessable($"{provider} is not a registered provider");
-        if (signer != info.Signer) throw IntakeException.Forbidden($"the receipt is signed by {signer}, but {provider}'s registered signer is {info.Signer}");
+        var owner = await ReadAsync(() => chain.Registry.SignerOwnerAsync(signer, cancellationToken)).ConfigureAwait(false);
+        if (owner == Address.Zero) throw IntakeException.Forbidden($"the receipt is signed by {signer}, which is no provider's registered signer");
+        if (owner != provider) throw IntakeException.Forbidden($"the receipt names provider {provider}, but its signer {signer} belongs to {owner}");
 
         var epoch = await EpochOfAsync(receipt.Timestamp, cancellationToken).ConfigureAwait(false);
-        var fresh = await store.AddContributionAsync(new Contribution(digest, epoch, provider, role, units), cancellationToken).ConfigureAwait(false);
-        logger.LogDebug("Receipt {Digest} of {Provider}: {Units} {Role} units in epoch {Epoch}{Duplicate}", Hex.Encode(digest), provider, units, role, epoch, fresh ? "" : " (duplicate)");
-        return new ReportResult(epoch, role.ToString().ToLowerInvariant(), units, !fresh, Hex.Encode(digest));
+        var fresh = await store.AddReceiptAsync(new PaidReceipt(digest, epoch, provider, receipt.Client, role, receipt.Amount), cancellationToken).ConfigureAwait(false);
+        if (fresh) forwarder.Forward(report);
+        logger.LogDebug("Receipt {Digest} of {Provider} for {Client}: {Amount} wei of {Role} in epoch {Epoch}{Duplicate}", Hex.Encode(digest), provider, receipt.Client, receipt.Amount, role, epoch, fresh ? "" : " (duplicate)");
+        return new ReportResult(epoch, RoleClaim.NameOf(role), receipt.Amount.ToString(CultureInfo.InvariantCulture), !fresh, Hex.Encode(digest));
     }
 
     public async Task<ReportResult> ReportVerificationAsync(VerificationReport report, CancellationToken cancellationToken)
@@ -57,15 +76,21 @@ public sealed class ContributionIntake(SettlementChain chain, SettlementStore st
 
         var epoch = await EpochOfAsync(message.Timestamp, cancellationToken).ConfigureAwait(false);
         var key = Keccak.Hash([.. VerificationKeyPrefix, .. message.ReceiptDigest]);
-        var fresh = await store.AddContributionAsync(new Contribution(key, epoch, message.Verifier, ContributionRole.Verification, 1), cancellationToken).ConfigureAwait(false);
-        return new ReportResult(epoch, "verification", 1, !fresh, Hex.Encode(key));
+        var fresh = await store.AddContributionAsync(new Contribution(key, epoch, message.Verifier, RewardRole.Verification, 1), cancellationToken).ConfigureAwait(false);
+        return new ReportResult(epoch, RoleClaim.NameOf(RewardRole.Verification), "1", !fresh, Hex.Encode(key));
     }
 
     private async Task<long> EpochOfAsync(ulong timestamp, CancellationToken cancellationToken)
     {
         var epoch = chain.Clock.EpochOf(timestamp) ?? throw IntakeException.Unprocessable($"timestamp {timestamp} is before the first epoch");
         var current = await ReadAsync(() => chain.CurrentEpochAsync(cancellationToken)).ConfigureAwait(false);
-        if (epoch < current) throw IntakeException.Conflict($"epoch {epoch} is closed (the current epoch is {current})");
+        if (epoch < current)
+        {
+            var now = await ReadAsync(() => chain.Rpc.BlockTimestampAsync(null, cancellationToken)).ConfigureAwait(false);
+            if (epoch < current - 1 || now >= chain.Clock.End(epoch) + (ulong)options.CloseDelay.TotalSeconds)
+                throw IntakeException.Conflict($"epoch {epoch} is closed (the current epoch is {current})");
+        }
+
         if (epoch > current) throw IntakeException.Unprocessable($"timestamp {timestamp} lies in epoch {epoch}, after the current epoch {current}");
         return epoch;
     }

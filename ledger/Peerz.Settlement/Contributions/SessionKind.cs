@@ -1,3 +1,5 @@
+using Peerz.Chain.Contracts;
+
 namespace Peerz.Settlement.Contributions;
 
 /// <summary>What the first byte of a receipt's sessionId says about the work (set by the provider's session handlers).</summary>
@@ -8,10 +10,10 @@ public static class SessionKind
     public const byte Backward = 0x03;
 
     /// <summary>Inference for inference sessions; training for forward and backward passes; null for anything else.</summary>
-    public static ContributionRole? RoleOf(ReadOnlySpan<byte> sessionId) => sessionId.IsEmpty ? null : sessionId[0] switch
+    public static RewardRole? RoleOf(ReadOnlySpan<byte> sessionId) => sessionId.IsEmpty ? null : sessionId[0] switch
     {
-        InferenceSession => ContributionRole.Inference,
-        Forward or Backward => ContributionRole.Training,
+        InferenceSession => RewardRole.Inference,
+        Forward or Backward => RewardRole.Training,
         _ => null,
     };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
+using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using Peerz.Settlement.Contributions;
@@ -15,8 +16,11 @@ namespace Peerz.Settlement.Epochs;
 /// step. The chain is the judge of what was posted: before sending postRoot, and whenever a record says "posted",
 /// the closer reads EpochRewards.getEpoch, so a crash between sending and recording never leads to a second post
 /// (and the contract itself refuses a second root for an epoch with EpochNotNext).
+/// An epoch is computed no earlier than <see cref="SettlementOptions.CloseDelay"/> after its end, so the vouchers of
+/// its last work can be redeemed first: the receipts' amounts are credited only as far as redemptions back them
+/// (<see cref="PaymentBacking"/>), and only for providers in good standing at close (<see cref="ProviderStanding"/>).
 /// </summary>
-public sealed class EpochCloser(SettlementChain chain, SettlementStore store, string proofsDirectory, ILogger<EpochCloser> logger)
+public sealed class EpochCloser(SettlementChain chain, SettlementStore store, SettlementOptions options, ILogger<EpochCloser> logger)
 {
     /// <summary>Test hook: runs right after postRoot was accepted by the node and before the store records it.</summary>
     public Action? AfterPostRootSent { get; init; }
@@ -30,12 +34,15 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, st
         return record;
     }
 
-    public string ProofsPath(long epoch) => Path.Combine(proofsDirectory, EpochProofsFile.FileName(epoch));
+    public string ProofsPath(long epoch) => Path.Combine(options.ProofsDirectory, EpochProofsFile.FileName(epoch));
+
+    /// <summary>Chain time from which <paramref name="epoch"/> may be computed: its end plus the close delay.</summary>
+    public ulong ClosableAt(long epoch) => chain.Clock.End(epoch) + (ulong)options.CloseDelay.TotalSeconds;
 
     private async Task<EpochRecord> ComputeAsync(long epoch, CancellationToken cancellationToken)
     {
-        var current = await chain.CurrentEpochAsync(cancellationToken).ConfigureAwait(false);
-        if (epoch >= current) throw new InvalidOperationException($"epoch {epoch} has not ended (current epoch {current})");
+        var now = await chain.Rpc.BlockTimestampAsync(null, cancellationToken).ConfigureAwait(false);
+        if (now < ClosableAt(epoch)) throw new InvalidOperationException($"epoch {epoch} cannot close before chain time {ClosableAt(epoch)} (its end plus the close delay; now {now})");
         var next = (long)await chain.Rewards.NextEpochToPostAsync(cancellationToken).ConfigureAwait(false);
         if (epoch > next) throw new InvalidOperationException($"epoch {epoch} cannot close before epoch {next} is posted");
 
@@ -43,29 +50,48 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, st
         var onChain = await chain.Rewards.GetEpochAsync(epoch, cancellationToken).ConfigureAwait(false);
         var pool = onChain.Posted ? onChain.Pool : await chain.Rewards.EpochPoolAsync(epoch, cancellationToken).ConfigureAwait(false);
         var weights = await chain.Rewards.RoleWeightsAtAsync(epoch, cancellationToken).ConfigureAwait(false);
-        var slashed = await SlashedProviders.InEpochAsync(chain, epoch, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var count = await store.ContributionCountAsync(epoch, cancellationToken).ConfigureAwait(false);
-            var units = (await store.UnitsAsync(epoch, cancellationToken).ConfigureAwait(false))
-                .Where(u => u.Role is ContributionRole.Verification or ContributionRole.Routing || !slashed.Contains(u.Account));
+            var work = await store.PairWorkAsync(epoch, cancellationToken).ConfigureAwait(false);
+            var excluded = await ProviderStanding.ExcludedAsync(chain, epoch, work.Select(w => w.Provider), cancellationToken).ConfigureAwait(false);
+            var eligible = work.Where(w => !excluded.ContainsKey(w.Provider)).ToArray();
+            var backing = await BackingAsync(epoch, eligible, cancellationToken).ConfigureAwait(false);
+            var (paid, credits) = PaymentBacking.Credit(eligible, backing);
+            var units = (await store.UnitsAsync(epoch, cancellationToken).ConfigureAwait(false)).Concat(paid);
             var allocation = RewardAllocator.Allocate(pool, weights, units);
             var tree = new RewardMerkleTree(allocation.Amounts);
             var record = new EpochRecord(
                 epoch, EpochState.Computed, tree.Root, allocation.Total, pool, allocation.Unallocated, allocation.Weights, allocation.RolePools, allocation.RoleAllocated,
-                [.. slashed.Select(SettlementStore.Key).Order(StringComparer.Ordinal)], null);
-            var rewards = allocation.Amounts.Select(kv => new RewardRecord(SettlementStore.Key(kv.Key), kv.Value, [.. tree.Proof(kv.Key).Select(node => Hex.Encode(node))]));
-            if (!await store.SaveComputedAsync(record, rewards, count, cancellationToken).ConfigureAwait(false))
+                [.. excluded.Keys.Select(SettlementStore.Key).Order(StringComparer.Ordinal)], null);
+            var rewards = allocation.Amounts.Select(kv => new RewardRecord(SettlementStore.Key(kv.Key.Account), kv.Key.Role, kv.Value, [.. tree.Proof(kv.Key).Select(node => Hex.Encode(node))]));
+            if (!await store.SaveComputedAsync(record, rewards, credits, count, cancellationToken).ConfigureAwait(false))
             {
                 logger.LogInformation("Epoch {Epoch}: a contribution arrived while computing; computing again", epoch);
                 continue;
             }
 
+            foreach (var (provider, reason) in excluded) logger.LogInformation("Epoch {Epoch}: provider {Provider} earns no inference or training reward: {Reason}", epoch, provider, reason);
+            var claimed = credits.Aggregate(BigInteger.Zero, (sum, c) => sum + c.Claimed);
+            var credited = credits.Aggregate(BigInteger.Zero, (sum, c) => sum + c.Credited);
             logger.LogInformation(
-                "Epoch {Epoch} computed: pool {Pool}, {Accounts} accounts get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], slashed providers excluded: {Slashed}",
-                epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), slashed.Count);
+                "Epoch {Epoch} computed: pool {Pool}, {Leaves} leaves get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], role totals [{RoleTotals}], receipts claim {Claimed} wei paid of which redemptions back {Credited}",
+                epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), string.Join(", ", allocation.RoleAllocated), claimed, credited);
             return record;
         }
+    }
+
+    /// <summary>Per pair: PaymentEscrow.redeemed(client, provider) now, minus what earlier epochs credited to it.</summary>
+    private async Task<IReadOnlyDictionary<(Address Provider, Address Client), BigInteger>> BackingAsync(long epoch, IEnumerable<PairWork> work, CancellationToken cancellationToken)
+    {
+        var backing = new Dictionary<(Address Provider, Address Client), BigInteger>();
+        foreach (var (provider, client) in work.Select(w => (w.Provider, w.Client)).Distinct())
+        {
+            var redeemed = await chain.Escrow.RedeemedAsync(client, provider, cancellationToken).ConfigureAwait(false);
+            backing[(provider, client)] = redeemed - await store.CreditedBeforeAsync(provider, client, epoch, cancellationToken).ConfigureAwait(false);
+        }
+
+        return backing;
     }
 
     private async Task<EpochRecord> PostAsync(EpochRecord record, CancellationToken cancellationToken)
@@ -142,11 +168,11 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, st
         var file = new EpochProofsFile(
             record.Epoch, Hex.Encode(record.Root), Text(record.Total), Text(record.Pool), Text(record.Unallocated),
             [.. record.Weights.Select(Text)], [.. record.RolePools.Select(Text)], [.. record.RoleAllocated.Select(Text)],
-            record.TransactionHash is { } hash ? Hex.Encode(hash) : null,
-            rewards.ToDictionary(r => r.Account, r => new ClaimEntry(Text(r.Amount), r.Proof)));
+            record.ExcludedProviders, record.TransactionHash is { } hash ? Hex.Encode(hash) : null,
+            rewards.GroupBy(r => r.Account).ToDictionary(g => g.Key, g => (IReadOnlyList<RoleClaim>)[.. g.Select(r => RoleClaim.From(r.Role, r.Amount, r.Proof))]));
         await file.WriteAsync(ProofsPath(record.Epoch), cancellationToken).ConfigureAwait(false);
         await store.MarkPublishedAsync(record.Epoch, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Epoch {Epoch} published: {Accounts} proofs in {Path}", record.Epoch, rewards.Count, ProofsPath(record.Epoch));
+        logger.LogInformation("Epoch {Epoch} published: {Leaves} proofs in {Path}", record.Epoch, rewards.Count, ProofsPath(record.Epoch));
         return record with { State = EpochState.Published };
     }
 }

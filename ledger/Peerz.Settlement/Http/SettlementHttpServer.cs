@@ -52,10 +52,10 @@ public sealed class SettlementHttpServer : IAsyncDisposable
             if (!Peerz.Chain.Crypto.Address.TryParse(account, out var address)) return Error(400, $"'{account}' is not an address");
             var record = await store.GetEpochAsync(n, ct).ConfigureAwait(false);
             if (record is not { State: EpochState.Published }) return Error(404, $"epoch {n} is not settled yet");
-            var reward = await store.RewardAsync(n, address, ct).ConfigureAwait(false);
-            return reward is null
+            var rewards = await store.RewardsOfAsync(n, address, ct).ConfigureAwait(false);
+            return rewards.Count == 0
                 ? Error(404, $"{address} has no reward in epoch {n}")
-                : Results.Json(new ClaimProof(n, reward.Account, reward.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), reward.Proof, Hex.Encode(record.Root)));
+                : Results.Json(new ClaimProof(n, rewards[0].Account, Hex.Encode(record.Root), [.. rewards.Select(r => RoleClaim.From(r.Role, r.Amount, r.Proof))]));
         });
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace Peerz.Settlement.Rewards;
 
 /// <summary>
-/// The published proofs of one epoch (<c>epoch-N.json</c>): the posted root and totals, the weights in force, and
-/// every account's amount and proof. Anyone can check it against EpochRewards.getEpoch and claim from it.
+/// The published proofs of one epoch (<c>epoch-N.json</c>): the posted root, total and role totals
+/// (<c>roleAllocated</c>, what postRoot carried), the weights in force, the providers excluded by registry state,
+/// and every account's claims, one per role. Anyone can check it against EpochRewards.getEpoch/roleTotals and claim from it.
 /// </summary>
 public sealed record EpochProofsFile(
     [property: JsonPropertyName("epoch")] long Epoch,
@@ -16,10 +17,11 @@ public sealed record EpochProofsFile(
     [property: JsonPropertyName("weights")] IReadOnlyList<string> Weights,
     [property: JsonPropertyName("rolePools")] IReadOnlyList<string> RolePools,
     [property: JsonPropertyName("roleAllocated")] IReadOnlyList<string> RoleAllocated,
+    [property: JsonPropertyName("excludedProviders")] IReadOnlyList<string> ExcludedProviders,
     [property: JsonPropertyName("transactionHash")] string? TransactionHash,
-    [property: JsonPropertyName("claims")] IReadOnlyDictionary<string, ClaimEntry> Claims)
+    [property: JsonPropertyName("claims")] IReadOnlyDictionary<string, IReadOnlyList<RoleClaim>> Claims)
 {
-    /// <summary>Proof files above this size are refused (10,000 accounts with 14-deep proofs take about 10 MB).</summary>
+    /// <summary>Proof files above this size are refused (10,000 accounts in every role with 16-deep proofs take about 50 MB).</summary>
     public const long MaxFileLength = 256L * 1024 * 1024;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -61,16 +63,11 @@ public sealed record EpochProofsFile(
 
     public ClaimProof? ProofOf(string account)
     {
-        foreach (var (key, claim) in Claims ?? new Dictionary<string, ClaimEntry>())
+        foreach (var (key, claims) in Claims ?? new Dictionary<string, IReadOnlyList<RoleClaim>>())
         {
-            if (string.Equals(key, account, StringComparison.OrdinalIgnoreCase)) return new ClaimProof(Epoch, key, claim.Amount, claim.Proof, Root);
+            if (string.Equals(key, account, StringComparison.OrdinalIgnoreCase)) return new ClaimProof(Epoch, key, Root, claims);
         }
 
         return null;
     }
 }
-
-/// <summary>One account's line in <see cref="EpochProofsFile"/>.</summary>
-public sealed record ClaimEntry(
-    [property: JsonPropertyName("amount")] string Amount,
-    [property: JsonPropertyName("proof")] IReadOnlyList<string> Proof);

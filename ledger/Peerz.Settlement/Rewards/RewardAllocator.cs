@@ -1,12 +1,14 @@
 using System.Numerics;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 
 namespace Peerz.Settlement.Rewards;
 
 /// <summary>
 /// Splits an epoch's pool exactly as EpochRewards bounds it: R_role = ⌊pool · w_role / Σw⌋, then inside a role
-/// ⌊R_role · units / Σunits⌋ per account. Integer math only; every floor leaves dust unallocated, and a role
-/// without work leaves its whole share unallocated (the contract rolls both into the next epoch).
+/// ⌊R_role · units / Σunits⌋ per account, one amount per (account, role) as the role-tagged leaves need. Integer
+/// math only; every floor leaves dust unallocated, and a role without work leaves its whole share unallocated (the
+/// contract rolls both into the next epoch). Each role's allocation is ≤ R_role, which postRoot's role totals must be.
 /// </summary>
 public static class RewardAllocator
 {
@@ -32,7 +34,7 @@ public static class RewardAllocator
 
         var rolePools = new BigInteger[RoleCount];
         var allocated = new BigInteger[RoleCount];
-        var amounts = new Dictionary<Address, BigInteger>();
+        var amounts = new Dictionary<RewardLeaf, BigInteger>();
         for (var r = 0; r < RoleCount; r++)
         {
             rolePools[r] = pool * weights[r] / weightSum;
@@ -43,7 +45,7 @@ public static class RewardAllocator
                 var share = rolePools[r] * accountUnits / roleUnits;
                 if (share.IsZero) continue;
                 allocated[r] += share;
-                amounts[account] = amounts.GetValueOrDefault(account) + share;
+                amounts[new RewardLeaf(account, (RewardRole)r)] = share;
             }
         }
 

@@ -5,20 +5,21 @@ using Peerz.Chain.Crypto;
 namespace Peerz.Settlement.Rewards;
 
 /// <summary>
-/// OpenZeppelin's StandardMerkleTree for <c>["address","uint256"]</c> leaves, the tree EpochRewards.claim verifies
+/// OpenZeppelin's StandardMerkleTree for <c>["address","uint8","uint256"]</c> leaves (account, role, amount), the tree EpochRewards.claim verifies
 /// (MerkleProof with sorted pairs): leaves are EpochRewards.Leaf (double keccak of abi.encode), sorted ascending,
 /// laid out as a complete binary tree in an array (node i has children 2i+1, 2i+2; leaves fill the array's end in
-/// reverse order). The same layout as @openzeppelin/merkle-tree gives the same root and proofs.
+/// reverse order). The same layout as @openzeppelin/merkle-tree gives the same root and proofs. One leaf per
+/// (account, role): the role is inside the hashed leaf, so a proof for one role cannot claim another role's share.
 /// </summary>
 public sealed class RewardMerkleTree
 {
     private readonly byte[][] _nodes;
-    private readonly Dictionary<Address, int> _index = [];
+    private readonly Dictionary<RewardLeaf, int> _index = [];
 
-    public RewardMerkleTree(IReadOnlyDictionary<Address, BigInteger> amounts)
+    public RewardMerkleTree(IReadOnlyDictionary<RewardLeaf, BigInteger> amounts)
     {
         ArgumentNullException.ThrowIfNull(amounts);
-        var leaves = amounts.Select(kv => (Account: kv.Key, Hash: EpochRewards.Leaf(kv.Key, RewardRole.Inference, kv.Value) /* TODO(settlement helper): one leaf per (account, role) */))
+        var leaves = amounts.Select(kv => (Key: kv.Key, Hash: EpochRewards.Leaf(kv.Key.Account, kv.Key.Role, kv.Value)))
             .OrderBy(l => l.Hash, ByteComparer.Instance)
             .ToArray();
         if (leaves.Length == 0)
@@ -33,7 +34,7 @@ public sealed class RewardMerkleTree
         {
             var position = _nodes.Length - 1 - i;
             _nodes[position] = leaves[i].Hash;
-            _index[leaves[i].Account] = position;
+            _index[leaves[i].Key] = position;
         }
 
         for (var i = _nodes.Length - 1 - leaves.Length; i >= 0; i--)
@@ -47,10 +48,10 @@ public sealed class RewardMerkleTree
     /// <summary>The root to post; 32 zero bytes for an epoch without rewards.</summary>
     public byte[] Root { get; }
 
-    /// <summary>Sibling hashes from the account's leaf up to (not including) the root.</summary>
-    public IReadOnlyList<byte[]> Proof(Address account)
+    /// <summary>Sibling hashes from the (account, role) leaf up to (not including) the root.</summary>
+    public IReadOnlyList<byte[]> Proof(RewardLeaf leaf)
     {
-        if (!_index.TryGetValue(account, out var i)) throw new KeyNotFoundException($"{account} has no leaf in this tree");
+        if (!_index.TryGetValue(leaf, out var i)) throw new KeyNotFoundException($"{leaf.Account} has no {leaf.Role} leaf in this tree");
         var proof = new List<byte[]>();
         while (i > 0)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Peerz.Chain.Contracts;
 
 namespace Peerz.Settlement.Storage;
 
@@ -24,5 +25,5 @@ public sealed record EpochRecord(
     IReadOnlyList<string> ExcludedProviders,
     byte[]? TransactionHash);
 
-/// <summary>One account's reward for an epoch and its Merkle proof.</summary>
-public sealed record RewardRecord(string Account, BigInteger Amount, IReadOnlyList<string> Proof);
+/// <summary>One (account, role) reward for an epoch and its Merkle proof.</summary>
+public sealed record RewardRecord(string Account, RewardRole Role, BigInteger Amount, IReadOnlyList<string> Proof);

@@ -40,5 +40,40 @@ public static class SettlementMigrations
                 PRIMARY KEY (epoch, account)
             ) WITHOUT ROWID;
             """),
+
+        // Issue 22: receipts are credited by the PRZ they were paid (big integers, kept as bounded decimal text and
+        // summed in BigInteger, never by SQL SUM), backed per (provider, client) by on-chain redemptions; rewards
+        // have one leaf per (account, role). Version-1 receipt rows carry no client or amount, so they can never be
+        // backed, and version-1 rewards are leaves the role-tagged contract cannot verify: both are dropped.
+        new(2, "paid receipts, pair credits, role-tagged rewards", """
+            DELETE FROM contributions WHERE role IN (0, 1);
+            CREATE TABLE receipts (
+                digest BLOB PRIMARY KEY,
+                epoch INTEGER NOT NULL,
+                provider TEXT NOT NULL,
+                client TEXT NOT NULL,
+                role INTEGER NOT NULL CHECK (role IN (0, 1)),
+                amount TEXT NOT NULL CHECK (length(amount) BETWEEN 1 AND 78 AND amount NOT GLOB '*[^0-9]*'),
+                recorded_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX receipts_by_epoch ON receipts (epoch, provider, client);
+            CREATE TABLE pair_credits (
+                provider TEXT NOT NULL,
+                client TEXT NOT NULL,
+                epoch INTEGER NOT NULL REFERENCES epochs (epoch),
+                claimed TEXT NOT NULL CHECK (length(claimed) BETWEEN 1 AND 90 AND claimed NOT GLOB '*[^0-9]*'),
+                credited TEXT NOT NULL CHECK (length(credited) BETWEEN 1 AND 90 AND credited NOT GLOB '*[^0-9]*'),
+                PRIMARY KEY (provider, client, epoch)
+            ) WITHOUT ROWID;
+            DROP TABLE rewards;
+            CREATE TABLE rewards (
+                epoch INTEGER NOT NULL REFERENCES epochs (epoch),
+                account TEXT NOT NULL,
+                role INTEGER NOT NULL CHECK (role BETWEEN 0 AND 3),
+                amount TEXT NOT NULL,
+                proof TEXT NOT NULL,
+                PRIMARY KEY (epoch, account, role)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

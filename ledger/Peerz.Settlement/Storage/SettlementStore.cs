@@ -2,17 +2,19 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using Dapper;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Chain.Primitives;
 using Peerz.Ledger.Storage;
 using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Epochs;
 using Peerz.Settlement.Rewards;
 
 namespace Peerz.Settlement.Storage;
 
 /// <summary>
-/// The settlement's SQLite file: contributions (deduplicated by key), the per-epoch close state machine, and the
-/// rewards with their proofs. A contribution for an epoch that is already computed is refused inside the same
+/// The settlement's SQLite file: accepted receipts (deduplicated by digest), verification and uptime contributions
+/// (deduplicated by key), the per-epoch close state machine, the rewards with their proofs, and what each epoch
+/// credited per (provider, client) pair. A contribution for an epoch that is already computed is refused inside the same
 /// transaction that checks it, so nothing counted after a close can silently go missing.
 /// </summary>
 public sealed class SettlementStore
@@ -26,39 +28,71 @@ public sealed class SettlementStore
 
     public static string Key(Address account) => account.ToString().ToLowerInvariant();
 
-    /// <summary>Records a contribution; false if its key was already recorded.</summary>
+    /// <summary>Records a verification or uptime contribution; false if its key was already recorded.</summary>
     /// <exception cref="IntakeException">409 when the epoch is already closed.</exception>
-    public async Task<bool> AddContributionAsync(Contribution contribution, CancellationToken cancellationToken)
+    public Task<bool> AddContributionAsync(Contribution contribution, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contribution);
-        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var closed = await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM epochs WHERE epoch = @Epoch;", new { contribution.Epoch }, transaction).ConfigureAwait(false);
-        if (closed > 0) throw IntakeException.Conflict($"epoch {contribution.Epoch} is already settled");
-        var inserted = await connection.ExecuteAsync(
+        return InsertUnlessClosedAsync(
+            contribution.Epoch,
             "INSERT OR IGNORE INTO contributions (key, epoch, account, role, units, recorded_at) VALUES (@Key, @Epoch, @Account, @Role, @Units, @Now);",
-            new { contribution.Key, contribution.Epoch, Account = Key(contribution.Account), Role = (int)contribution.Role, contribution.Units, Now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() },
-            transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return inserted == 1;
+            new { contribution.Key, contribution.Epoch, Account = Key(contribution.Account), Role = (int)contribution.Role, contribution.Units, Now = Now() },
+            cancellationToken);
     }
 
-    /// <summary>Whether a receipt with this digest was recorded as inference or training work.</summary>
+    /// <summary>Records an accepted receipt; false if a receipt with its digest was already recorded.</summary>
+    /// <exception cref="IntakeException">409 when the epoch is already closed.</exception>
+    public Task<bool> AddReceiptAsync(PaidReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return InsertUnlessClosedAsync(
+            receipt.Epoch,
+            "INSERT OR IGNORE INTO receipts (digest, epoch, provider, client, role, amount, recorded_at) VALUES (@Digest, @Epoch, @Provider, @Client, @Role, @Amount, @Now);",
+            new { receipt.Digest, receipt.Epoch, Provider = Key(receipt.Provider), Client = Key(receipt.Client), Role = (int)receipt.Role, Amount = Text(receipt.Amount), Now = Now() },
+            cancellationToken);
+    }
+
+    /// <summary>Whether a receipt with this digest was accepted as inference or training work.</summary>
     public async Task<bool> HasReceiptAsync(byte[] digest, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM contributions WHERE key = @Digest AND role IN (0, 1);", new { Digest = digest }).ConfigureAwait(false) > 0;
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM receipts WHERE digest = @Digest;", new { Digest = digest }).ConfigureAwait(false) > 0;
     }
 
-    /// <summary>Total units per account and role in <paramref name="epoch"/> (summed by the index on epoch, role, account).</summary>
+    /// <summary>
+    /// Verification and routing units per account in <paramref name="epoch"/>. Summed here in BigInteger, row by
+    /// row: SQL SUM over 64-bit integers could overflow and then fail every close of the epoch (and, since roots post
+    /// in order, of every later one).
+    /// </summary>
     public async Task<IReadOnlyList<RoleUnits>> UnitsAsync(long epoch, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<UnitsRow>(
-            "SELECT account AS Account, role AS Role, SUM(units) AS Units FROM contributions WHERE epoch = @Epoch GROUP BY role, account;", new { Epoch = epoch }).ConfigureAwait(false);
-        return rows.Select(r => new RoleUnits(Address.Parse(r.Account), (ContributionRole)r.Role, r.Units)).ToArray();
+        var sums = new Dictionary<(string Account, long Role), BigInteger>();
+        var rows = await connection.QueryAsync<(string Account, long Role, long Units)>(
+            "SELECT account, role, units FROM contributions WHERE epoch = @Epoch AND role IN (2, 3);", new { Epoch = epoch }).ConfigureAwait(false);
+        foreach (var (account, role, units) in rows) sums[(account, role)] = sums.GetValueOrDefault((account, role)) + units;
+        return [.. sums.Select(kv => new RoleUnits(Address.Parse(kv.Key.Account), (RewardRole)kv.Key.Role, kv.Value))];
+    }
+
+    /// <summary>What <paramref name="epoch"/>'s receipts claim per (provider, client, role), summed in BigInteger.</summary>
+    public async Task<IReadOnlyList<PairWork>> PairWorkAsync(long epoch, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var sums = new Dictionary<(string Provider, string Client, long Role), BigInteger>();
+        var rows = await connection.QueryAsync<(string Provider, string Client, long Role, string Amount)>(
+            "SELECT provider, client, role, amount FROM receipts WHERE epoch = @Epoch;", new { Epoch = epoch }).ConfigureAwait(false);
+        foreach (var (provider, client, role, amount) in rows) sums[(provider, client, role)] = sums.GetValueOrDefault((provider, client, role)) + Parse(amount);
+        return [.. sums.Select(kv => new PairWork(Address.Parse(kv.Key.Provider), Address.Parse(kv.Key.Client), (RewardRole)kv.Key.Role, kv.Value))];
+    }
+
+    /// <summary>What epochs before <paramref name="epoch"/> credited to the pair, which its cumulative redemption no longer backs.</summary>
+    public async Task<BigInteger> CreditedBeforeAsync(Address provider, Address client, long epoch, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<string>(
+            "SELECT credited FROM pair_credits WHERE provider = @Provider AND client = @Client AND epoch < @Epoch;",
+            new { Provider = Key(provider), Client = Key(client), Epoch = epoch }).ConfigureAwait(false);
+        return rows.Aggregate(BigInteger.Zero, (sum, credited) => sum + Parse(credited));
     }
 
     public async Task<EpochRecord?> GetEpochAsync(long epoch, CancellationToken cancellationToken)
@@ -79,23 +113,24 @@ public sealed class SettlementStore
         return [.. await connection.QueryAsync<long>("SELECT epoch FROM epochs WHERE state <> 'published' ORDER BY epoch;").ConfigureAwait(false)];
     }
 
-    /// <summary>How many contributions <paramref name="epoch"/> has (read before its units, to detect late arrivals).</summary>
+    /// <summary>How many contributions and receipts <paramref name="epoch"/> has (read before its work, to detect late arrivals).</summary>
     public async Task<long> ContributionCountAsync(long epoch, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM contributions WHERE epoch = @Epoch;", new { Epoch = epoch }).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(CountSql, new { Epoch = epoch }).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Stores a computed epoch and all its rewards in one transaction (state 'computed'), unless the epoch no longer
+    /// Stores a computed epoch, all its rewards and its pair credits in one transaction (state 'computed'), unless the epoch no longer
     /// has <paramref name="contributionCount"/> contributions: a report that slipped in while the allocation was
     /// computed must not be lost, so the caller recomputes (false). Transactions are IMMEDIATE, so this check and
     /// the intake's "epoch closed?" check are serialized.
     /// </summary>
-    public async Task<bool> SaveComputedAsync(EpochRecord record, IEnumerable<RewardRecord> rewards, long contributionCount, CancellationToken cancellationToken)
+    public async Task<bool> SaveComputedAsync(EpochRecord record, IEnumerable<RewardRecord> rewards, IEnumerable<PairCredit> credits, long contributionCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(rewards);
+        ArgumentNullException.ThrowIfNull(credits);
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
@@ -117,7 +152,7 @@ public sealed class SettlementStore
                 Now = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             },
             transaction).ConfigureAwait(false);
-        var count = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM contributions WHERE epoch = @Epoch;", new { record.Epoch }, transaction).ConfigureAwait(false);
+        var count = await connection.ExecuteScalarAsync<long>(CountSql, new { record.Epoch }, transaction).ConfigureAwait(false);
         if (count != contributionCount)
         {
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
@@ -125,8 +160,12 @@ public sealed class SettlementStore
         }
 
         await connection.ExecuteAsync(
-            "INSERT INTO rewards (epoch, account, amount, proof) VALUES (@Epoch, @Account, @Amount, @Proof);",
-            rewards.Select(r => new { record.Epoch, r.Account, Amount = Text(r.Amount), Proof = JsonSerializer.Serialize(r.Proof) }),
+            "INSERT INTO rewards (epoch, account, role, amount, proof) VALUES (@Epoch, @Account, @Role, @Amount, @Proof);",
+            rewards.Select(r => new { record.Epoch, r.Account, Role = (int)r.Role, Amount = Text(r.Amount), Proof = JsonSerializer.Serialize(r.Proof) }),
+            transaction).ConfigureAwait(false);
+        await connection.ExecuteAsync(
+            "INSERT INTO pair_credits (provider, client, epoch, claimed, credited) VALUES (@Provider, @Client, @Epoch, @Claimed, @Credited);",
+            credits.Select(c => new { Provider = Key(c.Provider), Client = Key(c.Client), record.Epoch, Claimed = Text(c.Claimed), Credited = Text(c.Credited) }),
             transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
@@ -146,16 +185,29 @@ public sealed class SettlementStore
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<RewardRow>(
-            "SELECT account AS Account, amount AS Amount, proof AS Proof FROM rewards WHERE epoch = @Epoch ORDER BY account;", new { Epoch = epoch }).ConfigureAwait(false);
+            "SELECT account AS Account, role AS Role, amount AS Amount, proof AS Proof FROM rewards WHERE epoch = @Epoch ORDER BY account, role;", new { Epoch = epoch }).ConfigureAwait(false);
         return rows.Select(r => r.ToRecord()).ToArray();
     }
 
-    public async Task<RewardRecord?> RewardAsync(long epoch, Address account, CancellationToken cancellationToken)
+    /// <summary>The account's rewards in <paramref name="epoch"/>, one per role it earned in (empty when none).</summary>
+    public async Task<IReadOnlyList<RewardRecord>> RewardsOfAsync(long epoch, Address account, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<RewardRow>(
-            "SELECT account AS Account, amount AS Amount, proof AS Proof FROM rewards WHERE epoch = @Epoch AND account = @Account;", new { Epoch = epoch, Account = Key(account) }).ConfigureAwait(false);
-        return row?.ToRecord();
+        var rows = await connection.QueryAsync<RewardRow>(
+            "SELECT account AS Account, role AS Role, amount AS Amount, proof AS Proof FROM rewards WHERE epoch = @Epoch AND account = @Account ORDER BY role;",
+            new { Epoch = epoch, Account = Key(account) }).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
+    }
+
+    private async Task<bool> InsertUnlessClosedAsync(long epoch, string insertSql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var closed = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM epochs WHERE epoch = @Epoch;", new { Epoch = epoch }, transaction).ConfigureAwait(false);
+        if (closed > 0) throw IntakeException.Conflict($"epoch {epoch} is already settled");
+        var inserted = await connection.ExecuteAsync(insertSql, parameters, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return inserted == 1;
     }
 
     private async Task SetStateAsync(long epoch, string state, byte[]? transactionHash, CancellationToken cancellationToken)
@@ -167,7 +219,13 @@ public sealed class SettlementStore
         if (changed != 1) throw new InvalidOperationException($"epoch {epoch} is not in the store");
     }
 
+    private const string CountSql = "SELECT (SELECT COUNT(*) FROM contributions WHERE epoch = @Epoch) + (SELECT COUNT(*) FROM receipts WHERE epoch = @Epoch);";
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
     private static string Text(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static BigInteger Parse(string value) => BigInteger.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
 
     private static string Json(IEnumerable<BigInteger> values) => JsonSerializer.Serialize(values.Select(Text));
 
@@ -189,21 +247,9 @@ public sealed class SettlementStore
             TxHash);
     }
 
-    // A class with setters: SQLite reports no column type for SUM(...) over zero rows, which defeats constructor mapping.
-    private sealed class UnitsRow
+    private sealed record RewardRow(string Account, long Role, string Amount, string Proof)
     {
-        public string Account { get; set; } = "";
-
-        public long Role { get; set; }
-
-        public long Units { get; set; }
+        public RewardRecord ToRecord() => new(Account, (RewardRole)Role, Parse(Amount), JsonSerializer.Deserialize<string[]>(Proof)!);
     }
 
-    private sealed record RewardRow(string Account, string Amount, string Proof)
-    {
-        public RewardRecord ToRecord() => new(Account, BigInteger.Parse(Amount, CultureInfo.InvariantCulture), JsonSerializer.Deserialize<string[]>(Proof)!);
-    }
-
-    /// <summary>Hex of a proof element, as the JSON files and the HTTP API carry it.</summary>
-    public static string HexOf(byte[] node) => Hex.Encode(node);
 }

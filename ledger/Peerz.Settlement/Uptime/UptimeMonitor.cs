@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.P2P;
 using Peerz.Settlement.Contributions;
@@ -39,7 +40,7 @@ public sealed class UptimeMonitor(Libp2pHost host, SettlementChain chain, Settle
             answered++;
             try
             {
-                await store.AddContributionAsync(new Contribution(Key(peer, slot), epoch, peer.Account, ContributionRole.Routing, 1), cancellationToken).ConfigureAwait(false);
+                await store.AddContributionAsync(new Contribution(Key(peer, slot), epoch, peer.Account, RewardRole.Routing, 1), cancellationToken).ConfigureAwait(false);
             }
             catch (IntakeException e)
             {

@@ -21,14 +21,16 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
     private SettlementService _service = null!;
     private EthKey _signer = null!;
 
-    private static EthKey Provider => HardhatNode.Accounts[6];
+    private EthKey Provider { get; set; } = null!;
+
+    private static readonly Address Payer = EthKey.Generate().Address;
 
     public async Task InitializeAsync()
     {
         var chain = await devnet.SettlementChainAsync();
         _service = await SettlementService.StartAsync(
-            chain, new SettlementOptions { DataDirectory = _directory, Listen = new Uri("http://127.0.0.1:0"), MaxRequestBytes = 4096 }, NullLoggerFactory.Instance, null, CancellationToken.None);
-        _signer = await devnet.RegisterProviderAsync(Provider);
+            chain, new SettlementOptions { DataDirectory = _directory, Listen = new Uri("http://127.0.0.1:0"), MaxRequestBytes = 4096, Models = SettlementDevnet.Models, CloseDelay = TimeSpan.Zero }, NullLoggerFactory.Instance, null, CancellationToken.None);
+        (Provider, _signer) = await devnet.NewProviderAsync();
     }
 
     public async Task DisposeAsync()
@@ -70,13 +72,28 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_receipt_signed_by_another_key_is_a_403_naming_the_registered_signer()
+    public async Task A_receipt_signed_by_an_unregistered_key_is_a_403()
     {
-        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
-        var report = ReceiptReport.From(Provider.Address, receipt, receipt.Sign(EthKey.Generate(), devnet.Deployment.ChainId, devnet.Deployment.Registry));
-        var (status, error) = await PostAsync("v1/receipts", report);
+        var receipt = await ReceiptAsync();
+        var (status, error) = await PostAsync("v1/receipts", ReceiptReport.From(receipt, devnet.Sign(receipt, EthKey.Generate())));
         Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains(_signer.Address.ToString(), error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no provider's registered signer", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_receipt_whose_signer_belongs_to_another_provider_is_refused()
+    {
+        // Issue 22 #8: the receipt names one provider, but another provider's signer signed it (or a reporter swapped
+        // the provider field): the digest covers the provider, so the signer's owner must be that very provider.
+        var (other, otherSigner) = await devnet.NewProviderAsync();
+        var claimed = await ReceiptAsync();
+        var (status, error) = await PostAsync("v1/receipts", ReceiptReport.From(claimed, devnet.Sign(claimed, otherSigner)));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains(other.Address.ToString(), error, StringComparison.OrdinalIgnoreCase);
+
+        var stolen = await devnet.ReceiptAsync(other.Address, Payer, 0x01, 3, 0, 2, 5);
+        var relabelled = ReceiptReport.From(stolen, devnet.Sign(stolen, otherSigner)) with { Provider = Provider.Address.ToString() };
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync("v1/receipts", relabelled)).Status);
     }
 
     [Fact]
@@ -85,49 +102,60 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
         var report = await ValidReportAsync();
         var (status, _) = await PostAsync("v1/receipts", report with { Tokens = report.Tokens + 1000 });
         Assert.Equal(HttpStatusCode.Forbidden, status);
-    }
-
-    [Fact]
-    public async Task An_unknown_provider_is_a_422()
-    {
-        var stranger = EthKey.Generate();
-        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
-        var (status, error) = await PostAsync("v1/receipts", ReceiptReport.From(stranger.Address, receipt, receipt.Sign(stranger, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
-        Assert.Contains("not a registered provider", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync("v1/receipts", report with { Amount = "1000000000000000000000" })).Status);
     }
 
     [Theory]
-    [InlineData(0x00, 3u, 0u, 2u)]
-    [InlineData(0x07, 3u, 0u, 2u)]
-    [InlineData(0x01, 0u, 0u, 2u)]
-    [InlineData(0x01, 3u, 2u, 2u)]
-    [InlineData(0x01, 3u, 5u, 2u)]
-    public async Task Receipts_without_countable_work_are_a_422(byte kind, uint tokens, uint start, uint end)
+    [InlineData(0x00, 3u, 0u, 2u, 5)]
+    [InlineData(0x07, 3u, 0u, 2u, 5)]
+    [InlineData(0x01, 0u, 0u, 2u, 5)]
+    [InlineData(0x01, 3u, 2u, 2u, 5)]
+    [InlineData(0x01, 3u, 5u, 2u, 5)]
+    [InlineData(0x01, 3u, 0u, 9u, 5)]
+    [InlineData(0x01, 3u, 0u, 2u, 0)]
+    public async Task Receipts_without_countable_paid_work_are_a_422(byte kind, uint tokens, uint start, uint end, int amount)
     {
-        var receipt = await devnet.ReceiptAsync(kind, tokens, start, end);
-        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
+        var receipt = await devnet.ReceiptAsync(Provider.Address, Payer, kind, tokens, start, end, amount);
+        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(receipt, devnet.Sign(receipt, _signer)));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+    }
+
+    [Fact]
+    public async Task An_amount_beyond_the_per_receipt_bound_is_a_422()
+    {
+        var receipt = await devnet.ReceiptAsync(Provider.Address, Payer, 0x01, 3, 0, 2, ContributionIntake.MaxAmountPerReceipt + 1);
+        var (status, error) = await PostAsync("v1/receipts", ReceiptReport.From(receipt, devnet.Sign(receipt, _signer)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Contains("implausible", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_receipt_from_the_future_is_a_422()
     {
-        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2, timestamp: await devnet.Rpc.BlockTimestampAsync() + (2 * SettlementDevnet.EpochSeconds));
-        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry)));
+        var receipt = await devnet.ReceiptAsync(Provider.Address, Payer, 0x01, 3, 0, 2, 5, timestamp: await devnet.Rpc.BlockTimestampAsync() + (2 * SettlementDevnet.EpochSeconds));
+        var (status, _) = await PostAsync("v1/receipts", ReceiptReport.From(receipt, devnet.Sign(receipt, _signer)));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
     }
 
     [Fact]
     public async Task A_body_over_the_limit_is_a_413_whether_or_not_it_declares_its_length()
     {
-        var huge = "{\"provider\":\"" + new string('a', 100_000) + "\"}";
+        var huge = "{\"provider\":\"" + new string('a', 6_000) + "\"}";
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await PostRawAsync("v1/receipts", huge)).Status);
 
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, new Uri(_service.Address, "v1/receipts")) { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge))) };
-        chunked.Headers.TransferEncodingChunked = true;
-        using var response = await _http.SendAsync(chunked);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        // Chunked, with no declared length: written whole on a raw socket before reading the answer, so the server's
+        // close after its 413 cannot race the upload into a broken pipe (as HttpClient's streaming upload did under load).
+        var body = Encoding.UTF8.GetBytes("{\"provider\":\"" + new string('a', 6_000) + "\"}");
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(_service.Address.Host, _service.Address.Port);
+        var stream = tcp.GetStream();
+        var request = new MemoryStream();
+        request.Write(Encoding.ASCII.GetBytes($"POST /v1/receipts HTTP/1.1\r\nHost: {_service.Address.Authority}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{body.Length:x}\r\n"));
+        request.Write(body);
+        request.Write("\r\n0\r\n\r\n"u8);
+        await stream.WriteAsync(request.ToArray());
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        Assert.StartsWith("HTTP/1.1 413", await reader.ReadLineAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,7 +163,7 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
     {
         var valid = await ValidReportAsync();
         var now = await devnet.Rpc.BlockTimestampAsync();
-        var (parsedProvider, receipt, _) = valid.Parse();
+        var (receipt, _) = valid.Parse();
         var digest = receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry);
 
         // Not reported yet: unknown receipt.
@@ -143,7 +171,6 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await PostAsync("v1/verifications", unknown)).Status);
 
         Assert.Equal(HttpStatusCode.OK, (await PostAsync("v1/receipts", valid)).Status);
-        Assert.Equal(parsedProvider, Provider.Address);
 
         // Signed by someone without VERIFIER_ROLE.
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync("v1/verifications", Verification(HardhatNode.Accounts[7], digest, now))).Status);
@@ -169,10 +196,12 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
         return VerificationReport.From(message, message.Sign(key, devnet.Deployment.ChainId, devnet.Deployment.Rewards));
     }
 
+    private Task<WorkReceipt> ReceiptAsync() => devnet.ReceiptAsync(Provider.Address, Payer, 0x01, 3, 0, 2, 5);
+
     private async Task<ReceiptReport> ValidReportAsync()
     {
-        var receipt = await devnet.ReceiptAsync(0x01, 3, 0, 2);
-        return ReceiptReport.From(Provider.Address, receipt, receipt.Sign(_signer, devnet.Deployment.ChainId, devnet.Deployment.Registry));
+        var receipt = await ReceiptAsync();
+        return ReceiptReport.From(receipt, devnet.Sign(receipt, _signer));
     }
 
     private async Task<(HttpStatusCode Status, string Error)> PostAsync<T>(string path, T body)

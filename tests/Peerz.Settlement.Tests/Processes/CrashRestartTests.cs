@@ -27,11 +27,12 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
     [Fact]
     public async Task A_crash_right_after_postRoot_neither_posts_twice_nor_loses_contributions()
     {
-        var (a, b) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2]);
+        // Pre-funded accounts: the processes under test send from the deployer, so its cached nonce cannot fund fresh ones.
+        var (a, b, payer) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2], HardhatNode.Accounts[3]);
         var signerA = await devnet.RegisterProviderAsync(a);
         var signerB = await devnet.RegisterProviderAsync(b);
         var url = new Uri($"http://127.0.0.1:{HardhatNode.FreePort()}/");
-        string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), "--data-dir", _data, "--listen", url.ToString(), "--poll-interval", "1"];
+        string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), .. ProcessDevnet.SettleArguments, "--data-dir", _data, "--listen", url.ToString(), "--poll-interval", "1"];
 
         long epoch;
         await using (var first = await SettleProcess.StartAsync(arguments))
@@ -44,10 +45,12 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         await using (var crashing = await SettleProcess.StartAsync(arguments, new Dictionary<string, string> { ["PEERZ_SETTLE_CRASH_AFTER_POST"] = "1" }))
         {
             var client = new SettlementClient(_http, url);
-            var ra = await devnet.ReceiptAsync(0x01, 30, 0, 2); // 60 inference units
-            var rb = await devnet.ReceiptAsync(0x01, 10, 2, 4); // 20 inference units
-            epoch = (await client.ReportReceiptAsync(a.Address, ra, Sign(ra, signerA))).Epoch;
-            Assert.Equal(epoch, (await client.ReportReceiptAsync(b.Address, rb, Sign(rb, signerB))).Epoch);
+            var ra = await devnet.ReceiptAsync(a.Address, payer.Address, 0x01, 30, 0, 2, 60); // 60 wei paid for inference
+            var rb = await devnet.ReceiptAsync(b.Address, payer.Address, 0x01, 10, 2, 4, 20); // 20 wei
+            await devnet.PayAsync(payer, a, 60);
+            await devnet.PayAsync(payer, b, 20);
+            epoch = (await client.ReportReceiptAsync(ra, devnet.Sign(ra, signerA))).Epoch;
+            Assert.Equal(epoch, (await client.ReportReceiptAsync(rb, devnet.Sign(rb, signerB))).Epoch);
 
             await devnet.AdvanceEpochAsync();
             var exit = await crashing.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -76,11 +79,17 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         Assert.Equal(posted.Root, record.Root);
         Assert.NotNull(record.TransactionHash);
 
-        // No lost contributions: both providers are paid their share of the inference pool; A with the proof file, B over HTTP.
+        // No lost contributions: both providers are paid their share of the inference pool; A with the proof file, B over HTTP,
+        // once the root's challenge period is over: before, `peerz claim` says when claims open.
         var proofsFile = Path.Combine(_data, "epochs", EpochProofsFile.FileName(epoch));
         var inferencePool = record.RolePools[0];
         var beforeA = await devnet.Token().BalanceOfAsync(a.Address);
         var beforeB = await devnet.Token().BalanceOfAsync(b.Address);
+        var early = await devnet.PeerzAsync(["claim", "--epoch", epoch.ToString(CultureInfo.InvariantCulture), "--proofs", proofsFile, .. devnet.ChainArguments(a)]);
+        Assert.Equal(1, early.ExitCode);
+        Assert.Contains("not open yet", early.Stderr, StringComparison.Ordinal);
+        Assert.Equal(beforeA, await devnet.Token().BalanceOfAsync(a.Address));
+        await devnet.AdvanceToAsync(await devnet.Rewards().ClaimsOpenAtAsync(epoch));
         var claimA = await devnet.PeerzAsync(["claim", "--epoch", epoch.ToString(CultureInfo.InvariantCulture), "--proofs", proofsFile, .. devnet.ChainArguments(a)]);
         Assert.True(claimA.ExitCode == 0, claimA.ToString());
         var claimB = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
@@ -92,8 +101,6 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already claimed", again.Stderr, StringComparison.Ordinal);
     }
-
-    private EthSignature Sign(WorkReceipt receipt, EthKey signer) => receipt.Sign(signer, devnet.Deployment.ChainId, devnet.Deployment.Registry);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, SettleProcess process)
     {

@@ -65,30 +65,36 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
 
         // Settle the next epoch: one provider's inference and one verification.
         var settlementChain = await devnet.SettlementChainAsync(freshNonces: true);
-        await using var service = await SettlementService.StartAsync(
-            settlementChain, new SettlementOptions { DataDirectory = _data, Listen = new Uri("http://127.0.0.1:0") }, NullLoggerFactory.Instance, null, CancellationToken.None);
+        await using var service = await SettlementService.StartAsync(settlementChain, SettlementDevnet.Options(_data), NullLoggerFactory.Instance, null, CancellationToken.None);
         var client = new SettlementClient(_http, service.Address);
         await devnet.AdvanceEpochAsync();
         await service.CloseDueEpochsAsync(CancellationToken.None);
 
-        var provider = HardhatNode.Accounts[4];
+        // Pre-funded accounts: the `peerz dao` processes sent from the deployer, so its cached nonce cannot fund fresh ones.
+        var (provider, payer) = (HardhatNode.Accounts[4], HardhatNode.Accounts[3]);
         var signer = await devnet.RegisterProviderAsync(provider);
-        var receipt = await devnet.ReceiptAsync(0x01, 4, 0, 1);
-        var epoch = (await client.ReportReceiptAsync(provider.Address, receipt, receipt.Sign(signer, devnet.Deployment.ChainId, devnet.Deployment.Registry))).Epoch;
+        var receipt = await devnet.ReceiptAsync(provider.Address, payer.Address, 0x01, 4, 0, 1, 4);
+        await devnet.PayAsync(payer, provider, 4);
+        var epoch = (await client.ReportReceiptAsync(receipt, devnet.Sign(receipt, signer))).Epoch;
         Assert.Equal(current + 1, epoch);
         await client.ReportVerificationAsync(devnet.Deployer, receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry), await devnet.Rpc.BlockTimestampAsync(), devnet.Deployment);
         await devnet.AdvanceEpochAsync();
         await service.CloseDueEpochsAsync(CancellationToken.None);
 
         var posted = await rewards.GetEpochAsync(epoch);
-        var providerProof = (await client.GetProofAsync(epoch, provider.Address)).Parse();
-        var verifierProof = (await client.GetProofAsync(epoch, devnet.Deployer.Address)).Parse();
-        Assert.Equal(posted.Pool * 10 / 100, providerProof.Amount);
-        Assert.Equal(posted.Pool * 10 / 100, verifierProof.Amount);
+        var providerProof = Assert.Single((await client.GetProofAsync(epoch, provider.Address)).Parse().Claims);
+        var verifierProof = Assert.Single((await client.GetProofAsync(epoch, devnet.Deployer.Address)).Parse().Claims);
+        Assert.Equal((RewardRole.Inference, posted.Pool * 10 / 100), (providerProof.Role, providerProof.Amount));
+        Assert.Equal((RewardRole.Verification, posted.Pool * 10 / 100), (verifierProof.Role, verifierProof.Amount));
         Assert.Equal(providerProof.Amount + verifierProof.Amount, posted.Total);
+        Assert.Equal([posted.Pool * 10 / 100, 0, posted.Pool * 10 / 100, 0], await rewards.RoleTotalsAsync(epoch));
 
+        // Claims open once the root's challenge period (governance's veto window) is over.
+        var notOpen = await Assert.ThrowsAsync<Peerz.Chain.Rpc.ContractRevertException>(() => devnet.Rewards(provider).ClaimAsync(epoch, provider.Address, RewardRole.Inference, providerProof.Amount, providerProof.Proof));
+        Assert.Contains("ClaimNotOpen", notOpen.Message, StringComparison.Ordinal);
+        await devnet.AdvanceToAsync(await rewards.ClaimsOpenAtAsync(epoch));
         var before = await devnet.Token().BalanceOfAsync(provider.Address);
-        await devnet.Rewards(provider).ClaimAsync(epoch, provider.Address, providerProof.Amount, providerProof.Proof);
+        await devnet.Rewards(provider).ClaimAsync(epoch, provider.Address, RewardRole.Inference, providerProof.Amount, providerProof.Proof);
         Assert.Equal(before + providerProof.Amount, await devnet.Token().BalanceOfAsync(provider.Address));
     }
 

@@ -1,6 +1,6 @@
 using System.Numerics;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Rewards;
 
 namespace Peerz.Settlement.Tests.Rewards;
@@ -20,16 +20,21 @@ public sealed class RewardAllocatorTests
         // verification: nobody → 150 unallocated. routing: C 7 → 50.
         var allocation = RewardAllocator.Allocate(1000, [60, 20, 15, 5],
         [
-            new(A, ContributionRole.Inference, 1), new(B, ContributionRole.Inference, 2),
-            new(A, ContributionRole.Training, 1), new(B, ContributionRole.Training, 1), new(C, ContributionRole.Training, 1),
-            new(C, ContributionRole.Routing, 7),
+            new(A, RewardRole.Inference, 1), new(B, RewardRole.Inference, 2),
+            new(A, RewardRole.Training, 1), new(B, RewardRole.Training, 1), new(C, RewardRole.Training, 1),
+            new(C, RewardRole.Routing, 7),
         ]);
 
         Assert.Equal(new BigInteger[] { 600, 200, 150, 50 }, allocation.RolePools);
         Assert.Equal(new BigInteger[] { 600, 198, 0, 50 }, allocation.RoleAllocated);
-        Assert.Equal(266, allocation.Amounts[A]);
-        Assert.Equal(466, allocation.Amounts[B]);
-        Assert.Equal(116, allocation.Amounts[C]);
+        // One amount per (account, role): the leaves EpochRewards checks.
+        Assert.Equal(200, allocation.Amounts[new(A, RewardRole.Inference)]);
+        Assert.Equal(66, allocation.Amounts[new(A, RewardRole.Training)]);
+        Assert.Equal(400, allocation.Amounts[new(B, RewardRole.Inference)]);
+        Assert.Equal(66, allocation.Amounts[new(B, RewardRole.Training)]);
+        Assert.Equal(66, allocation.Amounts[new(C, RewardRole.Training)]);
+        Assert.Equal(50, allocation.Amounts[new(C, RewardRole.Routing)]);
+        Assert.Equal(6, allocation.Amounts.Count);
         Assert.Equal(848, allocation.Total);
         Assert.Equal(152, allocation.Unallocated);
     }
@@ -37,18 +42,18 @@ public sealed class RewardAllocatorTests
     [Fact]
     public void Units_of_one_account_in_one_role_add_up()
     {
-        var allocation = RewardAllocator.Allocate(90, [1, 0, 0, 0], [new(A, ContributionRole.Inference, 1), new(A, ContributionRole.Inference, 2), new(B, ContributionRole.Inference, 6)]);
-        Assert.Equal(30, allocation.Amounts[A]);
-        Assert.Equal(60, allocation.Amounts[B]);
+        var allocation = RewardAllocator.Allocate(90, [1, 0, 0, 0], [new(A, RewardRole.Inference, 1), new(A, RewardRole.Inference, 2), new(B, RewardRole.Inference, 6)]);
+        Assert.Equal(30, allocation.Amounts[new(A, RewardRole.Inference)]);
+        Assert.Equal(60, allocation.Amounts[new(B, RewardRole.Inference)]);
     }
 
     [Fact]
     public void Shares_that_floor_to_zero_get_no_leaf()
     {
         // R_inference = ⌊10/4⌋ = 2; A: ⌊2·1/1000001⌋ = 0, B: ⌊2·1000000/1000001⌋ = 1; 9 of 10 stay unallocated.
-        var allocation = RewardAllocator.Allocate(10, [1, 1, 1, 1], [new(A, ContributionRole.Inference, 1), new(B, ContributionRole.Inference, 1_000_000)]);
-        Assert.False(allocation.Amounts.ContainsKey(A));
-        Assert.Equal(1, allocation.Amounts[B]);
+        var allocation = RewardAllocator.Allocate(10, [1, 1, 1, 1], [new(A, RewardRole.Inference, 1), new(B, RewardRole.Inference, 1_000_000)]);
+        Assert.False(allocation.Amounts.ContainsKey(new(A, RewardRole.Inference)));
+        Assert.Equal(1, allocation.Amounts[new(B, RewardRole.Inference)]);
         Assert.Equal(9, allocation.Unallocated);
     }
 
@@ -62,7 +67,7 @@ public sealed class RewardAllocatorTests
             BigInteger[] weights = [random.Next(0, 100), random.Next(0, 100), random.Next(0, 100), random.Next(1, 100)];
             var accounts = Enumerable.Range(0, random.Next(1, 20)).Select(_ => EthKey.Generate().Address).ToArray();
             var units = Enumerable.Range(0, random.Next(1, 60))
-                .Select(_ => new RoleUnits(accounts[random.Next(accounts.Length)], (ContributionRole)random.Next(4), random.Next(1, 1_000_000)))
+                .Select(_ => new RoleUnits(accounts[random.Next(accounts.Length)], (RewardRole)random.Next(4), random.Next(1, 1_000_000)))
                 .ToArray();
 
             var allocation = RewardAllocator.Allocate(pool, weights, units);
@@ -72,6 +77,7 @@ public sealed class RewardAllocatorTests
             {
                 Assert.Equal(pool * weights[r] / weightSum, allocation.RolePools[r]);
                 Assert.True(allocation.RoleAllocated[r] <= allocation.RolePools[r]);
+                Assert.Equal(allocation.RoleAllocated[r], allocation.Amounts.Where(kv => (int)kv.Key.Role == r).Aggregate(BigInteger.Zero, (a, kv) => a + kv.Value));
                 var roleUnits = units.Where(u => (int)u.Role == r).Aggregate(BigInteger.Zero, (a, u) => a + u.Units);
                 if (roleUnits.IsZero) Assert.Equal(BigInteger.Zero, allocation.RoleAllocated[r]);
             }
@@ -80,6 +86,16 @@ public sealed class RewardAllocatorTests
             Assert.Equal(pool, allocation.Total + allocation.Unallocated);
             Assert.True(allocation.Amounts.Values.All(v => v > 0));
         }
+    }
+
+    [Fact]
+    public void Units_far_beyond_64_bits_split_exactly()
+    {
+        // Amounts in wei: sums past 2^64 (and 2^256) must neither overflow nor lose precision.
+        var huge = BigInteger.Pow(2, 255);
+        var allocation = RewardAllocator.Allocate(1000, [1, 0, 0, 0], [new(A, RewardRole.Inference, huge), new(A, RewardRole.Inference, huge), new(B, RewardRole.Inference, huge * 2)]);
+        Assert.Equal(500, allocation.Amounts[new(A, RewardRole.Inference)]);
+        Assert.Equal(500, allocation.Amounts[new(B, RewardRole.Inference)]);
     }
 
     [Fact]

@@ -18,6 +18,17 @@ public sealed class ProcessDevnet : GovernedDevnet
 
     public string PasswordFile => Path.Combine(Directory, "password.txt");
 
+    /// <summary>Seconds between a root's posting and its claims opening (the governance veto window), short for tests.</summary>
+    public const int RootChallengeSeconds = 600;
+
+    protected override IReadOnlyDictionary<string, object> DeployOptions { get; } = new Dictionary<string, object>(SettlementDeployOptions)
+    {
+        ["rootChallengePeriod"] = RootChallengeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>peerz-settle's model and close-delay flags for these tests.</summary>
+    public static string[] SettleArguments => ["--model", $"{ModelName}={ModelLayers}", "--close-delay", "0"];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();

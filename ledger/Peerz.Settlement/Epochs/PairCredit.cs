@@ -1,0 +1,11 @@
+using System.Numerics;
+using Peerz.Chain.Crypto;
+
+namespace Peerz.Settlement.Epochs;
+
+/// <summary>
+/// What one epoch credited to a (provider, client) pair: <paramref name="Claimed"/> is the sum of its receipts,
+/// <paramref name="Credited"/> the part backed by PaymentEscrow.redeemed(client, provider) that earlier epochs had not
+/// used. Stored with the epoch, so later epochs subtract it from the same cumulative redemption.
+/// </summary>
+public sealed record PairCredit(Address Provider, Address Client, BigInteger Claimed, BigInteger Credited);
