@@ -116,7 +116,7 @@ echo "== contracts: deploy, grant roles, fund accounts"
 PEERZ_RPC_URL=$rpc PEERZ_KEEP_ADMIN=1 PEERZ_DEPLOY_OUT="$run_dir/deployment.json" \
   PEERZ_VERIFIERS=${address[verifier]} PEERZ_SETTLERS=${address[settler]} \
   PEERZ_FUND="${address[provider-1]},${address[provider-2]},${address[provider-3]},${address[client]},${address[verifier]}" \
-  PEERZ_DEPLOY_OPTIONS='{"epochLength":"60","minStake":"100000000000000000000","withdrawalDelay":"3600","unbondingDelay":"3600"}' \
+  PEERZ_DEPLOY_OPTIONS='{"epochLength":"60","minStake":"100000000000000000000","withdrawalDelay":"3600","unbondingDelay":"3600","challengePeriod":"3600","rootChallengePeriod":"0","claimWindowEpochs":"520"}' \
   hardhat run scripts/deploy-contracts.mjs --network devnet >"$run_dir/deploy.log" 2>&1 \
   || { echo "error: deployment failed; see $run_dir/deploy.log" >&2; tail -5 "$run_dir/deploy.log" >&2; exit 1; }
 chain_args=(--rpc-url "$rpc" --deployment "$run_dir/deployment.json")
