@@ -9,9 +9,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title PaymentEscrow
 /// @notice Clients deposit PRZ and pay providers off chain with EIP-712 vouchers carrying a cumulative amount per
-///         (client, provider). The provider redeems the latest voucher and receives the difference since its last
-///         redemption. A client's withdrawal waits `withdrawalDelay` seconds, during which providers can still
-///         redeem against the deposit.
+///         (client, provider). A deposit pays no one directly: the client reserves part of it into a lane per
+///         provider, and a voucher is paid only from its provider's lane, so one deposit cannot be promised to
+///         several providers. Taking funds back out of a lane ({requestRelease}) or out of the escrow
+///         ({requestWithdrawal}) waits `withdrawalDelay` seconds; a release request lowers what new vouchers can
+///         draw at once, while vouchers the provider accepted before stay redeemable until the release.
 contract PaymentEscrow is ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -28,6 +30,13 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         uint64 releaseTime;
     }
 
+    /// @dev Funds reserved by a client for one provider; `releasing` of them leave at `releaseTime`.
+    struct Lane {
+        uint256 amount;
+        uint256 releasing;
+        uint64 releaseTime;
+    }
+
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address client,address provider,uint256 cumulativeAmount,uint256 nonce)");
 
@@ -38,11 +47,22 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     mapping(address client => Withdrawal) private _withdrawals;
     mapping(address client => mapping(address provider => uint256)) private _redeemed;
     mapping(address client => mapping(address provider => uint256)) private _lastNonce;
+    mapping(address client => mapping(address provider => Lane)) private _lanes;
 
+    /// @notice A client deposited `amount`; `balance` is its unreserved balance after it.
     event Deposited(address indexed client, uint256 amount, uint256 balance);
+    /// @notice A client moved `amount` out of its balance into its pending withdrawal, payable at `releaseTime`.
     event WithdrawalRequested(address indexed client, uint256 amount, uint64 releaseTime);
+    /// @notice A client's pending withdrawal was paid.
     event Withdrawn(address indexed client, uint256 amount);
+    /// @notice A provider redeemed a voucher and was paid `paid` from its lane.
     event Redeemed(address indexed client, address indexed provider, uint256 nonce, uint256 cumulativeAmount, uint256 paid);
+    /// @notice A client reserved `amount` for `provider`; `lane` is the lane's amount after it.
+    event Reserved(address indexed client, address indexed provider, uint256 amount, uint256 lane);
+    /// @notice A client asked to take `amount` out of its lane for `provider` at `releaseTime`.
+    event ReleaseRequested(address indexed client, address indexed provider, uint256 amount, uint64 releaseTime);
+    /// @notice `amount` went from the lane back to the client's unreserved balance.
+    event Released(address indexed client, address indexed provider, uint256 amount);
 
     error ZeroAmount();
     error ZeroAddress();
@@ -53,6 +73,9 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     error InvalidSignature(address recovered);
     error StaleNonce(uint256 nonce, uint256 lastNonce);
     error CumulativeAmountDecreased(uint256 cumulativeAmount, uint256 alreadyRedeemed);
+    error InsufficientLane(uint256 requested, uint256 lane);
+    error NoReleaseRequested();
+    error ReleaseNotReady(uint64 releaseTime);
 
     /// @param token_ the PRZ token
     /// @param withdrawalDelay_ seconds between {requestWithdrawal} and {withdraw}
@@ -71,33 +94,80 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @notice Announces a withdrawal of `amount`; it can be taken after `withdrawalDelay`. Replaces any pending
-    ///         request and restarts the delay. The funds stay redeemable by providers until then.
+    /// @notice Moves `amount` out of the caller's unreserved balance into its pending withdrawal at once (no
+    ///         voucher can draw on it any more); it can be taken after `withdrawalDelay`. Adds to a pending
+    ///         request and restarts the delay.
+    /// @param amount PRZ to withdraw
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
         uint256 balance = _balances[msg.sender];
         if (amount > balance) revert InsufficientBalance(amount, balance);
-        uint64 release = uint64(block.timestamp) + withdrawalDelay;
-        _withdrawals[msg.sender] = Withdrawal(amount, release);
-        emit WithdrawalRequested(msg.sender, amount, release);
+        _balances[msg.sender] = balance - amount;
+        uint64 releaseAt = uint64(block.timestamp) + withdrawalDelay;
+        Withdrawal storage w = _withdrawals[msg.sender];
+        w.amount += amount;
+        w.releaseTime = releaseAt;
+        emit WithdrawalRequested(msg.sender, amount, releaseAt);
     }
 
-    /// @notice Completes the pending withdrawal; pays the requested amount or, if providers redeemed in the
-    ///         meantime, what is left of the deposit.
+    /// @notice Pays the caller's pending withdrawal once its delay has passed.
     function withdraw() external nonReentrant {
         Withdrawal memory w = _withdrawals[msg.sender];
         if (w.amount == 0) revert NoWithdrawalRequested();
         if (block.timestamp < w.releaseTime) revert WithdrawalNotReady(w.releaseTime);
-        uint256 balance = _balances[msg.sender];
-        uint256 amount = w.amount < balance ? w.amount : balance;
         delete _withdrawals[msg.sender];
+        emit Withdrawn(msg.sender, w.amount);
+        token.safeTransfer(msg.sender, w.amount);
+    }
+
+    /// @notice Reserves `amount` of the caller's unreserved balance for `provider`: only that provider's
+    ///         vouchers are paid from it.
+    /// @param provider the provider the lane pays
+    /// @param amount PRZ to add to the lane
+    function reserve(address provider, uint256 amount) external {
+        if (provider == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 balance = _balances[msg.sender];
+        if (amount > balance) revert InsufficientBalance(amount, balance);
         _balances[msg.sender] = balance - amount;
-        emit Withdrawn(msg.sender, amount);
-        if (amount > 0) token.safeTransfer(msg.sender, amount);
+        Lane storage l = _lanes[msg.sender][provider];
+        l.amount += amount;
+        emit Reserved(msg.sender, provider, amount, l.amount);
+    }
+
+    /// @notice Asks to take `amount` out of the caller's lane for `provider` after `withdrawalDelay`. From now on
+    ///         {spendable} excludes it, but the provider can still redeem from it until {release}. Replaces any
+    ///         earlier request (and restarts the delay).
+    /// @param provider the lane's provider
+    /// @param amount PRZ to release (at most the lane)
+    function requestRelease(address provider, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        Lane storage l = _lanes[msg.sender][provider];
+        if (amount > l.amount) revert InsufficientLane(amount, l.amount);
+        uint64 releaseAt = uint64(block.timestamp) + withdrawalDelay;
+        l.releasing = amount;
+        l.releaseTime = releaseAt;
+        emit ReleaseRequested(msg.sender, provider, amount, releaseAt);
+    }
+
+    /// @notice After the release time, moves what is left of the requested amount (min(releasing, lane)) from
+    ///         the caller's lane for `provider` back to its unreserved balance.
+    /// @param provider the lane's provider
+    function release(address provider) external {
+        Lane storage l = _lanes[msg.sender][provider];
+        if (l.releasing == 0) revert NoReleaseRequested();
+        if (block.timestamp < l.releaseTime) revert ReleaseNotReady(l.releaseTime);
+        uint256 amount = l.releasing < l.amount ? l.releasing : l.amount;
+        l.amount -= amount;
+        l.releasing = 0;
+        l.releaseTime = 0;
+        _balances[msg.sender] += amount;
+        emit Released(msg.sender, provider, amount);
     }
 
     /// @notice Redeems a voucher signed by its client; pays `cumulativeAmount - redeemed(client, provider)` to
-    ///         the provider, who must be the caller. The nonce must exceed the last redeemed one.
+    ///         the provider, who must be the caller, from the client's lane for that provider. The nonce must
+    ///         exceed the last redeemed one.
     /// @param voucher the voucher
     /// @param signature the client's 65-byte ECDSA signature over {voucherDigest}
     function redeem(Voucher calldata voucher, bytes calldata signature) external nonReentrant {
@@ -109,19 +179,36 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         uint256 already = _redeemed[voucher.client][voucher.provider];
         if (voucher.cumulativeAmount < already) revert CumulativeAmountDecreased(voucher.cumulativeAmount, already);
         uint256 due = voucher.cumulativeAmount - already;
-        uint256 balance = _balances[voucher.client];
-        if (due > balance) revert InsufficientBalance(due, balance);
+        Lane storage l = _lanes[voucher.client][voucher.provider];
+        if (due > l.amount) revert InsufficientLane(due, l.amount);
 
         _lastNonce[voucher.client][voucher.provider] = voucher.nonce;
         _redeemed[voucher.client][voucher.provider] = voucher.cumulativeAmount;
-        _balances[voucher.client] = balance - due;
+        l.amount -= due;
         emit Redeemed(voucher.client, voucher.provider, voucher.nonce, voucher.cumulativeAmount, due);
         if (due > 0) token.safeTransfer(voucher.provider, due);
     }
 
-    /// @notice The client's deposit still in escrow.
+    /// @notice The client's unreserved balance (not in a lane, not pending withdrawal).
     function balanceOf(address client) external view returns (uint256) {
         return _balances[client];
+    }
+
+    /// @notice The client's lane for `provider`: its amount, the part requested for release and when.
+    function lane(address client, address provider)
+        external
+        view
+        returns (uint256 amount, uint256 releasing, uint64 releaseTime)
+    {
+        Lane storage l = _lanes[client][provider];
+        return (l.amount, l.releasing, l.releaseTime);
+    }
+
+    /// @notice What new vouchers of `client` may still draw from `provider`'s lane: amount − releasing (or 0).
+    ///         A provider accepts a voucher only if cumulativeAmount ≤ redeemed + spendable.
+    function spendable(address client, address provider) external view returns (uint256) {
+        Lane storage l = _lanes[client][provider];
+        return l.amount > l.releasing ? l.amount - l.releasing : 0;
     }
 
     /// @notice Total already paid from `client` to `provider`.
@@ -134,7 +221,7 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         return _lastNonce[client][provider];
     }
 
-    /// @notice The client's pending withdrawal.
+    /// @notice The client's pending withdrawal (already out of its balance).
     function pendingWithdrawal(address client) external view returns (uint256 amount, uint64 releaseTime) {
         Withdrawal memory w = _withdrawals[client];
         return (w.amount, w.releaseTime);

@@ -1,8 +1,10 @@
 // Deploys the Peerz contracts to a Hardhat network and prints their addresses as JSON.
 // Usage: npx hardhat run scripts/deploy-contracts.mjs --network devnet   (a running `npx hardhat node`; PEERZ_RPC_URL overrides the URL)
 // Environment: PEERZ_DEPLOY_OUT=<file> also writes the JSON there; PEERZ_KEEP_ADMIN=1 keeps the deployer as
-// admin of the registry and rewards (devnet; the default hands admin to the timelock); PEERZ_DEPLOY_OPTIONS='{"epochLength":"60"}'
-// overrides any of DEFAULTS in scripts/lib/peerz-deploy.mjs (integers as strings; roleWeights as an array).
+// admin of the registry and rewards and as arbiter of disputed slashes (devnet; the default hands both to the
+// timelock, which is an arbiter in either case); PEERZ_DEPLOY_OPTIONS='{"epochLength":"60","challengePeriod":"3600"}'
+// overrides any of DEFAULTS in scripts/lib/peerz-deploy.mjs (integers as strings; roleWeights as an array), e.g.
+// challengePeriod (registry, s), rootChallengePeriod (rewards, s), claimWindowEpochs (rewards, epochs).
 // Devnet roles and funds: PEERZ_VERIFIERS / PEERZ_SETTLERS (comma-separated addresses; default the deployer) get
 // the verifier / settlement role; PEERZ_FUND (addresses) each receive PEERZ_FUND_PRZ PRZ (default 10000) from the deployer.
 import { writeFile } from "node:fs/promises";

@@ -8,11 +8,18 @@ const { ethers, networkHelpers } = await network.getOrCreate();
 const { loadFixture, time } = networkHelpers;
 
 describe("PaymentEscrow", function () {
+  // 1,000 PRZ deposited, 500 of them reserved in the lane of `provider`.
   async function funded() {
     const f = await deployedPeerz(ethers);
     await f.token.connect(f.client).approve(await f.escrow.getAddress(), PRZ(1_000));
     await f.escrow.connect(f.client).deposit(PRZ(1_000));
+    await f.escrow.connect(f.client).reserve(f.provider.address, PRZ(500));
     return f;
+  }
+
+  async function laneOf(f, provider = f.provider) {
+    const [amount, releasing, releaseTime] = await f.escrow.lane(f.client.address, provider.address);
+    return { amount, releasing, releaseTime };
   }
 
   function voucher(f, cumulativeAmount, nonce, overrides = {}) {
@@ -29,20 +36,130 @@ describe("PaymentEscrow", function () {
   });
 
   describe("deposit", function () {
-    it("credits the client and pulls the tokens", async function () {
+    it("credits the client's unreserved balance and pulls the tokens", async function () {
       const f = await loadFixture(funded);
-      expect(await f.escrow.balanceOf(f.client.address)).to.equal(PRZ(1_000));
+      expect(await f.escrow.balanceOf(f.client.address)).to.equal(PRZ(500));
       expect(await f.token.balanceOf(await f.escrow.getAddress())).to.equal(PRZ(1_000));
       await f.token.connect(f.client).approve(await f.escrow.getAddress(), PRZ(5));
       await expect(f.escrow.connect(f.client).deposit(PRZ(5)))
         .to.emit(f.escrow, "Deposited")
-        .withArgs(f.client.address, PRZ(5), PRZ(1_005));
+        .withArgs(f.client.address, PRZ(5), PRZ(505));
     });
 
     it("rejects zero and unapproved deposits", async function () {
       const f = await loadFixture(funded);
       await expect(f.escrow.connect(f.client).deposit(0n)).to.be.revertedWithCustomError(f.escrow, "ZeroAmount");
       await expect(f.escrow.connect(f.outsider).deposit(1n)).to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance");
+    });
+  });
+
+  describe("lanes", function () {
+    it("reserve moves unreserved balance into the provider's lane", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider } = f;
+      expect(await laneOf(f)).to.deep.equal({ amount: PRZ(500), releasing: 0n, releaseTime: 0n });
+      expect(await escrow.spendable(client.address, provider.address)).to.equal(PRZ(500));
+      await expect(escrow.connect(client).reserve(provider.address, PRZ(100)))
+        .to.emit(escrow, "Reserved")
+        .withArgs(client.address, provider.address, PRZ(100), PRZ(600));
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(400));
+      expect((await laneOf(f)).amount).to.equal(PRZ(600));
+    });
+
+    it("rejects a zero, unbacked or provider-less reservation", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider } = f;
+      await expect(escrow.connect(client).reserve(provider.address, 0n)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(client).reserve(ethers.ZeroAddress, 1n)).to.be.revertedWithCustomError(escrow, "ZeroAddress");
+      await expect(escrow.connect(client).reserve(provider.address, PRZ(501)))
+        .to.be.revertedWithCustomError(escrow, "InsufficientBalance")
+        .withArgs(PRZ(501), PRZ(500));
+    });
+
+    it("double spend: one deposit cannot pay two providers; provider B is never paid from A's lane (finding 2)", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, token, client, provider, provider2 } = f;
+      // The client puts the rest of its deposit in A's lane too: B has no lane at all.
+      await escrow.connect(client).reserve(provider.address, PRZ(500));
+      expect(await escrow.spendable(client.address, provider2.address)).to.equal(0n);
+      // The client signs both providers a voucher for the whole deposit.
+      const toA = voucher(f, PRZ(1_000), 1n);
+      const toB = voucher(f, PRZ(1_000), 1n, { provider: provider2.address });
+      // B, checking its lane (redeemed + spendable = 0), would refuse the voucher; even if it computed, the
+      // escrow refuses to pay it out of A's lane.
+      await expect(escrow.connect(provider2).redeem(toB, await sign(f, toB)))
+        .to.be.revertedWithCustomError(escrow, "InsufficientLane")
+        .withArgs(PRZ(1_000), 0n);
+      const smallB = voucher(f, 1n, 1n, { provider: provider2.address });
+      await expect(escrow.connect(provider2).redeem(smallB, await sign(f, smallB)))
+        .to.be.revertedWithCustomError(escrow, "InsufficientLane")
+        .withArgs(1n, 0n);
+      // A is paid in full, whatever B did first.
+      const before = await token.balanceOf(provider.address);
+      await escrow.connect(provider).redeem(toA, await sign(f, toA));
+      expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(1_000));
+    });
+
+    it("double spend with two lanes: each provider is paid up to its own lane, whichever redeems first", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider, provider2 } = f;
+      await escrow.connect(client).reserve(provider2.address, PRZ(500));
+      const toB = voucher(f, PRZ(500), 1n, { provider: provider2.address });
+      const toA = voucher(f, PRZ(500), 1n);
+      await escrow.connect(provider2).redeem(toB, await sign(f, toB));
+      await expect(escrow.connect(provider).redeem(toA, await sign(f, toA)))
+        .to.emit(escrow, "Redeemed")
+        .withArgs(client.address, provider.address, 1n, PRZ(500), PRZ(500));
+    });
+
+    it("withdrawal race: after requestRelease spendable drops at once, and vouchers accepted before stay redeemable during the delay (finding 2)", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider } = f;
+      // The provider accepted work for 300 while spendable was 500 (its bound).
+      const accepted = voucher(f, PRZ(300), 1n);
+      const acceptedSig = await sign(f, accepted);
+      await expect(escrow.connect(client).requestRelease(provider.address, PRZ(500))).to.emit(escrow, "ReleaseRequested");
+      const releaseTime = BigInt(await time.latest()) + (await escrow.withdrawalDelay());
+      expect(await laneOf(f)).to.deep.equal({ amount: PRZ(500), releasing: PRZ(500), releaseTime });
+      // From this block on the provider accepts nothing new...
+      expect(await escrow.spendable(client.address, provider.address)).to.equal(0n);
+      // ...and the client cannot take the lane back before the delay.
+      await time.setNextBlockTimestamp(releaseTime - 1n);
+      await expect(escrow.connect(client).release(provider.address))
+        .to.be.revertedWithCustomError(escrow, "ReleaseNotReady")
+        .withArgs(releaseTime);
+      // The voucher accepted before is paid during the delay.
+      await expect(escrow.connect(provider).redeem(accepted, acceptedSig))
+        .to.emit(escrow, "Redeemed")
+        .withArgs(client.address, provider.address, 1n, PRZ(300), PRZ(300));
+      await time.setNextBlockTimestamp(releaseTime);
+      await expect(escrow.connect(client).release(provider.address))
+        .to.emit(escrow, "Released")
+        .withArgs(client.address, provider.address, PRZ(200));
+      expect(await laneOf(f)).to.deep.equal({ amount: 0n, releasing: 0n, releaseTime: 0n });
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(700));
+    });
+
+    it("a partial release keeps the rest spendable, and a new request replaces the old one", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider } = f;
+      await escrow.connect(client).requestRelease(provider.address, PRZ(200));
+      expect(await escrow.spendable(client.address, provider.address)).to.equal(PRZ(300));
+      await escrow.connect(client).requestRelease(provider.address, PRZ(50));
+      expect(await escrow.spendable(client.address, provider.address)).to.equal(PRZ(450));
+      await time.increase(await escrow.withdrawalDelay());
+      await escrow.connect(client).release(provider.address);
+      expect(await laneOf(f)).to.deep.equal({ amount: PRZ(450), releasing: 0n, releaseTime: 0n });
+    });
+
+    it("rejects a zero or oversized release request and a release without one", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, client, provider } = f;
+      await expect(escrow.connect(client).requestRelease(provider.address, 0n)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(client).requestRelease(provider.address, PRZ(501)))
+        .to.be.revertedWithCustomError(escrow, "InsufficientLane")
+        .withArgs(PRZ(501), PRZ(500));
+      await expect(escrow.connect(client).release(provider.address)).to.be.revertedWithCustomError(escrow, "NoReleaseRequested");
     });
   });
 
@@ -62,7 +179,8 @@ describe("PaymentEscrow", function () {
       expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(25));
       expect(await escrow.redeemed(client.address, provider.address)).to.equal(PRZ(25));
       expect(await escrow.lastNonce(client.address, provider.address)).to.equal(3n);
-      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(975));
+      expect((await laneOf(f)).amount).to.equal(PRZ(475));
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(500));
     });
 
     it("accepts a newer voucher with the same cumulative amount, paying nothing and consuming the nonce", async function () {
@@ -74,7 +192,7 @@ describe("PaymentEscrow", function () {
         .to.emit(f.escrow, "Redeemed")
         .withArgs(f.client.address, f.provider.address, 2n, PRZ(10), 0n);
       expect(await f.escrow.lastNonce(f.client.address, f.provider.address)).to.equal(2n);
-      expect(await f.escrow.balanceOf(f.client.address)).to.equal(PRZ(990));
+      expect((await laneOf(f)).amount).to.equal(PRZ(490));
     });
 
     it("voucherDigest equals the EIP-712 hash computed by ethers", async function () {
@@ -133,15 +251,15 @@ describe("PaymentEscrow", function () {
         escrow,
         "InvalidSignature",
       );
-      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(1_000));
+      expect((await laneOf(f)).amount).to.equal(PRZ(500));
     });
 
-    it("rejects a voucher above the client's deposit", async function () {
+    it("rejects a voucher above the provider's lane, even with unreserved balance left", async function () {
       const f = await loadFixture(funded);
-      const v = voucher(f, PRZ(1_001), 1n);
+      const v = voucher(f, PRZ(501), 1n);
       await expect(f.escrow.connect(f.provider).redeem(v, await sign(f, v)))
-        .to.be.revertedWithCustomError(f.escrow, "InsufficientBalance")
-        .withArgs(PRZ(1_001), PRZ(1_000));
+        .to.be.revertedWithCustomError(f.escrow, "InsufficientLane")
+        .withArgs(PRZ(501), PRZ(500));
     });
   });
 
@@ -151,6 +269,7 @@ describe("PaymentEscrow", function () {
       const { escrow, token, client } = f;
       await expect(escrow.connect(client).withdraw()).to.be.revertedWithCustomError(escrow, "NoWithdrawalRequested");
       await expect(escrow.connect(client).requestWithdrawal(PRZ(400))).to.emit(escrow, "WithdrawalRequested");
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(100));
       const [, release] = await escrow.pendingWithdrawal(client.address);
       await time.setNextBlockTimestamp(release - 1n);
       await expect(escrow.connect(client).withdraw()).to.be.revertedWithCustomError(escrow, "WithdrawalNotReady").withArgs(release);
@@ -158,26 +277,38 @@ describe("PaymentEscrow", function () {
       const before = await token.balanceOf(client.address);
       await expect(escrow.connect(client).withdraw()).to.emit(escrow, "Withdrawn").withArgs(client.address, PRZ(400));
       expect(await token.balanceOf(client.address)).to.equal(before + PRZ(400));
-      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(600));
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(100));
+      expect(await escrow.pendingWithdrawal(client.address)).to.deep.equal([0n, 0n]);
     });
 
-    it("lets providers redeem during the delay; the client then gets only what is left", async function () {
+    it("withdrawal race: a request removes the amount from the balance at once, so it can back no new lane (finding 2)", async function () {
       const f = await loadFixture(funded);
-      const { escrow, client, provider } = f;
-      await escrow.connect(client).requestWithdrawal(PRZ(1_000));
-      const v = voucher(f, PRZ(300), 1n);
+      const { escrow, client, provider, provider2 } = f;
+      await escrow.connect(client).requestWithdrawal(PRZ(300));
+      expect(await escrow.balanceOf(client.address)).to.equal(PRZ(200));
+      await expect(escrow.connect(client).reserve(provider2.address, PRZ(201)))
+        .to.be.revertedWithCustomError(escrow, "InsufficientBalance")
+        .withArgs(PRZ(201), PRZ(200));
+      // A second request adds to the first and restarts the delay.
+      await time.increase(3600);
+      await escrow.connect(client).requestWithdrawal(PRZ(200));
+      const [amount, releaseTime] = await escrow.pendingWithdrawal(client.address);
+      expect(amount).to.equal(PRZ(500));
+      expect(releaseTime).to.equal(BigInt(await time.latest()) + (await escrow.withdrawalDelay()));
+      // The lane is untouched: the provider is still paid in full during and after the withdrawal.
+      const v = voucher(f, PRZ(500), 1n);
       await escrow.connect(provider).redeem(v, await sign(f, v));
-      await time.increase(24 * 3600);
-      await expect(escrow.connect(client).withdraw()).to.emit(escrow, "Withdrawn").withArgs(client.address, PRZ(700));
-      expect(await escrow.balanceOf(client.address)).to.equal(0n);
+      await time.increaseTo(releaseTime);
+      await expect(escrow.connect(client).withdraw()).to.emit(escrow, "Withdrawn").withArgs(client.address, PRZ(500));
+      expect(await f.token.balanceOf(escrow.target)).to.equal(0n);
     });
 
     it("rejects a zero or oversized request", async function () {
       const f = await loadFixture(funded);
       await expect(f.escrow.connect(f.client).requestWithdrawal(0n)).to.be.revertedWithCustomError(f.escrow, "ZeroAmount");
-      await expect(f.escrow.connect(f.client).requestWithdrawal(PRZ(1_001)))
+      await expect(f.escrow.connect(f.client).requestWithdrawal(PRZ(501)))
         .to.be.revertedWithCustomError(f.escrow, "InsufficientBalance")
-        .withArgs(PRZ(1_001), PRZ(1_000));
+        .withArgs(PRZ(501), PRZ(500));
     });
   });
 });

@@ -39,6 +39,54 @@ describe("PeerzToken", function () {
       .withArgs(deployer.address);
   });
 
+  it("lets only the deployer fix the non-voting holders, once, and checkpoints their balances as locked supply", async function () {
+    const { token, deployer, holder, minter, spender, outsider } = await loadFixture(fixture);
+    // `spender` and `outsider` stand in for the escrow and the registry; `minter` for the reward contract.
+    await token.connect(holder).transfer(spender.address, PRZ(7));
+    await expect(token.connect(outsider).setNonVotingHolders([spender.address]))
+      .to.be.revertedWithCustomError(token, "NotDeployer")
+      .withArgs(outsider.address);
+    await expect(token.connect(deployer).setNonVotingHolders([ethers.ZeroAddress])).to.be.revertedWithCustomError(token, "ZeroAddress");
+    await expect(token.connect(deployer).setNonVotingHolders([spender.address, outsider.address, minter.address, spender.address]))
+      .to.emit(token, "NonVotingHoldersSet");
+    await expect(token.connect(deployer).setNonVotingHolders([holder.address])).to.be.revertedWithCustomError(
+      token,
+      "NonVotingHoldersAlreadySet",
+    );
+    expect(await token.lockedSupply()).to.equal(PRZ(7)); // counted once despite the duplicate
+    const b0 = await ethers.provider.getBlockNumber();
+    await token.connect(holder).transfer(outsider.address, PRZ(10)); // into a locked holder
+    const b1 = await ethers.provider.getBlockNumber();
+    await token.connect(outsider).transfer(spender.address, PRZ(4)); // between locked holders: no change
+    await token.connect(spender).transfer(holder.address, PRZ(5)); // out of a locked holder
+    const b2 = await ethers.provider.getBlockNumber();
+    await token.connect(deployer).setMinter(minter.address);
+    await token.connect(minter).mint(minter.address, PRZ(100)); // minted to a locked holder
+    await token.connect(minter).burn(PRZ(30)); // burned by a locked holder
+    const b3 = await ethers.provider.getBlockNumber();
+    await networkHelpers.mine();
+    expect(await token.getPastLockedSupply(b0)).to.equal(PRZ(7));
+    expect(await token.getPastLockedSupply(b1)).to.equal(PRZ(17));
+    expect(await token.getPastLockedSupply(b2)).to.equal(PRZ(12));
+    expect(await token.getPastLockedSupply(b3)).to.equal(PRZ(82));
+    expect(await token.lockedSupply()).to.equal(
+      (await token.balanceOf(spender.address)) + (await token.balanceOf(outsider.address)) + (await token.balanceOf(minter.address)),
+    );
+    await expect(token.getPastLockedSupply(await ethers.provider.getBlockNumber())).to.be.revertedWithCustomError(
+      token,
+      "ERC5805FutureLookup",
+    );
+    // The locked votes can be neither moved by a non-voting holder nor inflated by anyone else.
+    const locked = await token.LOCKED_SUPPLY_DELEGATE();
+    await expect(token.connect(spender).delegate(spender.address))
+      .to.be.revertedWithCustomError(token, "DelegationLocked")
+      .withArgs(spender.address, spender.address);
+    await expect(token.connect(holder).delegate(locked))
+      .to.be.revertedWithCustomError(token, "DelegationLocked")
+      .withArgs(holder.address, locked);
+    await token.connect(holder).delegate(holder.address);
+  });
+
   it("accepts an EIP-2612 permit signed with ethers and rejects its replay and expired permits", async function () {
     const { token, holder, spender } = await loadFixture(fixture);
     const { chainId } = await ethers.provider.getNetwork();

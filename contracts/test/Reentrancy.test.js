@@ -6,7 +6,8 @@
 // exactly one payment while the contract's books still match its token balance.
 import { expect } from "chai";
 import { network } from "hardhat";
-import { PRZ, VOUCHER_TYPES, escrowDomain, rewardTree } from "./lib/helpers.js";
+import { Wallet } from "ethers";
+import { PRZ, VOUCHER_TYPES, escrowDomain, rewardTree, signerProof } from "./lib/helpers.js";
 
 const { ethers, networkHelpers } = await network.getOrCreate();
 const { loadFixture, time } = networkHelpers;
@@ -15,7 +16,14 @@ describe("Reentrancy through a malicious token receiver", function () {
   async function fixture() {
     const [deployer, client, settler] = await ethers.getSigners();
     const token = await ethers.deployContract("HookToken");
-    const registry = await ethers.deployContract("ProviderRegistry", [await token.getAddress(), deployer.address, PRZ(100), 60n, 5_000]);
+    const registry = await ethers.deployContract("ProviderRegistry", [
+      await token.getAddress(),
+      deployer.address,
+      PRZ(100),
+      3600n,
+      5_000,
+      3600n,
+    ]);
     const escrow = await ethers.deployContract("PaymentEscrow", [await token.getAddress(), 60n]);
     const rewards = await ethers.deployContract("EpochRewards", [
       await token.getAddress(),
@@ -24,6 +32,8 @@ describe("Reentrancy through a malicious token receiver", function () {
       PRZ(1_000),
       0n,
       [1n, 1n, 1n, 1n],
+      0n,
+      52n,
     ]);
     await rewards.grantRole(await rewards.SETTLEMENT_ROLE(), settler.address);
     const attacker = await ethers.deployContract("Reenterer");
@@ -63,6 +73,7 @@ describe("Reentrancy through a malicious token receiver", function () {
     const { token, escrow, attacker, attackerAddress, client, chainId } = await loadFixture(fixture);
     await token.connect(client).approve(escrow.target, PRZ(500));
     await escrow.connect(client).deposit(PRZ(500));
+    await escrow.connect(client).reserve(attackerAddress, PRZ(500));
     const voucher = { client: client.address, provider: attackerAddress, cumulativeAmount: PRZ(40), nonce: 1n };
     const sig = await client.signTypedData(await escrowDomain(escrow, chainId), VOUCHER_TYPES, voucher);
     const redeemCall = escrow.interface.encodeFunctionData("redeem", [voucher, sig]);
@@ -70,16 +81,18 @@ describe("Reentrancy through a malicious token receiver", function () {
     await attacker.execute(escrow.target, redeemCall);
     await expectBlocked(attacker, escrow);
     expect(await token.balanceOf(attackerAddress)).to.equal(PRZ(1_040));
-    expect(await escrow.balanceOf(client.address)).to.equal(PRZ(460));
+    expect((await escrow.lane(client.address, attackerAddress)).amount).to.equal(PRZ(460));
     expect(await token.balanceOf(escrow.target)).to.equal(PRZ(460));
   });
 
   it("ProviderRegistry.withdraw cannot be re-entered to withdraw unbonded stake twice", async function () {
-    const { token, registry, attacker, attackerAddress } = await loadFixture(fixture);
+    const { token, registry, attacker, attackerAddress, chainId } = await loadFixture(fixture);
+    const signerKey = Wallet.createRandom();
+    const proof = await signerProof(registry, chainId, signerKey, attackerAddress);
     await as(attacker, token, "approve", [registry.target, PRZ(400)]);
-    await as(attacker, registry, "stake", [PRZ(400), attackerAddress, "0x0102", 1n]);
+    await as(attacker, registry, "stake", [PRZ(400), signerKey.address, "0x0102", 1n, proof]);
     await as(attacker, registry, "requestUnbond", [PRZ(150)]);
-    await time.increase(61);
+    await time.increase(3601);
     await attacker.arm(registry.target, registry.interface.encodeFunctionData("withdraw"));
     await as(attacker, registry, "withdraw");
     await expectBlocked(attacker, registry);
@@ -92,12 +105,12 @@ describe("Reentrancy through a malicious token receiver", function () {
   it("EpochRewards.claim cannot be re-entered to claim twice", async function () {
     const { token, rewards, attacker, attackerAddress, settler, client } = await loadFixture(fixture);
     const tree = rewardTree([
-      [attackerAddress, PRZ(100)],
-      [client.address, PRZ(200)],
+      [attackerAddress, 0, PRZ(100)],
+      [client.address, 1, PRZ(200)],
     ]);
     await time.increase(3601);
-    await rewards.connect(settler).postRoot(0n, tree.root, PRZ(300));
-    const claimCall = rewards.interface.encodeFunctionData("claim", [0n, attackerAddress, PRZ(100), tree.proof(attackerAddress, PRZ(100))]);
+    await rewards.connect(settler).postRoot(0n, tree.root, tree.totals);
+    const claimCall = rewards.interface.encodeFunctionData("claim", [0n, attackerAddress, 0, PRZ(100), tree.proof(attackerAddress, 0, PRZ(100))]);
     await attacker.arm(rewards.target, claimCall);
     await attacker.execute(rewards.target, claimCall);
     await expectBlocked(attacker, rewards);

@@ -7,11 +7,14 @@ export const DEFAULTS = Object.freeze({
   minStake: 1_000n * 10n ** 18n,
   unbondingDelay: 7n * 24n * 3600n,
   slashBps: 5_000,
+  challengePeriod: 24n * 3600n,
   withdrawalDelay: 24n * 3600n,
   epochLength: 24n * 3600n,
   initialEmission: 100_000n * 10n ** 18n,
   halvingInterval: 365n,
   roleWeights: [60n, 20n, 15n, 5n],
+  rootChallengePeriod: 3600n,
+  claimWindowEpochs: 52n,
   timelockDelay: 2n * 24n * 3600n,
   votingDelay: 1n,
   votingPeriod: 50n,
@@ -24,7 +27,8 @@ export const DEFAULTS = Object.freeze({
  * @param {object} options overrides of DEFAULTS plus:
  *   deployer (signer; default first account), genesisHolder (default deployer),
  *   verifiers / settlers (addresses granted VERIFIER_ROLE / SETTLEMENT_ROLE at deployment),
- *   handOverToTimelock (default true: the timelock ends as sole admin; false keeps the deployer as admin, devnet only)
+ *   handOverToTimelock (default true: the timelock ends as sole admin and arbiter; false keeps the deployer as
+ *   admin and arbiter beside the timelock's arbiter role, devnet only)
  * @returns the contracts and the addresses
  */
 export async function deployPeerz(ethers, options = {}) {
@@ -50,7 +54,15 @@ export async function deployPeerz(ethers, options = {}) {
     o.proposalThreshold,
     o.quorumPercent,
   );
-  const registry = await deploy("ProviderRegistry", await token.getAddress(), deployerAddress, o.minStake, o.unbondingDelay, o.slashBps);
+  const registry = await deploy(
+    "ProviderRegistry",
+    await token.getAddress(),
+    deployerAddress,
+    o.minStake,
+    o.unbondingDelay,
+    o.slashBps,
+    o.challengePeriod,
+  );
   const escrow = await deploy("PaymentEscrow", await token.getAddress(), o.withdrawalDelay);
   const rewards = await deploy(
     "EpochRewards",
@@ -60,9 +72,15 @@ export async function deployPeerz(ethers, options = {}) {
     o.initialEmission,
     o.halvingInterval,
     o.roleWeights,
+    o.rootChallengePeriod,
+    o.claimWindowEpochs,
   );
 
   await send(token.connect(deployer).setMinter(await rewards.getAddress()));
+  // PRZ held by these contracts can never vote: the governor's quorum counts only the rest.
+  await send(
+    token.connect(deployer).setNonVotingHolders([await registry.getAddress(), await escrow.getAddress(), await rewards.getAddress()]),
+  );
   await send(registry.connect(deployer).setRewardPool(await rewards.getAddress()));
   for (const v of o.verifiers ?? []) await send(registry.connect(deployer).grantRole(await registry.VERIFIER_ROLE(), v));
   for (const s of o.settlers ?? []) await send(rewards.connect(deployer).grantRole(await rewards.SETTLEMENT_ROLE(), s));
@@ -71,14 +89,19 @@ export async function deployPeerz(ethers, options = {}) {
   await send(timelock.connect(deployer).grantRole(await timelock.PROPOSER_ROLE(), governorAddress));
   await send(timelock.connect(deployer).grantRole(await timelock.CANCELLER_ROLE(), governorAddress));
 
+  // Disputed slashes are decided by governance: the timelock is always an arbiter.
+  const timelockAddress = await timelock.getAddress();
+  const arbiter = await registry.ARBITER_ROLE();
+  await send(registry.connect(deployer).grantRole(arbiter, timelockAddress));
+
   const handOver = o.handOverToTimelock ?? true;
   if (handOver) {
-    const timelockAddress = await timelock.getAddress();
     const admin = await registry.DEFAULT_ADMIN_ROLE();
     for (const c of [registry, rewards]) {
       await send(c.connect(deployer).grantRole(admin, timelockAddress));
       await send(c.connect(deployer).renounceRole(admin, deployerAddress));
     }
+    await send(registry.connect(deployer).renounceRole(arbiter, deployerAddress));
     await send(timelock.connect(deployer).renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployerAddress));
   }
 

@@ -3,10 +3,10 @@ import { deployPeerz } from "../../../scripts/lib/peerz-deploy.mjs";
 import { PRZ } from "./helpers.js";
 
 export async function deployedPeerz(ethers, options = {}) {
-  const [deployer, provider, client, verifier, settler, outsider, provider2] = await ethers.getSigners();
+  const [deployer, provider, client, verifier, settler, outsider, provider2, verifier2] = await ethers.getSigners();
   const peerz = await deployPeerz(ethers, {
     deployer,
-    verifiers: [verifier.address],
+    verifiers: [verifier.address, verifier2.address],
     settlers: [settler.address],
     handOverToTimelock: false,
     ...options,
@@ -15,5 +15,5 @@ export async function deployedPeerz(ethers, options = {}) {
     await (await peerz.token.transfer(who.address, PRZ(10_000))).wait();
   }
   const { chainId } = await ethers.provider.getNetwork();
-  return { ...peerz, deployer, provider, client, verifier, settler, outsider, provider2, chainId };
+  return { ...peerz, deployer, provider, client, verifier, settler, outsider, provider2, verifier2, chainId };
 }

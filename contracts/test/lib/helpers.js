@@ -4,6 +4,8 @@ import { AbiCoder, keccak256, concat, getBytes, hexlify, randomBytes } from "eth
 
 export const RECEIPT_TYPES = {
   Receipt: [
+    { name: "provider", type: "address" },
+    { name: "client", type: "address" },
     { name: "sessionId", type: "bytes32" },
     { name: "step", type: "uint64" },
     { name: "modelId", type: "bytes32" },
@@ -13,7 +15,13 @@ export const RECEIPT_TYPES = {
     { name: "outputHash", type: "bytes32" },
     { name: "tokens", type: "uint32" },
     { name: "timestamp", type: "uint64" },
+    { name: "servingMode", type: "uint8" },
+    { name: "amount", type: "uint256" },
   ],
+};
+
+export const SIGNER_BINDING_TYPES = {
+  SignerBinding: [{ name: "provider", type: "address" }],
 };
 
 export const VOUCHER_TYPES = {
@@ -26,16 +34,23 @@ export const VOUCHER_TYPES = {
 };
 
 export async function registryDomain(registry, chainId) {
-  return { name: "Peerz Provider Registry", version: "1", chainId, verifyingContract: await registry.getAddress() };
+  return { name: "Peerz Provider Registry", version: "2", chainId, verifyingContract: await registry.getAddress() };
 }
 
 export async function escrowDomain(escrow, chainId) {
   return { name: "Peerz Payment Escrow", version: "1", chainId, verifyingContract: await escrow.getAddress() };
 }
 
-/** A receipt with random hashes; fields overridable. */
+/** The signer key's proof of possession for `provider` (SignerBinding in the registry's domain). */
+export async function signerProof(registry, chainId, signerKey, provider) {
+  return signerKey.signTypedData(await registryDomain(registry, chainId), SIGNER_BINDING_TYPES, { provider });
+}
+
+/** A receipt v2 with random hashes; fields overridable (set `provider` to the staking account). */
 export function makeReceipt(overrides = {}) {
   return {
+    provider: "0x" + "00".repeat(20),
+    client: "0x" + "00".repeat(20),
     sessionId: hexlify(randomBytes(32)),
     step: 3n,
     modelId: keccak256(Buffer.from("peerz/tiny-llama")),
@@ -45,15 +60,17 @@ export function makeReceipt(overrides = {}) {
     outputHash: hexlify(randomBytes(32)),
     tokens: 17,
     timestamp: 1_790_000_000n,
+    servingMode: 0x02,
+    amount: 1_234n,
     ...overrides,
   };
 }
 
 const coder = AbiCoder.defaultAbiCoder();
 
-/** OZ StandardMerkleTree leaf for (address, uint256). */
-export function rewardLeaf(account, amount) {
-  return keccak256(keccak256(coder.encode(["address", "uint256"], [account, amount])));
+/** OZ StandardMerkleTree leaf for (address account, uint8 role, uint256 amount). */
+export function rewardLeaf(account, role, amount) {
+  return keccak256(keccak256(coder.encode(["address", "uint8", "uint256"], [account, role, amount])));
 }
 
 function hashPair(a, b) {
@@ -62,9 +79,11 @@ function hashPair(a, b) {
     : keccak256(concat([b, a]));
 }
 
-/** Builds a tree over [account, amount] entries; returns the root and a proof function. */
+/** Builds a tree over [account, role, amount] entries; returns the root, a proof function and the role totals. */
 export function rewardTree(entries) {
-  const leaves = entries.map(([a, v]) => rewardLeaf(a, v));
+  const leaves = entries.map(([a, r, v]) => rewardLeaf(a, r, v));
+  const totals = [0n, 0n, 0n, 0n];
+  for (const [, r, v] of entries) totals[r] += BigInt(v);
   const layers = [[...leaves].sort()];
   while (layers.at(-1).length > 1) {
     const prev = layers.at(-1);
@@ -73,8 +92,8 @@ export function rewardTree(entries) {
     layers.push(next);
   }
   const root = layers.at(-1)[0];
-  const proof = (account, amount) => {
-    let index = layers[0].indexOf(rewardLeaf(account, amount));
+  const proof = (account, role, amount) => {
+    let index = layers[0].indexOf(rewardLeaf(account, role, amount));
     if (index < 0) throw new Error("leaf not in tree");
     const out = [];
     for (const layer of layers.slice(0, -1)) {
@@ -84,7 +103,7 @@ export function rewardTree(entries) {
     }
     return out;
   };
-  return { root, proof };
+  return { root, proof, totals };
 }
 
 export const PRZ = (n) => BigInt(n) * 10n ** 18n;
