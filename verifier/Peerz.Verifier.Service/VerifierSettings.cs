@@ -17,6 +17,12 @@ public sealed record VerifierSettings
     public required double SampleRate { get; init; }
     public required TimeSpan ProbeInterval { get; init; }
     public required string HttpUrl { get; init; }
+    /// <summary>Failed fetches, spread over time, before an unavailable payload is challenged on chain.</summary>
+    public required Sampling.UnavailabilityPolicy Unavailability { get; init; }
+    /// <summary>Reports each reporter (remote address) may send per minute, after an initial burst of as many.</summary>
+    public required int ReportsPerMinute { get; init; }
+    /// <summary>Largest batch × positions the verifier recomputes (bounds memory and time per check).</summary>
+    public required long MaxRecomputeTokens { get; init; }
     /// <summary>Where verification work is reported for rewards (peerz-settle), or null.</summary>
     public Uri? SettlementUrl { get; init; }
 }

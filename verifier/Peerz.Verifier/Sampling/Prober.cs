@@ -47,6 +47,6 @@ public sealed class Prober(IProviderDirectory directory, IProviderConnector conn
         }
         return paid is null
             ? new(null, "the probe was free, so there is no receipt to check")
-            : new(await verifier.CheckAsync(new ReportedReceipt(provider, paid.Receipt), cancellationToken), $"probed {provider.PeerId}");
+            : new(await verifier.CheckAsync(paid.Receipt, cancellationToken), $"probed {provider.PeerId}");
     }
 }
