@@ -61,10 +61,12 @@ contract PeerzGovernor is
         GovernorTimelockControl(timelock_)
     {}
 
+    /// @inheritdoc Governor
     function votingDelay() public view override(Governor, GovernorSettings) returns (uint256) {
         return super.votingDelay();
     }
 
+    /// @inheritdoc Governor
     function votingPeriod() public view override(Governor, GovernorSettings) returns (uint256) {
         return super.votingPeriod();
     }
@@ -96,10 +98,12 @@ contract PeerzGovernor is
         super._updateQuorumNumerator(newQuorumNumerator);
     }
 
+    /// @inheritdoc Governor
     function state(uint256 proposalId) public view override(Governor, GovernorTimelockControl) returns (ProposalState) {
         return super.state(proposalId);
     }
 
+    /// @inheritdoc Governor
     function proposalNeedsQueuing(uint256 proposalId)
         public
         view
@@ -109,6 +113,7 @@ contract PeerzGovernor is
         return super.proposalNeedsQueuing(proposalId);
     }
 
+    /// @inheritdoc Governor
     function proposalThreshold() public view override(Governor, GovernorSettings) returns (uint256) {
         return super.proposalThreshold();
     }

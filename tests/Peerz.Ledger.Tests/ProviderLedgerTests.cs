@@ -71,23 +71,72 @@ public sealed class ProviderLedgerTests : IDisposable
     }
 
     [Fact]
-    public async Task Payloads_are_returned_whole_or_not_at_all_bounded_and_pruned_after_the_retention_window()
+    public async Task A_checked_charge_costs_nothing_until_committed_so_a_refused_request_leaves_no_debt()
+    {
+        var ledger = await ProviderLedger.OpenAsync(Path, Escrow, default);
+        var (v1, s1) = Voucher(100, 1);
+        Assert.True((await ledger.ChargeAsync(v1, s1, 100, default)).Accepted);
+
+        // Checked before compute, then the compute failed: nothing is held, and the client, which took its
+        // reservation back, signs the same cumulative again with the next nonce; it is accepted.
+        var (v2, _) = Voucher(150, 2);
+        Assert.True((await ledger.CheckChargeAsync(v2, 50, default)).Accepted);
+        Assert.Equal(100, (await ledger.GetHeldVoucherAsync(_client.Address, Provider, default))!.Charged);
+        var (v3, s3) = Voucher(150, 3);
+        Assert.True((await ledger.ChargeAsync(v3, s3, 50, default)).Accepted);
+        Assert.Equal(150, (await ledger.GetHeldVoucherAsync(_client.Address, Provider, default))!.Charged);
+
+        var (stale, _) = Voucher(1000, 3);
+        Assert.Contains("nonce", (await ledger.CheckChargeAsync(stale, 1, default)).Reason);
+    }
+
+    [Fact]
+    public async Task Payloads_come_in_bounded_chunks_and_name_the_paying_client()
     {
         var ledger = await ProviderLedger.OpenAsync(Path, Escrow, default);
         var session = Enumerable.Repeat((byte)1, 32).ToArray();
+        for (ulong step = 0; step < 5; step++)
+            await ledger.RecordStepAsync(new StepRecord(session, step, new byte[10], new byte[10], new byte[10], DateTimeOffset.UtcNow) { Client = _client.Address }, default);
+
+        Assert.Equal(_client.Address, await ledger.GetSessionClientAsync(session, default));
+        Assert.Null(await ledger.GetSessionClientAsync(new byte[32], default));
+
+        // 30 bytes a step, 70 bytes an answer: two steps, then two, then the last one.
+        var read = new List<ulong>();
+        ulong from = 0;
+        while (true)
+        {
+            var chunk = await ledger.GetStepsAsync(session, from, 4, 70, default);
+            Assert.NotNull(chunk);
+            Assert.Equal(_client.Address, chunk.Client);
+            Assert.InRange(chunk.Steps.Count, 1, 2);
+            read.AddRange(chunk.Steps.Select(s => s.Step));
+            if (!chunk.More) break;
+            from = chunk.Steps[^1].Step + 1;
+        }
+        Assert.Equal([0UL, 1UL, 2UL, 3UL, 4UL], read);
+        Assert.Single((await ledger.GetStepsAsync(session, 0, 4, 1, default))!.Steps); // at least one step, even over the bound
+        Assert.Null(await ledger.GetStepsAsync(session, 3, 5, 1 << 20, default)); // step 5 was never answered
+    }
+
+    [Fact]
+    public async Task Retention_counts_from_a_sessions_last_step_so_a_long_session_stays_whole()
+    {
+        var ledger = await ProviderLedger.OpenAsync(Path, Escrow, default);
+        var (running, finished) = (Enumerable.Repeat((byte)1, 32).ToArray(), Enumerable.Repeat((byte)2, 32).ToArray());
         var old = DateTimeOffset.UtcNow.AddHours(-2);
         for (ulong step = 0; step < 3; step++)
-            await ledger.RecordStepAsync(new StepRecord(session, step, [(byte)step], [(byte)(step + 10)], [9], step == 0 ? old : DateTimeOffset.UtcNow), default);
+        {
+            await ledger.RecordStepAsync(new StepRecord(running, step, [(byte)step], [(byte)(step + 10)], [9], step == 0 ? old : DateTimeOffset.UtcNow), default);
+            await ledger.RecordStepAsync(new StepRecord(finished, step, [(byte)step], [(byte)(step + 10)], [9], old), default);
+        }
 
-        var steps = await ledger.GetStepsAsync(session, 2, 1 << 20, default);
-        Assert.NotNull(steps);
-        Assert.Equal([0UL, 1UL, 2UL], steps.Select(s => s.Step));
-        Assert.Equal([11], steps[1].Output);
-        Assert.Null(await ledger.GetStepsAsync(session, 3, 1 << 20, default));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.GetStepsAsync(session, 2, 5, default));
-
-        Assert.Equal(1, await ledger.PruneStepsAsync(DateTimeOffset.UtcNow.AddHours(-1), default));
-        Assert.Null(await ledger.GetStepsAsync(session, 2, 1 << 20, default)); // step 0 is gone, so the session cannot be rechecked
+        Assert.Equal(3, await ledger.PruneStepsAsync(DateTimeOffset.UtcNow.AddHours(-1), default));
+        var kept = await ledger.GetStepsAsync(running, 0, 2, 1 << 20, default);
+        Assert.NotNull(kept); // step 0 is two hours old, but the session's last step is recent
+        Assert.Equal([0UL, 1UL, 2UL], kept.Steps.Select(s => s.Step));
+        Assert.Null(await ledger.GetStepsAsync(finished, 0, 0, 1 << 20, default));
+        Assert.Null(await ledger.GetSessionClientAsync(finished, default));
     }
 
     [Fact]
@@ -96,7 +145,7 @@ public sealed class ProviderLedgerTests : IDisposable
         await ProviderLedger.OpenAsync(Path, Escrow, default);
         await ProviderLedger.OpenAsync(Path, Escrow, default);
         await using var connection = new SqliteConnection($"Data Source={Path}");
-        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
         Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
 
         await connection.ExecuteAsync("INSERT INTO schema_migrations (version, description, applied_at) VALUES (99, 'future', 0)");
@@ -108,7 +157,8 @@ public sealed class ProviderLedgerTests : IDisposable
     [InlineData("SELECT charged FROM clients WHERE escrow = 'e' AND client = 'c'")]
     [InlineData("SELECT * FROM vouchers WHERE escrow = 'e' AND client = 'c' ORDER BY id DESC LIMIT 1")]
     [InlineData("SELECT * FROM steps WHERE session_id = x'00' AND step <= 3 ORDER BY step")]
-    [InlineData("DELETE FROM steps WHERE recorded_at < 5")]
+    [InlineData("DELETE FROM steps WHERE session_id IN (SELECT session_id FROM sessions WHERE last_recorded_at < 5)")]
+    [InlineData("SELECT client FROM sessions WHERE session_id = x'00'")]
     [InlineData("SELECT state FROM redemptions WHERE escrow = 'e' AND client = 'c'")]
     public async Task Hot_queries_use_an_index(string query)
     {

@@ -84,7 +84,7 @@ public sealed class LoopbackProvider : IAsyncDisposable
             var guarded = new StallingStream(stream, () => _stalled, _stop.Token);
             switch (protocol)
             {
-                case PeerzProtocolIds.Inference: await _inference.HandleAsync(guarded, client.Client.RemoteEndPoint?.ToString() ?? "?", _stop.Token); break;
+                case PeerzProtocolIds.Inference: await _inference.HandleAsync(guarded, PeerOf(client), _stop.Token); break;
                 case PeerzProtocolIds.Forward: await _training.HandleForwardAsync(guarded, _stop.Token); break;
                 case PeerzProtocolIds.Backward: await _training.HandleBackwardAsync(guarded, _stop.Token); break;
                 case PeerzProtocolIds.Info: await _info.HandleAsync(guarded, _stop.Token); break;
@@ -104,6 +104,9 @@ public sealed class LoopbackProvider : IAsyncDisposable
             client.Dispose();
         }
     }
+
+    /// <summary>The remote host, standing in for a libp2p peer id: every connection from this test process is one peer.</summary>
+    private static string PeerOf(TcpClient client) => (client.Client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "?";
 
     private static async Task<string> ReadLineAsync(Stream stream)
     {

@@ -26,11 +26,17 @@ public sealed class BackendOptions
     public Option<string?> PasswordFile { get; } = WalletOptions.PasswordFile();
     public Option<string> Ledger { get; } = new("--ledger") { Description = "SQLite ledger of vouchers signed and receipts received", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "client-ledger.db") };
 
+    public Option<string> LaneAmount { get; } = new("--lane-amount")
+    {
+        Description = "PRZ to reserve from the deposit for a provider whenever its escrow lane cannot cover the next voucher (at least the shortfall); providers accept vouchers only up to their lane",
+        DefaultValueFactory = _ => "1",
+    };
+
     public Option<string[]> ReportTo { get; } = new("--report-to") { Description = "Settlement and verifier URLs to pass accepted receipts on to (POST /v1/receipts)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, ReportTo }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, LaneAmount, ReportTo }) command.Options.Add(option);
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
@@ -45,7 +51,8 @@ public sealed class BackendOptions
         var loadOptions = CommonOptions.LoadOptions(settings.Get(result, DType), settings.Get(result, Quant));
         var modelId = settings.Get(result, ModelId) ?? DefaultModel.IdOf(directory);
         var chain = ChainOptions.Resolve(settings, result, RpcUrl, Deployment);
-        var wallet = chain is null || local ? null : new ClientWallet(chain, settings.Get(result, Keystore), settings.Get(result, PasswordFile), settings.Get(result, Ledger), ReportUrls(settings.Get(result, ReportTo)));
+        var wallet = chain is null || local ? null : new ClientWallet(chain, settings.Get(result, Keystore), settings.Get(result, PasswordFile), settings.Get(result, Ledger),
+                PrzAmount.ParseToWei(settings.Get(result, LaneAmount), "--lane-amount"), ReportUrls(settings.Get(result, ReportTo)));
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
             : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);

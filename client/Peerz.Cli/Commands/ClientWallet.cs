@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client.Payments;
 using Peerz.Hosting.Chain;
@@ -6,8 +7,8 @@ using Peerz.Ledger.Payments;
 
 namespace Peerz.Cli.Commands;
 
-/// <summary>The paying side of the CLI: the wallet's keystore, the chain, and the client ledger.</summary>
-public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? PasswordFile, string LedgerPath, IReadOnlyList<Uri> ReportTo)
+/// <summary>The paying side of the CLI: the wallet's keystore, the chain, the client ledger, and how much of the deposit a provider's lane is topped up by.</summary>
+public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? PasswordFile, string LedgerPath, BigInteger LaneAmount, IReadOnlyList<Uri> ReportTo)
 {
     /// <summary>Unlocks the key, connects to the chain and opens the ledger; dispose the result to close the connection.</summary>
     public async Task<OpenedWallet> OpenAsync(CancellationToken cancellationToken)
@@ -19,7 +20,8 @@ public sealed record ClientWallet(ChainSettings Chain, string Keystore, string? 
             var ledger = await ClientLedger.OpenAsync(LedgerPath, connection.Deployment.Escrow, cancellationToken);
             var options = new ClientPaymentOptions { Client = key, ChainId = connection.Deployment.ChainId, Escrow = connection.Deployment.Escrow, Registry = connection.Deployment.Registry };
             var accounts = new ProviderAccounts(connection.Registry, TimeSpan.FromSeconds(30), TimeProvider.System);
-            var payments = new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance);
+            var lanes = new EscrowLanes(connection.Escrow, key.Address, LaneAmount, NullLogger<EscrowLanes>.Instance);
+            var payments = new ClientPayments(options, ledger, accounts, TimeProvider.System, NullLogger<ClientPayments>.Instance, lanes);
             var reporter = ReportTo.Count == 0 ? null : new ReceiptReporter(new HttpClient(), ReportTo, NullLogger<ReceiptReporter>.Instance);
             if (reporter is not null) payments.Paid += reporter.Report;
             return new OpenedWallet(connection, payments, reporter);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Peerz.Protocol.Payments;
 using Peerz.Protocol.Wire;
 
 namespace Peerz.Client.Payments;
@@ -13,8 +14,11 @@ public sealed class PaidRequest : IAsyncDisposable
     private readonly SemaphoreSlim _gate;
     private int _released;
 
-    internal PaidRequest(ClientPayments payments, string peerId, ProviderAccount provider, BigInteger cost, Voucher? voucher, SemaphoreSlim gate)
+    private readonly ServingMode? _announcedMode;
+
+    internal PaidRequest(ClientPayments payments, string peerId, ProviderAccount provider, BigInteger cost, Voucher? voucher, SemaphoreSlim gate, ServingMode? announcedMode)
     {
+        _announcedMode = announcedMode;
         _payments = payments;
         PeerId = peerId;
         Provider = provider;
@@ -32,9 +36,9 @@ public sealed class PaidRequest : IAsyncDisposable
     /// <summary>The voucher to attach, or null when the request is free.</summary>
     public Voucher? Voucher { get; }
 
-    /// <summary>Checks the response's receipt against what was sent and received; throws <see cref="PaymentException"/> if it is wrong.</summary>
+    /// <summary>Checks the response's receipt against what was sent, received, paid and announced; throws <see cref="PaymentException"/> if it is wrong.</summary>
     public Task AcceptAsync(Receipt? receipt, ExpectedWork expected, CancellationToken cancellationToken) =>
-        _payments.AcceptAsync(PeerId, Provider, Cost, receipt, expected, cancellationToken);
+        _payments.AcceptAsync(PeerId, Provider, Cost, _announcedMode, receipt, expected, cancellationToken);
 
     /// <summary>The provider refused the request (so it holds no voucher for it): take the reservation back.</summary>
     public Task RefundAsync(CancellationToken cancellationToken) => _payments.RefundAsync(Provider, Cost, cancellationToken);

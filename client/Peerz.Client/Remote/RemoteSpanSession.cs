@@ -10,8 +10,9 @@ namespace Peerz.Client.Remote;
 
 /// <summary>
 /// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order, close.
-/// Owns the stream; disposing it closes the session on the provider. With payments, every step carries a
-/// voucher and its output is used only after the provider's receipt checks out.
+/// Owns the stream; disposing it closes the session on the provider. With payments, the open pays for the
+/// session slot (one token through the span, no receipt), every step carries a voucher, and a step's output is
+/// used only after the provider's receipt checks out.
 /// </summary>
 public sealed class RemoteSpanSession : IAsyncDisposable
 {
@@ -46,8 +47,14 @@ public sealed class RemoteSpanSession : IAsyncDisposable
             MaxLength = (uint)maxLength,
             OutputCompression = options.Compression,
         };
+        await using var payment = payee is null ? null : await payee.BeginAsync(1, span.End - span.Start, cancellationToken);
+        open.Voucher = payment?.Voucher;
         var response = await options.CallAsync(stream, new InferenceRequest { Open = open }, InferenceResponse.Parser, cancellationToken);
-        if (response.Error is { } error) throw PeerzRequestException.From(error);
+        if (response.Error is { } error)
+        {
+            if (payment is not null) await payment.RefundAsync(cancellationToken);
+            throw PeerzRequestException.From(error);
+        }
         if (response.Opened is not { } opened) throw new ProtocolViolationException("expected the session to be opened");
         if (payee is not null && !IsInferenceSessionId(opened.SessionId))
             throw new ProtocolViolationException("the provider's session id is not a 32-byte inference session id");

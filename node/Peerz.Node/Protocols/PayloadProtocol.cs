@@ -66,7 +66,8 @@ public sealed class PayloadProtocol(ProviderPayments payments, VerifierRoles? ve
             return Error(ErrorCode.NotFound, "that session is not held (unknown, or past the retention window)");
         if (requester != client && !await IsVerifierAsync(requester, cancellationToken))
             return Denied($"{requester} is neither the session's client nor a holder of VERIFIER_ROLE");
-        var chunk = await payments.Ledger.GetStepsAsync(sessionId, request.FromStep, request.Step, PayloadLimits.MaxResponseBytes, cancellationToken);
+        var chunk = await payments.Ledger.GetStepsAsync(sessionId, request.FromStep, request.Step,
+            Math.Min(options.MaxPayloadAnswerBytes, PayloadLimits.MaxResponseBytes), cancellationToken);
         if (chunk is null)
             return Error(ErrorCode.NotFound, $"steps {request.FromStep}..{request.Step} of that session are not all held (past the retention window or never answered)");
         var answer = new PayloadSteps { More = chunk.More };

@@ -22,8 +22,10 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
+    /// <param name="laneCacheTtl">How long the provider trusts a client's lane read from chain (default: the production default).</param>
+    /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound).</param>
     public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
-        BlockLoadOptions? load = null)
+        BlockLoadOptions? load = null, ServingLimits? limits = null, TimeSpan? laneCacheTtl = null, int? payloadAnswerBytes = null)
     {
         var identity = Identity.Generate();
         await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
@@ -36,28 +38,38 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
             Account = account.Address,
             Signer = account,
             PricePerToken = price,
+            BalanceCacheTtl = laneCacheTtl ?? ProviderPaymentOptions.DefaultBalanceCacheTtl,
+            MaxPayloadAnswerBytes = payloadAnswerBytes ?? Protocol.Payments.PayloadLimits.MaxResponseBytes,
         };
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account.Address, options.BalanceCacheTtl, TimeProvider.System),
             TimeProvider.System, NullLogger<ProviderPayments>.Instance);
-        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), new ServingLimits());
+        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), limits ?? new ServingLimits());
         served.MeasureThroughput(16);
-        var node = new ProviderNode(served, new ProviderNodeOptions { Identity = identity, Bootstrap = bootstrap, Payments = payments }, NullLoggerFactory.Instance);
+        var node = new ProviderNode(served, new ProviderNodeOptions
+        {
+            Identity = identity,
+            Bootstrap = bootstrap,
+            Payments = payments,
+            Verifiers = new VerifierRoles(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System),
+        }, NullLoggerFactory.Instance);
         await node.StartAsync(CancellationToken.None);
         var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), account.Address, NullLogger<VoucherRedeemer>.Instance));
         _owned.Add(host);
         return host;
     }
 
-    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap)
+    /// <param name="laneAmount">How much the client reserves per lane top-up (default <see cref="EscrowLanes.DefaultTopUp"/>).</param>
+    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap, BigInteger? laneAmount = null)
     {
         var swarm = new SwarmClient(bootstrap, NullLoggerFactory.Instance);
         _owned.Add(swarm);
         await swarm.StartAsync(CancellationToken.None);
         var ledger = await ClientLedger.OpenAsync(Path.Combine(directory, $"client-{client.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var options = new ClientPaymentOptions { Client = client, ChainId = devnet.Deployment.ChainId, Escrow = devnet.Deployment.Escrow, Registry = devnet.Deployment.Registry };
+        var lanes = new EscrowLanes(devnet.Escrow(client), client.Address, laneAmount ?? EscrowLanes.DefaultTopUp, NullLogger<EscrowLanes>.Instance);
         return (swarm, new ClientPayments(options, ledger, new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
-            NullLogger<ClientPayments>.Instance));
+            NullLogger<ClientPayments>.Instance, lanes));
     }
 
     public static DistributedBlockPipeline Pipeline(SwarmClient swarm, ClientPayments payments, int layers) =>

@@ -67,24 +67,36 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
 
         // Every position goes through both providers once: the prompt, then each generated token but the last.
         var positions = Prompt.Length + options.MaxNewTokens - 1;
-        var owedEach = positions * 2 * Price;
+        var computedEach = positions * 2 * Price;
         Assert.Equal(2 * options.MaxNewTokens, receipts.Count);
-        Assert.Equal(owedEach, receipts.Where(r => r.Provider.Account == keyA.Address).Aggregate(BigInteger.Zero, (s, r) => s + r.Cost));
+        Assert.Equal(computedEach, receipts.Where(r => r.Provider.Account == keyA.Address).Aggregate(BigInteger.Zero, (s, r) => s + r.Cost));
+        // Receipt v2: each names the provider paid, this client, the float32 serving mode and what the step cost.
+        Assert.All(receipts, r =>
+        {
+            Assert.Equal(r.Provider.Account, r.Receipt.Receipt.Provider);
+            Assert.Equal(client.Address, r.Receipt.Receipt.Client);
+            Assert.Equal(ServingMode.Float32.Encode(), r.Receipt.Receipt.ServingMode);
+            Assert.Equal(r.Cost, r.Receipt.Receipt.Amount);
+        });
 
+        // Opening each session paid for its slot: one token through the provider's 2 blocks.
+        var owedEach = computedEach + (1 * 2 * Price);
         var redeemedA = await first.Redeemer.RedeemAllAsync(CancellationToken.None);
         var redeemedB = await second.Redeemer.RedeemAllAsync(CancellationToken.None);
         Assert.Equal(owedEach, Assert.Single(redeemedA).Paid);
         Assert.Equal(owedEach, Assert.Single(redeemedB).Paid);
         Assert.Equal(balanceBefore.A + owedEach, await devnet.Token().BalanceOfAsync(keyA.Address));
         Assert.Equal(balanceBefore.B + owedEach, await devnet.Token().BalanceOfAsync(keyB.Address));
-        Assert.Equal(escrowBefore - 2 * owedEach, await devnet.Escrow().BalanceOfAsync(client.Address));
+        // The client reserved one lane top-up (1 PRZ) per provider from its deposit; redemptions drew on those lanes only.
+        Assert.Equal(escrowBefore - (2 * PeerzDevnet.Prz), await devnet.Escrow().BalanceOfAsync(client.Address));
+        Assert.Equal(PeerzDevnet.Prz - owedEach, (await devnet.Escrow().LaneAsync(client.Address, keyA.Address)).Amount);
         Assert.Empty(await first.Redeemer.RedeemAllAsync(CancellationToken.None)); // nothing is redeemed twice
 
+        // Without a deposit the client cannot fund a lane, so it does not even ask (a provider would refuse it: see EscrowLaneTests).
         var (brokeSwarm, brokePayments) = await _swarm.ConnectClientAsync(broke, bootstrap);
-        var refused = await Assert.ThrowsAsync<PeerzRequestException>(async () =>
+        var refused = await Assert.ThrowsAsync<PaymentException>(async () =>
             await new TextGenerator(local.Head, PaidSwarm.Pipeline(brokeSwarm, brokePayments, 4)).GenerateAsync(Prompt, options).ToListAsync());
-        Assert.Equal(ErrorCode.PaymentRequired, refused.Code);
-        Assert.Contains("escrow", refused.Message);
+        Assert.Contains("deposit more", refused.Message);
     }
 
     [Fact]
@@ -130,9 +142,9 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var output = new byte[] { 4, 5, 6 };
         var sessionId = WorkIds.NewSession(WorkKind.Forward);
         var expected = new ExpectedWork(WorkKind.Forward, sessionId, 0, "tiny", 0, 4, input, output, 8);
-        Receipt SignedBy(EthKey signer, byte[] outputHash) => SignedReceipt.Sign(
-            new WorkReceipt(providerKey.Address, client.Address, sessionId, 0, WorkIds.Model("tiny"), 0, 4, WorkBytes.Hash(input), outputHash, 8,
-                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0, 8 * 4 * Price),
+        Receipt SignedBy(EthKey signer, byte[] outputHash, Func<WorkReceipt, WorkReceipt>? change = null) => SignedReceipt.Sign(
+            (change ?? (r => r))(new WorkReceipt(providerKey.Address, client.Address, sessionId, 0, WorkIds.Model("tiny"), 0, 4, WorkBytes.Hash(input), outputHash, 8,
+                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0, 8 * 4 * Price)),
             signer, devnet.Deployment.ChainId, devnet.Deployment.Registry).ToWire();
         async Task<string> Rejection(Receipt receipt)
         {
@@ -141,6 +153,13 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         }
         Assert.Contains("output hash", await Rejection(SignedBy(providerKey, WorkBytes.Hash([9, 9, 9]))));
         Assert.Contains("registered signer", await Rejection(SignedBy(HardhatNode.Accounts[4], WorkBytes.Hash(output))));
+        // Receipt v2: signed by the right key, but naming another provider, another client, another amount or another serving mode.
+        var hashed = WorkBytes.Hash(output);
+        Assert.Contains("names provider", await Rejection(SignedBy(providerKey, hashed, r => r with { Provider = HardhatNode.Accounts[2].Address })));
+        Assert.Contains("names client", await Rejection(SignedBy(providerKey, hashed, r => r with { Client = HardhatNode.Accounts[4].Address })));
+        Assert.Contains("names client", await Rejection(SignedBy(providerKey, hashed, r => r with { Client = Address.Zero })));
+        Assert.Contains("signed for", await Rejection(SignedBy(providerKey, hashed, r => r with { Amount = r.Amount + 1 })));
+        Assert.Contains("serving mode", await Rejection(SignedBy(providerKey, hashed, r => r with { ServingMode = new ServingMode("bfloat16", "none").Encode() })));
         await using (var paid = await payments.BeginAsync(record, 8, 4, CancellationToken.None))
             await paid.AcceptAsync(SignedBy(providerKey, WorkBytes.Hash(output)), expected, CancellationToken.None);
 
@@ -155,7 +174,7 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var forged = SignedVoucher.Sign(new Voucher(client.Address, providerKey.Address, cumulative, 100), HardhatNode.Accounts[4], devnet.Deployment.ChainId, devnet.Deployment.Escrow);
         Assert.Contains("not signed by its client", await Refusal(forged));
         var overdraft = SignedVoucher.Sign(new Voucher(client.Address, providerKey.Address, 2 * PeerzDevnet.Prz, 100), client, devnet.Deployment.ChainId, devnet.Deployment.Escrow);
-        Assert.Contains("escrow balance", await Refusal(overdraft));
+        Assert.Contains("escrow lane", await Refusal(overdraft));
         var good = SignedVoucher.Sign(new Voucher(client.Address, providerKey.Address, cumulative, 100), client, devnet.Deployment.ChainId, devnet.Deployment.Escrow);
         await provider.Payments.ChargeAsync(good.ToWire(), 1, 1, CancellationToken.None);
         Assert.Contains("nonce", await Refusal(good)); // a replayed voucher pays for nothing

@@ -36,7 +36,7 @@ public sealed class ProviderCrashRecoveryTests(TinyModelFixture model, PeerzDevn
         using var provider = PeerzProcess.Start(providerDll,
         [
             "--model", model.Directory, "--model-id", "tiny", "--blocks", "0:4", "--identity", Path.Combine(_directory, "provider.key"),
-            "--stake", "100", "--price", Price.ToString(), "--redeem-seconds", "0", .. account,
+            "--stake", "100", "--price", Price.ToString(), "--redeem-seconds", "3000", .. account,
         ]);
         var ready = provider.WaitForLine("ready ", TimeSpan.FromSeconds(120));
         var address = Multiaddr.Parse(ready.Split(' ')[1]);
@@ -56,7 +56,8 @@ public sealed class ProviderCrashRecoveryTests(TinyModelFixture model, PeerzDevn
 
         provider.Kill();
 
-        var owed = (3 + 12 - 1) * 4 * Price;
+        // Each position through 4 blocks, plus opening the session (one token through 4 blocks).
+        var owed = ((3 + 12 - 1) * 4 * Price) + (1 * 4 * Price);
         using (var redeem = PeerzProcess.Start(providerDll, ["redeem", .. account]))
         {
             Assert.Equal(0, await redeem.WaitForExitAsync(TimeSpan.FromSeconds(120)));
