@@ -149,10 +149,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var provider = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake);
         checkpoint.Dispose(); // the provider holds its blocks
         await provider.Node.AnnounceAsync(CancellationToken.None);
-        var client = await devnet.NewFundedAccountAsync();
-        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
-        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
-        var (swarm, payments) = await _swarm.Clients.ConnectClientAsync(client, provider.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), [provider], provider.Node.ListenAddresses);
         return (provider, swarm, payments);
     }
 

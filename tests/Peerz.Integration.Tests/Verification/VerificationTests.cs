@@ -58,9 +58,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         for (var i = 0; i < modes.Length; i++)
             hosts.Add(await _swarm.StartProviderAsync(checkpoint, HardhatNode.Accounts[1 + i], Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
-        var client = HardhatNode.Accounts[4];
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.Clients.ConnectClientAsync(client, hosts[0].Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts, hosts[0].Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
@@ -104,9 +102,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var honest = await _swarm.StartProviderAsync(honestCheckpoint, HardhatNode.Accounts[5], Price, [], Stake);
         var cheater = await _swarm.StartProviderAsync(cheaterCheckpoint, HardhatNode.Accounts[6], Price, honest.Node.ListenAddresses, Stake);
         foreach (var host in new[] { honest, cheater }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var client = HardhatNode.Accounts[7];
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.Clients.ConnectClientAsync(client, honest.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[7], [honest, cheater], honest.Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
         var honestPool = new List<PaymentRecord>();
@@ -187,9 +183,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var victim = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake, new BlockLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 });
         var impostor = await _swarm.StartImpostorAsync(checkpoint, victim.Payments.Options.Account, victim.Node.ListenAddresses);
         foreach (var host in new[] { victim, impostor }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var client = await devnet.NewFundedAccountAsync();
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.Clients.ConnectClientAsync(client, victim.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), [victim], victim.Node.ListenAddresses);
         var announced = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         Assert.Equal(2, announced.Count(p => p.Account == victim.Payments.Options.Account.ToString())); // the attack is in place
         var victimRecord = announced.Single(p => p.PeerId == victim.Node.PeerId.ToString());
@@ -223,12 +217,6 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
     {
         var mode = ServingMode.Decode(receipt.Receipt.ServingMode)!.Value;
         return new VerificationTolerances().For(mode.DType, mode.Quantization);
-    }
-
-    private async Task Deposit(Chain.Crypto.EthKey client)
-    {
-        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
-        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
     }
 
     /// <summary>A directory that offers a single provider, so the route goes through the mode under test.</summary>

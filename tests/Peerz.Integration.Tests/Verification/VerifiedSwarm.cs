@@ -1,6 +1,8 @@
 using System.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Crypto;
+using Peerz.Client.Payments;
+using Peerz.Client.Swarm;
 using Peerz.Ledger.Payments;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
@@ -65,6 +67,15 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
         var host = new Payments.PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(signer), account, NullLogger<VoucherRedeemer>.Instance));
         _owned.Add(host);
         return host;
+    }
+
+    /// <summary>A client with 10 PRZ deposited and a 1 PRZ lane reserved for each of <paramref name="payees"/> (escrow pays a provider only from its lane).</summary>
+    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectPayingClientAsync(EthKey client, IReadOnlyList<Payments.PaidProviderHost> payees, IReadOnlyList<Multiaddr> bootstrap)
+    {
+        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
+        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
+        foreach (var payee in payees) await devnet.Escrow(client).ReserveAsync(payee.Payments.Options.Account, PeerzDevnet.Prz);
+        return await Clients.ConnectClientAsync(client, bootstrap);
     }
 
     public async ValueTask DisposeAsync()

@@ -18,8 +18,12 @@ public sealed class ReporterRateLimit(double perMinute, int burst, TimeProvider 
         var bucket = _buckets.GetOrAdd(reporter, _ => new Bucket(burst, now));
         lock (bucket)
         {
-            bucket.Tokens = Math.Min(burst, bucket.Tokens + (now - bucket.At).TotalMinutes * perMinute);
-            bucket.At = now;
+            // A clock stepping back refills nothing (and must not drain the bucket either).
+            if (now > bucket.At)
+            {
+                bucket.Tokens = Math.Min(burst, bucket.Tokens + (now - bucket.At).TotalMinutes * perMinute);
+                bucket.At = now;
+            }
             if (bucket.Tokens < 1) return false;
             bucket.Tokens -= 1;
             return true;
