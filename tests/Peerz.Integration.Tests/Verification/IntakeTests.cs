@@ -149,7 +149,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var provider = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake);
         checkpoint.Dispose(); // the provider holds its blocks
         await provider.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), [provider], provider.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), provider.Node.ListenAddresses);
         return (provider, swarm, payments);
     }
 

@@ -44,7 +44,7 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
         var lost = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake);
         var offline = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, lost.Node.ListenAddresses, Stake);
         foreach (var host in new[] { lost, offline }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await ClientAsync(lost, offline);
+        var (swarm, payments) = await ClientAsync(lost);
         var lostReceipt = await PayAsync(swarm, payments, lost, seed: 1);
         var offlineReceipt = await PayAsync(swarm, payments, offline, seed: 2);
         await lost.Payments.Ledger.PruneStepsAsync(DateTimeOffset.MaxValue, CancellationToken.None); // its payloads are gone for good
@@ -126,8 +126,8 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
 
     private byte[] Digest(Protocol.Payments.SignedReceipt receipt) => receipt.Receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry);
 
-    private async Task<(SwarmClient Swarm, ClientPayments Payments)> ClientAsync(params Payments.PaidProviderHost[] payees) =>
-        await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), payees, payees[0].Node.ListenAddresses);
+    private async Task<(SwarmClient Swarm, ClientPayments Payments)> ClientAsync(Payments.PaidProviderHost bootstrap) =>
+        await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), bootstrap.Node.ListenAddresses);
 
     private static async Task<Protocol.Payments.SignedReceipt> PayAsync(SwarmClient swarm, ClientPayments payments, Payments.PaidProviderHost host, int seed)
     {

@@ -1,15 +1,15 @@
 using System.Numerics;
 using Microsoft.Data.Sqlite;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Primitives;
 using Peerz.Client.Payments;
 using Peerz.Client.Routing;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 using Peerz.Model.Tiny;
-using Peerz.Testing.Chain;
-using Peerz.Chain.Contracts;
-using Peerz.Chain.Primitives;
 using Peerz.Protocol.Payments;
+using Peerz.Testing.Chain;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Sampling;
 using Peerz.Verifier.Storage;
@@ -58,7 +58,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         for (var i = 0; i < modes.Length; i++)
             hosts.Add(await _swarm.StartProviderAsync(checkpoint, HardhatNode.Accounts[1 + i], Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts, hosts[0].Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts[0].Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
@@ -102,7 +102,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var honest = await _swarm.StartProviderAsync(honestCheckpoint, HardhatNode.Accounts[5], Price, [], Stake);
         var cheater = await _swarm.StartProviderAsync(cheaterCheckpoint, HardhatNode.Accounts[6], Price, honest.Node.ListenAddresses, Stake);
         foreach (var host in new[] { honest, cheater }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[7], [honest, cheater], honest.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[7], honest.Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
         var honestPool = new List<PaymentRecord>();
@@ -183,7 +183,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var victim = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake, new BlockLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 });
         var impostor = await _swarm.StartImpostorAsync(checkpoint, victim.Payments.Options.Account, victim.Node.ListenAddresses);
         foreach (var host in new[] { victim, impostor }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), [victim], victim.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), victim.Node.ListenAddresses);
         var announced = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         Assert.Equal(2, announced.Count(p => p.Account == victim.Payments.Options.Account.ToString())); // the attack is in place
         var victimRecord = announced.Single(p => p.PeerId == victim.Node.PeerId.ToString());

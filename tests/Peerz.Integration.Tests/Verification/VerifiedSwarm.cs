@@ -69,12 +69,11 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
         return host;
     }
 
-    /// <summary>A client with 10 PRZ deposited and a 1 PRZ lane reserved for each of <paramref name="payees"/> (escrow pays a provider only from its lane).</summary>
-    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectPayingClientAsync(EthKey client, IReadOnlyList<Payments.PaidProviderHost> payees, IReadOnlyList<Multiaddr> bootstrap)
+    /// <summary>A client with 10 PRZ deposited (it reserves lanes for the providers it pays itself).</summary>
+    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectPayingClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap)
     {
         await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
         await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
-        foreach (var payee in payees) await devnet.Escrow(client).ReserveAsync(payee.Payments.Options.Account, PeerzDevnet.Prz);
         return await Clients.ConnectClientAsync(client, bootstrap);
     }
 
