@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Rpc;
 using Peerz.Client.Payments;
 using Peerz.Client.Routing;
 using Peerz.Client.Swarm;
@@ -14,10 +16,12 @@ using Peerz.Hosting.Metrics;
 using Peerz.Hosting.Wallets;
 using Peerz.Ledger.Payments;
 using Peerz.Model.Checkpoints;
+using Peerz.Model.Client;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Http;
+using Peerz.Verifier.Probing;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Sampling;
 using Peerz.Verifier.Slashing;
@@ -51,16 +55,22 @@ public static class VerifierHost
         await swarm.StartAsync(cancellationToken);
         using var checkpoint = Checkpoint.Open(settings.ModelDirectory);
         using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default, settings.MaxRecomputeTokens);
+        using var head = ClientHead.Load(checkpoint);
         var (chainId, registry, time) = (chain.Deployment.ChainId, chain.Deployment.Registry, TimeProvider.System);
-        var owners = new SignerOwners(chain.Registry, ProviderCacheTtl, time);
-        var providers = new ProviderResolver(chain.Registry, swarm, swarm, settings.ModelId, ProviderCacheTtl, time, loggerFactory.CreateLogger<ProviderResolver>());
+        // One sender for every transaction of this key (slash proposals, probe funding), so nonces never collide.
+        var sender = new TransactionSender(chain.Rpc, key);
+        var registryContract = new ProviderRegistry(chain.Rpc, registry, sender);
+        var owners = new SignerOwners(registryContract, ProviderCacheTtl, time);
+        var providers = new ProviderResolver(registryContract, swarm, swarm, settings.ModelId, ProviderCacheTtl, time, loggerFactory.CreateLogger<ProviderResolver>());
         var verifier = new ReceiptVerifier(settings.ModelId, recomputer, new PayloadClient(swarm, key, chainId, registry, MaxSessionBytes, PayloadTimeout, time),
             new VerificationTolerances(), TensorLimits.Default, owners, chainId, registry, RecomputeTimeout, time);
         var ledger = await VerifierLedger.OpenAsync(settings.LedgerPath, cancellationToken);
-        var service = new VerifierService(verifier, providers, ledger, new SlashProposer(chain.Registry, ledger, time, loggerFactory.CreateLogger<SlashProposer>()),
+        var service = new VerifierService(verifier, providers, ledger, new SlashProposer(registryContract, ledger, time, loggerFactory.CreateLogger<SlashProposer>()),
             settings.Unavailability, settings.ModelId, key.Address, chainId, registry, time, loggerFactory.CreateLogger<VerifierService>());
         var intake = new ReceiptIntake(verifier, providers, new SamplingDecision(await ledger.SamplingSecretAsync(cancellationToken), settings.SampleRate),
             new ReporterRateLimit(settings.ReportsPerMinute, settings.ReportsPerMinute, time), ledger, chainId, registry, QueueCapacity);
+        var traffic = new TrafficShapes();
+        intake.Evidence += traffic.Observe;
         var metrics = new MetricsRegistry();
         var verifications = new VerificationMetrics(metrics);
         service.Checked += (receipt, outcome) =>
@@ -95,7 +105,8 @@ public static class VerifierHost
         var checking = CheckReportsAsync(intake, service, logger, cancellationToken);
         var retrying = RetryAsync(service, settings.Unavailability, logger, cancellationToken);
         var probing = settings.ProbeInterval > TimeSpan.Zero
-            ? ProbeAsync(await OpenProberAsync(settings, chain, key, swarm, service, checkpoint.Config.HiddenSize, loggerFactory, cancellationToken), settings.ProbeInterval, logger, cancellationToken)
+            ? ProbeAsync(new Prober(swarm, swarm, new ProbeWallets(chain.Rpc, chain.Deployment, sender, ProbeFunding.Default with { ProbesPerKey = settings.ProbesPerKey },
+                settings.ProbeDirectory, time, loggerFactory), traffic, head, service, settings.ModelId, new Random(), loggerFactory), settings.ProbeInterval, logger, cancellationToken)
             : Task.CompletedTask;
         try
         {
@@ -209,16 +220,6 @@ public static class VerifierHost
         }
     }
 
-    private static async Task<Prober> OpenProberAsync(VerifierSettings settings, ChainConnection chain, Chain.Crypto.EthKey key, SwarmClient swarm, VerifierService service,
-        int hiddenSize, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
-    {
-        var ledger = await ClientLedger.OpenAsync(settings.ClientLedgerPath, chain.Deployment.Escrow, cancellationToken);
-        var options = new ClientPaymentOptions { Client = key, ChainId = chain.Deployment.ChainId, Escrow = chain.Deployment.Escrow, Registry = chain.Deployment.Registry };
-        var payments = new ClientPayments(options, ledger, new ProviderAccounts(chain.Registry, TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
-            loggerFactory.CreateLogger<ClientPayments>());
-        return new Prober(swarm, swarm, payments, service, settings.ModelId, hiddenSize, new Random(), loggerFactory.CreateLogger<Prober>());
-    }
-
     private static async Task ProbeAsync(Prober prober, TimeSpan interval, ILogger logger, CancellationToken cancellationToken)
     {
         while (true)
@@ -227,7 +228,7 @@ public static class VerifierHost
             try
             {
                 var result = await prober.ProbeOnceAsync(cancellationToken);
-                logger.LogDebug("probe: {Detail}", result.Detail);
+                logger.LogInformation("probe: {Detail}; {Verdicts}", result.Detail, string.Join(", ", result.Checks.Select(c => c.Outcome?.Verdict.ToString() ?? "already judged")));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

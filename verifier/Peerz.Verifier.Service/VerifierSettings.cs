@@ -13,7 +13,10 @@ public sealed record VerifierSettings
     public required string Keystore { get; init; }
     public string? PasswordFile { get; init; }
     public required string LedgerPath { get; init; }
-    public required string ClientLedgerPath { get; init; }
+    /// <summary>Where the probes' client ledgers go (one per probe key).</summary>
+    public required string ProbeDirectory { get; init; }
+    /// <summary>Probes paid from one key before a fresh one is funded.</summary>
+    public required int ProbesPerKey { get; init; }
     public required double SampleRate { get; init; }
     public required TimeSpan ProbeInterval { get; init; }
     public required string HttpUrl { get; init; }

@@ -218,11 +218,4 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var mode = ServingMode.Decode(receipt.Receipt.ServingMode)!.Value;
         return new VerificationTolerances().For(mode.DType, mode.Quantization);
     }
-
-    /// <summary>A directory that offers a single provider, so the route goes through the mode under test.</summary>
-    private sealed class OnlyProvider(ProviderRecord provider) : IProviderDirectory
-    {
-        public Task<IReadOnlyList<ProviderRecord>> GetProvidersAsync(string modelId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<ProviderRecord>>([provider]);
-    }
 }

@@ -28,6 +28,9 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
 
     public int Count => _queue.Reader.Count;
 
+    /// <summary>Raised for every report that is evidence (signed by the provider it names, our model), sampled or not: real traffic, for probe shapes.</summary>
+    public event Action<SignedReceipt>? Evidence;
+
     public async Task<IntakeResult> SubmitAsync(string reporter, SignedReceipt receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(receipt);
@@ -37,6 +40,7 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
         if (_queued.ContainsKey(key)) return new(IntakeStatus.Duplicate, "already queued");
         // Signature first: a claim no key of the named provider signed costs no chain or DHT lookup of that provider.
         if (await verifier.NotEvidenceAsync(receipt, cancellationToken) is { } notEvidence) return new(IntakeStatus.Refused, notEvidence.Detail);
+        Evidence?.Invoke(receipt);
         if (!sampling.IsSampled(digest)) return new(IntakeStatus.NotSampled, "not sampled");
         if (verifier.NotCheckable(await providers.ResolveAsync(receipt.Receipt.Provider, cancellationToken), receipt) is { } notCheckable)
             return new(IntakeStatus.Refused, notCheckable.Detail);
