@@ -118,6 +118,33 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
         Assert.Equal(IntakeStatus.Queued, (await intake.SubmitAsync("client", fresh, CancellationToken.None)).Status);
     }
 
+    [Fact]
+    public async Task A_session_larger_than_one_payload_answer_is_fetched_in_chunks_and_checks_honest()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        // Each answer holds at most ~4 KiB of step bytes: a 12-step session takes several requests (from_step, more).
+        var provider = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake, payloadAnswerBytes: 4096);
+        await provider.Node.AnnounceAsync(CancellationToken.None);
+        var (swarm, payments) = await ClientAsync(provider);
+        var record = (await swarm.GetProvidersAsync("tiny", CancellationToken.None)).Single();
+        var receipts = new List<PaymentRecord>();
+        payments.Paid += receipts.Add;
+        var pipeline = new Client.DistributedBlockPipeline(new Client.Remote.SpanRequest("tiny", 0, 4), new OnlyProvider(record), swarm,
+            new Client.Routing.RoutePlanner(swarm.RoundTrip, new Random(1)), new Client.Remote.RemoteCallOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Client.DistributedBlockPipeline>.Instance,
+            payments: payments);
+        using var head = Model.Client.ClientHead.Load(checkpoint);
+        await new Model.Generation.TextGenerator(head, pipeline).GenerateAsync([5, 6, 7, 8], new Model.Generation.GenerationOptions { MaxNewTokens = 11 }).ToListAsync();
+        payments.Paid -= receipts.Add;
+        var last = receipts.MaxBy(r => r.Receipt.Receipt.Step)!.Receipt;
+        Assert.True(last.Receipt.Step >= 10);
+
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-chunks.db"), CancellationToken.None);
+        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, Policy);
+        var outcome = (await harness.Service.CheckAsync(last, CancellationToken.None))!;
+        Assert.True(outcome.Verdict == VerificationVerdict.Honest, outcome.Detail);
+        Assert.Contains($"{last.Receipt.Step + 1} steps", outcome.Detail);
+    }
+
     private async Task AssertNotChallengedAsync(Payments.PaidProviderHost host)
     {
         Assert.False((await devnet.Registry().PendingSlashAsync(host.Payments.Options.Account)).Active);

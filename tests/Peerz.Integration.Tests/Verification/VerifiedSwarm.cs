@@ -10,6 +10,7 @@ using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
 using Peerz.P2P;
+using Peerz.Protocol.Payments;
 using Peerz.Testing.Chain;
 
 namespace Peerz.Integration.Tests.Verification;
@@ -26,16 +27,17 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
     public Payments.PaidSwarm Clients { get; } = new(devnet, directory);
 
     /// <summary>A staked provider of blocks [0, 4) of the tiny model.</summary>
+    /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound); small values make the verifier fetch in chunks.</param>
     public Task<Payments.PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
-        BlockLoadOptions? load = null, TimeSpan? retention = null) =>
-        StartAsync(checkpoint, account, account.Address, price, bootstrap, stake, load, retention ?? TimeSpan.FromHours(1));
+        BlockLoadOptions? load = null, TimeSpan? retention = null, int payloadAnswerBytes = PayloadLimits.MaxResponseBytes) =>
+        StartAsync(checkpoint, account, account.Address, price, bootstrap, stake, load, retention ?? TimeSpan.FromHours(1), payloadAnswerBytes);
 
     /// <summary>An unstaked peer announcing <paramref name="victim"/> as its account, signing with its own key.</summary>
     public Task<Payments.PaidProviderHost> StartImpostorAsync(Checkpoint checkpoint, Address victim, IReadOnlyList<Multiaddr> bootstrap, BlockLoadOptions? load = null) =>
-        StartAsync(checkpoint, EthKey.Generate(), victim, 1, bootstrap, stake: 0, load, TimeSpan.FromHours(1));
+        StartAsync(checkpoint, EthKey.Generate(), victim, 1, bootstrap, stake: 0, load, TimeSpan.FromHours(1), PayloadLimits.MaxResponseBytes);
 
     private async Task<Payments.PaidProviderHost> StartAsync(Checkpoint checkpoint, EthKey signer, Address account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap,
-        BigInteger stake, BlockLoadOptions? load, TimeSpan retention)
+        BigInteger stake, BlockLoadOptions? load, TimeSpan retention, int payloadAnswerBytes)
     {
         var identity = Identity.Generate();
         if (stake > 0)
@@ -50,6 +52,7 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
             Signer = signer,
             PricePerToken = price,
             PayloadRetention = retention,
+            MaxPayloadAnswerBytes = payloadAnswerBytes,
         };
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{identity.PeerId}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account, options.BalanceCacheTtl, TimeProvider.System),
