@@ -18,11 +18,12 @@ public sealed class ProbeWallets(EthRpcClient rpc, PeerzDeployment deployment, T
     ILoggerFactory loggerFactory)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly List<Address> _used = [];
     private ClientPayments? _current;
     private int _uses;
 
-    /// <summary>Every probe address used so far (for the operator and tests).</summary>
-    public List<Address> Used { get; } = [];
+    /// <summary>Every probe address funded so far, oldest first (for the operator and tests).</summary>
+    public IReadOnlyList<Address> Used => _used;
 
     /// <summary>The payments of the current probe key, replaced by a freshly funded one every <see cref="ProbeFunding.ProbesPerKey"/> calls.</summary>
     public async Task<ClientPayments> NextAsync(CancellationToken cancellationToken)
@@ -55,7 +56,7 @@ public sealed class ProbeWallets(EthRpcClient rpc, PeerzDeployment deployment, T
         Directory.CreateDirectory(directory);
         var ledger = await ClientLedger.OpenAsync(Path.Combine(directory, $"probe-{key.Address}.db"), deployment.Escrow, cancellationToken);
         var options = new ClientPaymentOptions { Client = key, ChainId = deployment.ChainId, Escrow = deployment.Escrow, Registry = deployment.Registry };
-        Used.Add(key.Address);
+        _used.Add(key.Address);
         loggerFactory.CreateLogger<ProbeWallets>().LogInformation("new probe client {Address} funded with {Prz} wei of PRZ", key.Address, funding.Prz);
         return new ClientPayments(options, ledger, new ProviderAccounts(new ProviderRegistry(rpc, deployment.Registry), TimeSpan.FromSeconds(30), time), time,
             loggerFactory.CreateLogger<ClientPayments>(), new EscrowLanes(escrow, key.Address, funding.LaneTopUp, loggerFactory.CreateLogger<EscrowLanes>()));

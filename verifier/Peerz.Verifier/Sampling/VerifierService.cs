@@ -27,8 +27,6 @@ public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver p
     /// <summary>Raised after every check (for metrics, settlement reports and tests).</summary>
     public event Action<SignedReceipt, VerificationOutcome>? Checked;
 
-    public ReceiptVerifier Verifier => verifier;
-
     /// <summary>Checks the receipt now; null when it was already judged for good.</summary>
     public async Task<VerificationOutcome?> CheckAsync(SignedReceipt receipt, CancellationToken cancellationToken)
     {

@@ -146,6 +146,7 @@ public sealed class VerifierLedger
         return rows.ToList();
     }
 
+    /// <summary>Records a proposal sent on chain (a later proposal for the same receipt replaces the earlier record: the latest is the one pending).</summary>
     public async Task RecordProposalAsync(byte[] digest, SlashProposal proposal, string transactionHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(proposal);
@@ -153,7 +154,9 @@ public sealed class VerifierLedger
         await connection.ExecuteAsync(
             """
             INSERT INTO slashes (digest, evidence_digest, provider, fault, recomputed_output_hash, evidence, evidence_hash, proposal_tx, proposed_at)
-                VALUES (@digest, @evidenceDigest, @provider, @fault, @recomputed, @evidence, @evidenceHash, @transactionHash, @now);
+                VALUES (@digest, @evidenceDigest, @provider, @fault, @recomputed, @evidence, @evidenceHash, @transactionHash, @now)
+                ON CONFLICT (digest) DO UPDATE SET evidence_digest = excluded.evidence_digest, fault = excluded.fault, recomputed_output_hash = excluded.recomputed_output_hash,
+                    evidence = excluded.evidence, evidence_hash = excluded.evidence_hash, proposal_tx = excluded.proposal_tx, proposed_at = excluded.proposed_at, withdrawal_tx = NULL;
             UPDATE checks SET slash_tx = @transactionHash WHERE digest = @digest;
             """, new
             {

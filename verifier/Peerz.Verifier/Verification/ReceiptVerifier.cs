@@ -24,6 +24,12 @@ public sealed class ReceiptVerifier(
     /// <summary>How far in the future a receipt's timestamp may be (clock skew), beyond which it is not evidence.</summary>
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// One recomputation at a time: one that ran over its time keeps running in the background (TorchSharp cannot be
+    /// interrupted), and the next must not evict the blocks it uses or double the memory.
+    /// </summary>
+    private readonly SemaphoreSlim _recomputing = new(1, 1);
+
     /// <summary>Why the receipt is not evidence against the provider it names (signature, model), or null when it is.</summary>
     public async Task<VerificationOutcome?> NotEvidenceAsync(SignedReceipt receipt, CancellationToken cancellationToken)
     {
@@ -62,7 +68,19 @@ public sealed class ReceiptVerifier(
         // The mode the provider signed, never one it announces; a code no honest provider signs is judged at the tightest tolerance.
         var mode = ServingMode.Decode(receipt.Receipt.ServingMode) ?? ServingMode.Float32;
         var tolerance = tolerances.For(mode.DType, mode.Quantization);
-        var compare = Task.Run(() => Compare(receipt, steps, tolerance), cancellationToken);
+        if (!await _recomputing.WaitAsync(recomputeTimeout, cancellationToken))
+            return new(VerificationVerdict.Error, 0, $"an earlier recomputation is still running after {recomputeTimeout.TotalSeconds:F0} s");
+        var compare = Task.Run(() =>
+        {
+            try
+            {
+                return Compare(receipt, steps, tolerance);
+            }
+            finally
+            {
+                _recomputing.Release();
+            }
+        }, CancellationToken.None);
         try
         {
             return await compare.WaitAsync(recomputeTimeout, cancellationToken) with { Tolerance = tolerance };
