@@ -15,6 +15,7 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     WalletCommand.Create(SettingsFor, config),
     DepositCommand.Create(SettingsFor, config),
     WithdrawCommand.Create(SettingsFor, config),
+    LaneCommand.Create(SettingsFor, config),
     ClaimCommand.Create(SettingsFor, config),
     DaoCommand.Create(SettingsFor, config),
     FinetuneCommand.Create(SettingsFor, config),

@@ -18,6 +18,7 @@ public sealed class VoucherRedeemerTests(PeerzDevnet devnet) : IClassFixture<Pee
         var (provider, client) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2]);
         await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 5 * PeerzDevnet.Prz);
         await devnet.Escrow(client).DepositAsync(5 * PeerzDevnet.Prz);
+        await devnet.Escrow(client).ReserveAsync(provider.Address, PeerzDevnet.Prz); // only the client's lane to the provider pays it
         var path = Path.Combine(_directory, "provider.db");
         var ledger = await ProviderLedger.OpenAsync(path, devnet.Deployment.Escrow, default);
         BigInteger cumulative = 0;

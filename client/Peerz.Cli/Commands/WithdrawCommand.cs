@@ -21,7 +21,7 @@ public static class WithdrawCommand
     {
         var chain = new ChainCommandOptions();
         var amount = new Argument<string>("AMOUNT") { Description = "PRZ to withdraw, e.g. 12.5; replaces a pending request and restarts the delay" };
-        var command = new Command("request", "Request a withdrawal; the deposit stays redeemable by providers until it completes") { amount };
+        var command = new Command("request", "Request a withdrawal of unreserved PRZ (lanes reserved for providers are released with `peerz lane release`); it leaves the deposit at once and is paid out after the delay") { amount };
         chain.AddTo(command);
         command.SetAction(async (result, ct) =>
         {

@@ -70,8 +70,13 @@ public sealed class ClientPayments(ClientPaymentOptions options, ClientLedger le
         Paid?.Invoke(new PaymentRecord(peerId, account, cost, receipt));
     }
 
-    internal Task RefundAsync(ProviderAccount account, BigInteger cost, CancellationToken cancellationToken) =>
-        cost.IsZero ? Task.CompletedTask : ledger.ReleaseAsync(account.Account, cost, cancellationToken);
+    internal Task RefundAsync(ProviderAccount account, BigInteger cost, CancellationToken cancellationToken)
+    {
+        if (cost.IsZero) return Task.CompletedTask;
+        // The refusal may be the provider seeing a smaller lane than we think (a release requested elsewhere).
+        lanes?.Forget(account.Account);
+        return ledger.ReleaseAsync(account.Account, cost, cancellationToken);
+    }
 
     /// <summary>The serving mode a provider announces, or null when it announces one no receipt can state (then every receipt is refused).</summary>
     private static ServingMode? AnnouncedMode(ProviderRecord provider)

@@ -40,4 +40,7 @@ public sealed class EscrowLanes(PaymentEscrow escrow, Address client, BigInteger
         }
         _covered[provider] = covered;
     }
+
+    /// <summary>Drops what is known of the lane to <paramref name="provider"/> (it refused a voucher), so the next payment reads it again.</summary>
+    public void Forget(Address provider) => _covered.TryRemove(provider, out _);
 }

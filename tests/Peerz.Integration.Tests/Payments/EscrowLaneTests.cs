@@ -80,6 +80,31 @@ public sealed class EscrowLaneTests(TinyModelFixture model, PeerzDevnet devnet) 
     }
 
     [Fact]
+    public async Task The_client_tops_its_lane_up_by_the_lane_amount_or_the_shortfall_if_larger()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        var key = await devnet.NewFundedAccountAsync();
+        var host = await _swarm.StartProviderAsync(checkpoint, 0, 4, key, Price, [], Stake);
+        var client = await devnet.NewFundedAccountAsync();
+        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * Cost);
+        await devnet.Escrow(client).DepositAsync(10 * Cost);
+        var record = ProviderCalls.Record(host);
+        async Task<BigInteger> LaneAfterOneRequestAsync(BigInteger laneAmount)
+        {
+            var (_, payments) = await _swarm.ConnectClientAsync(client, host.Node.ListenAddresses, laneAmount);
+            await using var paid = await payments.BeginAsync(record, Tokens, 4, CancellationToken.None);
+            await host.Payments.ChargeAsync(paid.Voucher, Tokens, 4, CancellationToken.None);
+            return (await devnet.Escrow().LaneAsync(client.Address, key.Address)).Amount;
+        }
+
+        // A top-up of 1 wei is below the shortfall of one request: exactly the shortfall is reserved.
+        Assert.Equal(Cost, await LaneAfterOneRequestAsync(1));
+        // A top-up of 3 requests' worth reserves that much once the lane runs short.
+        Assert.Equal(Cost + (3 * Cost), await LaneAfterOneRequestAsync(3 * Cost));
+        Assert.Equal(6 * Cost, await devnet.Escrow().BalanceOfAsync(client.Address));
+    }
+
+    [Fact]
     public async Task After_a_release_request_the_provider_refuses_the_released_part_and_is_paid_for_everything_it_accepted()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
