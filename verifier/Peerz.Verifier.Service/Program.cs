@@ -24,7 +24,7 @@ var http = new Option<string>("--http") { Description = "Where to take receipt r
 var settlementUrl = new Option<string?>("--settlement-url") { Description = "peerz-settle API to report verification work to (rewarded by role)" };
 var unavailableFailures = new Option<int>("--unavailable-failures") { Description = "Failed payload fetches (spread over time) before an Unavailable challenge", DefaultValueFactory = _ => 3 };
 var unavailableSpacing = new Option<int>("--unavailable-spacing-seconds") { Description = "Least time between two failed fetches that both count", DefaultValueFactory = _ => 600 };
-var reportsPerMinute = new Option<int>("--reports-per-minute") { Description = "Receipt reports each reporter address may send per minute", DefaultValueFactory = _ => 120 };
+var reportsPerMinute = new Option<int>("--reports-per-minute") { Description = "Refused receipt reports (bad signature, other model, not checkable) each reporter address may send per minute before it is turned away", DefaultValueFactory = _ => 60 };
 var maxRecomputeTokens = new Option<long>("--max-recompute-tokens") { Description = "Largest batch × positions recomputed per check (bounds memory and time)", DefaultValueFactory = _ => 16384 };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 

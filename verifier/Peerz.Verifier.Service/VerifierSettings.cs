@@ -22,7 +22,7 @@ public sealed record VerifierSettings
     public required string HttpUrl { get; init; }
     /// <summary>Failed fetches, spread over time, before an unavailable payload is challenged on chain.</summary>
     public required Sampling.UnavailabilityPolicy Unavailability { get; init; }
-    /// <summary>Reports each reporter (remote address) may send per minute, after an initial burst of as many.</summary>
+    /// <summary>Refused reports each reporter (remote address) may send per minute (and at once) before it is turned away.</summary>
     public required int ReportsPerMinute { get; init; }
     /// <summary>Largest batch × positions the verifier recomputes (bounds memory and time per check).</summary>
     public required long MaxRecomputeTokens { get; init; }

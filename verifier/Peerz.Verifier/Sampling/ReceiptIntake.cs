@@ -11,7 +11,7 @@ using Peerz.Verifier.Verification;
 namespace Peerz.Verifier.Sampling;
 
 /// <summary>
-/// Takes reported receipts in: per-reporter rate limit first, then whether the receipt is evidence at all (signed by a
+/// Takes reported receipts in: a reporter that sent too many refused reports is turned away first, then whether the receipt is evidence at all (signed by a
 /// key the named provider owns, for our model), then the fixed sampling decision, then, for sampled receipts, whether
 /// it can still be checked (provider registered with a peer id, within its retention window). Only sampled receipts
 /// enter the bounded queue, and once it is full new ones are refused instead of older ones dropped, so junk cannot push
@@ -34,7 +34,14 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
     public async Task<IntakeResult> SubmitAsync(string reporter, SignedReceipt receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        if (!rateLimit.TryTake(reporter)) return new(IntakeStatus.RateLimited, "too many reports from this address; slow down");
+        if (rateLimit.IsLimited(reporter)) return new(IntakeStatus.RateLimited, "too many refused reports from this address; slow down");
+        var result = await TakeAsync(receipt, cancellationToken);
+        if (result.Status == IntakeStatus.Refused) rateLimit.Charge(reporter);
+        return result;
+    }
+
+    private async Task<IntakeResult> TakeAsync(SignedReceipt receipt, CancellationToken cancellationToken)
+    {
         var digest = receipt.Receipt.Digest(chainId, registry);
         var key = Hex.Encode(digest);
         if (_queued.ContainsKey(key)) return new(IntakeStatus.Duplicate, "already queued");

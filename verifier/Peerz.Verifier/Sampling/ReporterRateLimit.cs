@@ -3,15 +3,23 @@ using System.Collections.Concurrent;
 namespace Peerz.Verifier.Sampling;
 
 /// <summary>
-/// A token bucket per reporter (its remote address): <paramref name="burst"/> reports at once, refilled at
-/// <paramref name="perMinute"/>. Reports cost a signature recovery and, for unknown providers, chain reads, so one
-/// reporter cannot flood intake. Idle reporters are forgotten once <paramref name="maxReporters"/> are tracked.
+/// A token bucket per reporter (its remote address): <paramref name="burst"/> tokens, refilled at
+/// <paramref name="perMinute"/>. Intake charges a token for each report it refuses (a signer it has to look up on
+/// chain, another model, a receipt it cannot check), and turns a reporter away while its bucket is empty: junk costs
+/// the verifier a chain read at most <paramref name="perMinute"/> times a minute per reporter, while a busy honest
+/// client reporting valid receipts is never slowed. Idle reporters are forgotten once <paramref name="maxReporters"/> are tracked.
 /// </summary>
 public sealed class ReporterRateLimit(double perMinute, int burst, TimeProvider time, int maxReporters = 100_000)
 {
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new();
 
-    public bool TryTake(string reporter)
+    /// <summary>True while the reporter has no token left.</summary>
+    public bool IsLimited(string reporter) => Refill(reporter, take: false) < 1;
+
+    /// <summary>Takes a token for a refused report.</summary>
+    public void Charge(string reporter) => Refill(reporter, take: true);
+
+    private double Refill(string reporter, bool take)
     {
         var now = time.GetUtcNow();
         if (_buckets.Count >= maxReporters) Forget(now);
@@ -24,9 +32,8 @@ public sealed class ReporterRateLimit(double perMinute, int burst, TimeProvider 
                 bucket.Tokens = Math.Min(burst, bucket.Tokens + (now - bucket.At).TotalMinutes * perMinute);
                 bucket.At = now;
             }
-            if (bucket.Tokens < 1) return false;
-            bucket.Tokens -= 1;
-            return true;
+            if (take) bucket.Tokens = Math.Max(0, bucket.Tokens - 1);
+            return bucket.Tokens;
         }
     }
 
