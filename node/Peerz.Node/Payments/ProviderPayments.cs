@@ -72,7 +72,7 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
         metrics?.Received(charge.Amount);
     }
 
-    /// <summary>Authorizes and commits at once, for what is paid up front (opening a session).</summary>
+    /// <summary>Authorizes and commits at once: for a caller with nothing left to do between the check and the charge.</summary>
     public async Task<Charge> ChargeAsync(Protocol.Wire.Voucher? wire, long tokens, int blocks, CancellationToken cancellationToken)
     {
         var charge = await AuthorizeAsync(wire, tokens, blocks, cancellationToken).ConfigureAwait(false);
