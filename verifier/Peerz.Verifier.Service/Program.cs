@@ -16,16 +16,22 @@ var deployment = ChainOptions.Deployment();
 var keystore = WalletOptions.Keystore();
 var passwordFile = WalletOptions.PasswordFile();
 var ledger = new Option<string>("--ledger") { Description = "SQLite record of checks and slashes", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier.db") };
-var clientLedger = new Option<string>("--client-ledger") { Description = "SQLite ledger of the probes' vouchers", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier-client.db") };
+var clientLedger = new Option<string>("--client-ledger") { Description = "Probes' voucher ledgers: one SQLite file per probe key, in a directory named after this path (PATH without extension + \"-probes\")", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier-client.db") };
+var probesPerKey = new Option<int>("--probes-per-key") { Description = "Probes paid from one fresh client key before the next is generated and funded", DefaultValueFactory = _ => 20 };
 var sampleRate = new Option<double>("--sample-rate") { Description = "Probability that a reported receipt is checked (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
-var probeSeconds = new Option<int>("--probe-seconds") { Description = "Probe a random provider as an unannounced client this often (0: never)", DefaultValueFactory = _ => 60 };
+var probeSeconds = new Option<int>("--probe-seconds") { Description = "Probe the swarm as an unannounced paying client this often (0: never); the verifier's wallet funds each probe key with PRZ and gas", DefaultValueFactory = _ => 60 };
 var http = new Option<string>("--http") { Description = "Where to take receipt reports (POST /v1/receipts)", DefaultValueFactory = _ => "http://127.0.0.1:8470" };
 var settlementUrl = new Option<string?>("--settlement-url") { Description = "peerz-settle API to report verification work to (rewarded by role)" };
+var unavailableFailures = new Option<int>("--unavailable-failures") { Description = "Failed payload fetches (spread over time) before an Unavailable challenge", DefaultValueFactory = _ => 3 };
+var unavailableSpacing = new Option<int>("--unavailable-spacing-seconds") { Description = "Least time between two failed fetches that both count", DefaultValueFactory = _ => 600 };
+var reportsPerMinute = new Option<int>("--reports-per-minute") { Description = "Refused receipt reports (bad signature, other model, not checkable) each reporter address may send per minute before it is turned away", DefaultValueFactory = _ => 60 };
+var maxRecomputeTokens = new Option<long>("--max-recompute-tokens") { Description = "Largest batch × positions recomputed per check (bounds memory and time)", DefaultValueFactory = _ => 16384 };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 
 var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
 {
-    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, settlementUrl, verbose,
+    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, settlementUrl,
+    unavailableFailures, unavailableSpacing, probesPerKey, reportsPerMinute, maxRecomputeTokens, verbose,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -33,6 +39,14 @@ root.SetAction(async (result, cancellationToken) =>
     var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
     var rate = s.Get(result, sampleRate);
     if (rate is < 0 or > 1) throw new UserErrorException("--sample-rate must be between 0 and 1");
+    var failures = s.Get(result, unavailableFailures);
+    if (failures < 1) throw new UserErrorException("--unavailable-failures must be at least 1");
+    var spacing = s.Get(result, unavailableSpacing);
+    if (spacing < 0) throw new UserErrorException("--unavailable-spacing-seconds must not be negative");
+    var perMinute = s.Get(result, reportsPerMinute);
+    if (perMinute < 1) throw new UserErrorException("--reports-per-minute must be at least 1");
+    var tokens = s.Get(result, maxRecomputeTokens);
+    if (tokens < 1) throw new UserErrorException("--max-recompute-tokens must be at least 1");
     var addresses = s.Get(result, bootstrap);
     if (addresses.Length == 0) throw new UserErrorException("--bootstrap is required: the verifier finds providers through the swarm");
     var settings = new VerifierSettings
@@ -44,10 +58,14 @@ root.SetAction(async (result, cancellationToken) =>
         Keystore = s.Get(result, keystore),
         PasswordFile = s.Get(result, passwordFile),
         LedgerPath = s.Get(result, ledger),
-        ClientLedgerPath = s.Get(result, clientLedger),
+        ProbeDirectory = Path.ChangeExtension(s.Get(result, clientLedger), null) + "-probes",
+        ProbesPerKey = s.Get(result, probesPerKey) is var perKey and > 0 ? perKey : throw new UserErrorException("--probes-per-key must be at least 1"),
         SampleRate = rate,
         ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds))),
         HttpUrl = s.Get(result, http),
+        Unavailability = Peerz.Verifier.Sampling.UnavailabilityPolicy.Default with { Failures = failures, Spacing = TimeSpan.FromSeconds(spacing) },
+        ReportsPerMinute = perMinute,
+        MaxRecomputeTokens = tokens,
         SettlementUrl = s.Get(result, settlementUrl) is { } url
             ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) ? uri : throw new UserErrorException($"--settlement-url '{url}' is not a URL")
             : null,

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,36 +6,41 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Peerz.Client.Payments;
-using Peerz.Client.Routing;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Rpc;
 using Peerz.Client.Swarm;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
 using Peerz.Hosting.Wallets;
-using Peerz.Ledger.Payments;
 using Peerz.Model.Checkpoints;
+using Peerz.Model.Client;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Http;
+using Peerz.Verifier.Probing;
+using Peerz.Verifier.Providers;
 using Peerz.Verifier.Sampling;
+using Peerz.Verifier.Slashing;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
 
 namespace Peerz.Verifier.Service;
 
 /// <summary>
-/// Runs the verifier: joins the swarm as a client, takes receipt reports on POST /v1/receipts (sampled at the
-/// configured rate, checked in the background through a bounded queue), and probes random providers as an
-/// unannounced paying client on an interval.
+/// Runs the verifier: joins the swarm as a client, takes receipt reports on POST /v1/receipts (rate-limited per
+/// reporter, signature-checked, sampled once per receipt, checked in the background through a bounded queue), asks
+/// again for payloads that could not be fetched, serves the evidence records behind its slash proposals
+/// (GET /v1/evidence/{hash}), and probes providers as an unannounced paying client on an interval.
 /// </summary>
 public static class VerifierHost
 {
     private const int QueueCapacity = 4096;
     private const int MaxReportBytes = 16 * 1024;
-
-    /// <summary>A reported receipt waiting to be sampled: the provider's staking account and its signed receipt.</summary>
-    private sealed record PendingReport(Chain.Crypto.Address Provider, SignedReceipt Receipt);
+    private const long MaxSessionBytes = 256L << 20;
+    private static readonly TimeSpan ProviderCacheTtl = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PayloadTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RecomputeTimeout = TimeSpan.FromMinutes(2);
 
     public static async Task RunAsync(VerifierSettings settings, LogLevel logLevel, CancellationToken cancellationToken)
     {
@@ -47,21 +51,35 @@ public static class VerifierHost
         await using var swarm = new SwarmClient(settings.Bootstrap, loggerFactory);
         await swarm.StartAsync(cancellationToken);
         using var checkpoint = Checkpoint.Open(settings.ModelDirectory);
-        using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default);
-        var verifier = new ReceiptVerifier(settings.ModelId, recomputer, new PayloadClient(swarm, 256 << 20, TimeSpan.FromSeconds(30)), new VerificationTolerances(),
-            TensorLimits.Default, chain.Deployment.ChainId, chain.Registry);
+        using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default, settings.MaxRecomputeTokens);
+        using var head = ClientHead.Load(checkpoint);
+        var (chainId, registry, time) = (chain.Deployment.ChainId, chain.Deployment.Registry, TimeProvider.System);
+        // One sender for every transaction of this key (slash proposals, probe funding), so nonces never collide.
+        var sender = new TransactionSender(chain.Rpc, key);
+        var registryContract = new ProviderRegistry(chain.Rpc, registry, sender);
+        var owners = new SignerOwners(registryContract, ProviderCacheTtl, time);
+        var providers = new ProviderResolver(registryContract, swarm, swarm, settings.ModelId, ProviderCacheTtl, time, loggerFactory.CreateLogger<ProviderResolver>());
+        var verifier = new ReceiptVerifier(settings.ModelId, recomputer, new PayloadClient(swarm, key, chainId, registry, MaxSessionBytes, PayloadTimeout, time),
+            new VerificationTolerances(), TensorLimits.Default, owners, chainId, registry, RecomputeTimeout, time);
         var ledger = await VerifierLedger.OpenAsync(settings.LedgerPath, cancellationToken);
-        var service = new VerifierService(verifier, ledger, chain.Registry, chain.Deployment.ChainId, settings.SampleRate, new Random(), loggerFactory.CreateLogger<VerifierService>());
+        var service = new VerifierService(verifier, providers, ledger, new SlashProposer(registryContract, ledger, time, loggerFactory.CreateLogger<SlashProposer>()),
+            settings.Unavailability, settings.ModelId, key.Address, chainId, registry, time, loggerFactory.CreateLogger<VerifierService>());
+        var intake = new ReceiptIntake(verifier, providers, new SamplingDecision(await ledger.SamplingSecretAsync(cancellationToken), settings.SampleRate),
+            new ReporterRateLimit(settings.ReportsPerMinute, settings.ReportsPerMinute, time), ledger, chainId, registry, QueueCapacity);
+        var traffic = new TrafficShapes();
+        intake.Evidence += traffic.Observe;
         var metrics = new MetricsRegistry();
         var verifications = new VerificationMetrics(metrics);
-        service.Checked += (report, outcome) =>
+        service.Checked += (receipt, outcome) =>
         {
-            logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", report.Provider.PeerId, outcome.Verdict, outcome.Detail);
+            logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", receipt.Receipt.Provider, outcome.Verdict, outcome.Detail);
             verifications.Record(outcome.Verdict switch
             {
                 VerificationVerdict.Honest => "ok",
                 VerificationVerdict.Mismatch => "mismatch",
                 VerificationVerdict.MissingPayload => "missing_payload",
+                VerificationVerdict.NotCheckable => "not_checkable",
+                VerificationVerdict.Error => "error",
                 _ => "bad_signature",
             });
         };
@@ -70,26 +88,26 @@ public static class VerifierHost
         {
             // Verification work is a rewarded role: every judged receipt is reported, signed by this verifier.
             var settlement = new SettlementClient(new HttpClient(), settlementUrl);
-            service.Checked += (report, outcome) =>
+            service.Checked += (receipt, outcome) =>
             {
-                if (outcome.Verdict == VerificationVerdict.NotEvidence) return;
-                var digest = report.Receipt.Receipt.Digest(chain.Deployment.ChainId, chain.Deployment.Registry);
-                _ = ReportVerificationAsync(settlement, key, digest, chain.Deployment, logger);
+                if (outcome.Verdict is VerificationVerdict.NotEvidence or VerificationVerdict.NotCheckable or VerificationVerdict.Error) return;
+                _ = ReportVerificationAsync(settlement, key, receipt.Receipt.Digest(chainId, registry), chain.Deployment, logger);
             };
         }
 
-        var reports = Channel.CreateBounded<PendingReport>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
-        await using var web = await StartHttpAsync(settings.HttpUrl, reports.Writer, metrics, cancellationToken);
+        await using var web = await StartHttpAsync(settings.HttpUrl, intake, ledger, metrics, cancellationToken);
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"ready {url} verifier {key.Address}");
 
-        var checking = CheckReportsAsync(reports.Reader, swarm, service, settings.ModelId, logger, cancellationToken);
+        var checking = CheckReportsAsync(intake, service, logger, cancellationToken);
+        var retrying = RetryAsync(service, settings.Unavailability, logger, cancellationToken);
         var probing = settings.ProbeInterval > TimeSpan.Zero
-            ? ProbeAsync(await OpenProberAsync(settings, chain, key, swarm, service, checkpoint.Config.HiddenSize, loggerFactory, cancellationToken), settings.ProbeInterval, logger, cancellationToken)
+            ? ProbeAsync(new Prober(swarm, swarm, new ProbeWallets(chain.Rpc, chain.Deployment, sender, ProbeFunding.Default with { ProbesPerKey = settings.ProbesPerKey },
+                settings.ProbeDirectory, time, loggerFactory), traffic, head, service, settings.ModelId, new Random(), loggerFactory), settings.ProbeInterval, logger, cancellationToken)
             : Task.CompletedTask;
         try
         {
-            await Task.WhenAll(checking, probing);
+            await Task.WhenAll(checking, retrying, probing);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -110,7 +128,7 @@ public static class VerifierHost
         }
     }
 
-    private static async Task<WebApplication> StartHttpAsync(string url, ChannelWriter<PendingReport> reports, MetricsRegistry metrics, CancellationToken cancellationToken)
+    private static async Task<WebApplication> StartHttpAsync(string url, ReceiptIntake intake, VerifierLedger ledger, MetricsRegistry metrics, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -118,59 +136,85 @@ public static class VerifierHost
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxReportBytes);
         var app = builder.Build();
         app.MapGet("/metrics", () => Results.Text(metrics.Export(), TextFormat.ContentType));
+        app.MapGet("/v1/evidence/{hash}", async (string hash, CancellationToken requestAborted) =>
+        {
+            byte[] evidenceHash;
+            try
+            {
+                evidenceHash = Chain.Primitives.Hex.Decode(hash, 32);
+            }
+            catch (FormatException)
+            {
+                return Results.BadRequest(new { error = "the evidence hash must be 32 bytes of hex" });
+            }
+            return await ledger.EvidenceAsync(evidenceHash, requestAborted) is { } evidence ? Results.Text(evidence, "application/json") : Results.NotFound();
+        });
         app.MapPost("/v1/receipts", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+            SignedReceipt receipt;
             try
             {
                 // The same report format settlement takes (ledger/Peerz.Settlement ReceiptReport), so clients send one kind.
                 var report = JsonSerializer.Deserialize<ReceiptReport>(body, SettlementJson.Options) ?? throw new JsonException("null report");
-                var (receipt, signature) = report.Parse();
-                var provider = receipt.Provider;
-                reports.TryWrite(new PendingReport(provider, new SignedReceipt(receipt, signature)));
-                return Results.Accepted();
+                var (parsed, signature) = report.Parse();
+                receipt = new SignedReceipt(parsed, signature);
             }
             catch (Exception e) when (e is JsonException or IntakeException)
             {
                 return Results.BadRequest(new { error = e.Message });
             }
+            var reporter = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var result = await intake.SubmitAsync(reporter, receipt, request.HttpContext.RequestAborted);
+            return result.Status switch
+            {
+                IntakeStatus.Queued or IntakeStatus.NotSampled or IntakeStatus.Duplicate => Results.Accepted(),
+                IntakeStatus.Refused => Results.UnprocessableEntity(new { error = result.Detail }),
+                IntakeStatus.RateLimited => Results.Json(new { error = result.Detail }, statusCode: StatusCodes.Status429TooManyRequests),
+                _ => Results.Json(new { error = result.Detail }, statusCode: StatusCodes.Status503ServiceUnavailable),
+            };
         });
         await app.StartAsync(cancellationToken);
         return app;
     }
 
-    private static async Task CheckReportsAsync(ChannelReader<PendingReport> reports, IProviderDirectory directory, VerifierService service, string modelId, ILogger logger,
-        CancellationToken cancellationToken)
+    private static async Task CheckReportsAsync(ReceiptIntake intake, VerifierService service, ILogger logger, CancellationToken cancellationToken)
     {
-        await foreach (var report in reports.ReadAllAsync(cancellationToken))
+        await foreach (var receipt in intake.Queue.ReadAllAsync(cancellationToken))
         {
             try
             {
-                var account = report.Provider.ToString();
-                var provider = (await directory.GetProvidersAsync(modelId, cancellationToken)).FirstOrDefault(p => string.Equals(p.Account, account, StringComparison.OrdinalIgnoreCase));
-                if (provider is null)
-                {
-                    logger.LogInformation("reported provider {Account} is not in the swarm; receipt skipped", account);
-                    continue;
-                }
-                await service.ConsiderAsync(new ReportedReceipt(provider, report.Receipt), cancellationToken);
+                await service.CheckAsync(receipt, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("checking a reported receipt failed: {Error}", e.Message);
+                // The ledger itself failed (the service records every verdict, errors included); keep taking reports.
+                logger.LogError(e, "recording a check failed");
+            }
+            finally
+            {
+                intake.Dequeued(receipt);
             }
         }
     }
 
-    private static async Task<Prober> OpenProberAsync(VerifierSettings settings, ChainConnection chain, Chain.Crypto.EthKey key, SwarmClient swarm, VerifierService service,
-        int hiddenSize, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task RetryAsync(VerifierService service, UnavailabilityPolicy policy, ILogger logger, CancellationToken cancellationToken)
     {
-        var ledger = await ClientLedger.OpenAsync(settings.ClientLedgerPath, chain.Deployment.Escrow, cancellationToken);
-        var options = new ClientPaymentOptions { Client = key, ChainId = chain.Deployment.ChainId, Escrow = chain.Deployment.Escrow, Registry = chain.Deployment.Registry };
-        var payments = new ClientPayments(options, ledger, new ProviderAccounts(chain.Registry, TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
-            loggerFactory.CreateLogger<ClientPayments>());
-        return new Prober(swarm, swarm, payments, service, settings.ModelId, hiddenSize, new Random(), loggerFactory.CreateLogger<Prober>());
+        var interval = TimeSpan.FromTicks(Math.Min(policy.Spacing.Ticks, TimeSpan.FromMinutes(1).Ticks));
+        while (true)
+        {
+            await Task.Delay(interval, cancellationToken);
+            try
+            {
+                var retried = await service.RetryDueAsync(cancellationToken);
+                if (retried > 0) logger.LogInformation("asked again for {Count} unavailable payloads", retried);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "retrying unavailable payloads failed");
+            }
+        }
     }
 
     private static async Task ProbeAsync(Prober prober, TimeSpan interval, ILogger logger, CancellationToken cancellationToken)
@@ -181,7 +225,7 @@ public static class VerifierHost
             try
             {
                 var result = await prober.ProbeOnceAsync(cancellationToken);
-                logger.LogDebug("probe: {Detail}", result.Detail);
+                logger.LogInformation("probe: {Detail}; {Verdicts}", result.Detail, string.Join(", ", result.Checks.Select(c => c.Outcome?.Verdict.ToString() ?? "already judged")));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

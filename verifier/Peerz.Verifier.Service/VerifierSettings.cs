@@ -13,10 +13,19 @@ public sealed record VerifierSettings
     public required string Keystore { get; init; }
     public string? PasswordFile { get; init; }
     public required string LedgerPath { get; init; }
-    public required string ClientLedgerPath { get; init; }
+    /// <summary>Where the probes' client ledgers go (one per probe key).</summary>
+    public required string ProbeDirectory { get; init; }
+    /// <summary>Probes paid from one key before a fresh one is funded.</summary>
+    public required int ProbesPerKey { get; init; }
     public required double SampleRate { get; init; }
     public required TimeSpan ProbeInterval { get; init; }
     public required string HttpUrl { get; init; }
+    /// <summary>Failed fetches, spread over time, before an unavailable payload is challenged on chain.</summary>
+    public required Sampling.UnavailabilityPolicy Unavailability { get; init; }
+    /// <summary>Refused reports each reporter (remote address) may send per minute (and at once) before it is turned away.</summary>
+    public required int ReportsPerMinute { get; init; }
+    /// <summary>Largest batch × positions the verifier recomputes (bounds memory and time per check).</summary>
+    public required long MaxRecomputeTokens { get; init; }
     /// <summary>Where verification work is reported for rewards (peerz-settle), or null.</summary>
     public Uri? SettlementUrl { get; init; }
 }

@@ -38,13 +38,31 @@ public sealed class DeepPromptRecomputeTests(TinyModelFixture model) : IClassFix
         // What an honest provider answers (TrainingProtocols computes exactly these).
         var expectedOutput = blocks.Forward(hidden, prompts);
         using var expectedGradients = blocks.Backward(hidden, prompts, gradient);
-        Assert.True((recomputer.Forward(forward) - expectedOutput).abs().max().item<float>() <= 1e-6);
-        Assert.True((recomputer.Backward(backward) - expectedGradients.Input).abs().max().item<float>() <= 1e-6);
+        Assert.True((recomputer.Forward(forward).Decoded - expectedOutput).abs().max().item<float>() <= 1e-6);
+        Assert.True((recomputer.Backward(backward).Decoded - expectedGradients.Input).abs().max().item<float>() <= 1e-6);
         // Ignoring the prompts would differ by far more than any tolerance.
         Assert.True((blocks.Forward(hidden) - expectedOutput).abs().max().item<float>() > 0.1);
 
         // Prompts that do not fit the blocks are a malformed payload (FormatException), not a verifier crash.
         forward.Prompts = TensorCodec.Encode(randn([3, 3, hiddenSize]), TensorCompression.None);
         Assert.Throws<FormatException>(() => recomputer.Forward(forward));
+    }
+
+    [Fact]
+    public void Inputs_are_validated_against_the_model_and_the_verifiers_bound_before_anything_is_computed()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default, maxTokens: 64);
+        using var scope = NewDisposeScope();
+        var (hiddenSize, positions, layers) = (checkpoint.Config.HiddenSize, checkpoint.Config.MaxPositionEmbeddings, checkpoint.Config.NumLayers);
+        ForwardRequest Request(long batch, long length, long hidden, uint start = 0, uint end = 2) =>
+            new() { ModelId = "tiny", BlockStart = start, BlockEnd = end, Hidden = TensorCodec.Encode(zeros([batch, length, hidden]), TensorCompression.None) };
+
+        Assert.Contains("hidden size", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, 4, hiddenSize + 1))).Message);
+        Assert.Contains("positions", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, positions + 1, hiddenSize))).Message);
+        Assert.Contains("bound", Assert.Throws<FormatException>(() => recomputer.Forward(Request(5, 16, hiddenSize))).Message); // 80 > 64 tokens
+        Assert.Contains("not in the model", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, 4, hiddenSize, 1, (uint)layers + 1))).Message);
+        Assert.Contains("not in the model", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, 4, hiddenSize, 3, 3))).Message);
+        Assert.Equal([1L, 4, hiddenSize], recomputer.Forward(Request(1, 4, hiddenSize)).Decoded.shape);
     }
 }

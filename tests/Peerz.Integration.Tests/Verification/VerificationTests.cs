@@ -1,12 +1,16 @@
 using System.Numerics;
 using Microsoft.Data.Sqlite;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Primitives;
 using Peerz.Client.Payments;
 using Peerz.Client.Routing;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 using Peerz.Model.Tiny;
+using Peerz.Protocol.Payments;
 using Peerz.Testing.Chain;
+using Peerz.Verifier.Providers;
 using Peerz.Verifier.Sampling;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -15,9 +19,9 @@ using Xunit.Abstractions;
 namespace Peerz.Integration.Tests.Verification;
 
 /// <summary>
-/// The verifier against real paid providers on Hardhat's node: honest providers in every serving mode pass,
-/// a cheating provider is caught at the rate the sampling math predicts and slashed, and a provider that
-/// cannot hand over its payload is slashed.
+/// The verifier against real paid providers on Hardhat's node: honest providers in every serving mode pass, a
+/// cheating provider is caught at the rate the sampling math predicts and a slash is proposed with a recomputed output
+/// hash an arbiter can reproduce, and a peer announcing someone else's account cannot get that provider slashed.
 /// </summary>
 public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output)
     : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
@@ -25,11 +29,11 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
     private readonly string _directory = TempDirectory.Create("verify");
-    private Payments.PaidSwarm _swarm = null!;
+    private VerifiedSwarm _swarm = null!;
 
     public Task InitializeAsync()
     {
-        _swarm = new Payments.PaidSwarm(devnet, _directory);
+        _swarm = new VerifiedSwarm(devnet, _directory);
         return Task.CompletedTask;
     }
 
@@ -52,14 +56,12 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         };
         var hosts = new List<Payments.PaidProviderHost>();
         for (var i = 0; i < modes.Length; i++)
-            hosts.Add(await _swarm.StartProviderAsync(checkpoint, 0, 4, HardhatNode.Accounts[1 + i], Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
+            hosts.Add(await _swarm.StartProviderAsync(checkpoint, HardhatNode.Accounts[1 + i], Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
-        var client = HardhatNode.Accounts[4];
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.ConnectClientAsync(client, hosts[0].Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts[0].Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
-        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, rate: 1, seed: 1);
+        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
 
         foreach (var (name, _) in modes)
         {
@@ -80,11 +82,11 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             var divergences = new List<double>();
             foreach (var receipt in receipts)
             {
-                var outcome = (await harness.Service.CheckAsync(new ReportedReceipt(provider, receipt.Receipt), CancellationToken.None))!;
+                var outcome = (await harness.Service.CheckAsync(receipt.Receipt, CancellationToken.None))!;
                 Assert.True(outcome.Verdict == VerificationVerdict.Honest, $"{name}: {outcome.Detail}");
                 divergences.Add(outcome.Divergence);
             }
-            output.WriteLine($"{name}: {receipts.Count} receipts, honest divergence max {divergences.Max():G3}, mean {divergences.Average():G3}, tolerance {new VerificationTolerances().For(provider.DType, provider.Quantization):G3}");
+            output.WriteLine($"{name}: {receipts.Count} receipts, honest divergence max {divergences.Max():G3}, mean {divergences.Average():G3}, tolerance {Tolerance(receipts[0].Receipt):G3} (signed serving mode {ServingMode.Decode(receipts[0].Receipt.Receipt.ServingMode)})");
         }
         foreach (var host in hosts) Assert.False((await devnet.Registry().GetProviderAsync(host.Payments.Options.Account)).Jailed);
     }
@@ -97,12 +99,10 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         TinyModelGenerator.Write(cheaterDirectory, TinyModelFixture.TestShape with { Seed = TinyModelFixture.TestShape.Seed + 1 });
         using var cheaterCheckpoint = Checkpoint.Open(cheaterDirectory);
         // The cheater answers with other weights (a cheaper model): its outputs are wrong but signed like honest ones.
-        var honest = await _swarm.StartProviderAsync(honestCheckpoint, 0, 4, HardhatNode.Accounts[5], Price, [], Stake);
-        var cheater = await _swarm.StartProviderAsync(cheaterCheckpoint, 0, 4, HardhatNode.Accounts[6], Price, honest.Node.ListenAddresses, Stake);
+        var honest = await _swarm.StartProviderAsync(honestCheckpoint, HardhatNode.Accounts[5], Price, [], Stake);
+        var cheater = await _swarm.StartProviderAsync(cheaterCheckpoint, HardhatNode.Accounts[6], Price, honest.Node.ListenAddresses, Stake);
         foreach (var host in new[] { honest, cheater }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var client = HardhatNode.Accounts[7];
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.ConnectClientAsync(client, honest.Node.ListenAddresses);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[7], honest.Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
         var honestPool = new List<PaymentRecord>();
@@ -113,7 +113,12 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             cheatPool.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(cheater), 1, 6 + i, TinyModelFixture.TestShape.Hidden, seed: 20 + i));
         }
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
-        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, rate: 1, seed: 2);
+        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
+        var registered = new Dictionary<Payments.PaidProviderHost, RegisteredProvider?>
+        {
+            [honest] = await harness.Resolver.ResolveAsync(honest.Payments.Options.Account, CancellationToken.None),
+            [cheater] = await harness.Resolver.ResolveAsync(cheater.Payments.Options.Account, CancellationToken.None),
+        };
 
         // T trials of n answers, each a cheat with probability f; each answer is checked (a real fetch and
         // recomputation) with probability p. Caught within n answers: 1 - (1 - p f)^n.
@@ -130,10 +135,10 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
                 var cheats = random.NextDouble() < CheatFraction;
                 if (random.NextDouble() >= SampleRate) continue;
                 var (pool, host) = cheats ? (cheatPool, cheater) : (honestPool, honest);
-                var outcome = await harness.Verifier.VerifyAsync(Record(host), pool[random.Next(pool.Count)].Receipt, CancellationToken.None);
-                Assert.Equal(cheats, outcome.IsFraud);
+                var outcome = await harness.Verifier.VerifyAsync(registered[host], pool[random.Next(pool.Count)].Receipt, CancellationToken.None);
+                Assert.Equal(cheats ? VerificationVerdict.Mismatch : VerificationVerdict.Honest, outcome.Verdict);
                 honestChecks += cheats ? 0 : 1;
-                detected = outcome.IsFraud;
+                detected = cheats;
             }
             caught += detected ? 1 : 0;
         }
@@ -143,48 +148,74 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         output.WriteLine($"caught in {caught}/{Trials} trials = {observed:F3}; predicted {predicted:F3} ± {sigma:F3} (1 sigma); {honestChecks} honest answers checked, none flagged");
         Assert.InRange(observed, predicted - 4 * sigma, predicted + 4 * sigma);
 
-        // The first catch through the service slashes on chain with the cheater's own receipt.
+        // The first catch through the service proposes a WrongOutput slash citing the cheater's own receipt and the
+        // hash of the response an honest provider gives for the same request (an arbiter recomputes exactly that).
         var stakeBefore = (await devnet.Registry().GetProviderAsync(cheater.Payments.Options.Account)).Stake;
-        var verdict = await harness.Service.CheckAsync(new ReportedReceipt(Record(cheater), cheatPool[0].Receipt), CancellationToken.None);
+        var verdict = await harness.Service.CheckAsync(cheatPool[0].Receipt, CancellationToken.None);
         Assert.Equal(VerificationVerdict.Mismatch, verdict!.Verdict);
+        var sameRequestHonestly = await VerifierHarness.ForwardAsync(swarm, payments, Record(honest), 1, 6, TinyModelFixture.TestShape.Hidden, seed: 20);
+        Assert.Equal(Hex.Encode(sameRequestHonestly.Receipt.Receipt.OutputHash), Hex.Encode(verdict.RecomputedOutputHash!));
+        var pending = await devnet.Registry().PendingSlashAsync(cheater.Payments.Options.Account);
+        Assert.True(pending.Active);
+        Assert.Equal(SlashFault.WrongOutput, pending.Fault);
+        Assert.Equal(Hex.Encode(cheatPool[0].Receipt.Receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry)), Hex.Encode(pending.ReceiptDigest));
         var after = await devnet.Registry().GetProviderAsync(cheater.Payments.Options.Account);
         Assert.True(after.Jailed);
         Assert.True(after.Stake < stakeBefore);
         Assert.False((await devnet.Registry().GetProviderAsync(honest.Payments.Options.Account)).Jailed);
         Assert.Equal(1, (await ledger.CountAsync(cheater.Payments.Options.Account.ToString(), CancellationToken.None))[VerificationVerdict.Mismatch]);
+        // The evidence record behind the proposal is kept, found by the hash that went on chain.
+        var proposed = (await devnet.Rpc.GetLogsAsync(devnet.Deployment.Registry, ProviderRegistry.SlashProposedEvent.Topic, 0))
+            .Select(l => ProviderRegistry.SlashProposedEvent.DecodeLog(l.Topics, l.Data))
+            .Single(e => (Chain.Crypto.Address)e["provider"]! == cheater.Payments.Options.Account);
+        var evidence = await ledger.EvidenceAsync((byte[])proposed["evidenceHash"]!, CancellationToken.None);
+        Assert.NotNull(evidence);
+        Assert.Contains("\"fault\":\"WrongOutput\"", evidence);
+        Assert.Contains(Hex.Encode(verdict.RecomputedOutputHash!), evidence);
     }
 
     [Fact]
-    public async Task A_provider_that_cannot_produce_the_payload_is_slashed()
+    public async Task A_peer_announcing_a_providers_account_cannot_get_it_slashed_nor_tighten_its_tolerance()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
-        var provider = await _swarm.StartProviderAsync(checkpoint, 0, 4, await devnet.NewFundedAccountAsync(), Price, [], Stake);
-        var client = await devnet.NewFundedAccountAsync();
-        await Deposit(client);
-        var (swarm, payments) = await _swarm.ConnectClientAsync(client, provider.Node.ListenAddresses);
-        var record = Assert.Single(await swarm.GetProvidersAsync("tiny", CancellationToken.None));
-        var receipt = await VerifierHarness.ForwardAsync(swarm, payments, record, 1, 5, TinyModelFixture.TestShape.Hidden, seed: 3);
+        // The victim serves in bfloat16 and signs that mode in its receipts; the impostor announces the victim's
+        // account with float32 (a 60x tighter tolerance) and holds none of the victim's payloads.
+        var victim = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake, new BlockLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 });
+        var impostor = await _swarm.StartImpostorAsync(checkpoint, victim.Payments.Options.Account, victim.Node.ListenAddresses);
+        foreach (var host in new[] { victim, impostor }) await host.Node.AnnounceAsync(CancellationToken.None);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), victim.Node.ListenAddresses);
+        var announced = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
+        Assert.Equal(2, announced.Count(p => p.Account == victim.Payments.Options.Account.ToString())); // the attack is in place
+        var victimRecord = announced.Single(p => p.PeerId == victim.Node.PeerId.ToString());
+        var receipts = new List<PaymentRecord>();
+        for (var i = 0; i < 6; i++)
+            receipts.Add(await VerifierHarness.ForwardAsync(swarm, payments, victimRecord, 1 + i % 2, 5 + 3 * i, TinyModelFixture.TestShape.Hidden, seed: 40 + i));
 
-        await provider.Payments.Ledger.PruneStepsAsync(DateTimeOffset.MaxValue, CancellationToken.None); // the payload is gone
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-missing.db"), CancellationToken.None);
-        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, rate: 1, seed: 3);
-        var outcome = await harness.Service.CheckAsync(new ReportedReceipt(record, receipt.Receipt), CancellationToken.None);
-        Assert.Equal(VerificationVerdict.MissingPayload, outcome!.Verdict);
-        Assert.Contains("NotFound", outcome.Detail);
-        Assert.True((await devnet.Registry().GetProviderAsync(provider.Payments.Options.Account)).Jailed);
-        Assert.Null(await harness.Service.CheckAsync(new ReportedReceipt(record, receipt.Receipt), CancellationToken.None)); // never judged twice
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-impostor.db"), CancellationToken.None);
+        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
+        var resolved = await harness.Resolver.ResolveAsync(victim.Payments.Options.Account, CancellationToken.None);
+        Assert.Equal(victim.Node.PeerId.ToString(), resolved!.PeerId);
+        var intake = await harness.IntakeAsync(rate: 1, capacity: 16);
+        foreach (var receipt in receipts) Assert.Equal(IntakeStatus.Queued, (await intake.SubmitAsync("client", receipt.Receipt, CancellationToken.None)).Status);
+        var divergences = new List<double>();
+        while (intake.Queue.TryRead(out var queued))
+        {
+            var outcome = (await harness.Service.CheckAsync(queued, CancellationToken.None))!;
+            Assert.True(outcome.Verdict == VerificationVerdict.Honest, outcome.Detail);
+            Assert.Equal(Tolerance(queued), outcome.Tolerance);
+            divergences.Add(outcome.Divergence);
+        }
+        Assert.Equal(receipts.Count, divergences.Count);
+        // Judged at the announced float32 tolerance, honest bfloat16 output would have looked like fraud.
+        Assert.Contains(divergences, d => d > new VerificationTolerances().Float32);
+        var victimState = await devnet.Registry().GetProviderAsync(victim.Payments.Options.Account);
+        Assert.False(victimState.Jailed);
+        Assert.False((await devnet.Registry().PendingSlashAsync(victim.Payments.Options.Account)).Active);
     }
 
-    private async Task Deposit(Chain.Crypto.EthKey client)
+    private static double Tolerance(Protocol.Payments.SignedReceipt receipt)
     {
-        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
-        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
-    }
-
-    /// <summary>A directory that offers a single provider, so the route goes through the mode under test.</summary>
-    private sealed class OnlyProvider(ProviderRecord provider) : IProviderDirectory
-    {
-        public Task<IReadOnlyList<ProviderRecord>> GetProvidersAsync(string modelId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<ProviderRecord>>([provider]);
+        var mode = ServingMode.Decode(receipt.Receipt.ServingMode)!.Value;
+        return new VerificationTolerances().For(mode.DType, mode.Quantization);
     }
 }

@@ -1,5 +1,5 @@
-using System.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Peerz.Chain.Contracts;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
@@ -8,32 +8,61 @@ using Peerz.Model.Checkpoints;
 using Peerz.Node.Protocols;
 using Peerz.Protocol.Tensors;
 using Peerz.Testing.Chain;
+using Peerz.Verifier.Providers;
 using Peerz.Verifier.Sampling;
+using Peerz.Verifier.Slashing;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
 using static TorchSharp.torch;
 
 namespace Peerz.Integration.Tests.Verification;
 
-/// <summary>A verifier (its own swarm client, float32 copy of the model, ledger, and the devnet's verifier role) and paid work to feed it.</summary>
+/// <summary>
+/// A verifier wired as peerz-verifier wires it (its own swarm client, float32 copy of the model, ledger, the devnet
+/// deployer's key, which holds VERIFIER_ROLE), with the knobs the tests turn: its clock, its connection to providers,
+/// the unavailability policy and the recomputation bound. Also pays for work to feed it.
+/// </summary>
 public sealed class VerifierHarness : IDisposable
 {
     private readonly Checkpoint _checkpoint;
     private readonly SpanRecomputer _recomputer;
+    private readonly PeerzDevnet _devnet;
 
-    public VerifierHarness(PeerzDevnet devnet, string modelDirectory, SwarmClient connector, VerifierLedger ledger, double rate, int seed)
+    public VerifierHarness(PeerzDevnet devnet, string modelDirectory, SwarmClient swarm, VerifierLedger ledger, UnavailabilityPolicy? unavailability = null,
+        TimeProvider? time = null, IProviderConnector? connector = null, long maxRecomputeTokens = 16384, ProviderRegistry? registry = null)
     {
+        _devnet = devnet;
+        Ledger = ledger;
+        Time = time ?? TimeProvider.System;
         _checkpoint = Checkpoint.Open(modelDirectory);
-        _recomputer = new SpanRecomputer(_checkpoint, TensorLimits.Default);
-        var registry = devnet.Registry(devnet.Deployer);
-        Verifier = new ReceiptVerifier("tiny", _recomputer, new PayloadClient(connector, 64 << 20, TimeSpan.FromSeconds(20)), new VerificationTolerances(),
-            TensorLimits.Default, devnet.Deployment.ChainId, registry);
-        Service = new VerifierService(Verifier, ledger, registry, devnet.Deployment.ChainId, rate, new Random(seed), NullLogger<VerifierService>.Instance);
+        _recomputer = new SpanRecomputer(_checkpoint, TensorLimits.Default, maxRecomputeTokens);
+        Registry = registry ?? devnet.Registry(devnet.Deployer);
+        var (chainId, address) = (devnet.Deployment.ChainId, devnet.Deployment.Registry);
+        connector ??= swarm;
+        Resolver = new ProviderResolver(Registry, swarm, connector, "tiny", TimeSpan.FromSeconds(30), Time, NullLogger<ProviderResolver>.Instance);
+        // Payload requests carry the real time: providers refuse timestamps more than 5 minutes off their clock.
+        Verifier = new ReceiptVerifier("tiny", _recomputer, new PayloadClient(connector, devnet.Deployer, chainId, address, 256L << 20, TimeSpan.FromSeconds(20), TimeProvider.System),
+            new VerificationTolerances(), TensorLimits.Default, new SignerOwners(Registry, TimeSpan.FromSeconds(30), Time), chainId, address, TimeSpan.FromMinutes(2), Time);
+        Service = new VerifierService(Verifier, Resolver, ledger, new SlashProposer(Registry, ledger, Time, NullLogger<SlashProposer>.Instance),
+            unavailability ?? UnavailabilityPolicy.Default, "tiny", devnet.Deployer.Address, chainId, address, Time, NullLogger<VerifierService>.Instance);
     }
+
+    public VerifierLedger Ledger { get; }
+
+    public TimeProvider Time { get; }
+
+    public ProviderRegistry Registry { get; }
+
+    public ProviderResolver Resolver { get; }
 
     public ReceiptVerifier Verifier { get; }
 
     public VerifierService Service { get; }
+
+    /// <summary>Intake as the HTTP endpoint runs it, with this verifier's sampling secret.</summary>
+    public async Task<ReceiptIntake> IntakeAsync(double rate, int capacity, int reportsPerMinute = 1000) =>
+        new(Verifier, Resolver, new SamplingDecision(await Ledger.SamplingSecretAsync(CancellationToken.None), rate), new ReporterRateLimit(reportsPerMinute, reportsPerMinute, Time),
+            Ledger, _devnet.Deployment.ChainId, _devnet.Deployment.Registry, capacity);
 
     /// <summary>Pays for one forward request of a random [batch, length] input through the provider's whole span and returns its receipt.</summary>
     public static async Task<PaymentRecord> ForwardAsync(SwarmClient swarm, ClientPayments payments, ProviderRecord provider, int batch, int length, int hidden, int seed)

@@ -1,75 +1,122 @@
 using System.Numerics;
 using Google.Protobuf;
-using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
+using Peerz.Verifier.Providers;
 using static TorchSharp.torch;
 
 namespace Peerz.Verifier.Verification;
 
 /// <summary>
-/// Checks one provider-signed receipt: fetches the payload behind it, checks that the bytes hash to what the
-/// provider signed, recomputes the blocks and compares within the tolerance for the provider's serving mode.
-/// For an inference receipt every earlier step of the session is replayed too (the cache depends on them),
-/// and each step's output is compared, so cheating on any step is caught by sampling any later one.
+/// Checks one provider-signed receipt against the provider the chain registered for <c>receipt.provider</c>: the receipt
+/// must be signed by a key that provider owns, and recent enough to be within its retention window; the payload is
+/// fetched from the registered peer only; its bytes must hash to what the provider signed; the inputs must fit the
+/// model; then the blocks are recomputed (bounded in size by the recomputer, in time by <paramref name="recomputeTimeout"/>)
+/// and compared within the tolerance of the serving mode the receipt states. For an inference receipt every earlier
+/// step of the session is replayed too (the cache depends on them), and each step's output is compared.
 /// </summary>
 public sealed class ReceiptVerifier(
-    string modelId, SpanRecomputer recomputer, PayloadClient payloads, VerificationTolerances tolerances, TensorLimits limits,
-    BigInteger chainId, ProviderRegistry registry)
+    string modelId, SpanRecomputer recomputer, PayloadClient payloads, VerificationTolerances tolerances, TensorLimits limits, SignerOwners owners,
+    BigInteger chainId, Address registry, TimeSpan recomputeTimeout, TimeProvider time)
 {
-    public async Task<VerificationOutcome> VerifyAsync(ProviderRecord provider, SignedReceipt receipt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(provider);
-        ArgumentNullException.ThrowIfNull(receipt);
-        if (!Address.TryParse(provider.Account, out var account))
-            return new(VerificationVerdict.NotEvidence, 0, "the provider announces no on-chain account");
-        var signer = (await registry.GetProviderAsync(account, cancellationToken)).Signer;
-        if (receipt.SignerOrNull(chainId, registry.Address) != signer)
-            return new(VerificationVerdict.NotEvidence, 0, "the receipt is not signed by the provider's registered key");
-        if (!receipt.Receipt.ModelId.AsSpan().SequenceEqual(WorkIds.Model(modelId)))
-            return new(VerificationVerdict.NotEvidence, 0, $"the receipt is not for model {modelId}");
+    /// <summary>How far in the future a receipt's timestamp may be (clock skew), beyond which it is not evidence.</summary>
+    private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
-        var (payload, problem) = await payloads.FetchAsync(provider, receipt.Receipt.SessionId, receipt.Receipt.Step, cancellationToken);
-        if (payload is null) return new(VerificationVerdict.MissingPayload, 0, problem, receipt);
-        var steps = CheckAgainstReceipts(payload, receipt, signer, out problem);
+    /// <summary>
+    /// One recomputation at a time: one that ran over its time keeps running in the background (TorchSharp cannot be
+    /// interrupted), and the next must not evict the blocks it uses or double the memory.
+    /// </summary>
+    private readonly SemaphoreSlim _recomputing = new(1, 1);
+
+    /// <summary>Why the receipt is not evidence against the provider it names (signature, model), or null when it is.</summary>
+    public async Task<VerificationOutcome?> NotEvidenceAsync(SignedReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        if (receipt.SignerOrNull(chainId, registry) is not { } signer || await owners.OwnerAsync(signer, cancellationToken) != receipt.Receipt.Provider)
+            return new(VerificationVerdict.NotEvidence, 0, $"the receipt is not signed by a key {receipt.Receipt.Provider} owns");
+        return receipt.Receipt.ModelId.AsSpan().SequenceEqual(WorkIds.Model(modelId)) ? null : new(VerificationVerdict.NotEvidence, 0, $"the receipt is not for model {modelId}");
+    }
+
+    /// <summary>Why evidence cannot be checked now (provider without a peer id, dated in the future, past its retention window), or null when it can.</summary>
+    public VerificationOutcome? NotCheckable(RegisteredProvider? provider, SignedReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        if (provider is null)
+            return new(VerificationVerdict.NotEvidence, 0, $"{receipt.Receipt.Provider} has no peer id registered");
+        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds((long)Math.Min(receipt.Receipt.Timestamp, (ulong)long.MaxValue / 1000));
+        if (age < -MaxFutureSkew)
+            return new(VerificationVerdict.NotEvidence, 0, $"the receipt is dated {-age.TotalSeconds:F0} s in the future");
+        return age > provider.Retention
+            ? new(VerificationVerdict.NotCheckable, 0, $"the receipt is {age.TotalMinutes:F0} min old, past the provider's retention window of {provider.Retention.TotalMinutes:F0} min")
+            : null;
+    }
+
+    public async Task<VerificationOutcome> VerifyAsync(RegisteredProvider? provider, SignedReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        if ((await NotEvidenceAsync(receipt, cancellationToken) ?? NotCheckable(provider, receipt)) is { } refused) return refused;
+        var signer = receipt.Signer(chainId, registry);
+
+        var fetch = await payloads.FetchAsync(provider!.Record, receipt.Receipt.SessionId, receipt.Receipt.Step, cancellationToken);
+        if (fetch.Steps is null)
+            return fetch.ProviderFault ? new(VerificationVerdict.MissingPayload, 0, fetch.Problem, receipt) : new(VerificationVerdict.NotCheckable, 0, fetch.Problem);
+        var steps = CheckAgainstReceipts(fetch.Steps, receipt, signer, out var problem);
         if (steps is null) return new(VerificationVerdict.MissingPayload, 0, problem, receipt);
 
-        var tolerance = tolerances.For(provider.DType, provider.Quantization);
+        // The mode the provider signed, never one it announces; a code no honest provider signs is judged at the tightest tolerance.
+        var mode = ServingMode.Decode(receipt.Receipt.ServingMode) ?? ServingMode.Float32;
+        var tolerance = tolerances.For(mode.DType, mode.Quantization);
+        if (!await _recomputing.WaitAsync(recomputeTimeout, cancellationToken))
+            return new(VerificationVerdict.Error, 0, $"an earlier recomputation is still running after {recomputeTimeout.TotalSeconds:F0} s");
+        var compare = Task.Run(() =>
+        {
+            try
+            {
+                return Compare(receipt, steps, tolerance);
+            }
+            finally
+            {
+                _recomputing.Release();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            return await compare.WaitAsync(recomputeTimeout, cancellationToken) with { Tolerance = tolerance };
+        }
+        catch (TimeoutException)
+        {
+            return new(VerificationVerdict.Error, 0, $"the recomputation took longer than {recomputeTimeout.TotalSeconds:F0} s");
+        }
+    }
+
+    private VerificationOutcome Compare(SignedReceipt receipt, IReadOnlyList<CheckedStep> steps, double tolerance)
+    {
         try
         {
             return receipt.Kind switch
             {
                 WorkKind.Inference => CompareInference(steps, tolerance),
-                WorkKind.Forward => Compare(steps[0], tolerance, () => recomputer.Forward(ForwardRequest.Parser.ParseFrom(steps[0].Input)),
-                    output => ForwardResponse.Parser.ParseFrom(output).Hidden),
-                WorkKind.Backward => Compare(steps[0], tolerance, () => recomputer.Backward(BackwardRequest.Parser.ParseFrom(steps[0].Input)),
-                    output => BackwardResponse.Parser.ParseFrom(output).InputGradient),
+                WorkKind.Forward => CompareForward(steps[0], tolerance),
+                WorkKind.Backward => CompareBackward(steps[0], tolerance),
                 _ => new(VerificationVerdict.NotEvidence, 0, $"unknown work kind {receipt.Receipt.SessionId[0]}"),
             };
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or FormatException or TensorFormatException)
         {
-            // The provider signed these bytes; if they are not a valid request/response it cannot have computed honestly.
-            return new(VerificationVerdict.Mismatch, double.PositiveInfinity, $"the signed payload is malformed: {e.Message}", receipt);
+            // Signed inputs that do not fit the model (or the verifier's bounds) cannot be recomputed: no verdict on the provider.
+            return new(VerificationVerdict.NotCheckable, 0, $"the signed inputs cannot be recomputed: {e.Message}");
         }
     }
 
     /// <summary>The payload's steps, each hashing to its own receipt signed by <paramref name="signer"/>, the last being the reported one; else null.</summary>
-    private IReadOnlyList<CheckedStep>? CheckAgainstReceipts(PayloadSteps payload, SignedReceipt reported, Address signer, out string problem)
+    private IReadOnlyList<CheckedStep>? CheckAgainstReceipts(IReadOnlyList<StepPayload> payload, SignedReceipt reported, Address signer, out string problem)
     {
         var steps = new List<CheckedStep>();
-        var expectedCount = (int)reported.Receipt.Step + 1;
-        if (payload.Steps.Count != expectedCount)
+        for (var i = 0; i < payload.Count; i++)
         {
-            problem = $"the payload has {payload.Steps.Count} steps, not {expectedCount}";
-            return null;
-        }
-        for (var i = 0; i < payload.Steps.Count; i++)
-        {
-            var item = payload.Steps[i];
+            var item = payload[i];
             SignedReceipt stepReceipt;
             try
             {
@@ -83,8 +130,8 @@ public sealed class ReceiptVerifier(
             var r = stepReceipt.Receipt;
             var input = item.Input.ToByteArray();
             var output = item.Output.ToByteArray();
-            if (r.Step != (ulong)i || !r.SessionId.AsSpan().SequenceEqual(reported.Receipt.SessionId) || stepReceipt.SignerOrNull(chainId, registry.Address) != signer
-                || r.BlockStart != reported.Receipt.BlockStart || r.BlockEnd != reported.Receipt.BlockEnd)
+            if (r.Step != (ulong)i || !r.SessionId.AsSpan().SequenceEqual(reported.Receipt.SessionId) || r.Provider != reported.Receipt.Provider
+                || stepReceipt.SignerOrNull(chainId, registry) != signer || r.BlockStart != reported.Receipt.BlockStart || r.BlockEnd != reported.Receipt.BlockEnd)
             {
                 problem = $"step {i}'s receipt is not the provider's receipt for this session";
                 return null;
@@ -96,7 +143,7 @@ public sealed class ReceiptVerifier(
             }
             steps.Add(new CheckedStep(stepReceipt, input, output));
         }
-        if (!steps[^1].Receipt.Receipt.Digest(chainId, registry.Address).AsSpan().SequenceEqual(reported.Receipt.Digest(chainId, registry.Address)))
+        if (!steps[^1].Receipt.Receipt.Digest(chainId, registry).AsSpan().SequenceEqual(reported.Receipt.Digest(chainId, registry)))
         {
             problem = "the payload's last receipt is not the reported one";
             return null;
@@ -109,31 +156,94 @@ public sealed class ReceiptVerifier(
     {
         using var scope = NewDisposeScope();
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
-        var outputs = steps.Select(s => StepOutput.Parser.ParseFrom(s.Output)).ToList();
         var r = steps[0].Receipt.Receipt;
-        // The session's output compression is not in the payload; the provider's answers carry it.
-        var compression = outputs[0].Hidden?.Compression ?? TensorCompression.None;
+        // The session's output compression is not in the payload; the provider's first answer carries it.
+        var compression = TryParse(StepOutput.Parser, steps[0].Output)?.Hidden?.Compression ?? TensorCompression.None;
         var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression);
         var worst = 0.0;
         for (var i = 0; i < steps.Count; i++)
         {
-            var divergence = Divergence.Relative(expected[i], TensorCodec.Decode(outputs[i].Hidden ?? throw new FormatException("an output has no hidden states"), limits));
+            var provided = TryParse(StepOutput.Parser, steps[i].Output);
+            var divergence = DivergenceFrom(expected[i], provided?.Hidden);
             if (divergence > tolerance)
-                return new(VerificationVerdict.Mismatch, divergence, $"step {i}'s output is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", steps[i].Receipt);
+            {
+                var honest = provided?.Clone() ?? new StepOutput { Step = requests[i].Step };
+                honest.Hidden = expected[i].Encoded;
+                return Mismatch(steps[i], divergence, tolerance, WorkBytes.Output(honest), $"step {i}'s output");
+            }
             worst = Math.Max(worst, divergence);
         }
         return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}");
     }
 
-    private VerificationOutcome Compare(CheckedStep step, double tolerance, Func<Tensor> recompute, Func<byte[], SerializedTensor?> providerOutput)
+    private VerificationOutcome CompareForward(CheckedStep step, double tolerance)
     {
         using var scope = NewDisposeScope();
-        var divergence = Divergence.Relative(recompute(), TensorCodec.Decode(providerOutput(step.Output) ?? throw new FormatException("the response has no tensor"), limits));
-        return divergence > tolerance
-            ? new(VerificationVerdict.Mismatch, divergence, $"the output is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", step.Receipt)
-            : new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
+        var request = ForwardRequest.Parser.ParseFrom(step.Input);
+        CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
+        var expected = recomputer.Forward(request);
+        var provided = TryParse(ForwardResponse.Parser, step.Output);
+        var divergence = DivergenceFrom(expected, provided?.Hidden);
+        if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
+        var honest = provided?.Clone() ?? new ForwardResponse();
+        honest.Hidden = expected.Encoded;
+        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the output");
     }
 
+    private VerificationOutcome CompareBackward(CheckedStep step, double tolerance)
+    {
+        using var scope = NewDisposeScope();
+        var request = BackwardRequest.Parser.ParseFrom(step.Input);
+        CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
+        var expected = recomputer.Backward(request);
+        var provided = TryParse(BackwardResponse.Parser, step.Output);
+        var divergence = DivergenceFrom(expected, provided?.InputGradient);
+        if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
+        var honest = provided?.Clone() ?? new BackwardResponse();
+        honest.InputGradient = expected.Encoded;
+        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the input gradient");
+    }
+
+    /// <summary>A request whose blocks are not the ones its receipt states was not the receipt's work.</summary>
+    private static void CheckBlocks(uint start, uint end, SignedReceipt receipt)
+    {
+        if (start != receipt.Receipt.BlockStart || end != receipt.Receipt.BlockEnd)
+            throw new FormatException($"the request is for blocks [{start}, {end}), the receipt for [{receipt.Receipt.BlockStart}, {receipt.Receipt.BlockEnd})");
+    }
+
+    /// <summary>
+    /// The recomputed response is the provider's own response with the compared tensor replaced by the recomputed
+    /// encoding (or that tensor alone when the provider's bytes do not parse), so an arbiter can rebuild it from the
+    /// payload and the model; its keccak256 goes on chain as the recomputed output hash.
+    /// </summary>
+    private static VerificationOutcome Mismatch(CheckedStep step, double divergence, double tolerance, byte[] recomputedOutput, string what) =>
+        new(VerificationVerdict.Mismatch, divergence, $"{what} is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", step.Receipt, WorkBytes.Hash(recomputedOutput));
+
+    /// <summary>The provider's output against the recomputation; infinite when it is missing or does not decode (the provider signed those bytes).</summary>
+    private double DivergenceFrom(Recomputed expected, SerializedTensor? provided)
+    {
+        if (provided is null) return double.PositiveInfinity;
+        try
+        {
+            return Divergence.Relative(expected.Decoded, TensorCodec.Decode(provided, limits));
+        }
+        catch (Exception e) when (e is TensorFormatException or FormatException)
+        {
+            return double.PositiveInfinity;
+        }
+    }
+
+    private static T? TryParse<T>(MessageParser<T> parser, byte[] bytes) where T : class, IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
 
     private sealed record CheckedStep(SignedReceipt Receipt, byte[] Input, byte[] Output);
 }

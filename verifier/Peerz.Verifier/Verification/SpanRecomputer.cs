@@ -10,9 +10,11 @@ namespace Peerz.Verifier.Verification;
 /// Recomputes what a provider should have answered, in float32 on the verifier's own copy of the blocks. Only
 /// the blocks a receipt covers are loaded (memory-mapped from the checkpoint); the last few spans stay loaded.
 /// Results are passed through the same output compression the provider used, so codec rounding is not counted
-/// as a difference.
+/// as a difference. Inputs are validated against the model before anything is computed (block range, hidden size,
+/// positions below the model's maximum, batch × positions at most <paramref name="maxTokens"/>, which bounds memory
+/// and time); a signed input that fails is a <see cref="FormatException"/>: not checkable, never a verifier crash.
 /// </summary>
-public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, int maxLoadedSpans = 2) : IDisposable
+public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, long maxTokens = 16384, int maxLoadedSpans = 2) : IDisposable
 {
     private readonly LinkedList<(int Start, int End, BlockSpan Blocks)> _loaded = new();
     private readonly Lock _lock = new();
@@ -22,13 +24,14 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, i
     /// all their positions: the same function the provider computed step by step with its KV cache (equal up to
     /// float rounding), at prefill speed instead of decode speed.
     /// </summary>
-    public IReadOnlyList<Tensor> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression)
+    public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression)
     {
-        var inputs = steps.Select(s => TensorCodec.Decode(s.Hidden ?? throw new FormatException("a step has no hidden states"), limits).to_type(ScalarType.Float32)).ToList();
-        if (inputs.Any(i => i.shape.Length != 3 || i.shape[0] != inputs[0].shape[0] || i.shape[2] != inputs[0].shape[2]))
-            throw new FormatException("the session's steps do not share one batch size and hidden size");
+        var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
+        if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
+            throw new FormatException("the session's steps do not share one batch size");
+        CheckPositions(inputs[0].shape[0], inputs.Sum(i => i.shape[1]));
         var all = Span(start, end).Forward(cat(inputs, 1));
-        var outputs = new List<Tensor>(inputs.Count);
+        var outputs = new List<Recomputed>(inputs.Count);
         long position = 0;
         foreach (var input in inputs)
         {
@@ -39,16 +42,43 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, i
     }
 
     /// <summary>A forward request's output, with its deep prompts when it carried any.</summary>
-    public Tensor Forward(ForwardRequest request) =>
-        RoundTrip(Shaped(() => Span((int)request.BlockStart, (int)request.BlockEnd).Forward(Decode(request.Hidden), DecodeOptional(request.Prompts))), request.OutputCompression);
+    public Recomputed Forward(ForwardRequest request)
+    {
+        var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts));
+        CheckPositions(hidden.shape[0], hidden.shape[1]);
+        return RoundTrip(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression);
+    }
 
     /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
-    public Tensor Backward(BackwardRequest request) =>
-        RoundTrip(Shaped(() =>
+    public Recomputed Backward(BackwardRequest request)
+    {
+        var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
+        CheckPositions(hidden.shape[0], hidden.shape[1]);
+        if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
+        return RoundTrip(Shaped(() =>
         {
-            using var gradients = Span((int)request.BlockStart, (int)request.BlockEnd).Backward(Decode(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
+            using var gradients = blocks.Backward(hidden, prompts, outputGradient);
             return gradients.TakeInput();
         }), request.OutputCompression);
+    }
+
+    /// <summary>Hidden states of [batch, length, hidden size].</summary>
+    private Tensor Batch(SerializedTensor? message)
+    {
+        var hidden = Decode(message);
+        if (hidden.shape.Length != 3 || hidden.shape[2] != checkpoint.Config.HiddenSize)
+            throw new FormatException($"hidden states of shape [{string.Join(", ", hidden.shape)}] do not fit hidden size {checkpoint.Config.HiddenSize}");
+        return hidden;
+    }
+
+    /// <summary>Positions must be ones the model has, and batch × positions within the verifier's bound (attention is quadratic in positions).</summary>
+    private void CheckPositions(long batch, long positions)
+    {
+        if (positions < 1 || positions > checkpoint.Config.MaxPositionEmbeddings)
+            throw new FormatException($"{positions} positions; the model has {checkpoint.Config.MaxPositionEmbeddings}");
+        if (batch < 1 || batch * positions > maxTokens)
+            throw new FormatException($"batch {batch} × {positions} positions exceeds the verifier's bound of {maxTokens} tokens");
+    }
 
     private Tensor? DecodeOptional(SerializedTensor? message) => message is null ? null : Decode(message);
 
@@ -68,7 +98,11 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, i
     private Tensor Decode(SerializedTensor? message) =>
         TensorCodec.Decode(message ?? throw new FormatException("a tensor is missing"), limits).to_type(ScalarType.Float32);
 
-    private Tensor RoundTrip(Tensor output, TensorCompression compression) => TensorCodec.Decode(TensorCodec.Encode(output, compression), limits);
+    private Recomputed RoundTrip(Tensor output, TensorCompression compression)
+    {
+        var encoded = TensorCodec.Encode(output, compression);
+        return new Recomputed(encoded, TensorCodec.Decode(encoded, limits));
+    }
 
     private BlockSpan Span(int start, int end)
     {
