@@ -145,11 +145,7 @@ start settle "${settle[@]}" "${chain_args[@]}" $(wallet settler) --data-dir "$ru
 settle_url=$(await settle 'API on ' | grep -oE 'http://[^ ,]+')
 
 echo "== verifier"
-"${peerz[@]}" deposit 10 "${chain_args[@]}" $(wallet verifier) >/dev/null
-# Providers accept vouchers only up to the payer's escrow lane to them: fund the verifier's probes ahead of time.
-for n in 1 2 3; do
-  "${peerz[@]}" lane reserve "${address[provider-$n]}" 3 "${chain_args[@]}" $(wallet verifier) >/dev/null
-done
+# Probes pay from fresh keys the verifier funds from its own wallet (docs/verification.md#probes).
 start verifier "${verifier[@]}" "${model_args[@]}" --bootstrap "$first" "${chain_args[@]}" $(wallet verifier) --http http://127.0.0.1:0 \
   --ledger "$run_dir/verifier.db" --client-ledger "$run_dir/verifier-client.db" --sample-rate 0.5 --probe-seconds 20 --settlement-url "$settle_url"
 verifier_url=$(await verifier '^ready ' | awk '{print $2}')
