@@ -34,7 +34,8 @@ if [ ! -x node_modules/.bin/hardhat ] || [ package-lock.json -nt node_modules/.p
   npm ci --no-audit --no-fund
 fi
 echo "== building"
-dotnet build Peerz.sln -v quiet -nologo -clp:NoSummary >/dev/null
+dotnet build Peerz.sln -v quiet -nologo -clp:NoSummary >"$run_dir/build.log" 2>&1 \
+  || { echo "error: the build failed; see $run_dir/build.log" >&2; grep -E ' error |error:' "$run_dir/build.log" | sort -u | tail -10 >&2; exit 1; }
 bin() { echo "$1/bin/Debug/net10.0/$2.dll"; }
 provider=(dotnet "$(bin node/Peerz.Provider peerz-provider)")
 verifier=(dotnet "$(bin verifier/Peerz.Verifier.Service peerz-verifier)")

@@ -12,6 +12,7 @@ public sealed class PeerzProcess : IDisposable
     private readonly Process _process;
     private readonly BlockingCollection<string> _lines = [];
     private readonly ConcurrentQueue<string> _all = new();
+    private int _openStreams = 2;
 
     private PeerzProcess(Process process)
     {
@@ -72,7 +73,8 @@ public sealed class PeerzProcess : IDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
         {
-            throw new TimeoutException($"no line starting with '{prefix}' within {timeout.TotalSeconds:F0} s; output so far:\n{Output}");
+            var why = _lines.IsAddingCompleted ? "before its output ended" : $"within {timeout.TotalSeconds:F0} s";
+            throw new TimeoutException($"no line starting with '{prefix}' {why}; output so far:\n{Output}");
         }
     }
 
@@ -108,13 +110,20 @@ public sealed class PeerzProcess : IDisposable
 
     private void Collect(string? line)
     {
-        if (line is null) return;
-        _all.Enqueue(line);
         try
         {
-            _lines.Add(line);
+            if (line is not null)
+            {
+                _all.Enqueue(line);
+                _lines.Add(line);
+            }
+            // Both streams closed: no line can come any more, so a waiter fails at once instead of at its timeout.
+            else if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                _lines.CompleteAdding();
+            }
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
             // Output that arrives while the process is being disposed is not waited for.
         }
