@@ -6,7 +6,7 @@ using Peerz.P2P.Encoding;
 
 namespace Peerz.P2P;
 
-/// <summary>A multiaddr (ip4, ip6, dns, dns4, dns6, tcp, p2p) with its text and binary forms.</summary>
+/// <summary>A multiaddr (ip4, ip6, dns, dns4, dns6, tcp, p2p, p2p-circuit) with its text and binary forms.</summary>
 public sealed class Multiaddr : IEquatable<Multiaddr>
 {
     private const int MaxBinaryLength = 1024;
@@ -15,9 +15,41 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
 
     public IReadOnlyList<(MultiaddrProtocol Protocol, byte[] Value)> Components { get; }
 
-    /// <summary>The peer id of the trailing /p2p component, if any.</summary>
-    public PeerId? PeerId =>
-        Components.Where(c => c.Protocol == MultiaddrProtocol.P2p).Select(c => P2P.PeerId.FromBytes(c.Value)).LastOrDefault();
+    /// <summary>
+    /// The peer this address reaches: its trailing /p2p component, if any. In a circuit address
+    /// (/…/p2p/RELAY/p2p-circuit/p2p/TARGET) that is TARGET; the relay's id is <see cref="RelayPeerId"/>.
+    /// </summary>
+    public PeerId? PeerId => TrailingPeerIndex is { } i ? P2P.PeerId.FromBytes(Components[i].Value) : null;
+
+    /// <summary>True for /…/p2p-circuit/… addresses, which are dialled through a relay.</summary>
+    public bool IsCircuit => CircuitIndex >= 0;
+
+    /// <summary>The relay's peer id in a circuit address (the /p2p just before /p2p-circuit), if any.</summary>
+    public PeerId? RelayPeerId =>
+        CircuitIndex > 0 && Components[CircuitIndex - 1].Protocol == MultiaddrProtocol.P2p
+            ? P2P.PeerId.FromBytes(Components[CircuitIndex - 1].Value) : null;
+
+    /// <summary>The relay part of a circuit address (everything before /p2p-circuit).</summary>
+    public Multiaddr RelayAddress =>
+        CircuitIndex > 0 ? new([.. Components.Take(CircuitIndex)]) : throw new InvalidOperationException($"'{this}' is not a circuit address");
+
+    private int CircuitIndex
+    {
+        get
+        {
+            for (var i = Components.Count - 1; i >= 0; i--)
+            {
+                if (Components[i].Protocol == MultiaddrProtocol.P2pCircuit)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private int? TrailingPeerIndex =>
+        Components.Count > 0 && Components[^1].Protocol == MultiaddrProtocol.P2p ? Components.Count - 1 : null;
 
     public static Multiaddr Parse(string text)
     {
@@ -35,6 +67,11 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
                 break; // trailing slash
             }
             var protocol = MultiaddrProtocol.ByName(parts[i]);
+            if (protocol.Size == 0)
+            {
+                components.Add((protocol, []));
+                continue;
+            }
             if (++i >= parts.Length)
             {
                 throw new FormatException($"multiaddr '{text}': /{protocol.Name} needs a value");
@@ -105,17 +142,22 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
         return writer.WrittenSpan.ToArray();
     }
 
-    /// <summary>This address with /p2p/&lt;peer&gt; appended (or replaced).</summary>
-    public Multiaddr WithPeerId(PeerId peer) =>
-        new([.. Components.Where(c => c.Protocol != MultiaddrProtocol.P2p), (MultiaddrProtocol.P2p, peer.ToBytes())]);
+    /// <summary>This address with a trailing /p2p/&lt;peer&gt; appended (or replaced).</summary>
+    public Multiaddr WithPeerId(PeerId peer) => new([.. WithoutPeerId().Components, (MultiaddrProtocol.P2p, peer.ToBytes())]);
 
-    /// <summary>This address without its /p2p component.</summary>
-    public Multiaddr WithoutPeerId() => new([.. Components.Where(c => c.Protocol != MultiaddrProtocol.P2p)]);
+    /// <summary>
+    /// This address without its trailing /p2p component (a circuit address keeps its relay's /p2p).
+    /// </summary>
+    public Multiaddr WithoutPeerId() => TrailingPeerIndex is { } i ? new([.. Components.Take(i)]) : this;
+
+    /// <summary>This circuit address reaching <paramref name="target"/> through the relay at this address.</summary>
+    public Multiaddr WithCircuitTo(PeerId target) =>
+        new([.. Components, (MultiaddrProtocol.P2pCircuit, []), (MultiaddrProtocol.P2p, target.ToBytes())]);
 
     /// <summary>Host (ip or dns name), its protocol, and tcp port, for dialing.</summary>
     internal (MultiaddrProtocol HostProtocol, string Host, int Port) GetTcpTarget()
     {
-        if (Components.Count < 2 || Components[1].Protocol != MultiaddrProtocol.Tcp
+        if (IsCircuit || Components.Count < 2 || Components[1].Protocol != MultiaddrProtocol.Tcp
             || Components[0].Protocol == MultiaddrProtocol.Tcp || Components[0].Protocol == MultiaddrProtocol.P2p)
         {
             throw new NotSupportedException($"'{this}' is not a /ip|dns/…/tcp/… address");
@@ -125,7 +167,7 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
     }
 
     public override string ToString() =>
-        string.Concat(Components.Select(c => $"/{c.Protocol.Name}/{ValueToText(c.Protocol, c.Value)}"));
+        string.Concat(Components.Select(c => c.Protocol.Size == 0 ? $"/{c.Protocol.Name}" : $"/{c.Protocol.Name}/{ValueToText(c.Protocol, c.Value)}"));
 
     public bool Equals(Multiaddr? other) => other is not null && ToBytes().AsSpan().SequenceEqual(other.ToBytes());
 
@@ -168,6 +210,7 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
 
     private static string ValueToText(MultiaddrProtocol protocol, byte[] value) => protocol.Name switch
     {
+        "p2p-circuit" => "",
         "ip4" or "ip6" => new IPAddress(value).ToString(),
         "tcp" => BinaryPrimitives.ReadUInt16BigEndian(value).ToString(System.Globalization.CultureInfo.InvariantCulture),
         "p2p" => P2P.PeerId.FromBytes(value).ToString(),

@@ -11,7 +11,10 @@ public sealed record MultiaddrProtocol(string Name, int Code, int Size)
     public static readonly MultiaddrProtocol Dns6 = new("dns6", 55, -1);
     public static readonly MultiaddrProtocol P2p = new("p2p", 421, -1);
 
-    public static IReadOnlyList<MultiaddrProtocol> All { get; } = [Ip4, Tcp, Ip6, Dns, Dns4, Dns6, P2p];
+    /// <summary>/p2p-circuit: what follows is reached through the relay named before it (circuit relay v2).</summary>
+    public static readonly MultiaddrProtocol P2pCircuit = new("p2p-circuit", 290, 0);
+
+    public static IReadOnlyList<MultiaddrProtocol> All { get; } = [Ip4, Tcp, Ip6, Dns, Dns4, Dns6, P2p, P2pCircuit];
 
     public static MultiaddrProtocol ByName(string name) =>
         name == "ipfs" ? P2p : All.FirstOrDefault(p => p.Name == name)

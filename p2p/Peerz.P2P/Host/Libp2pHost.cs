@@ -32,7 +32,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     private readonly ConcurrentDictionary<PeerId, IdentifyInfo> _identified = new();
     private readonly ConcurrentDictionary<PeerId, Task<IdentifyInfo>> _identifying = new();
     private readonly List<TcpListener> _listeners = [];
-    private readonly List<Multiaddr> _listenAddresses = [];
+    private readonly HostAddresses _addresses = new();
     private readonly CancellationTokenSource _shutdown = new();
     private int _connectionCount;
 
@@ -57,17 +57,35 @@ public sealed class Libp2pHost : IAsyncDisposable
 
     public PeerId PeerId => _options.Identity.PeerId;
 
-    /// <summary>Bound listen addresses (port 0 resolved), each ending in /p2p/&lt;our id&gt;.</summary>
-    public IReadOnlyList<Multiaddr> ListenAddresses
+    /// <summary>Raised when AutoNAT changes its verdict on whether peers can dial us directly.</summary>
+    public event EventHandler<Reachability>? ReachabilityChanged
     {
-        get
-        {
-            lock (_listenAddresses)
-            {
-                return [.. _listenAddresses];
-            }
-        }
+        add => _addresses.ReachabilityChanged += value;
+        remove => _addresses.ReachabilityChanged -= value;
     }
+
+    /// <summary>Bound listen addresses (port 0 resolved), each ending in /p2p/&lt;our id&gt;.</summary>
+    public IReadOnlyList<Multiaddr> ListenAddresses => _addresses.Listen;
+
+    /// <summary>
+    /// Addresses to give peers (identify, DHT records): listen addresses (wildcards expanded), addresses
+    /// AutoNAT confirmed, and /p2p-circuit addresses on relays holding a reservation for us.
+    /// </summary>
+    public IReadOnlyList<Multiaddr> AdvertisedAddresses => _addresses.Advertised;
+
+    /// <summary>How peers observed us (identify), most-confirmed first; behind a NAT these show its public side.</summary>
+    public IReadOnlyList<(Multiaddr Address, int Observers)> ObservedAddresses => _addresses.Observed;
+
+    public Reachability Reachability => _addresses.Reachability;
+
+    internal HostAddresses Addresses => _addresses;
+
+    internal ILoggerFactory LoggerFactory => _loggerFactory;
+
+    internal Libp2pHostOptions Options => _options;
+
+    /// <summary>Dials /p2p-circuit addresses; set by the circuit relay client.</summary>
+    internal ICircuitDialer? CircuitDialer { get; set; }
 
     public IReadOnlyCollection<PeerId> ConnectedPeers => [.. _connections.Keys];
 
@@ -80,15 +98,12 @@ public sealed class Libp2pHost : IAsyncDisposable
             {
                 throw new NotSupportedException($"listen address must be ip4/ip6: {address}");
             }
-            var listener = new TcpListener(IPAddress.Parse(host), port);
-            listener.Start(backlog: 512);
+            var listener = TcpDialer.Listen(IPAddress.Parse(host), port, _options.PortReuse);
             _listeners.Add(listener);
-            lock (_listenAddresses)
-            {
-                _listenAddresses.Add(Multiaddr.FromEndPoint((IPEndPoint)listener.LocalEndpoint, PeerId));
-            }
+            var bound = Multiaddr.FromEndPoint((IPEndPoint)listener.LocalEndpoint, PeerId);
+            _addresses.AddListen(bound);
             _ = Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None);
-            _logger.LogInformation("listening on {Address}", _listenAddresses[^1]);
+            _logger.LogInformation("listening on {Address}", bound);
         }
         return Task.CompletedTask;
     }
@@ -103,6 +118,10 @@ public sealed class Libp2pHost : IAsyncDisposable
     public IReadOnlyList<Multiaddr> GetAddresses(PeerId peer) => _peerStore.Get(peer);
 
     public bool IsConnected(PeerId peer) => _connections.TryGetValue(peer, out var c) && !c.Session.IsClosed;
+
+    /// <summary>The remote address of the connection in use to a peer (a /p2p-circuit address when relayed), if connected.</summary>
+    public Multiaddr? GetConnectionAddress(PeerId peer) =>
+        _connections.TryGetValue(peer, out var c) && !c.Session.IsClosed ? c.RemoteAddress : null;
 
     /// <summary>The identify answer of a connected peer, once it arrived.</summary>
     public IdentifyInfo? GetIdentifyInfo(PeerId peer) => _identified.GetValueOrDefault(peer);
@@ -176,6 +195,10 @@ public sealed class Libp2pHost : IAsyncDisposable
         }
         _identified[peer] = info;
         _peerStore.Add(peer, info.ListenAddresses);
+        if (info.ObservedAddress is { } observed)
+        {
+            _addresses.AddObserved(observed, peer);
+        }
         PeerIdentified?.Invoke(this, new PeerIdentifiedEventArgs(peer, info));
         return info;
     }
@@ -232,31 +255,85 @@ public sealed class Libp2pHost : IAsyncDisposable
         throw new IOException($"could not dial {peer} at any of {addresses.Count} addresses", last);
     }
 
-    private async Task<Connection> DialAsync(Multiaddr address, PeerId? expected, CancellationToken ct)
+    private Task<Connection> DialAsync(Multiaddr address, PeerId? expected, CancellationToken ct) =>
+        DialAsync(address, expected, securityInitiator: true, holePunch: false, ct);
+
+    /// <summary>
+    /// One hole-punching dial (DCUtR): TCP from our listen port, so that both sides' simultaneous opens meet in
+    /// their NATs, then the upgrade in the role DCUtR assigned (which need not match who connected first).
+    /// </summary>
+    internal async Task<PeerId> HolePunchDialAsync(Multiaddr address, PeerId expected, bool securityInitiator, CancellationToken ct) =>
+        (await DialAsync(address, expected, securityInitiator, holePunch: true, ct).ConfigureAwait(false)).RemotePeer;
+
+    private async Task<Connection> DialAsync(Multiaddr address, PeerId? expected, bool securityInitiator, bool holePunch, CancellationToken ct)
     {
         if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _connectionCount);
             throw new InvalidOperationException($"connection limit {_options.MaxConnections} reached");
         }
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? transport = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, _shutdown.Token);
             timeout.CancelAfter(_options.HandshakeTimeout);
-            var (hostProtocol, host, port) = address.GetTcpTarget();
-            var ip = await ResolveAsync(hostProtocol, host, timeout.Token).ConfigureAwait(false);
-            await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token).ConfigureAwait(false);
-            var connection = await UpgradeAsync(socket, initiator: true, expected, timeout.Token).ConfigureAwait(false);
+            Multiaddr remoteAddress;
+            if (address.IsCircuit)
+            {
+                var dialer = CircuitDialer ?? throw new NotSupportedException($"'{address}' needs a relay, and circuit relay is not enabled on this host");
+                // Stored circuit addresses end at /p2p-circuit; the peer we expect is the target.
+                var circuit = expected is null ? address : address.WithPeerId(expected);
+                if (circuit.PeerId is null || circuit.RelayPeerId is null)
+                {
+                    throw new FormatException($"circuit address '{address}' must name the relay and the target peer");
+                }
+                transport = await dialer.DialAsync(circuit, timeout.Token).ConfigureAwait(false);
+                remoteAddress = address.WithoutPeerId();
+            }
+            else
+            {
+                var (hostProtocol, host, port) = address.GetTcpTarget();
+                var ip = await ResolveAsync(hostProtocol, host, timeout.Token).ConfigureAwait(false);
+                var localPort = holePunch ? ListenPortFor(ip.AddressFamily) ?? throw new InvalidOperationException("hole punching needs a listener with port reuse") : (int?)null;
+                var socket = await TcpDialer.ConnectAsync(new IPEndPoint(ip, port), localPort, timeout.Token).ConfigureAwait(false);
+                remoteAddress = Multiaddr.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!);
+                transport = new NetworkStream(socket, ownsSocket: true);
+            }
+            var connection = await UpgradeAsync(transport, remoteAddress, securityInitiator, expected, timeout.Token).ConfigureAwait(false);
             _logger.LogDebug("connected to {Peer} at {Address}", connection.RemotePeer, address);
             return connection;
         }
         catch
         {
-            socket.Dispose();
+            if (transport is not null)
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
             Interlocked.Decrement(ref _connectionCount);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The port we listen on for this address family, when port reuse is on. Only hole-punching dials leave from
+    /// it: were every dial to, two peers dialling each other at once would meet in one TCP simultaneous open
+    /// with both sides acting as initiator.
+    /// </summary>
+    private int? ListenPortFor(AddressFamily family)
+    {
+        if (!_options.PortReuse)
+        {
+            return null;
+        }
+        foreach (var listener in _listeners)
+        {
+            var local = (IPEndPoint)listener.LocalEndpoint;
+            if (local.AddressFamily == family)
+            {
+                return local.Port;
+            }
+        }
+        return null;
     }
 
     private static async Task<IPAddress> ResolveAsync(MultiaddrProtocol protocol, string host, CancellationToken ct)
@@ -295,32 +372,50 @@ public sealed class Libp2pHost : IAsyncDisposable
         }
     }
 
-    private async Task HandleInboundAsync(Socket socket)
+    private Task HandleInboundAsync(Socket socket)
     {
-        var remote = socket.RemoteEndPoint;
+        socket.NoDelay = true;
+        return UpgradeInboundAsync(new NetworkStream(socket, ownsSocket: true), Multiaddr.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!));
+    }
+
+    /// <summary>
+    /// Accepts a connection whose raw stream arrived by another way than our listeners (a relay's STOP stream);
+    /// it counts against <see cref="Libp2pHostOptions.MaxConnections"/> like any other.
+    /// </summary>
+    internal Task AcceptRelayedAsync(Stream transport, Multiaddr remoteAddress)
+    {
+        if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _connectionCount);
+            _logger.LogWarning("connection limit {Limit} reached; refusing relayed {Remote}", _options.MaxConnections, remoteAddress);
+            transport.Dispose();
+            return Task.CompletedTask;
+        }
+        return UpgradeInboundAsync(transport, remoteAddress);
+    }
+
+    private async Task UpgradeInboundAsync(Stream transport, Multiaddr remoteAddress)
+    {
         try
         {
-            socket.NoDelay = true;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
             timeout.CancelAfter(_options.HandshakeTimeout);
-            var connection = await UpgradeAsync(socket, initiator: false, null, timeout.Token).ConfigureAwait(false);
-            _logger.LogDebug("accepted {Peer} from {Remote}", connection.RemotePeer, remote);
+            var connection = await UpgradeAsync(transport, remoteAddress, initiator: false, null, timeout.Token).ConfigureAwait(false);
+            _logger.LogDebug("accepted {Peer} from {Remote}", connection.RemotePeer, remoteAddress);
         }
         catch (Exception ex)
         {
-            _logger.LogWarning("inbound connection from {Remote} failed during handshake: {Reason}", remote, ex.Message);
-            socket.Dispose();
+            _logger.LogWarning("inbound connection from {Remote} failed during handshake: {Reason}", remoteAddress, ex.Message);
+            await transport.DisposeAsync().ConfigureAwait(false);
             Interlocked.Decrement(ref _connectionCount);
         }
     }
 
-    /// <summary>multistream(/noise) → noise XX → multistream(/yamux/1.0.0) → yamux session.</summary>
-    private async Task<Connection> UpgradeAsync(Socket socket, bool initiator, PeerId? expected, CancellationToken ct)
+    /// <summary>multistream(/noise) → noise XX → multistream(/yamux/1.0.0) → yamux session, over TCP or a relayed stream.</summary>
+    private async Task<Connection> UpgradeAsync(Stream transport, Multiaddr remoteAddress, bool initiator, PeerId? expected, CancellationToken ct)
     {
-        var remoteAddress = Multiaddr.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!);
-        var tcp = new NetworkStream(socket, ownsSocket: true);
-        await NegotiateAsync(tcp, NoiseProtocol, initiator, ct).ConfigureAwait(false);
-        var (secure, remotePeer) = await _noise.RunAsync(tcp, initiator, expected, ct).ConfigureAwait(false);
+        await NegotiateAsync(transport, NoiseProtocol, initiator, ct).ConfigureAwait(false);
+        var (secure, remotePeer) = await _noise.RunAsync(transport, initiator, expected, ct).ConfigureAwait(false);
         await NegotiateAsync(secure, YamuxProtocol, initiator, ct).ConfigureAwait(false);
 
         Connection? connection = null;
@@ -339,7 +434,9 @@ public sealed class Libp2pHost : IAsyncDisposable
 
     private void Register(Connection connection)
     {
-        _connections[connection.RemotePeer] = connection;
+        // A direct connection stays the one streams use when a relayed one to the same peer arrives later.
+        _connections.AddOrUpdate(connection.RemotePeer, connection,
+            (_, existing) => connection.IsRelayed && !existing.IsRelayed && !existing.Session.IsClosed ? existing : connection);
         var args = new PeerConnectedEventArgs(connection.RemotePeer, connection.RemoteAddress, connection.Inbound);
         _ = connection.Session.Completion.ContinueWith(completed =>
         {
@@ -409,7 +506,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     private Task HandleIdentifyAsync(Libp2pStream stream, CancellationToken ct)
     {
         var info = new IdentifyInfo(_options.ProtocolVersion, _options.AgentVersion, _options.Identity.PublicKeyProto,
-            ListenAddresses.Select(a => a.WithoutPeerId()).ToList(), stream.RemoteAddress.WithoutPeerId(), [.. _handlers.Keys]);
+            AdvertisedAddresses, stream.RemoteAddress.WithoutPeerId(), [.. _handlers.Keys]);
         return LengthPrefixed.WriteAsync(stream, info.Encode(), ct).AsTask();
     }
 

@@ -18,6 +18,12 @@ public sealed class Libp2pHostOptions
     /// <summary>Bound on negotiating the protocol of a new stream.</summary>
     public TimeSpan StreamNegotiationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Listeners allow a second socket on their port (SO_REUSEPORT), so hole-punching dials (DCUtR) can leave
+    /// from the listen port and a port-preserving NAT maps them to the public port peers were told.
+    /// </summary>
+    public bool PortReuse { get; set; } = true;
+
     public string AgentVersion { get; set; } = "peerz/0.1.0";
 
     public string ProtocolVersion { get; set; } = "ipfs/0.1.0";

@@ -8,7 +8,7 @@ public sealed class Libp2pDhtNetwork(Libp2pHost host) : IDhtNetwork
 {
     public byte[] LocalPeerId { get; } = host.PeerId.ToBytes();
 
-    public IReadOnlyList<byte[]> LocalAddresses => [.. host.ListenAddresses.Select(a => a.WithoutPeerId().ToBytes())];
+    public IReadOnlyList<byte[]> LocalAddresses => [.. host.AdvertisedAddresses.Select(a => a.ToBytes())];
 
     public void SetStreamHandler(string protocolId, Func<byte[], Stream, CancellationToken, Task> handler) =>
         host.SetStreamHandler(protocolId, (stream, ct) => handler(stream.RemotePeer.ToBytes(), stream, ct));

@@ -13,6 +13,8 @@ public sealed class MultiaddrTests
         "/dns6/localhost/tcp/1",
         "/dns/peerz.example/tcp/9000",
         "/ip4/10.0.0.1/tcp/80/p2p/QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC",
+        "/ip4/10.0.0.1/tcp/80/p2p/QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC/p2p-circuit/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",
+        "/ip4/10.0.0.1/tcp/80/p2p/QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC/p2p-circuit",
     ];
 
     [Fact]
@@ -27,6 +29,21 @@ public sealed class MultiaddrTests
             Assert.Equal(text, parsed.ToString());
             Assert.Equal(text, Multiaddr.FromBytes(parsed.ToBytes()).ToString());
         }
+    }
+
+    [Fact]
+    public void CircuitAddressNamesRelayAndTarget()
+    {
+        var circuit = Multiaddr.Parse(Samples[7]);
+        Assert.True(circuit.IsCircuit);
+        Assert.Equal(PeerId.Parse("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"), circuit.PeerId);
+        Assert.Equal(PeerId.Parse("QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC"), circuit.RelayPeerId);
+        Assert.Equal(Samples[8], circuit.WithoutPeerId().ToString());
+        Assert.Null(circuit.WithoutPeerId().PeerId);
+        Assert.Equal(circuit, Multiaddr.Parse(Samples[8]).WithPeerId(circuit.PeerId!));
+        Assert.Equal(Samples[6], circuit.RelayAddress.ToString());
+        Assert.Equal(circuit, Multiaddr.Parse(Samples[6]).WithCircuitTo(circuit.PeerId!));
+        Assert.False(Multiaddr.Parse(Samples[6]).IsCircuit);
     }
 
     [Fact]
