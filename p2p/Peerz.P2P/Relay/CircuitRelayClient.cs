@@ -71,17 +71,16 @@ public sealed class CircuitRelayClient : IAsyncDisposable, ICircuitDialer
     /// <summary>Stops renewing a reservation and withdraws its addresses (the relay lets it expire).</summary>
     public Task ReleaseAsync(PeerId relay)
     {
-        if (_held.TryRemove(relay, out var held))
-        {
-            held.Renewal.Cancel();
-            Unadvertise(held.Reservation.CircuitAddresses);
-            _logger.LogInformation("released reservation on relay {Relay}", relay);
-        }
+        Release(relay);
         return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync()
     {
+        if (_shutdown.IsCancellationRequested)
+        {
+            return ValueTask.CompletedTask;
+        }
         _host.PeerDisconnected -= OnPeerDisconnected;
         _host.RemoveStreamHandler(CircuitRelayProtocol.Stop);
         if (_host.CircuitDialer == this)
@@ -90,11 +89,21 @@ public sealed class CircuitRelayClient : IAsyncDisposable, ICircuitDialer
         }
         foreach (var relay in _held.Keys)
         {
-            ReleaseAsync(relay);
+            Release(relay);
         }
         _shutdown.Cancel();
         _shutdown.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private void Release(PeerId relay)
+    {
+        if (_held.TryRemove(relay, out var held))
+        {
+            held.Renewal.Cancel();
+            Unadvertise(held.Reservation.CircuitAddresses);
+            _logger.LogInformation("released reservation on relay {Relay}", relay);
+        }
     }
 
     /// <summary>Hop CONNECT through the relay named in the address; the raw stream to the target once the relay answered OK.</summary>

@@ -46,6 +46,10 @@ public sealed class CircuitRelayService : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        if (_shutdown.IsCancellationRequested)
+        {
+            return ValueTask.CompletedTask;
+        }
         _host.RemoveStreamHandler(CircuitRelayProtocol.Hop);
         _host.PeerDisconnected -= OnPeerDisconnected;
         _shutdown.Cancel();
