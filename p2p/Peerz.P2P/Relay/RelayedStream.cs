@@ -59,7 +59,8 @@ internal sealed class RelayedStream(Libp2pStream inner) : Stream
         if (disposing && _closed.TrySetResult())
         {
             // The session closing calls this synchronously; the FIN goes out without holding it up.
-            _ = inner.CloseWriteAsync(CancellationToken.None);
+            _ = inner.CloseWriteAsync(CancellationToken.None)
+                .ContinueWith(failed => failed.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         base.Dispose(disposing);
     }

@@ -6,7 +6,8 @@ namespace Peerz.P2P.Tests.Relay;
 
 /// <summary>
 /// Circuit relay v2 against js-libp2p (@libp2p/circuit-relay-v2 4.2.13) both ways: a C# peer reserved on a js
-/// relay and dialled by a js peer, and a js peer reserved on a C# relay and dialled by a C# peer.
+/// relay and dialled by a js peer (then by a C# peer), and a js peer reserved on a C# relay and dialled by a C#
+/// peer (then by a js peer); so each side's reservation, stop, hop-client and hop-server code meets the other's.
 /// </summary>
 public sealed class CircuitRelayJsInteropTests
 {
@@ -35,8 +36,20 @@ public sealed class CircuitRelayJsInteropTests
         var echoed = await jsDialer.CommandAsync(new { cmd = "echo", peer = target.PeerId.ToString(), size = EchoSize }, cts.Token);
         Assert.Equal(EchoSize, echoed["bytes"]!.GetValue<int>());
         Assert.True(target.GetConnectionAddress(jsDialer.PeerId)!.IsCircuit);
-        await using var stream = await target.OpenStreamAsync(jsDialer.PeerId, EchoProtocol.Id, cts.Token);
-        Assert.True(await EchoProtocol.RoundTripAsync(stream, EchoSize, cts.Token));
+        await using (var stream = await target.OpenStreamAsync(jsDialer.PeerId, EchoProtocol.Id, cts.Token))
+        {
+            Assert.True(await EchoProtocol.RoundTripAsync(stream, EchoSize, cts.Token));
+        }
+
+        // Our hop client against the js relay: a C# dialer reaches the same C# peer through it.
+        await using var dialer = await RelayHosts.StartAsync(NullLoggerFactory.Instance, cts.Token);
+        await using var dialerClient = new CircuitRelayClient(dialer, new CircuitRelayClientOptions());
+        Assert.Equal(target.PeerId, await dialer.ConnectAsync(circuit, cts.Token));
+        Assert.True(dialer.GetConnectionAddress(target.PeerId)!.IsCircuit);
+        await using (var stream = await dialer.OpenStreamAsync(target.PeerId, EchoProtocol.Id, cts.Token))
+        {
+            Assert.True(await EchoProtocol.RoundTripAsync(stream, EchoSize, cts.Token));
+        }
     }
 
     [Fact]
@@ -67,6 +80,15 @@ public sealed class CircuitRelayJsInteropTests
         var echoed = await jsTarget.CommandAsync(new { cmd = "echo", peer = dialer.PeerId.ToString(), size = EchoSize }, cts.Token);
         Assert.Equal(EchoSize, echoed["bytes"]!.GetValue<int>());
         Assert.Equal(1, relay.CircuitCount);
+
+        // The js hop client against our relay: a js dialer reaches the same js peer through it.
+        await using var jsDialer = await JsPeer.StartAsync(Script, ["peer"], cts.Token);
+        var dial = await jsDialer.CommandAsync(new { cmd = "dial", addr = circuit.ToString() }, cts.Token);
+        Assert.Equal(jsTarget.PeerId.ToString(), dial["remotePeer"]!.GetValue<string>());
+        Assert.True(dial["limited"]!.GetValue<bool>()); // our relay states its limits; js applies them to the connection
+        var jsEchoed = await jsDialer.CommandAsync(new { cmd = "echo", peer = jsTarget.PeerId.ToString(), size = EchoSize }, cts.Token);
+        Assert.Equal(EchoSize, jsEchoed["bytes"]!.GetValue<int>());
+        Assert.Equal(2, relay.CircuitCount);
     }
 
     private static async Task<(Libp2pHost Host, CircuitRelayClient Client, RelayReservation Reservation)> ReserveOnAsync(JsPeer jsRelay, CancellationToken ct)
