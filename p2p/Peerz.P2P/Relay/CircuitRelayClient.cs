@@ -91,8 +91,8 @@ public sealed class CircuitRelayClient : IAsyncDisposable, ICircuitDialer
         {
             Release(relay);
         }
+        // Cancelled, not disposed: handlers still finishing link to its token (it holds no timer).
         _shutdown.Cancel();
-        _shutdown.Dispose();
         return ValueTask.CompletedTask;
     }
 

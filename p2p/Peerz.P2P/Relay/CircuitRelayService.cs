@@ -52,8 +52,8 @@ public sealed class CircuitRelayService : IAsyncDisposable
         }
         _host.RemoveStreamHandler(CircuitRelayProtocol.Hop);
         _host.PeerDisconnected -= OnPeerDisconnected;
+        // Cancelled, not disposed: handlers still finishing link to its token (it holds no timer).
         _shutdown.Cancel();
-        _shutdown.Dispose();
         return ValueTask.CompletedTask;
     }
 
