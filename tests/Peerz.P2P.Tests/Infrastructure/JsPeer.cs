@@ -40,9 +40,12 @@ internal sealed class JsPeer : IAsyncDisposable
 
     public Multiaddr Address { get; private set; } = null!;
 
-    public static async Task<JsPeer> StartAsync(CancellationToken ct)
+    public static Task<JsPeer> StartAsync(CancellationToken ct) => StartAsync("peer.mjs", ct);
+
+    /// <summary>Starts another script of js/ that speaks the same JSON lines (a "listening" event first).</summary>
+    public static async Task<JsPeer> StartAsync(string script, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(RepoPaths.Node, RepoPaths.Script("peer.mjs"))
+        var start = new ProcessStartInfo(RepoPaths.Node, RepoPaths.Script(script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
