@@ -74,7 +74,16 @@ public sealed class HolePuncher : IAsyncDisposable
                 using var direct = WatchForDirect(peer, original);
                 await WriteAsync(stream, HolePunchType.Sync, attempt.Token).ConfigureAwait(false);
                 await Task.Delay(rtt / 2, attempt.Token).ConfigureAwait(false);
-                error = await PunchAsync(peer, targets, securityInitiator: false, direct, attempt.Token).ConfigureAwait(false);
+                try
+                {
+                    error = await PunchAsync(peer, targets, securityInitiator: false, direct, attempt.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && !_stop.IsCancellationRequested)
+                {
+                    // Our dial outlived the attempt: e.g. without a NAT between us it reached their listener, where
+                    // both sides wait as responders. The messages are in step again, so try the next round.
+                    error = "dial timed out";
+                }
                 if (error is null)
                 {
                     stream.Reset();
@@ -147,7 +156,14 @@ public sealed class HolePuncher : IAsyncDisposable
                     throw new InvalidDataException($"expected SYNC, got {sync.Type}");
                 }
                 using var direct = WatchForDirect(peer, original);
-                error = await PunchAsync(peer, targets, securityInitiator: true, direct, attempt.Token).ConfigureAwait(false);
+                try
+                {
+                    error = await PunchAsync(peer, targets, securityInitiator: true, direct, attempt.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && !_stop.IsCancellationRequested)
+                {
+                    error = "dial timed out";
+                }
                 if (error is null)
                 {
                     await SucceededAsync(peer, original, attempts).ConfigureAwait(false);

@@ -19,8 +19,11 @@ public sealed class HolePuncherTests
     public async Task UpgradeReplacesTheCoordinatingConnectionWithADirectOne()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var a = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
-        await using var b = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        var logA = new RecordingLoggerFactory();
+        var logB = new RecordingLoggerFactory();
+        // A short handshake bound clears a dial stuck between two responders (see below) before the next attempt.
+        await using var a = await StartHostAsync(logA, listen: true, cts.Token, TimeSpan.FromSeconds(2));
+        await using var b = await StartHostAsync(logB, listen: true, cts.Token, TimeSpan.FromSeconds(2));
         await using var punchA = new HolePuncher(a, Manual);
         await using var punchB = new HolePuncher(b, Manual);
         var aDone = new TaskCompletionSource<HolePunchResult>();
@@ -30,11 +33,13 @@ public sealed class HolePuncherTests
         await b.ConnectAsync(a.ListenAddresses[0], cts.Token);
         var original = b.GetConnection(a.PeerId)!;
 
-        Assert.True(await punchB.TryUpgradeAsync(a.PeerId, cts.Token));
+        Assert.True(await punchB.TryUpgradeAsync(a.PeerId, cts.Token), $"A:\n{string.Join('\n', logA.Lines)}\nB:\n{string.Join('\n', logB.Lines)}");
 
         var resultB = await bDone.Task.WaitAsync(cts.Token);
         Assert.True(resultB.Succeeded);
-        Assert.Equal(1, resultB.Attempts);
+        // Without a NAT between them, B's SYN can reach A's listener before A dials (both then wait as responders
+        // until the attempt times out); the next attempt retries.
+        Assert.InRange(resultB.Attempts, 1, Manual.MaxAttempts);
         Assert.True((await aDone.Task.WaitAsync(cts.Token)).Succeeded);
         Assert.True(original.Session.IsClosed);
         var direct = b.GetConnection(a.PeerId)!;
@@ -144,9 +149,11 @@ public sealed class HolePuncherTests
         }
     }
 
-    private static async Task<Libp2pHost> StartHostAsync(RecordingLoggerFactory log, bool listen, CancellationToken ct)
+    private static async Task<Libp2pHost> StartHostAsync(RecordingLoggerFactory log, bool listen, CancellationToken ct, TimeSpan? handshakeTimeout = null)
     {
-        var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = listen ? [Loopback] : [] }, log);
+        var options = new Libp2pHostOptions { ListenAddresses = listen ? [Loopback] : [] };
+        options.HandshakeTimeout = handshakeTimeout ?? options.HandshakeTimeout;
+        var host = new Libp2pHost(options, log);
         await host.StartAsync(ct);
         return host;
     }
