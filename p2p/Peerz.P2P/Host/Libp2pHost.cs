@@ -265,6 +265,28 @@ public sealed class Libp2pHost : IAsyncDisposable
     internal async Task<PeerId> HolePunchDialAsync(Multiaddr address, PeerId expected, bool securityInitiator, CancellationToken ct) =>
         (await DialAsync(address, expected, securityInitiator, holePunch: true, ct).ConfigureAwait(false)).RemotePeer;
 
+    /// <summary>
+    /// Proves that <paramref name="address"/> reaches <paramref name="expected"/> (an AutoNAT dial-back): a fresh TCP
+    /// connection and noise handshake, then closed. It is never registered, so the connection the peer asked on
+    /// keeps serving it.
+    /// </summary>
+    internal async Task VerifyDialAsync(Multiaddr address, PeerId expected, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, _shutdown.Token);
+        timeout.CancelAfter(_options.HandshakeTimeout);
+        var (hostProtocol, host, port) = address.GetTcpTarget();
+        var ip = await ResolveAsync(hostProtocol, host, timeout.Token).ConfigureAwait(false);
+        var socket = await TcpDialer.ConnectAsync(new IPEndPoint(ip, port), null, timeout.Token).ConfigureAwait(false);
+        await using var transport = new NetworkStream(socket, ownsSocket: true);
+        await NegotiateAsync(transport, NoiseProtocol, initiator: true, timeout.Token).ConfigureAwait(false);
+        var (secure, _) = await _noise.RunAsync(transport, initiator: true, expected, timeout.Token).ConfigureAwait(false);
+        await secure.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The connection streams to a peer use now (DCUtR keeps the relayed one to close it once a direct one replaced it).</summary>
+    internal Connection? GetConnection(PeerId peer) =>
+        _connections.TryGetValue(peer, out var c) && !c.Session.IsClosed ? c : null;
+
     private async Task<Connection> DialAsync(Multiaddr address, PeerId? expected, bool securityInitiator, bool holePunch, CancellationToken ct)
     {
         if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
