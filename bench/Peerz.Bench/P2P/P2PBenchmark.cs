@@ -21,11 +21,12 @@ internal static class P2PBenchmark
         var megabytes = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 512;
         var handshakes = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300;
         var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var maxWindow = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) * 1024 : new Libp2pHostOptions().MaxReceiveWindow;
         var bytes = (long)megabytes * 1024 * 1024;
 
-        // Default hosts auto-tune the yamux window up to 16 MiB; the fixed pair keeps the spec's 256 KiB (the old behaviour).
-        await using var server = await StartSinkAsync(new Libp2pHostOptions().MaxReceiveWindow);
-        await using var client = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
+        // The tuned pair auto-tunes the yamux window up to maxWindow (default 16 MiB); the fixed pair keeps the spec's 256 KiB (the old behaviour).
+        await using var server = await StartSinkAsync(maxWindow);
+        await using var client = new Libp2pHost(new Libp2pHostOptions { MaxReceiveWindow = maxWindow }, NullLoggerFactory.Instance);
         await using var fixedServer = await StartSinkAsync(FixedWindow);
         await using var fixedClient = new Libp2pHost(new Libp2pHostOptions { MaxReceiveWindow = FixedWindow }, NullLoggerFactory.Instance);
 

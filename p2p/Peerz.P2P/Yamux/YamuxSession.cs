@@ -282,14 +282,14 @@ internal sealed class YamuxSession : IAsyncDisposable
         {
             return;
         }
-        var data = ArrayPool<byte>.Shared.Rent((int)header.Length);
+        var data = ReceiveBuffers.Pool.Rent((int)header.Length);
         try
         {
             await _transport.ReadExactlyAsync(data.AsMemory(0, (int)header.Length), _closed.Token).ConfigureAwait(false);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(data);
+            ReceiveBuffers.Pool.Return(data);
             throw;
         }
         stream.OnData(data, (int)header.Length);

@@ -88,7 +88,7 @@ internal sealed class YamuxStream
                     if (_headOffset == head.Length)
                     {
                         _segments.Dequeue();
-                        ArrayPool<byte>.Shared.Return(head.Buffer);
+                        ReceiveBuffers.Pool.Return(head.Buffer);
                         _headOffset = 0;
                     }
                 }
@@ -237,7 +237,7 @@ internal sealed class YamuxStream
                 _buffered -= (uint)length;
             }
         }
-        ArrayPool<byte>.Shared.Return(data);
+        ReceiveBuffers.Pool.Return(data);
     }
 
     internal void OnWindowUpdate(uint delta)
@@ -308,7 +308,7 @@ internal sealed class YamuxStream
     {
         while (_segments.TryDequeue(out var segment))
         {
-            ArrayPool<byte>.Shared.Return(segment.Buffer);
+            ReceiveBuffers.Pool.Return(segment.Buffer);
         }
         _headOffset = 0;
         _buffered = 0;
