@@ -14,8 +14,8 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
     public const int MaxPlaintext = ushort.MaxValue - CipherState.TagSize;
     private const int MaxMessage = 2 + ushort.MaxValue;
 
-    /// <summary>Messages sealed per transport write; larger writes are split into batches of this many.</summary>
-    private const int MessagesPerWrite = 4;
+    /// <summary>Messages sealed per transport write (one 256 KiB yamux batch with its headers); larger writes are split.</summary>
+    private const int MessagesPerWrite = 5;
 
     private readonly byte[] _in = new byte[2 * MaxMessage];
     private readonly byte[] _plain = new byte[MaxPlaintext];

@@ -15,8 +15,12 @@ internal sealed class YamuxSession : IAsyncDisposable
 {
     public const uint InitialWindow = 256 * 1024;
 
-    /// <summary>One yamux frame (header + payload) fills exactly one noise transport message.</summary>
-    public const int MaxFrameData = Noise.NoiseStream.MaxPlaintext - YamuxHeader.Size;
+    /// <summary>
+    /// Largest data frame we send: 64 KiB, as js-libp2p yamux's default maxMessageSize. The noise layer below splits
+    /// the byte stream into its own messages, so a frame need not fit one; a 64 KiB application write is then one
+    /// frame (one receive buffer, one reader wake-up) rather than a full frame plus a 25-byte remainder.
+    /// </summary>
+    public const int MaxFrameData = 64 * 1024;
 
     /// <summary>Data handed to the transport in one write (several frames), so a bulk write is one socket write per ~256 KiB.</summary>
     public const int MaxDataPerWrite = 4 * MaxFrameData;
