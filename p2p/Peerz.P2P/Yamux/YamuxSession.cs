@@ -44,6 +44,7 @@ internal sealed class YamuxSession : IAsyncDisposable
     private Exception? _closeReason;
     private long _pingSentAt;
     private long _roundTripTicks;
+    private uint _grownWindow = InitialWindow;
 
     public YamuxSession(Stream transport, bool isClient, int maxStreams, uint maxReceiveWindow, ILogger logger, Func<YamuxStream, Task> onInbound)
     {
@@ -64,6 +65,13 @@ internal sealed class YamuxSession : IAsyncDisposable
 
     /// <summary>Round-trip time measured by the start-up ping, in <see cref="Stopwatch"/> ticks; 0 until it returns.</summary>
     public long RoundTripTicks => Volatile.Read(ref _roundTripTicks);
+
+    /// <summary>
+    /// The receive window a new stream starts with: the largest window any stream of this session has grown to.
+    /// Growth reflects this connection's bandwidth × delay, so a new stream (e.g. the next inference step's) need
+    /// not relearn it from 256 KiB; the extra credit goes out with SYN/ACK as the yamux spec allows.
+    /// </summary>
+    private uint NewStreamWindow => Volatile.Read(ref _grownWindow);
 
     public void Start()
     {
@@ -86,11 +94,11 @@ internal sealed class YamuxSession : IAsyncDisposable
             {
                 throw new InvalidOperationException($"stream limit {_maxStreams} reached on this connection");
             }
-            stream = new YamuxStream(this, _nextStreamId, _maxReceiveWindow);
+            stream = new YamuxStream(this, _nextStreamId, NewStreamWindow, _maxReceiveWindow);
             _nextStreamId += 2;
             _streams.Add(stream.Id, stream);
         }
-        await WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Syn, stream.Id, 0), ct).ConfigureAwait(false);
+        await WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Syn, stream.Id, stream.ReceiveWindowSize - InitialWindow), ct).ConfigureAwait(false);
         return stream;
     }
 
@@ -167,6 +175,21 @@ internal sealed class YamuxSession : IAsyncDisposable
         {
             Close(ex);
             throw;
+        }
+    }
+
+    /// <summary>Called by a stream whose receive window just grew.</summary>
+    internal void OnWindowGrown(uint window)
+    {
+        var seen = Volatile.Read(ref _grownWindow);
+        while (window > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _grownWindow, window, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+            seen = previous;
         }
     }
 
@@ -340,7 +363,7 @@ internal sealed class YamuxSession : IAsyncDisposable
                 throw new YamuxProtocolException($"remote reopened live stream {id}");
             }
             overLimit = _streams.Count >= _maxStreams;
-            stream = new YamuxStream(this, id, _maxReceiveWindow);
+            stream = new YamuxStream(this, id, NewStreamWindow, _maxReceiveWindow);
             if (!overLimit)
             {
                 _streams.Add(id, stream);
@@ -352,7 +375,7 @@ internal sealed class YamuxSession : IAsyncDisposable
             SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Rst, id, 0));
             return null;
         }
-        SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, 0));
+        SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, stream.ReceiveWindowSize - InitialWindow));
         _ = Task.Run(() => _onInbound(stream));
         return stream;
     }

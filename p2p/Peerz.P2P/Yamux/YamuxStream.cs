@@ -5,7 +5,8 @@ namespace Peerz.P2P.Yamux;
 
 /// <summary>
 /// One yamux stream. Received data is buffered up to the receive window (the sender must not exceed it).
-/// The window starts at the spec's 256 KiB and auto-tunes as in go-yamux: when half of it has been consumed
+/// The window starts at the spec's 256 KiB (or at what earlier streams of the session grew to, announced with
+/// SYN/ACK) and auto-tunes as in go-yamux: when half of it has been consumed
 /// a window update goes back, and if that happened within four round trips of the previous update the reader
 /// is keeping up, so the window doubles (up to the session's maximum) and one transfer is not held to 256 KiB
 /// per round trip. Buffered bytes never exceed the current window. Writes wait for send window.
@@ -28,13 +29,14 @@ internal sealed class YamuxStream
     private TaskCompletionSource? _readSignal;
     private TaskCompletionSource? _writeSignal;
 
-    public YamuxStream(YamuxSession session, uint id, uint maxWindow)
+    /// <param name="initialWindow">Receive window granted at open (256 KiB, or what the session's streams grew to).</param>
+    public YamuxStream(YamuxSession session, uint id, uint initialWindow, uint maxWindow)
     {
         _session = session;
         Id = id;
         _maxWindow = maxWindow;
-        _window = YamuxSession.InitialWindow;
-        _receiveWindow = YamuxSession.InitialWindow;
+        _window = initialWindow;
+        _receiveWindow = initialWindow;
         _sendWindow = YamuxSession.InitialWindow;
         _epochStart = Stopwatch.GetTimestamp();
     }
@@ -298,6 +300,7 @@ internal sealed class YamuxStream
         {
             _window = (uint)Math.Min(2L * _window, _maxWindow);
             delta = _window - _buffered - _receiveWindow;
+            _session.OnWindowGrown(_window);
         }
         _epochStart = now;
         _receiveWindow += delta;

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.P2P.Yamux;
 
@@ -5,8 +6,8 @@ namespace Peerz.P2P.Tests.Streams;
 
 /// <summary>
 /// yamux receive-window auto-tuning between two real hosts on 127.0.0.1: a reader that keeps up lets the window
-/// grow to the configured maximum and no further; a reader that stops holds the sender to the window, so the
-/// bytes buffered for it never exceed the window.
+/// grow to the configured maximum and no further, and later streams of the connection start there; a reader that
+/// stops holds the sender to the window, so the bytes buffered for it never exceed the window.
 /// </summary>
 public sealed class YamuxWindowTuningTests
 {
@@ -14,15 +15,16 @@ public sealed class YamuxWindowTuningTests
     private const int Chunk = 64 * 1024;
 
     [Fact]
-    public async Task WindowGrowsWhileTheReaderKeepsUpAndStopsAtTheMaximum()
+    public async Task WindowGrowsWhileTheReaderKeepsUpStopsAtTheMaximumAndCarriesToNewStreams()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         const int maxWindow = 1024 * 1024;
         var windows = new List<uint>();
-        var accepted = new TaskCompletionSource<Libp2pStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var accepted = Channel.CreateUnbounded<Libp2pStream>();
         await using var server = await StartAsync(maxWindow, async (stream, ct) =>
         {
-            accepted.TrySetResult(stream);
+            // The window a stream starts with is recorded before anything is read.
+            accepted.Writer.TryWrite(stream);
             var buffer = new byte[Chunk];
             while (await stream.ReadAsync(buffer, ct) > 0)
             {
@@ -34,7 +36,7 @@ public sealed class YamuxWindowTuningTests
         }, cts.Token);
         await using var client = new Libp2pHost(new Libp2pHostOptions(), NullLoggerFactory.Instance);
         await using var stream = await client.OpenStreamAsync(server.ListenAddresses[0], SinkProtocol, cts.Token);
-        var receiver = (await accepted.Task.WaitAsync(cts.Token)).Muxed;
+        var receiver = (await accepted.Reader.ReadAsync(cts.Token)).Muxed;
 
         // Growth needs a few window updates that come back quickly; bounded at 1 GiB in case it never happens.
         var chunk = new byte[Chunk];
@@ -56,6 +58,13 @@ public sealed class YamuxWindowTuningTests
             Assert.All(windows, w => Assert.InRange(w, YamuxSession.InitialWindow, (uint)maxWindow));
             Assert.Contains(windows, w => w > YamuxSession.InitialWindow && w < maxWindow); // it doubled on the way up
         }
+
+        // A new stream on the same connection starts with the grown window (granted with its ACK).
+        await using var second = await client.OpenStreamAsync(server.PeerId, SinkProtocol, cts.Token);
+        var secondReceiver = (await accepted.Reader.ReadAsync(cts.Token)).Muxed;
+        Assert.Equal((uint)maxWindow, secondReceiver.ReceiveWindowSize);
+        await second.WriteAsync(new byte[maxWindow - 1024], cts.Token);
+        await second.CloseWriteAsync(cts.Token);
     }
 
     [Fact]
