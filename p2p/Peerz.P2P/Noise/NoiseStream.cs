@@ -17,11 +17,11 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
     /// <summary>Messages sealed per transport write (one 256 KiB yamux batch with its headers); larger writes are split.</summary>
     private const int MessagesPerWrite = 5;
 
+    // Ciphertext read ahead from the transport; each message is decrypted in place and its plaintext served from here.
     private readonly byte[] _in = new byte[2 * MaxMessage];
-    private readonly byte[] _plain = new byte[MaxPlaintext];
     private int _inStart;
     private int _inEnd;
-    private int _plainOffset;
+    private int _plainOffset; // plaintext of the current message is _in[_plainOffset.._plainLength]
     private int _plainLength;
 
     public override bool CanRead => true;
@@ -55,13 +55,14 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
             {
                 throw new EndOfStreamException("connection closed inside a noise frame");
             }
-            receive.Decrypt([], _in.AsSpan(_inStart + 2, length), _plain);
+            var message = _in.AsSpan(_inStart + 2, length);
+            receive.Decrypt([], message, message);
+            _plainOffset = _inStart + 2;
+            _plainLength = _plainOffset + length - CipherState.TagSize;
             _inStart += 2 + length;
-            _plainOffset = 0;
-            _plainLength = length - CipherState.TagSize;
         }
         var n = Math.Min(buffer.Length, _plainLength - _plainOffset);
-        _plain.AsSpan(_plainOffset, n).CopyTo(buffer.Span);
+        _in.AsSpan(_plainOffset, n).CopyTo(buffer.Span);
         _plainOffset += n;
         return n;
     }
