@@ -27,6 +27,9 @@ public static class PipelineBenchmark
 {
     private const int Providers = 3;
 
+    /// <summary>yamux's spec window without auto-tuning: the behaviour before issue 15, kept as a same-run baseline.</summary>
+    private const int FixedWindow = 256 * 1024;
+
     private sealed record Link(string Name, TimeSpan RoundTrip, double BitsPerSecond);
 
     private static readonly Link[] Links =
@@ -59,28 +62,27 @@ public static class PipelineBenchmark
         using var tokenHidden = local.Head.EmbedSequence([prompt[^1]]);
         using var checkpoint = Checkpoint.Open(directory);
         var nodes = new List<ProviderNode>();
+        var fixedNodes = new List<ProviderNode>();
         var emulators = new List<LinkEmulator>();
         try
         {
-            for (var i = 0; i < Providers; i++)
-            {
-                var (start, end) = (i * layers / Providers, (i + 1) * layers / Providers);
-                var served = new ServedSpan("bench", BlockSpan.Load(checkpoint, start, end), new ServingLimits());
-                served.MeasureThroughput(16);
-                var node = new ProviderNode(served, new ProviderNodeOptions { Identity = Identity.Generate() }, NullLoggerFactory.Instance);
-                await node.StartAsync(CancellationToken.None);
-                nodes.Add(node);
-            }
+            var tunedWindow = new Libp2pHostOptions().MaxReceiveWindow;
+            nodes.AddRange(await StartProvidersAsync(checkpoint, layers, tunedWindow));
+            // The same blocks again on providers whose hosts keep the fixed window, so both settings run in one process and round.
+            fixedNodes.AddRange(await StartProvidersAsync(checkpoint, layers, FixedWindow));
             var setups = new List<(string Name, IBlockPipeline Pipeline)>
             {
                 ("local, one process", local.Pipeline),
-                ($"{Providers} providers, loopback", await SwarmAsync(nodes, layers, _ => null)),
+                ($"{Providers} providers, loopback", await SwarmAsync(nodes, layers, tunedWindow, _ => null)),
             };
             foreach (var link in Links)
             {
-                var linked = nodes.ToDictionary(n => n, n => new LinkEmulator(Endpoint(n), link.RoundTrip / 2, link.BitsPerSecond));
-                emulators.AddRange(linked.Values);
-                setups.Add(($"{Providers} providers, {link.Name}", await SwarmAsync(nodes, layers, n => linked[n].EndPoint)));
+                foreach (var (group, window, label) in new[] { (nodes, tunedWindow, ""), (fixedNodes, FixedWindow, ", fixed 256 KiB yamux window") })
+                {
+                    var linked = group.ToDictionary(n => n, n => new LinkEmulator(Endpoint(n), link.RoundTrip / 2, link.BitsPerSecond));
+                    emulators.AddRange(linked.Values);
+                    setups.Add(($"{Providers} providers, {link.Name}{label}", await SwarmAsync(group, layers, window, n => linked[n].EndPoint)));
+                }
             }
             setups.Add(("offloading (weights reloaded every step)", new OffloadingPipeline(checkpoint, local.Pipeline, BlockLoadOptions.Default)));
 
@@ -106,12 +108,27 @@ public static class PipelineBenchmark
         finally
         {
             foreach (var emulator in emulators) await emulator.DisposeAsync();
-            foreach (var node in nodes)
+            foreach (var node in nodes.Concat(fixedNodes))
             {
                 await node.DisposeAsync();
                 node.Served.Dispose();
             }
         }
+    }
+
+    private static async Task<List<ProviderNode>> StartProvidersAsync(Checkpoint checkpoint, int layers, int maxReceiveWindow)
+    {
+        var nodes = new List<ProviderNode>();
+        for (var i = 0; i < Providers; i++)
+        {
+            var (start, end) = (i * layers / Providers, (i + 1) * layers / Providers);
+            var served = new ServedSpan("bench", BlockSpan.Load(checkpoint, start, end), new ServingLimits());
+            served.MeasureThroughput(16);
+            var node = new ProviderNode(served, new ProviderNodeOptions { Identity = Identity.Generate(), MaxReceiveWindow = maxReceiveWindow }, NullLoggerFactory.Instance);
+            await node.StartAsync(CancellationToken.None);
+            nodes.Add(node);
+        }
+        return nodes;
     }
 
     private static IPEndPoint Endpoint(ProviderNode node)
@@ -121,7 +138,7 @@ public static class PipelineBenchmark
     }
 
     /// <summary>A client pipeline over the providers, each reached directly or through <paramref name="via"/>.</summary>
-    private static async Task<IBlockPipeline> SwarmAsync(IReadOnlyList<ProviderNode> nodes, int layers, Func<ProviderNode, IPEndPoint?> via)
+    private static async Task<IBlockPipeline> SwarmAsync(IReadOnlyList<ProviderNode> nodes, int layers, int maxReceiveWindow, Func<ProviderNode, IPEndPoint?> via)
     {
         var records = nodes.Select(n =>
         {
@@ -129,7 +146,7 @@ public static class PipelineBenchmark
             return new ProviderRecord { PeerId = n.PeerId.ToString(), ModelId = "bench", Start = n.Served.Blocks.Start, End = n.Served.Blocks.End, Throughput = n.Served.Throughput, Addresses = [address] };
         }).ToList();
         // One client host per setup, so no connection is shared between the direct and the emulated links.
-        var swarm = new StaticSwarm(records, TimeSpan.FromMilliseconds(1));
+        var swarm = new StaticSwarm(records, TimeSpan.FromMilliseconds(1), maxReceiveWindow);
         await swarm.StartAsync(CancellationToken.None);
         return new DistributedBlockPipeline(new SpanRequest("bench", 0, layers), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
             new RemoteCallOptions { RequestTimeout = TimeSpan.FromMinutes(2) }, NullLogger<DistributedBlockPipeline>.Instance);

@@ -8,9 +8,9 @@ namespace Peerz.Bench.Pipeline;
 /// A client libp2p host that knows the providers from a fixed list (no DHT), so the benchmark can
 /// point it at each provider through an emulated link instead of the provider's own address.
 /// </summary>
-public sealed class StaticSwarm(IReadOnlyList<ProviderRecord> providers, TimeSpan roundTrip) : IProviderDirectory, IProviderConnector, IAsyncDisposable
+public sealed class StaticSwarm(IReadOnlyList<ProviderRecord> providers, TimeSpan roundTrip, int maxReceiveWindow) : IProviderDirectory, IProviderConnector, IAsyncDisposable
 {
-    private readonly Libp2pHost _host = new(new Libp2pHostOptions { Identity = Identity.Generate(), ListenAddresses = [] }, NullLoggerFactory.Instance);
+    private readonly Libp2pHost _host = new(new Libp2pHostOptions { Identity = Identity.Generate(), ListenAddresses = [], MaxReceiveWindow = maxReceiveWindow }, NullLoggerFactory.Instance);
 
     public Task StartAsync(CancellationToken cancellationToken) => _host.StartAsync(cancellationToken);
 

@@ -32,7 +32,7 @@ public sealed class ProviderNode : IAsyncDisposable
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ProviderNode>();
-        _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses] }, loggerFactory);
+        _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses], MaxReceiveWindow = options.MaxReceiveWindow }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
         _current = new SpanHandlers(served, options.Payments, loggerFactory);
         var info = new InfoProtocol(Describe);

@@ -17,4 +17,6 @@ public sealed record ProviderNodeOptions
     /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
     public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
+    /// <summary>Upper bound of a yamux stream's auto-tuned receive window (see <see cref="Libp2pHostOptions.MaxReceiveWindow"/>).</summary>
+    public int MaxReceiveWindow { get; init; } = new Libp2pHostOptions().MaxReceiveWindow;
 }

@@ -38,6 +38,7 @@ public sealed class Libp2pHost : IAsyncDisposable
 
     public Libp2pHost(Libp2pHostOptions options, ILoggerFactory loggerFactory)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxReceiveWindow, (int)YamuxSession.InitialWindow);
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<Libp2pHost>();
@@ -441,7 +442,7 @@ public sealed class Libp2pHost : IAsyncDisposable
         await NegotiateAsync(secure, YamuxProtocol, initiator, ct).ConfigureAwait(false);
 
         Connection? connection = null;
-        var session = new YamuxSession(secure, isClient: initiator, _options.MaxStreamsPerConnection,
+        var session = new YamuxSession(secure, isClient: initiator, _options.MaxStreamsPerConnection, (uint)_options.MaxReceiveWindow,
             _loggerFactory.CreateLogger<YamuxSession>(), stream => HandleInboundStreamAsync(connection!, stream));
         connection = new Connection(remotePeer, remoteAddress.WithPeerId(remotePeer), !initiator, session);
         session.Start();

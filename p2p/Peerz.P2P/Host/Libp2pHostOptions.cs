@@ -12,6 +12,14 @@ public sealed class Libp2pHostOptions
 
     public int MaxStreamsPerConnection { get; set; } = 256;
 
+    /// <summary>
+    /// Upper bound of a yamux stream's receive window in bytes. Windows start at 256 KiB and double toward this
+    /// while the reader keeps up (so one transfer over a long link is not held to 256 KiB per round trip);
+    /// 256 KiB keeps the fixed window of yamux's spec. Worst-case buffered memory per connection is
+    /// MaxStreamsPerConnection × this.
+    /// </summary>
+    public int MaxReceiveWindow { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Bound on TCP connect + multistream + noise + yamux negotiation.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -22,6 +22,9 @@ public sealed class Libp2pStream : Stream
 
     public string Protocol { get; internal set; }
 
+    /// <summary>The yamux stream underneath (tests check its window and buffered bytes).</summary>
+    internal Yamux.YamuxStream Muxed => _inner;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

@@ -20,7 +20,10 @@ internal sealed class CipherState : IDisposable
         _aead.Encrypt(nonce, plaintext, ciphertextAndTag[..plaintext.Length], ciphertextAndTag.Slice(plaintext.Length, TagSize), ad);
     }
 
-    /// <summary>Decrypts in place semantics are avoided; throws <see cref="AuthenticationTagMismatchException"/> on tampering.</summary>
+    /// <summary>
+    /// Decrypts; plaintext may start exactly where the ciphertext does (in place, as the transport does).
+    /// Throws <see cref="AuthenticationTagMismatchException"/> on tampering.
+    /// </summary>
     public void Decrypt(ReadOnlySpan<byte> ad, ReadOnlySpan<byte> ciphertextAndTag, Span<byte> plaintext)
     {
         if (ciphertextAndTag.Length < TagSize)

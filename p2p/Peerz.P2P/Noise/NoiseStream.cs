@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Peerz.P2P.Noise;
@@ -5,15 +6,22 @@ namespace Peerz.P2P.Noise;
 /// <summary>
 /// Noise transport messages over a byte stream: 2-byte big-endian length, then ciphertext ‖ tag (≤ 65535 bytes).
 /// Writes must not run concurrently (the muxer serializes them); reads likewise come from one loop.
+/// Reads pull as much ciphertext as the socket has (several messages per read); a write seals all of its
+/// messages into one pooled buffer and hands the transport a single write.
 /// </summary>
 internal sealed class NoiseStream(Stream transport, CipherState send, CipherState receive) : Stream
 {
     public const int MaxPlaintext = ushort.MaxValue - CipherState.TagSize;
+    private const int MaxMessage = 2 + ushort.MaxValue;
 
-    private readonly byte[] _readFrame = new byte[ushort.MaxValue];
-    private readonly byte[] _plain = new byte[MaxPlaintext];
-    private readonly byte[] _writeFrame = new byte[2 + ushort.MaxValue];
-    private int _plainOffset;
+    /// <summary>Messages sealed per transport write (one 256 KiB yamux batch with its headers); larger writes are split.</summary>
+    private const int MessagesPerWrite = 5;
+
+    // Ciphertext read ahead from the transport; each message is decrypted in place and its plaintext served from here.
+    private readonly byte[] _in = new byte[2 * MaxMessage];
+    private int _inStart;
+    private int _inEnd;
+    private int _plainOffset; // plaintext of the current message is _in[_plainOffset.._plainLength]
     private int _plainLength;
 
     public override bool CanRead => true;
@@ -34,25 +42,27 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
         }
         while (_plainOffset == _plainLength)
         {
-            var header = _readFrame.AsMemory(0, 2);
-            var first = await transport.ReadAsync(header[..1], cancellationToken).ConfigureAwait(false);
-            if (first == 0)
+            if (!await FillAsync(2, cancellationToken).ConfigureAwait(false))
             {
                 return 0;
             }
-            await transport.ReadExactlyAsync(header[1..], cancellationToken).ConfigureAwait(false);
-            var length = BinaryPrimitives.ReadUInt16BigEndian(header.Span);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(_in.AsSpan(_inStart));
             if (length < CipherState.TagSize)
             {
                 throw new InvalidDataException($"noise frame of {length} bytes is shorter than its tag");
             }
-            await transport.ReadExactlyAsync(_readFrame.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            receive.Decrypt([], _readFrame.AsSpan(0, length), _plain);
-            _plainOffset = 0;
-            _plainLength = length - CipherState.TagSize;
+            if (!await FillAsync(2 + length, cancellationToken).ConfigureAwait(false))
+            {
+                throw new EndOfStreamException("connection closed inside a noise frame");
+            }
+            var message = _in.AsSpan(_inStart + 2, length);
+            receive.Decrypt([], message, message);
+            _plainOffset = _inStart + 2;
+            _plainLength = _plainOffset + length - CipherState.TagSize;
+            _inStart += 2 + length;
         }
         var n = Math.Min(buffer.Length, _plainLength - _plainOffset);
-        _plain.AsSpan(_plainOffset, n).CopyTo(buffer.Span);
+        _in.AsSpan(_plainOffset, n).CopyTo(buffer.Span);
         _plainOffset += n;
         return n;
     }
@@ -61,12 +71,19 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
     {
         while (!buffer.IsEmpty)
         {
-            var chunk = buffer[..Math.Min(buffer.Length, MaxPlaintext)];
-            var frameLength = chunk.Length + CipherState.TagSize;
-            BinaryPrimitives.WriteUInt16BigEndian(_writeFrame, (ushort)frameLength);
-            send.Encrypt([], chunk.Span, _writeFrame.AsSpan(2, frameLength));
-            await transport.WriteAsync(_writeFrame.AsMemory(0, 2 + frameLength), cancellationToken).ConfigureAwait(false);
-            buffer = buffer[chunk.Length..];
+            var batch = buffer[..Math.Min(buffer.Length, MessagesPerWrite * MaxPlaintext)];
+            var messages = (batch.Length + MaxPlaintext - 1) / MaxPlaintext;
+            var output = ArrayPool<byte>.Shared.Rent(batch.Length + messages * (2 + CipherState.TagSize));
+            try
+            {
+                var length = Seal(batch.Span, output);
+                await transport.WriteAsync(output.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(output);
+            }
+            buffer = buffer[batch.Length..];
         }
     }
 
@@ -97,5 +114,50 @@ internal sealed class NoiseStream(Stream transport, CipherState send, CipherStat
             transport.Dispose();
         }
         base.Dispose(disposing);
+    }
+
+    /// <summary>Encrypts plaintext as consecutive transport messages into output; returns the bytes written.</summary>
+    private int Seal(ReadOnlySpan<byte> plaintext, Span<byte> output)
+    {
+        var written = 0;
+        while (!plaintext.IsEmpty)
+        {
+            var chunk = plaintext[..Math.Min(plaintext.Length, MaxPlaintext)];
+            var frameLength = chunk.Length + CipherState.TagSize;
+            BinaryPrimitives.WriteUInt16BigEndian(output[written..], (ushort)frameLength);
+            send.Encrypt([], chunk, output.Slice(written + 2, frameLength));
+            written += 2 + frameLength;
+            plaintext = plaintext[chunk.Length..];
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Ensures at least <paramref name="needed"/> bytes are buffered from <c>_inStart</c>; false when the
+    /// transport ends first with nothing buffered, EndOfStreamException when it ends inside a message.
+    /// </summary>
+    private async ValueTask<bool> FillAsync(int needed, CancellationToken ct)
+    {
+        while (_inEnd - _inStart < needed)
+        {
+            if (_in.Length - _inStart < needed)
+            {
+                // Move the partial message to the front so the rest of it fits.
+                _in.AsSpan(_inStart, _inEnd - _inStart).CopyTo(_in);
+                _inEnd -= _inStart;
+                _inStart = 0;
+            }
+            var n = await transport.ReadAsync(_in.AsMemory(_inEnd), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (_inEnd == _inStart)
+                {
+                    return false;
+                }
+                throw new EndOfStreamException("connection closed inside a noise frame");
+            }
+            _inEnd += n;
+        }
+        return true;
     }
 }

@@ -1,22 +1,38 @@
 using System.Buffers;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Peerz.P2P.Yamux;
 
 /// <summary>
 /// A yamux 1.0.0 session over a secured connection. One loop reads frames; writes are serialized by a lock.
-/// Every stream's receive buffer is bounded by its window, so memory per session is bounded by
-/// MaxStreams × InitialWindow. Protocol violations send GoAway(protocol error) and close the connection.
+/// Every stream's receive buffer is bounded by its window (256 KiB, auto-tuned up to maxReceiveWindow), so
+/// memory per session is bounded by MaxStreams × maxReceiveWindow. A ping at start measures the round-trip
+/// time the window tuning compares against. Protocol violations send GoAway(protocol error) and close the
+/// connection.
 /// </summary>
 internal sealed class YamuxSession : IAsyncDisposable
 {
     public const uint InitialWindow = 256 * 1024;
+
+    /// <summary>
+    /// Largest data frame we send: 64 KiB, as js-libp2p yamux's default maxMessageSize. The noise layer below splits
+    /// the byte stream into its own messages, so a frame need not fit one; a 64 KiB application write is then one
+    /// frame (one receive buffer, one reader wake-up) rather than a full frame plus a 25-byte remainder.
+    /// </summary>
+    public const int MaxFrameData = 64 * 1024;
+
+    /// <summary>Data handed to the transport in one write (several frames), so a bulk write is one socket write per ~256 KiB.</summary>
+    public const int MaxDataPerWrite = 4 * MaxFrameData;
+
+    private const uint RttPingOpaque = 0x52545450; // "RTTP"
     private const uint GoAwayNormal = 0;
     private const uint GoAwayProtocolError = 1;
 
     private readonly Stream _transport;
     private readonly bool _isClient;
     private readonly int _maxStreams;
+    private readonly uint _maxReceiveWindow;
     private readonly ILogger _logger;
     private readonly Func<YamuxStream, Task> _onInbound;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -26,12 +42,17 @@ internal sealed class YamuxSession : IAsyncDisposable
     private uint _nextStreamId;
     private bool _goAwayReceived;
     private Exception? _closeReason;
+    private long _pingSentAt;
+    private long _roundTripTicks;
+    private uint _grownWindow = InitialWindow;
 
-    public YamuxSession(Stream transport, bool isClient, int maxStreams, ILogger logger, Func<YamuxStream, Task> onInbound)
+    public YamuxSession(Stream transport, bool isClient, int maxStreams, uint maxReceiveWindow, ILogger logger, Func<YamuxStream, Task> onInbound)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReceiveWindow, InitialWindow);
         _transport = transport;
         _isClient = isClient;
         _maxStreams = maxStreams;
+        _maxReceiveWindow = maxReceiveWindow;
         _logger = logger;
         _onInbound = onInbound;
         _nextStreamId = isClient ? 1u : 2u;
@@ -42,7 +63,22 @@ internal sealed class YamuxSession : IAsyncDisposable
 
     public bool IsClosed => _closed.IsCancellationRequested;
 
-    public void Start() => _ = Task.Run(ReadLoopAsync);
+    /// <summary>Round-trip time measured by the start-up ping, in <see cref="Stopwatch"/> ticks; 0 until it returns.</summary>
+    public long RoundTripTicks => Volatile.Read(ref _roundTripTicks);
+
+    /// <summary>
+    /// The receive window a new stream starts with: the largest window any stream of this session has grown to.
+    /// Growth reflects this connection's bandwidth × delay, so a new stream (e.g. the next inference step's) need
+    /// not relearn it from 256 KiB; the extra credit goes out with SYN/ACK as the yamux spec allows.
+    /// </summary>
+    private uint NewStreamWindow => Volatile.Read(ref _grownWindow);
+
+    public void Start()
+    {
+        _ = Task.Run(ReadLoopAsync);
+        Volatile.Write(ref _pingSentAt, Stopwatch.GetTimestamp());
+        SendControl(new YamuxHeader(YamuxType.Ping, YamuxFlags.Syn, 0, RttPingOpaque));
+    }
 
     public async Task<YamuxStream> OpenStreamAsync(CancellationToken ct)
     {
@@ -58,27 +94,73 @@ internal sealed class YamuxSession : IAsyncDisposable
             {
                 throw new InvalidOperationException($"stream limit {_maxStreams} reached on this connection");
             }
-            stream = new YamuxStream(this, _nextStreamId, InitialWindow);
+            stream = new YamuxStream(this, _nextStreamId, NewStreamWindow, _maxReceiveWindow);
             _nextStreamId += 2;
             _streams.Add(stream.Id, stream);
         }
-        await WriteFrameAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Syn, stream.Id, 0), default, ct).ConfigureAwait(false);
+        await WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Syn, stream.Id, stream.ReceiveWindowSize - InitialWindow), ct).ConfigureAwait(false);
         return stream;
     }
 
-    internal async Task WriteFrameAsync(YamuxHeader header, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    internal async Task WriteControlAsync(YamuxHeader header, CancellationToken ct)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size + payload.Length);
+        var frame = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size);
         try
         {
             header.Write(frame);
-            payload.Span.CopyTo(frame.AsSpan(YamuxHeader.Size));
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _closed.Token);
-            await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
+            await WriteToTransportAsync(frame.AsMemory(0, YamuxHeader.Size), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>
+    /// Sends data (at most <see cref="MaxDataPerWrite"/> bytes, already within the send window) as frames of
+    /// <see cref="MaxFrameData"/>, headers and payloads laid out in one pooled buffer and handed over in one write.
+    /// </summary>
+    internal async Task WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        var frames = (data.Length + MaxFrameData - 1) / MaxFrameData;
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length + frames * YamuxHeader.Size);
+        try
+        {
+            var length = LayOutFrames(streamId, data.Span, buffer);
+            await WriteToTransportAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int LayOutFrames(uint streamId, ReadOnlySpan<byte> data, Span<byte> buffer)
+    {
+        var written = 0;
+        while (!data.IsEmpty)
+        {
+            var chunk = data[..Math.Min(data.Length, MaxFrameData)];
+            new YamuxHeader(YamuxType.Data, YamuxFlags.None, streamId, (uint)chunk.Length).Write(buffer[written..]);
+            chunk.CopyTo(buffer[(written + YamuxHeader.Size)..]);
+            written += YamuxHeader.Size + chunk.Length;
+            data = data[chunk.Length..];
+        }
+        return written;
+    }
+
+    private async Task WriteToTransportAsync(ReadOnlyMemory<byte> frames, CancellationToken ct)
+    {
+        // A linked token costs an allocation per write; only pay it when the caller can cancel.
+        using var linked = ct.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(ct, _closed.Token) : null;
+        var token = linked?.Token ?? _closed.Token;
+        try
+        {
+            await _writeLock.WaitAsync(token).ConfigureAwait(false);
             try
             {
-                await _transport.WriteAsync(frame.AsMemory(0, YamuxHeader.Size + payload.Length), linked.Token).ConfigureAwait(false);
-                await _transport.FlushAsync(linked.Token).ConfigureAwait(false);
+                await _transport.WriteAsync(frames, token).ConfigureAwait(false);
+                await _transport.FlushAsync(token).ConfigureAwait(false);
             }
             finally
             {
@@ -94,9 +176,20 @@ internal sealed class YamuxSession : IAsyncDisposable
             Close(ex);
             throw;
         }
-        finally
+    }
+
+    /// <summary>Called by a stream whose receive window just grew.</summary>
+    internal void OnWindowGrown(uint window)
+    {
+        var seen = Volatile.Read(ref _grownWindow);
+        while (window > seen)
         {
-            ArrayPool<byte>.Shared.Return(frame);
+            var previous = Interlocked.CompareExchange(ref _grownWindow, window, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+            seen = previous;
         }
     }
 
@@ -164,6 +257,14 @@ internal sealed class YamuxSession : IAsyncDisposable
                 {
                     SendControl(header with { Flags = YamuxFlags.Ack });
                 }
+                else if (header.Flags.HasFlag(YamuxFlags.Ack) && header.Length == RttPingOpaque)
+                {
+                    var sentAt = Interlocked.Exchange(ref _pingSentAt, 0);
+                    if (sentAt != 0)
+                    {
+                        Volatile.Write(ref _roundTripTicks, Math.Max(1, Stopwatch.GetTimestamp() - sentAt));
+                    }
+                }
                 return;
             case YamuxType.GoAway:
                 _logger.LogDebug("remote sent yamux go-away with code {Code}", header.Length);
@@ -180,22 +281,62 @@ internal sealed class YamuxSession : IAsyncDisposable
         var stream = header.Flags.HasFlag(YamuxFlags.Syn) ? AcceptStream(header.StreamId) : Lookup(header.StreamId);
         if (header.Type == YamuxType.Data)
         {
-            if (header.Length > InitialWindow)
-            {
-                throw new YamuxProtocolException($"data frame of {header.Length} bytes exceeds any window we granted");
-            }
-            var data = new byte[header.Length];
-            await _transport.ReadExactlyAsync(data, _closed.Token).ConfigureAwait(false);
-            if (stream is not null && !stream.OnData(data))
-            {
-                throw new YamuxProtocolException($"stream {header.StreamId} exceeded its receive window");
-            }
+            await ReceiveDataAsync(stream, header).ConfigureAwait(false);
         }
         else if (stream is not null)
         {
             stream.OnWindowUpdate(header.Length);
         }
         stream?.OnFlags(header.Flags);
+    }
+
+    private async Task ReceiveDataAsync(YamuxStream? stream, YamuxHeader header)
+    {
+        if (header.Length > _maxReceiveWindow)
+        {
+            throw new YamuxProtocolException($"data frame of {header.Length} bytes exceeds any window we granted");
+        }
+        if (stream is not null && !stream.TryReserve(header.Length))
+        {
+            throw new YamuxProtocolException($"stream {header.StreamId} exceeded its receive window");
+        }
+        if (stream is null)
+        {
+            await DiscardAsync(header.Length).ConfigureAwait(false);
+            return;
+        }
+        if (header.Length == 0)
+        {
+            return;
+        }
+        var data = ReceiveBuffers.Pool.Rent((int)header.Length);
+        try
+        {
+            await _transport.ReadExactlyAsync(data.AsMemory(0, (int)header.Length), _closed.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReceiveBuffers.Pool.Return(data);
+            throw;
+        }
+        stream.OnData(data, (int)header.Length);
+    }
+
+    /// <summary>Reads and drops the payload of a frame for a stream we no longer track.</summary>
+    private async Task DiscardAsync(uint length)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, (uint)MaxFrameData));
+        try
+        {
+            for (var left = (int)length; left > 0; left -= scratch.Length)
+            {
+                await _transport.ReadExactlyAsync(scratch.AsMemory(0, Math.Min(left, scratch.Length)), _closed.Token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private YamuxStream? Lookup(uint id)
@@ -222,7 +363,7 @@ internal sealed class YamuxSession : IAsyncDisposable
                 throw new YamuxProtocolException($"remote reopened live stream {id}");
             }
             overLimit = _streams.Count >= _maxStreams;
-            stream = new YamuxStream(this, id, InitialWindow);
+            stream = new YamuxStream(this, id, NewStreamWindow, _maxReceiveWindow);
             if (!overLimit)
             {
                 _streams.Add(id, stream);
@@ -234,7 +375,7 @@ internal sealed class YamuxSession : IAsyncDisposable
             SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Rst, id, 0));
             return null;
         }
-        SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, 0));
+        SendControl(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Ack, id, stream.ReceiveWindowSize - InitialWindow));
         _ = Task.Run(() => _onInbound(stream));
         return stream;
     }
@@ -249,7 +390,7 @@ internal sealed class YamuxSession : IAsyncDisposable
     {
         try
         {
-            await WriteFrameAsync(header, default, _closed.Token).ConfigureAwait(false);
+            await WriteControlAsync(header, _closed.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -262,7 +403,7 @@ internal sealed class YamuxSession : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await WriteFrameAsync(new YamuxHeader(YamuxType.GoAway, YamuxFlags.None, 0, code), default, timeout.Token).ConfigureAwait(false);
+            await WriteControlAsync(new YamuxHeader(YamuxType.GoAway, YamuxFlags.None, 0, code), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {

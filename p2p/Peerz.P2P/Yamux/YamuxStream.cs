@@ -1,21 +1,27 @@
+using System.Buffers;
+using System.Diagnostics;
+
 namespace Peerz.P2P.Yamux;
 
 /// <summary>
-/// One yamux stream. Received data is buffered up to the receive window (the sender must not exceed it);
-/// a window update goes back once half the window has been consumed. Writes wait for send window.
+/// One yamux stream. Received data is buffered up to the receive window (the sender must not exceed it).
+/// The window starts at the spec's 256 KiB (or at what earlier streams of the session grew to, announced with
+/// SYN/ACK) and auto-tunes as in go-yamux: when half of it has been consumed
+/// a window update goes back, and if that happened within four round trips of the previous update the reader
+/// is keeping up, so the window doubles (up to the session's maximum) and one transfer is not held to 256 KiB
+/// per round trip. Buffered bytes never exceed the current window. Writes wait for send window.
 /// </summary>
 internal sealed class YamuxStream
 {
-    // One yamux frame (header + payload) fills exactly one noise transport message.
-    private const int MaxFrame = Noise.NoiseStream.MaxPlaintext - YamuxHeader.Size;
-
     private readonly YamuxSession _session;
-    private readonly uint _window;
+    private readonly uint _maxWindow;
     private readonly object _lock = new();
-    private readonly Queue<byte[]> _segments = new();
+    private readonly Queue<Segment> _segments = new();
     private int _headOffset;
+    private uint _window;
     private uint _receiveWindow;
-    private uint _consumed;
+    private uint _buffered;
+    private long _epochStart;
     private long _sendWindow;
     private bool _remoteClosed;
     private bool _localClosed;
@@ -23,16 +29,43 @@ internal sealed class YamuxStream
     private TaskCompletionSource? _readSignal;
     private TaskCompletionSource? _writeSignal;
 
-    public YamuxStream(YamuxSession session, uint id, uint window)
+    /// <param name="initialWindow">Receive window granted at open (256 KiB, or what the session's streams grew to).</param>
+    public YamuxStream(YamuxSession session, uint id, uint initialWindow, uint maxWindow)
     {
         _session = session;
         Id = id;
-        _window = window;
-        _receiveWindow = window;
+        _maxWindow = maxWindow;
+        _window = initialWindow;
+        _receiveWindow = initialWindow;
         _sendWindow = YamuxSession.InitialWindow;
+        _epochStart = Stopwatch.GetTimestamp();
     }
 
     public uint Id { get; }
+
+    /// <summary>The receive window currently granted to the remote (initial 256 KiB, grows up to the maximum).</summary>
+    internal uint ReceiveWindowSize
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _window;
+            }
+        }
+    }
+
+    /// <summary>Received bytes waiting for the reader.</summary>
+    internal uint BufferedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _buffered;
+            }
+        }
+    }
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
@@ -51,23 +84,22 @@ internal sealed class YamuxStream
                 {
                     var head = _segments.Peek();
                     var n = Math.Min(buffer.Length - copied, head.Length - _headOffset);
-                    head.AsSpan(_headOffset, n).CopyTo(buffer.Span[copied..]);
+                    head.Buffer.AsSpan(_headOffset, n).CopyTo(buffer.Span[copied..]);
                     copied += n;
                     _headOffset += n;
                     if (_headOffset == head.Length)
                     {
                         _segments.Dequeue();
+                        ReceiveBuffers.Pool.Return(head.Buffer);
                         _headOffset = 0;
                     }
                 }
                 if (copied > 0)
                 {
-                    _consumed += (uint)copied;
-                    if (_consumed >= _window / 2 && !_remoteClosed && _error is null)
+                    _buffered -= (uint)copied;
+                    if (!_remoteClosed && _error is null)
                     {
-                        update = _consumed;
-                        _receiveWindow += _consumed;
-                        _consumed = 0;
+                        update = TakeWindowUpdate();
                     }
                     wait = Task.CompletedTask;
                 }
@@ -89,7 +121,7 @@ internal sealed class YamuxStream
             {
                 if (update > 0)
                 {
-                    await SendFrameAsync(YamuxType.WindowUpdate, YamuxFlags.None, update, default, ct).ConfigureAwait(false);
+                    await _session.WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.None, Id, update), ct).ConfigureAwait(false);
                 }
                 return copied;
             }
@@ -115,7 +147,7 @@ internal sealed class YamuxStream
                 }
                 if (_sendWindow > 0)
                 {
-                    chunk = (int)Math.Min(Math.Min(buffer.Length, _sendWindow), MaxFrame);
+                    chunk = (int)Math.Min(Math.Min(buffer.Length, _sendWindow), YamuxSession.MaxDataPerWrite);
                     _sendWindow -= chunk;
                     wait = Task.CompletedTask;
                 }
@@ -127,7 +159,7 @@ internal sealed class YamuxStream
             }
             if (chunk > 0)
             {
-                await SendFrameAsync(YamuxType.Data, YamuxFlags.None, (uint)chunk, buffer[..chunk], ct).ConfigureAwait(false);
+                await _session.WriteDataAsync(Id, buffer[..chunk], ct).ConfigureAwait(false);
                 buffer = buffer[chunk..];
             }
             else
@@ -150,7 +182,7 @@ internal sealed class YamuxStream
         }
         try
         {
-            await SendFrameAsync(YamuxType.WindowUpdate, YamuxFlags.Fin, 0, default, ct).ConfigureAwait(false);
+            await _session.WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Fin, Id, 0), ct).ConfigureAwait(false);
         }
         catch (IOException)
         {
@@ -168,29 +200,46 @@ internal sealed class YamuxStream
                 return;
             }
             _error = new IOException("stream reset locally");
+            DropBuffered();
             Signal();
         }
         _session.RemoveStream(Id);
         _ = SendResetAsync();
     }
 
-    /// <summary>Called by the session's read loop; false when the frame exceeds the receive window.</summary>
-    internal bool OnData(byte[] data)
+    /// <summary>Called by the read loop before it reads a data frame's payload; false when it exceeds the window.</summary>
+    internal bool TryReserve(uint length)
     {
         lock (_lock)
         {
-            if (data.Length > _receiveWindow)
+            if (length > _receiveWindow)
             {
                 return false;
             }
-            _receiveWindow -= (uint)data.Length;
-            if (data.Length > 0 && _error is null && !_remoteClosed)
-            {
-                _segments.Enqueue(data);
-                Signal();
-            }
+            // Counted as buffered from here, so a window update never grants credit for bytes still being read.
+            _receiveWindow -= length;
+            _buffered += length;
             return true;
         }
+    }
+
+    /// <summary>Hands a reserved payload (a pooled buffer, now owned by the stream) to the reader.</summary>
+    internal void OnData(byte[] data, int length)
+    {
+        lock (_lock)
+        {
+            if (_error is null && !_remoteClosed)
+            {
+                _segments.Enqueue(new Segment(data, length));
+                Signal();
+                return;
+            }
+            if (_error is null)
+            {
+                _buffered -= (uint)length;
+            }
+        }
+        ReceiveBuffers.Pool.Return(data);
     }
 
     internal void OnWindowUpdate(uint delta)
@@ -225,19 +274,54 @@ internal sealed class YamuxStream
     {
         lock (_lock)
         {
-            _error ??= reason;
+            if (_error is null)
+            {
+                _error = reason;
+                DropBuffered();
+            }
             Signal();
         }
     }
 
-    private Task SendFrameAsync(YamuxType type, YamuxFlags flags, uint length, ReadOnlyMemory<byte> payload, CancellationToken ct) =>
-        _session.WriteFrameAsync(new YamuxHeader(type, flags, Id, length), payload, ct);
+    /// <summary>
+    /// Called under the lock after the reader consumed data: the credit to send back, or 0 while less than half
+    /// of the window is free. Doubles the window first when the previous update was less than four RTTs ago.
+    /// </summary>
+    private uint TakeWindowUpdate()
+    {
+        var delta = _window - _buffered - _receiveWindow;
+        if (delta < _window / 2)
+        {
+            return 0;
+        }
+        var now = Stopwatch.GetTimestamp();
+        var rtt = _session.RoundTripTicks;
+        if (rtt > 0 && now - _epochStart < 4 * rtt && _window < _maxWindow)
+        {
+            _window = (uint)Math.Min(2L * _window, _maxWindow);
+            delta = _window - _buffered - _receiveWindow;
+            _session.OnWindowGrown(_window);
+        }
+        _epochStart = now;
+        _receiveWindow += delta;
+        return delta;
+    }
+
+    private void DropBuffered()
+    {
+        while (_segments.TryDequeue(out var segment))
+        {
+            ReceiveBuffers.Pool.Return(segment.Buffer);
+        }
+        _headOffset = 0;
+        _buffered = 0;
+    }
 
     private async Task SendResetAsync()
     {
         try
         {
-            await SendFrameAsync(YamuxType.WindowUpdate, YamuxFlags.Rst, 0, default, CancellationToken.None).ConfigureAwait(false);
+            await _session.WriteControlAsync(new YamuxHeader(YamuxType.WindowUpdate, YamuxFlags.Rst, Id, 0), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
         {
@@ -264,4 +348,6 @@ internal sealed class YamuxStream
         _writeSignal?.TrySetResult();
         _writeSignal = null;
     }
+
+    private readonly record struct Segment(byte[] Buffer, int Length);
 }

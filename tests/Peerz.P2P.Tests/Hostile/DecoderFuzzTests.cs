@@ -73,7 +73,7 @@ public sealed class DecoderFuzzTests
                 input[0] = 0; // valid version so deeper paths run
                 input[1] = (byte)random.Next(4);
             }
-            await using var session = new YamuxSession(new FeedStream(input), isClient: true, maxStreams: 4,
+            await using var session = new YamuxSession(new FeedStream(input), isClient: true, maxStreams: 4, maxReceiveWindow: YamuxSession.InitialWindow,
                 NullLogger.Instance, stream => { stream.Reset(); return Task.CompletedTask; });
             session.Start();
             await session.Completion.WaitAsync(TimeSpan.FromSeconds(5));
