@@ -17,4 +17,6 @@ public sealed record ProviderNodeOptions
     /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
     public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
+    /// <summary>AutoNAT, relays and hole punching (see <see cref="NatTraversal"/>).</summary>
+    public NatTraversalOptions Nat { get; init; } = new();
 }

@@ -21,7 +21,7 @@ public sealed class NetworkLab : IDisposable
     private readonly string _prefix;
     private readonly string _public;
     private readonly List<string> _namespaces = [];
-    private readonly List<PeerzProcess> _processes = [];
+    private readonly List<(LabHost Host, PeerzProcess Process)> _processes = [];
     private readonly Lock _lock = new();
     private int _hosts;
     private int _routers;
@@ -110,8 +110,17 @@ public sealed class NetworkLab : IDisposable
     public PeerzProcess StartProgram(LabHost host, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var process = PeerzProcess.StartProgram("ip", ["netns", "exec", host.Namespace, fileName, .. arguments], environment);
-        lock (_lock) _processes.Add(process);
+        lock (_lock) _processes.Add((host, process));
         return process;
+    }
+
+    /// <summary>Every process started in the lab so far, with where it runs (for a failed test's output).</summary>
+    public IReadOnlyList<(LabHost Host, PeerzProcess Process)> Processes
+    {
+        get
+        {
+            lock (_lock) return [.. _processes];
+        }
     }
 
     /// <summary>Runs a short command inside <paramref name="host"/>'s namespace and returns exit code and output.</summary>
@@ -120,7 +129,7 @@ public sealed class NetworkLab : IDisposable
 
     public void Dispose()
     {
-        List<PeerzProcess> processes;
+        List<(LabHost Host, PeerzProcess Process)> processes;
         List<string> namespaces;
         lock (_lock)
         {
@@ -129,7 +138,7 @@ public sealed class NetworkLab : IDisposable
             _processes.Clear();
             _namespaces.Clear();
         }
-        foreach (var process in processes) process.Dispose();
+        foreach (var (_, process) in processes) process.Dispose();
         foreach (var ns in Enumerable.Reverse(namespaces)) LabNamespaces.Delete(ns);
     }
 
