@@ -56,7 +56,7 @@ public sealed class LabSwarm(NetworkLab lab, string modelDirectory) : IDisposabl
     {
         using var local = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
             ["generate", "--local", "--model", modelDirectory, "--model-id", "tiny", "--prompt", Prompt, "--max-new-tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.Equal(0, await local.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.True(await local.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, local.Output);
         return GeneratedText(local);
     }
 

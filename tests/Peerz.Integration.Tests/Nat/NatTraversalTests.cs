@@ -11,7 +11,7 @@ namespace Peerz.Integration.Tests.Nat;
 /// Alone: dotnet test tests/Peerz.Integration.Tests --filter Category=Nat
 /// </summary>
 [Trait("Category", "Nat")]
-public sealed class NatTraversalTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
+public sealed class NatTraversalTests(TokenizedModelFixture model, ITestOutputHelper output) : IClassFixture<TokenizedModelFixture>
 {
     private static readonly TimeSpan Reachable = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan Generation = TimeSpan.FromSeconds(180);
@@ -57,7 +57,7 @@ public sealed class NatTraversalTests(TinyModelFixture model, ITestOutputHelper 
             // The baseline in the same lab: a public provider, reached directly.
             swarm.StartProvider(lab.AddPublicHost("public"), "tiny-direct", "0:4");
             var viaDirect = swarm.Generate(clientHost, "tiny-direct", Tokens);
-            Assert.Equal(0, await viaDirect.WaitForExitAsync(Generation));
+            Assert.True(await viaDirect.WaitForExitAsync(Generation) == 0, viaDirect.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(viaDirect));
             Assert.DoesNotContain("via relay", viaDirect.Output);
 
@@ -66,7 +66,7 @@ public sealed class NatTraversalTests(TinyModelFixture model, ITestOutputHelper 
             output.WriteLine(home.Process.WaitForLineContaining("reachability: private; reachable through relays", Reachable));
 
             var client = swarm.Generate(clientHost, "tiny", Tokens);
-            Assert.Equal(0, await client.WaitForExitAsync(Generation));
+            Assert.True(await client.WaitForExitAsync(Generation) == 0, client.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(client));
             Assert.NotNull(LabSwarm.RelayOfInferenceStream(home));
             Assert.Contains("via relay", client.Output);
@@ -95,13 +95,13 @@ public sealed class NatTraversalTests(TinyModelFixture model, ITestOutputHelper 
             var clientHost = lab.AddPrivateHost("client", NatKind.Cone);
 
             var direct = swarm.Generate(clientHost, "tiny-cone", Tokens);
-            Assert.Equal(0, await direct.WaitForExitAsync(Generation));
+            Assert.True(await direct.WaitForExitAsync(Generation) == 0, direct.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(direct));
             Assert.Null(LabSwarm.RelayOfInferenceStream(cone)); // the session's stream came over the punched direct connection
             Assert.DoesNotContain("via relay", direct.Output);
 
             var relayed = swarm.Generate(clientHost, "tiny-symmetric", Tokens);
-            Assert.Equal(0, await relayed.WaitForExitAsync(Generation));
+            Assert.True(await relayed.WaitForExitAsync(Generation) == 0, relayed.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(relayed));
             Assert.NotNull(LabSwarm.RelayOfInferenceStream(symmetric)); // the punch failed; the relayed connection was kept
         }
@@ -142,7 +142,7 @@ public sealed class NatTraversalTests(TinyModelFixture model, ITestOutputHelper 
             relay.Process.Kill();
             output.WriteLine($"killed {relay.Host} carrying the session to {serving.Host}");
 
-            Assert.Equal(0, await client.WaitForExitAsync(Generation));
+            Assert.True(await client.WaitForExitAsync(Generation) == 0, client.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(client));
             Assert.True(client.Output.Split('\n').Count(l => l.StartsWith("route: ", StringComparison.Ordinal)) >= 2, client.Output);
         }
