@@ -64,7 +64,7 @@ namespace Peerz.P2P.Dcutr
 {
     public sealed class HolePuncherOptions;
 
-    public sealed record HolePunchResult;
+    public sealed record HolePunchResult(PeerId Peer, bool Succeeded, int Attempts, Multiaddr? DirectAddress, string? Error);
 
     public sealed class HolePuncher(Libp2pHost host, HolePuncherOptions options) : IAsyncDisposable
     {

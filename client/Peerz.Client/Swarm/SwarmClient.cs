@@ -29,6 +29,7 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
     private readonly IReadOnlyList<Multiaddr> _bootstrap;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, TimeSpan> _roundTrips = new();
+    private readonly ConcurrentDictionary<PeerId, TaskCompletionSource<HolePunchResult>> _holePunches = new();
 
     public SwarmClient(IReadOnlyList<Multiaddr> bootstrap, ILoggerFactory loggerFactory, Identity? identity = null, string kademliaProtocolId = "/peerz/kad/1.0.0",
         SwarmClientOptions? options = null)
@@ -40,7 +41,7 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = kademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
         _relayClient = new CircuitRelayClient(_host, _options.RelayClientOptions);
         _holePuncher = new HolePuncher(_host, _options.HolePuncherOptions);
-        _holePuncher.Completed += (_, result) => _logger.LogInformation("hole punch: {Result}", result);
+        _holePuncher.Completed += (_, result) => HolePunchWith(result.Peer).TrySetResult(result);
     }
 
     public PeerId PeerId => _host.PeerId;
@@ -72,6 +73,8 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
             var addresses = announcement.Addresses.Select(Multiaddr.Parse).ToList();
             _host.AddAddresses(peer, addresses);
             _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+            if (await AwaitHolePunchAsync(peer, cancellationToken))
+                _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
             return new ProviderRecord
             {
                 PeerId = peer.ToString(),
@@ -94,6 +97,29 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
             return null;
         }
     }
+
+    /// <summary>
+    /// A provider behind a NAT starts hole punching as soon as we reach it through a relay; wait (bounded) for the
+    /// outcome, so sessions open on the connection that lasts. True when a direct connection replaced the relayed one.
+    /// </summary>
+    private async Task<bool> AwaitHolePunchAsync(PeerId peer, CancellationToken cancellationToken)
+    {
+        if (_options.ListenAddresses.Count == 0 || _host.GetConnectionAddress(peer) is not { IsCircuit: true }) return false;
+        try
+        {
+            var result = await HolePunchWith(peer).Task.WaitAsync(_options.HolePunchWait, cancellationToken);
+            _logger.LogInformation("hole punch with {Peer}: {Outcome}", peer, result.Succeeded ? $"direct at {result.DirectAddress}" : $"failed ({result.Error}); staying on the relay");
+            return result.Succeeded;
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogInformation("no hole punch with {Peer} within {Wait}; staying on the relay", peer, _options.HolePunchWait);
+            return false;
+        }
+    }
+
+    private TaskCompletionSource<HolePunchResult> HolePunchWith(PeerId peer) =>
+        _holePunches.GetOrAdd(peer, _ => new TaskCompletionSource<HolePunchResult>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public async Task<Stream> OpenStreamAsync(ProviderRecord provider, string protocolId, CancellationToken cancellationToken)
     {

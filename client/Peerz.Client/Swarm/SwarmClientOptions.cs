@@ -19,6 +19,12 @@ public sealed record SwarmClientOptions
     /// </summary>
     public TimeSpan RelayedHopPenalty { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// How long discovery waits for hole punching to finish with a provider first reached through a relay (only when
+    /// listening), so sessions open on the connection that will last: a successful punch closes the relayed one.
+    /// </summary>
+    public TimeSpan HolePunchWait { get; init; } = TimeSpan.FromSeconds(20);
+
     public CircuitRelayClientOptions RelayClientOptions { get; init; } = new();
 
     public HolePuncherOptions HolePuncherOptions { get; init; } = new();

@@ -36,9 +36,10 @@ public sealed class NatTraversal : IAsyncDisposable
         _relayClient = new CircuitRelayClient(host, options.RelayClientOptions);
         _autoRelay = new AutoRelay(host, _relayClient, relayCandidates, options.AutoRelayOptions);
         _holePuncher = new HolePuncher(host, options.HolePuncherOptions);
-        _holePuncher.Completed += (_, result) => _logger.LogInformation("hole punch: {Result}", result);
         _relayClient.ReservationLost += (_, reservation) => _logger.LogInformation("relay reservation on {Relay} lost", reservation.Relay);
         _host.ReachabilityChanged += OnReachabilityChanged;
+        // Before the host connects to anyone, so the first identify already lists the hop protocol (AutoRelay picks relays by it).
+        if (options.RelayService == RelayServiceMode.On) _relayService = new CircuitRelayService(host, options.RelayServiceOptions);
     }
 
     public Reachability Reachability => _host.Reachability;
@@ -52,7 +53,7 @@ public sealed class NatTraversal : IAsyncDisposable
     /// <summary>Starts AutoNAT probing (it needs connected peers: call after joining the DHT) and AutoRelay.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.RelayService == RelayServiceMode.On) await SetRelayingAsync(true);
+        if (IsRelaying) _logger.LogInformation("relaying for providers behind NATs (circuit relay v2, --relay-service on)");
         await _autoNat.StartAsync(cancellationToken);
         await _autoRelay.StartAsync(cancellationToken);
     }

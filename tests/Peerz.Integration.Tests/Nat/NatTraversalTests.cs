@@ -97,12 +97,14 @@ public sealed class NatTraversalTests(TokenizedModelFixture model, ITestOutputHe
             var direct = swarm.Generate(clientHost, "tiny-cone", Tokens);
             Assert.True(await direct.WaitForExitAsync(Generation) == 0, direct.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(direct));
+            Assert.Contains("dcutr: direct connection", cone.Process.Output);
             Assert.Null(LabSwarm.RelayOfInferenceStream(cone)); // the session's stream came over the punched direct connection
             Assert.DoesNotContain("via relay", direct.Output);
 
             var relayed = swarm.Generate(clientHost, "tiny-symmetric", Tokens);
             Assert.True(await relayed.WaitForExitAsync(Generation) == 0, relayed.Output);
             Assert.Equal(expected, LabSwarm.GeneratedText(relayed));
+            Assert.Contains("dcutr: no direct connection", symmetric.Process.Output);
             Assert.NotNull(LabSwarm.RelayOfInferenceStream(symmetric)); // the punch failed; the relayed connection was kept
         }
         finally
