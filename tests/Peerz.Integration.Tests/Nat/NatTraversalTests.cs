@@ -163,7 +163,8 @@ public sealed class NatTraversalTests(TokenizedModelFixture model, ITestOutputHe
             if (providers.FirstOrDefault(p => LabSwarm.RelayOfInferenceStream(p) is not null) is { } serving) return serving;
             Thread.Sleep(20);
         }
-        throw new TimeoutException($"no provider logged a relayed inference stream; client:\n{client.Output}");
+        var why = client.HasExited ? $"the client exited ({client.WaitForExitAsync(TimeSpan.FromSeconds(10)).Result})" : "in time";
+        throw new TimeoutException($"no provider logged a relayed inference stream {why}; client:\n{client.Output}");
     }
 
     private static string Fetch(NetworkLab lab, LabHost host, string url)
