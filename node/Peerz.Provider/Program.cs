@@ -9,6 +9,7 @@ using Peerz.Model;
 using Peerz.Model.Tokenization;
 using Peerz.Node.Payments;
 using Peerz.Node.Serving;
+using Peerz.Node.Swarm;
 using Peerz.P2P;
 using Peerz.Provider;
 
@@ -25,6 +26,8 @@ var maxSessions = new Option<int>("--max-sessions") { Description = "Concurrent 
 var maxTokens = new Option<int>("--max-tokens-per-step") { Description = "Tokens one request may carry", DefaultValueFactory = _ => new ServingLimits().MaxTokensPerStep };
 var idleTimeout = new Option<int>("--session-idle-seconds") { Description = "Close sessions this long after their last accepted step", DefaultValueFactory = _ => (int)new ServingLimits().SessionIdleTimeout.TotalSeconds };
 var listen = new Option<string[]>("--listen") { Description = "Multiaddrs to listen on", DefaultValueFactory = _ => ["/ip4/127.0.0.1/tcp/0"], AllowMultipleArgumentsPerToken = true };
+var announceAddress = new Option<string[]>("--announce-address") { Description = "Multiaddrs to announce besides the listen addresses, e.g. /ip4/PUBLIC_IP/tcp/4001 when your router forwards that port to --listen", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+var relayService = new Option<string>("--relay-service") { Description = "Relay for providers behind NATs: auto (while AutoNAT finds this provider public), on, off", DefaultValueFactory = _ => "auto" };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members to join through", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
 var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
@@ -38,7 +41,7 @@ var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
-    config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxSessionsPerPeer, maxTokens, idleTimeout, listen, bootstrap, identity, price, verbose,
+    config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxSessionsPerPeer, maxTokens, idleTimeout, listen, announceAddress, relayService, bootstrap, identity, price, verbose,
     stake, redeemSeconds, retentionSeconds,
 };
 account.AddTo(root);
@@ -67,6 +70,14 @@ root.SetAction(async (result, cancellationToken) =>
         },
         Listen = ParseAddresses(s.Get(result, listen), "--listen"),
         Bootstrap = ParseAddresses(s.Get(result, bootstrap), "--bootstrap"),
+        AnnounceAddresses = ParseAddresses(s.Get(result, announceAddress), "--announce-address"),
+        RelayService = s.Get(result, relayService) switch
+        {
+            "auto" => RelayServiceMode.Auto,
+            "on" => RelayServiceMode.On,
+            "off" => RelayServiceMode.Off,
+            var other => throw new UserErrorException($"--relay-service '{other}' must be auto, on or off"),
+        },
         IdentityFile = s.Get(result, identity),
         PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
         Payments = chain is null ? null : new PaymentSettings

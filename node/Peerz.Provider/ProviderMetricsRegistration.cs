@@ -4,7 +4,7 @@ using Peerz.Node.Metrics;
 
 namespace Peerz.Provider;
 
-/// <summary>The provider's metrics: the shared payment and verification counters plus serving metrics, served at --metrics-listen.</summary>
+/// <summary>The provider's metrics: the shared payment and verification counters plus serving and reachability metrics, served at --metrics-listen.</summary>
 public static class ProviderMetricsRegistration
 {
     public static IServiceCollection AddProviderMetrics(this IServiceCollection services, string? listen)
@@ -12,6 +12,7 @@ public static class ProviderMetricsRegistration
         var registry = new MetricsRegistry();
         services.AddPeerzMetrics(registry, MetricsOptions.ParseListen(listen));
         services.AddSingleton(new ServingMetrics(registry));
+        services.AddSingleton(new ReachabilityMetrics(registry));
         return services;
     }
 }

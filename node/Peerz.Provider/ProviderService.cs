@@ -19,7 +19,8 @@ namespace Peerz.Provider;
 /// the provider offline and redeems the vouchers held. A provider that chose its span also rebalances:
 /// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
-public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, PaymentMetrics paymentMetrics, ILoggerFactory loggerFactory) : IHostedService
+public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, PaymentMetrics paymentMetrics, ReachabilityMetrics reachabilityMetrics,
+    ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private readonly CancellationTokenSource _stop = new();
@@ -65,7 +66,9 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             PricePerToken = settings.PricePerToken.ToString(),
             Payments = payments,
             Verifiers = _account is null ? null : new VerifierRoles(_account.Chain.Registry, TimeSpan.FromMinutes(1), TimeProvider.System),
+            Nat = new NatTraversalOptions { RelayService = settings.RelayService, AnnounceAddresses = settings.AnnounceAddresses },
         }, loggerFactory);
+        reachabilityMetrics.Track(_node.Nat);
         await _node.StartAsync(cancellationToken);
         // One line on stdout for scripts: the address others bootstrap from, and the span served.
         Console.WriteLine($"ready {string.Join(" ", _node.ListenAddresses)} blocks {start}:{end}");

@@ -2,6 +2,7 @@ using System.Numerics;
 using Peerz.Hosting.Chain;
 using Peerz.Model.Blocks;
 using Peerz.Node.Serving;
+using Peerz.Node.Swarm;
 using Peerz.P2P;
 
 namespace Peerz.Provider;
@@ -19,6 +20,9 @@ public sealed record ProviderSettings
     public required ServingLimits Limits { get; init; }
     public required IReadOnlyList<Multiaddr> Listen { get; init; }
     public required IReadOnlyList<Multiaddr> Bootstrap { get; init; }
+    /// <summary>Announced besides the listen addresses (--announce-address), e.g. a port the router forwards.</summary>
+    public IReadOnlyList<Multiaddr> AnnounceAddresses { get; init; } = [];
+    public RelayServiceMode RelayService { get; init; } = RelayServiceMode.Auto;
     public required string IdentityFile { get; init; }
     public required BigInteger PricePerToken { get; init; }
     /// <summary>Null serves for free, off chain.</summary>

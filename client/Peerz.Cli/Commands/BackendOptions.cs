@@ -17,6 +17,12 @@ public sealed class BackendOptions
     public Option<string?> Model { get; } = CommonOptions.Model();
     public Option<bool> Local { get; } = new("--local") { Description = "Run every block in this process (the single-process reference)" };
     public Option<string[]> Bootstrap { get; } = new("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members; blocks then run on the swarm's providers", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
+    public Option<string[]> Listen { get; } = new("--listen")
+    {
+        Description = "Multiaddrs this client listens on, so hole punching can connect it directly to providers behind NATs; none: providers behind NATs are reached through relays only",
+        DefaultValueFactory = _ => ["/ip4/0.0.0.0/tcp/0"],
+        AllowMultipleArgumentsPerToken = true,
+    };
     public Option<string?> ModelId { get; } = new("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
     public Option<string> DType { get; } = CommonOptions.DType();
     public Option<string> Quant { get; } = CommonOptions.Quant();
@@ -36,7 +42,7 @@ public sealed class BackendOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Local, Bootstrap, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, LaneAmount, ReportTo }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Local, Bootstrap, Listen, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, LaneAmount, ReportTo }) command.Options.Add(option);
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
@@ -55,7 +61,7 @@ public sealed class BackendOptions
                 PrzAmount.ParseToWei(settings.Get(result, LaneAmount), "--lane-amount"), ReportUrls(settings.Get(result, ReportTo)));
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
-            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, settings.Get(result, Listen), loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);
         return (backend, modelId, directory);
     }
 

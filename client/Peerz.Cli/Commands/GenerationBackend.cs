@@ -53,22 +53,15 @@ public sealed class GenerationBackend : IAsyncDisposable
     /// <summary>What this backend has paid providers so far (0 when unpaid).</summary>
     public BigInteger Paid => _paid;
 
-    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, BlockLoadOptions options, ClientWallet? wallet,
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, string[] listen, BlockLoadOptions options, ClientWallet? wallet,
         ILoggerFactory logging, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Multiaddr> addresses;
-        try
-        {
-            addresses = bootstrap.Select(Multiaddr.Parse).ToList();
-        }
-        catch (FormatException e)
-        {
-            throw new UserErrorException($"--bootstrap: {e.Message}");
-        }
+        var addresses = Parse(bootstrap, "--bootstrap");
+        var listenAddresses = Parse(listen, "--listen");
         var payments = wallet is null ? null : await wallet.OpenAsync(cancellationToken);
         var checkpoint = Checkpoint.Open(directory);
         var head = ClientHead.Load(checkpoint, options.DType);
-        var swarm = new SwarmClient(addresses, NullLoggerFactory.Instance);
+        var swarm = new SwarmClient(addresses, logging, options: new SwarmClientOptions { ListenAddresses = listenAddresses });
         try
         {
             await swarm.StartAsync(cancellationToken);
@@ -90,13 +83,25 @@ public sealed class GenerationBackend : IAsyncDisposable
         }
         pipeline.RouteChanged += route =>
         {
-            result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End})"));
+            result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End}){(swarm.IsRelayed(h.Provider.PeerId) ? " via relay" : "")}"));
             Console.Error.WriteLine($"route: {result.Route}");
         };
         result._owned.Add(swarm);
         result._ownedSync.Add(head);
         result._ownedSync.Add(checkpoint);
         return result;
+    }
+
+    private static List<Multiaddr> Parse(string[] texts, string option)
+    {
+        try
+        {
+            return texts.Select(Multiaddr.Parse).ToList();
+        }
+        catch (FormatException e)
+        {
+            throw new UserErrorException($"{option}: {e.Message}");
+        }
     }
 
     /// <summary>Raised with the cost of every paid request (after its receipt was accepted).</summary>

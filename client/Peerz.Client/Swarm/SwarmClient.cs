@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Peerz.Client.Routing;
 using Peerz.P2P;
+using Peerz.P2P.Dcutr;
 using Peerz.P2P.Kademlia;
+using Peerz.P2P.Relay;
 using Peerz.Protocol.Swarm;
 using Peerz.Protocol.Wire;
 
@@ -11,7 +13,9 @@ namespace Peerz.Client.Swarm;
 /// <summary>
 /// The client's view of the swarm: its own libp2p host and DHT node (it does not announce
 /// anything), provider discovery through signed announcements, streams to providers, and
-/// measured round-trip times for routing.
+/// measured round-trip times for routing. Providers behind NATs are dialled through their /p2p-circuit addresses
+/// (circuit relay v2) and upgraded to direct connections by hole punching (DCUtR) where the NATs allow it; a
+/// provider still reached through a relay costs <see cref="SwarmClientOptions.RelayedHopPenalty"/> more in routing.
 /// </summary>
 public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsyncDisposable
 {
@@ -19,16 +23,25 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
 
     private readonly Libp2pHost _host;
     private readonly KademliaDht _dht;
+    private readonly CircuitRelayClient _relayClient;
+    private readonly HolePuncher _holePuncher;
+    private readonly SwarmClientOptions _options;
     private readonly IReadOnlyList<Multiaddr> _bootstrap;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, TimeSpan> _roundTrips = new();
+    private readonly ConcurrentDictionary<PeerId, TaskCompletionSource<HolePunchResult>> _holePunches = new();
 
-    public SwarmClient(IReadOnlyList<Multiaddr> bootstrap, ILoggerFactory loggerFactory, Identity? identity = null, string kademliaProtocolId = "/peerz/kad/1.0.0")
+    public SwarmClient(IReadOnlyList<Multiaddr> bootstrap, ILoggerFactory loggerFactory, Identity? identity = null, string kademliaProtocolId = "/peerz/kad/1.0.0",
+        SwarmClientOptions? options = null)
     {
         _bootstrap = bootstrap;
+        _options = options ?? new SwarmClientOptions();
         _logger = loggerFactory.CreateLogger<SwarmClient>();
-        _host = new Libp2pHost(new Libp2pHostOptions { Identity = identity ?? Identity.Generate(), ListenAddresses = [] }, loggerFactory);
+        _host = new Libp2pHost(new Libp2pHostOptions { Identity = identity ?? Identity.Generate(), ListenAddresses = [.. _options.ListenAddresses] }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = kademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
+        _relayClient = new CircuitRelayClient(_host, _options.RelayClientOptions);
+        _holePuncher = new HolePuncher(_host, _options.HolePuncherOptions);
+        _holePuncher.Completed += (_, result) => HolePunchWith(result.Peer).TrySetResult(result);
     }
 
     public PeerId PeerId => _host.PeerId;
@@ -60,6 +73,8 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
             var addresses = announcement.Addresses.Select(Multiaddr.Parse).ToList();
             _host.AddAddresses(peer, addresses);
             _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+            if (await AwaitHolePunchAsync(peer, cancellationToken))
+                _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
             return new ProviderRecord
             {
                 PeerId = peer.ToString(),
@@ -83,6 +98,29 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
         }
     }
 
+    /// <summary>
+    /// A provider behind a NAT starts hole punching as soon as we reach it through a relay; wait (bounded) for the
+    /// outcome, so sessions open on the connection that lasts. True when a direct connection replaced the relayed one.
+    /// </summary>
+    private async Task<bool> AwaitHolePunchAsync(PeerId peer, CancellationToken cancellationToken)
+    {
+        if (_options.ListenAddresses.Count == 0 || _host.GetConnectionAddress(peer) is not { IsCircuit: true }) return false;
+        try
+        {
+            var result = await HolePunchWith(peer).Task.WaitAsync(_options.HolePunchWait, cancellationToken);
+            _logger.LogInformation("hole punch with {Peer}: {Outcome}", peer, result.Succeeded ? $"direct at {result.DirectAddress}" : $"failed ({result.Error}); staying on the relay");
+            return result.Succeeded;
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogInformation("no hole punch with {Peer} within {Wait}; staying on the relay", peer, _options.HolePunchWait);
+            return false;
+        }
+    }
+
+    private TaskCompletionSource<HolePunchResult> HolePunchWith(PeerId peer) =>
+        _holePunches.GetOrAdd(peer, _ => new TaskCompletionSource<HolePunchResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+
     public async Task<Stream> OpenStreamAsync(ProviderRecord provider, string protocolId, CancellationToken cancellationToken)
     {
         var peer = PeerId.Parse(provider.PeerId);
@@ -90,10 +128,30 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
         return await _host.OpenStreamAsync(peer, protocolId, cancellationToken);
     }
 
-    public TimeSpan RoundTrip(string peerId) => _roundTrips.GetValueOrDefault(peerId, UnmeasuredRoundTrip);
+    /// <summary>Measured round trip to a provider, plus the relayed-hop penalty while the connection to it goes through a relay.</summary>
+    public TimeSpan RoundTrip(string peerId)
+    {
+        var measured = _roundTrips.GetValueOrDefault(peerId, UnmeasuredRoundTrip);
+        return IsRelayed(peerId) ? measured + _options.RelayedHopPenalty : measured;
+    }
+
+    /// <summary>Whether the connection to a provider goes through a relay now (false when not connected, or direct).</summary>
+    public bool IsRelayed(string peerId)
+    {
+        try
+        {
+            return _host.GetConnectionAddress(PeerId.Parse(peerId)) is { IsCircuit: true };
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        await _holePuncher.DisposeAsync();
+        await _relayClient.DisposeAsync();
         await _dht.DisposeAsync();
         await _host.DisposeAsync();
     }

@@ -12,7 +12,9 @@ namespace Peerz.Node.Swarm;
 /// <summary>
 /// A provider on the libp2p swarm: serves the Peerz protocols on its host, joins the DHT, and
 /// keeps a signed announcement of its span (state, throughput, free cache, price) fresh; on stop it
-/// announces itself offline so clients route around it at once.
+/// announces itself offline so clients route around it at once. Behind a NAT it stays reachable through relays
+/// (<see cref="NatTraversal"/>): the announcement carries the host's advertised addresses, /p2p-circuit ones
+/// included, and is renewed whenever they or the reachability change.
 /// </summary>
 public sealed class ProviderNode : IAsyncDisposable
 {
@@ -21,10 +23,14 @@ public sealed class ProviderNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Libp2pHost _host;
     private readonly KademliaDht _dht;
+    private readonly NatTraversal _nat;
+    private readonly SemaphoreSlim _addressesChanged = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _retiring = [];
     private volatile SpanHandlers _current;
     private Task? _refreshLoop;
+    private Task? _addressLoop;
+    private string _announcedAddresses = "";
     private int _disposed;
 
     public ProviderNode(ServedSpan served, ProviderNodeOptions options, ILoggerFactory loggerFactory)
@@ -32,13 +38,25 @@ public sealed class ProviderNode : IAsyncDisposable
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ProviderNode>();
-        _host = new Libp2pHost(new Libp2pHostOptions { Identity = options.Identity, ListenAddresses = [.. options.ListenAddresses], MaxReceiveWindow = options.MaxReceiveWindow }, loggerFactory);
+        _host = new Libp2pHost(new Libp2pHostOptions
+        {
+            Identity = options.Identity,
+            ListenAddresses = [.. options.ListenAddresses],
+            AnnounceAddresses = [.. options.Nat.AnnounceAddresses],
+            MaxReceiveWindow = options.MaxReceiveWindow,
+        }, loggerFactory);
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
+        _nat = new NatTraversal(_host, options.Nat, RelayCandidates, loggerFactory.CreateLogger<NatTraversal>());
+        _host.ReachabilityChanged += (_, _) => SignalAddressesChanged();
         _current = new SpanHandlers(served, options.Payments, loggerFactory);
         var info = new InfoProtocol(Describe);
         Handle(PeerzProtocolIds.Info, (stream, ct) => info.HandleAsync(stream, ct));
         // Each stream goes to the span served when it opens; a move (MoveAsync) redirects new streams only.
-        Handle(PeerzProtocolIds.Inference, (stream, ct) => _current.Inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
+        Handle(PeerzProtocolIds.Inference, (stream, ct) =>
+        {
+            LogRelayed(stream);
+            return _current.Inference.HandleAsync(stream, stream.RemotePeer.ToString(), ct);
+        });
         Handle(PeerzProtocolIds.Forward, (stream, ct) => _current.Training.HandleForwardAsync(stream, ct));
         Handle(PeerzProtocolIds.Backward, (stream, ct) => _current.Training.HandleBackwardAsync(stream, ct));
         if (options.Payments is { } payments)
@@ -57,6 +75,9 @@ public sealed class ProviderNode : IAsyncDisposable
 
     public Libp2pHost Host => _host;
 
+    /// <summary>Whether peers can dial this provider directly (AutoNAT), and the relays it is reachable through otherwise.</summary>
+    public NatTraversal Nat => _nat;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _host.StartAsync(cancellationToken);
@@ -66,9 +87,11 @@ public sealed class ProviderNode : IAsyncDisposable
             var reached = await _dht.BootstrapAsync(_options.Bootstrap, cancellationToken);
             _logger.LogInformation("joined the swarm through {Reached} of {Count} bootstrap peers", reached, _options.Bootstrap.Count);
         }
+        await _nat.StartAsync(cancellationToken);
         Served.State = ServerState.Online;
         await AnnounceAsync(cancellationToken);
         _refreshLoop = RefreshAsync(_stop.Token);
+        _addressLoop = WatchAddressesAsync(_stop.Token);
         _logger.LogInformation("serving {Model} blocks [{Start}, {End}) as {Peer} on {Addresses}", Served.ModelId, Served.Blocks.Start, Served.Blocks.End, PeerId, string.Join(" ", ListenAddresses));
     }
 
@@ -76,7 +99,9 @@ public sealed class ProviderNode : IAsyncDisposable
     public async Task AnnounceAsync(CancellationToken cancellationToken)
     {
         var announcement = new ServerAnnouncement { Info = Describe() };
-        announcement.Addresses.AddRange(ListenAddresses.Select(a => a.ToString()));
+        var addresses = _nat.AnnouncedAddresses().Select(a => a.ToString()).ToList();
+        announcement.Addresses.AddRange(addresses);
+        _announcedAddresses = string.Join(" ", addresses);
         var now = DateTimeOffset.UtcNow;
         var record = ServerRecords.Sign(_options.Identity, announcement, (ulong)now.ToUnixTimeMilliseconds(), now + _options.AnnouncementTtl);
         var stored = await _dht.PutValueAsync(SwarmKeys.Server(PeerId), record, cancellationToken);
@@ -93,6 +118,12 @@ public sealed class ProviderNode : IAsyncDisposable
             info.Account = payments.Options.Account.ToString();
             info.PayloadRetentionSeconds = (ulong)payments.Options.PayloadRetention.TotalSeconds;
         }
+        info.Reachability = _host.Reachability switch
+        {
+            P2P.Reachability.Public => Protocol.Wire.Reachability.Public,
+            P2P.Reachability.Private => Protocol.Wire.Reachability.Private,
+            _ => Protocol.Wire.Reachability.Unknown,
+        };
         return info;
     }
 
@@ -154,6 +185,68 @@ public sealed class ProviderNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Re-announces as soon as the addresses peers can reach us at change (a relay reservation made or lost, AutoNAT's
+    /// verdict), checking at <see cref="NatTraversalOptions.AddressCheckInterval"/> and whenever reachability changes.
+    /// </summary>
+    private async Task WatchAddressesAsync(CancellationToken cancellationToken)
+    {
+        var logged = "";
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _addressesChanged.WaitAsync(_options.Nat.AddressCheckInterval, cancellationToken);
+                var state = _nat.Describe();
+                if (state != logged)
+                {
+                    _logger.LogInformation("{Reachability}", state);
+                    logged = state;
+                }
+                if (string.Join(" ", _nat.AnnouncedAddresses()) != _announcedAddresses)
+                {
+                    await AnnounceAsync(cancellationToken);
+                    _logger.LogInformation("announced addresses: {Addresses}", _announcedAddresses);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("announcing new addresses failed: {Error}", e.Message);
+            }
+        }
+    }
+
+    private void SignalAddressesChanged()
+    {
+        try
+        {
+            if (_addressesChanged.CurrentCount == 0) _addressesChanged.Release();
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Already signalled, or stopping.
+        }
+    }
+
+    /// <summary>Relay candidates for AutoRelay: the bootstrap peers, then the DHT's routing table.</summary>
+    private IEnumerable<PeerId> RelayCandidates()
+    {
+        var bootstrap = _options.Bootstrap.Select(a => a.PeerId).OfType<PeerId>();
+        var table = _dht.RoutingTable.NearestPeers(_dht.RoutingTable.LocalKey, _dht.RoutingTable.BucketSize).Select(e => PeerId.FromBytes(e.PeerId));
+        return bootstrap.Concat(table).Distinct().Where(p => p != PeerId);
+    }
+
+    /// <summary>Tells the operator which sessions come through a relay (and which relay): they cost the relay's bandwidth.</summary>
+    private void LogRelayed(Libp2pStream stream)
+    {
+        if (_host.GetConnectionAddress(stream.RemotePeer) is { IsCircuit: true } via)
+            _logger.LogInformation("inference stream from {Peer} through relay {Relay} ({Address})", stream.RemotePeer, via.RelayPeerId, via);
+    }
+
     private void Handle(string protocolId, Func<Libp2pStream, CancellationToken, Task> handler) =>
         _host.SetStreamHandler(protocolId, async (stream, ct) =>
         {
@@ -178,6 +271,7 @@ public sealed class ProviderNode : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         if (_refreshLoop is not null) await _refreshLoop;
+        if (_addressLoop is not null) await _addressLoop;
         try
         {
             Served.State = ServerState.Offline;
@@ -188,12 +282,14 @@ public sealed class ProviderNode : IAsyncDisposable
         {
             _logger.LogInformation("could not announce going offline: {Error}", e.Message);
         }
+        await _nat.DisposeAsync();
         await _dht.DisposeAsync();
         await _host.DisposeAsync();
         Task[] retiring;
         lock (_retiring) retiring = [.. _retiring];
         await Task.WhenAll(retiring);
         _stop.Dispose();
+        _addressesChanged.Dispose();
     }
 
     /// <summary>The protocol handlers of one served span.</summary>

@@ -19,4 +19,6 @@ public sealed record ProviderNodeOptions
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
     /// <summary>Upper bound of a yamux stream's auto-tuned receive window (see <see cref="Libp2pHostOptions.MaxReceiveWindow"/>).</summary>
     public int MaxReceiveWindow { get; init; } = new Libp2pHostOptions().MaxReceiveWindow;
+    /// <summary>AutoNAT, relays and hole punching (see <see cref="NatTraversal"/>).</summary>
+    public NatTraversalOptions Nat { get; init; } = new();
 }

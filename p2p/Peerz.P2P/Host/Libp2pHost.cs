@@ -92,6 +92,10 @@ public sealed class Libp2pHost : IAsyncDisposable
 
     public Task StartAsync(CancellationToken ct)
     {
+        foreach (var address in _options.AnnounceAddresses)
+        {
+            _addresses.AddAdvertised(address);
+        }
         foreach (var address in _options.ListenAddresses)
         {
             var (hostProtocol, host, port) = address.GetTcpTarget();

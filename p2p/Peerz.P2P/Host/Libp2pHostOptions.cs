@@ -8,6 +8,9 @@ public sealed class Libp2pHostOptions
     /// <summary>Addresses to listen on, e.g. /ip4/127.0.0.1/tcp/0 (port 0 picks a free port).</summary>
     public IList<Multiaddr> ListenAddresses { get; set; } = [];
 
+    /// <summary>Addresses to advertise besides the listen addresses, e.g. a router's forwarded public port (identify, DHT records).</summary>
+    public IList<Multiaddr> AnnounceAddresses { get; set; } = [];
+
     public int MaxConnections { get; set; } = 256;
 
     public int MaxStreamsPerConnection { get; set; } = 256;

@@ -60,7 +60,14 @@ public sealed class PeerzProcess : IDisposable
     }
 
     /// <summary>Waits for an output line starting with <paramref name="prefix"/> and returns it.</summary>
-    public string WaitForLine(string prefix, TimeSpan timeout)
+    public string WaitForLine(string prefix, TimeSpan timeout) =>
+        WaitFor(line => line.StartsWith(prefix, StringComparison.Ordinal), $"starting with '{prefix}'", timeout);
+
+    /// <summary>Waits for an output line containing <paramref name="text"/> (log lines start with a level and category) and returns it.</summary>
+    public string WaitForLineContaining(string text, TimeSpan timeout) =>
+        WaitFor(line => line.Contains(text, StringComparison.Ordinal), $"containing '{text}'", timeout);
+
+    private string WaitFor(Func<string, bool> matches, string what, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         try
@@ -68,13 +75,13 @@ public sealed class PeerzProcess : IDisposable
             while (true)
             {
                 var line = _lines.Take(cts.Token);
-                if (line.StartsWith(prefix, StringComparison.Ordinal)) return line;
+                if (matches(line)) return line;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
         {
             var why = _lines.IsAddingCompleted ? "before its output ended" : $"within {timeout.TotalSeconds:F0} s";
-            throw new TimeoutException($"no line starting with '{prefix}' {why}; output so far:\n{Output}");
+            throw new TimeoutException($"no line {what} {why}; output so far:\n{Output}");
         }
     }
 
