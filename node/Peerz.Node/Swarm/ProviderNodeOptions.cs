@@ -17,4 +17,6 @@ public sealed record ProviderNodeOptions
     /// <summary>How long an announcement stays valid; it is refreshed at a third of this.</summary>
     public TimeSpan AnnouncementTtl { get; init; } = TimeSpan.FromSeconds(90);
     public string KademliaProtocolId { get; init; } = SwarmProtocol.KademliaProtocolId;
+    /// <summary>Server-to-server push: forwarding outputs to a route's next hop and taking pushed inputs.</summary>
+    public Push.PushOptions Push { get; init; } = new();
 }
