@@ -230,7 +230,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             if (awaited.Positions < 1 || awaited.Positions > served.Limits.MaxTokensPerStep || session.Position + awaited.Positions > session.MaxLength)
                 throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{awaited.Positions} positions at position {session.Position} are outside this session's limits");
             // Paid before any wait: a pushed input is only ever computed for a step the client paid for.
-            charge = await AuthorizeAsync(opened, step, (long)session.BatchSize * awaited.Positions, cancellationToken);
+            if (payments is not null) charge = await AuthorizeAsync(opened, step, (long)session.BatchSize * awaited.Positions, cancellationToken);
             var input = await AwaitInputAsync(opened, step, requests, idle);
             if (input is null) return null;
             step = step.Clone();
@@ -254,7 +254,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, inputBytes!, WorkBytes.Output(output), tokens,
                 charge!, served.ServingMode, cancellationToken);
         // Forwarded only once the step is charged: an output that is never answered is never pushed either.
-        opened.Links?.Inbox.Completed(step.Step);
+        opened.Links?.Inbox.Completed((uint)session.Position);
         if (output.Pushed) await next!.SendAsync(step.Step, step.Position, output.Hidden, cancellationToken);
         return output;
     }
@@ -280,7 +280,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         while (true)
         {
             using var race = CancellationTokenSource.CreateLinkedTokenSource(idle);
-            var pushed = takePush ? inbox.TakeAsync(step.Step, race.Token) : null;
+            var pushed = takePush ? inbox.TakeAsync(step.Position, race.Token) : null;
             var message = requests.WaitToReadAsync(race.Token).AsTask();
             await (pushed is null ? (Task)message : Task.WhenAny(pushed, message));
             await race.CancelAsync();
@@ -306,7 +306,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
     }
 
     private static bool Fits(PushStep push, InferenceStep step, int batchSize) =>
-        push.Position == step.Position && push.Hidden.Shape.Count == 3 && push.Hidden.Shape[0] == batchSize && push.Hidden.Shape[1] == step.PushInput.Positions;
+        push.Hidden.Shape.Count == 3 && push.Hidden.Shape[0] == batchSize && push.Hidden.Shape[1] == step.PushInput.Positions;
 
     /// <summary>A session as opened: its receipt id, the open request, the KV cache, and the client that paid to open it (zero when free).</summary>
     private sealed record OpenedSession(byte[] Id, OpenSession Request, InferenceSession Cache, Address Client)

@@ -4,17 +4,18 @@ using Peerz.Protocol.Wire;
 namespace Peerz.Node.Push;
 
 /// <summary>
-/// The pushed inputs one session holds: only from the peer its client named as the previous hop, only for steps
-/// it has not computed yet, at most <see cref="PushOptions.MaxBufferedSteps"/> ahead. A pushed input is only ever
-/// used by a step the client paid for; whatever is left when the session ends is dropped.
+/// The pushed inputs one session holds: only from the peer its client named as the previous hop, only for positions
+/// it has not computed yet, at most <see cref="PushOptions.MaxBufferedSteps"/> at a time. Pushes are keyed by their
+/// first position, which identifies a step on every hop of a route (step numbers differ once a hop was replaced and
+/// replayed). A pushed input is only ever used by a step the client paid for; whatever is left at the end is dropped.
 /// </summary>
 public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong, PushStep> _buffered = [];
+    private readonly Dictionary<uint, PushStep> _buffered = [];
     private string? _previousPeer = previousPeer;
-    private ulong _nextStep;
-    private (ulong Step, TaskCompletionSource<PushStep> Arrived)? _awaited;
+    private uint _nextPosition;
+    private (uint Position, TaskCompletionSource<PushStep> Arrived)? _awaited;
 
     /// <summary>Takes a push from <paramref name="fromPeer"/>, or throws the refusal to answer it with.</summary>
     public void Offer(string fromPeer, PushStep push)
@@ -23,30 +24,31 @@ public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
         {
             if (_previousPeer is null || fromPeer != _previousPeer)
                 throw new RequestRejectedException(ErrorCode.PermissionDenied, $"{fromPeer} is not this session's previous hop");
-            if (push.Step < _nextStep)
-                throw new RequestRejectedException(ErrorCode.BadRequest, $"step {push.Step} was already computed; the session is at step {_nextStep}");
-            if (push.Step >= _nextStep + (ulong)maxBufferedSteps)
-                throw new RequestRejectedException(ErrorCode.LimitExceeded, $"step {push.Step} is more than {maxBufferedSteps} steps ahead of step {_nextStep}");
-            if (_awaited is { } awaited && awaited.Step == push.Step)
+            if (push.Position < _nextPosition)
+                throw new RequestRejectedException(ErrorCode.BadRequest, $"position {push.Position} was already computed; the session is at position {_nextPosition}");
+            if (_awaited is { } awaited && awaited.Position == push.Position)
             {
                 _awaited = null;
                 // A wait that was just given up (the client's relay came first) leaves the push buffered instead.
                 if (awaited.Arrived.TrySetResult(push)) return;
             }
-            if (!_buffered.TryAdd(push.Step, push))
-                throw new RequestRejectedException(ErrorCode.BadRequest, $"step {push.Step} was already pushed");
+            if (_buffered.ContainsKey(push.Position))
+                throw new RequestRejectedException(ErrorCode.BadRequest, $"position {push.Position} was already pushed");
+            if (_buffered.Count >= maxBufferedSteps)
+                throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{maxBufferedSteps} pushed steps are already waiting for the client's steps");
+            _buffered.Add(push.Position, push);
         }
     }
 
-    /// <summary>The pushed input of <paramref name="step"/>, as soon as it is here (the caller bounds the wait).</summary>
-    public async Task<PushStep> TakeAsync(ulong step, CancellationToken cancellationToken)
+    /// <summary>The pushed input of the step at <paramref name="position"/>, as soon as it is here (the caller bounds the wait).</summary>
+    public async Task<PushStep> TakeAsync(uint position, CancellationToken cancellationToken)
     {
         TaskCompletionSource<PushStep> arrived;
         lock (_lock)
         {
-            if (_buffered.Remove(step, out var buffered)) return buffered;
+            if (_buffered.Remove(position, out var buffered)) return buffered;
             arrived = new TaskCompletionSource<PushStep>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _awaited = (step, arrived);
+            _awaited = (position, arrived);
         }
         using (cancellationToken.Register(() => arrived.TrySetCanceled(cancellationToken)))
         {
@@ -64,13 +66,13 @@ public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
         }
     }
 
-    /// <summary>Step <paramref name="computed"/> is answered: pushes for it and earlier are stale from now on.</summary>
-    public void Completed(ulong computed)
+    /// <summary>The session has computed every position before <paramref name="nextPosition"/>: pushes for them are stale.</summary>
+    public void Completed(uint nextPosition)
     {
         lock (_lock)
         {
-            _nextStep = computed + 1;
-            foreach (var stale in _buffered.Keys.Where(s => s <= computed).ToList()) _buffered.Remove(stale);
+            _nextPosition = nextPosition;
+            foreach (var stale in _buffered.Keys.Where(p => p < nextPosition).ToList()) _buffered.Remove(stale);
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class PushProtocol(PushSessions sessions, ILogger<PushProtocol> lo
             try
             {
                 if (push.Hidden is null) throw new RequestRejectedException(ErrorCode.BadRequest, "a push carries hidden states");
-                sessions.Find(push.SessionId).Offer(remotePeer, push);
+                sessions.Offer(remotePeer, push);
             }
             catch (RequestRejectedException e)
             {

@@ -13,8 +13,12 @@ public sealed class PushSessions(PushOptions options, IPushDialer dialer, ILogge
 {
     private readonly ConcurrentDictionary<string, PushInbox> _inboxes = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PushLink>();
+    private long _accepted;
 
     public PushOptions Options => options;
+
+    /// <summary>Pushes accepted into sessions so far (for metrics and tests).</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>Makes a session reachable for pushes from <paramref name="previousPeer"/> (none yet when null).</summary>
     public PushInbox Register(string sessionId, string? previousPeer)
@@ -26,10 +30,14 @@ public sealed class PushSessions(PushOptions options, IPushDialer dialer, ILogge
 
     public void Unregister(string sessionId) => _inboxes.TryRemove(sessionId, out _);
 
-    /// <summary>The inbox of an open session, or a <c>NOT_FOUND</c> refusal.</summary>
-    public PushInbox Find(string sessionId) => _inboxes.TryGetValue(sessionId, out var inbox)
-        ? inbox
-        : throw new RequestRejectedException(ErrorCode.NotFound, $"no open session {sessionId} here");
+    /// <summary>Hands a push from <paramref name="fromPeer"/> to its session, or throws the refusal (<c>NOT_FOUND</c> for an unknown session).</summary>
+    public void Offer(string fromPeer, PushStep push)
+    {
+        if (!_inboxes.TryGetValue(push.SessionId, out var inbox))
+            throw new RequestRejectedException(ErrorCode.NotFound, $"no open session {push.SessionId} here");
+        inbox.Offer(fromPeer, push);
+        Interlocked.Increment(ref _accepted);
+    }
 
     /// <summary>Checks a client's next hop before anything is charged or changed; <c>BAD_REQUEST</c> when it cannot be a hop.</summary>
     public static PushHop Validate(PushHop next)

@@ -65,6 +65,9 @@ public sealed class ProviderNode : IAsyncDisposable
 
     public Libp2pHost Host => _host;
 
+    /// <summary>This node's part in server-to-server push (its sessions' inboxes and links).</summary>
+    public PushSessions Push => _push;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _host.StartAsync(cancellationToken);
