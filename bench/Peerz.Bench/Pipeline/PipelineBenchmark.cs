@@ -60,6 +60,7 @@ public static class PipelineBenchmark
         using var checkpoint = Checkpoint.Open(directory);
         var nodes = new List<ProviderNode>();
         var emulators = new List<LinkEmulator>();
+        var pushSwarms = new List<PushSwarm>();
         try
         {
             for (var i = 0; i < Providers; i++)
@@ -81,6 +82,8 @@ public static class PipelineBenchmark
                 var linked = nodes.ToDictionary(n => n, n => new LinkEmulator(Endpoint(n), link.RoundTrip / 2, link.BitsPerSecond));
                 emulators.AddRange(linked.Values);
                 setups.Add(($"{Providers} providers, {link.Name}", await SwarmAsync(nodes, layers, n => linked[n].EndPoint)));
+                pushSwarms.Add(await PushSwarm.StartAsync([.. nodes.Select(n => n.Served)], layers, link.RoundTrip, link.BitsPerSecond));
+                setups.Add(($"{Providers} providers, {link.Name}, push", pushSwarms[^1].Pipeline));
             }
             setups.Add(("offloading (weights reloaded every step)", new OffloadingPipeline(checkpoint, local.Pipeline, BlockLoadOptions.Default)));
 
@@ -105,6 +108,7 @@ public static class PipelineBenchmark
         }
         finally
         {
+            foreach (var push in pushSwarms) await push.DisposeAsync();
             foreach (var emulator in emulators) await emulator.DisposeAsync();
             foreach (var node in nodes)
             {
@@ -114,7 +118,7 @@ public static class PipelineBenchmark
         }
     }
 
-    private static IPEndPoint Endpoint(ProviderNode node)
+    internal static IPEndPoint Endpoint(ProviderNode node)
     {
         var parts = node.ListenAddresses[0].ToString().Split('/');
         return new IPEndPoint(IPAddress.Parse(parts[2]), int.Parse(parts[4], CultureInfo.InvariantCulture));
