@@ -40,7 +40,11 @@ public sealed class PushSwarm : IAsyncDisposable
             swarm._links.Add(link);
             records.Add(new ProviderRecord
             {
-                PeerId = node.PeerId.ToString(), ModelId = served.ModelId, Start = served.Blocks.Start, End = served.Blocks.End, Throughput = served.Throughput,
+                PeerId = node.PeerId.ToString(),
+                ModelId = served.ModelId,
+                Start = served.Blocks.Start,
+                End = served.Blocks.End,
+                Throughput = served.Throughput,
                 Addresses = [$"/ip4/{link.EndPoint.Address}/tcp/{link.EndPoint.Port}/p2p/{node.PeerId}"],
             });
         }
