@@ -138,7 +138,7 @@ public sealed class PushRouteTests(TinyModelFixture model) : IClassFixture<TinyM
         var (_, output) = await pending.ReceiveAsync(TensorCodec.Encode(input, TensorCompression.None), input.dtype, default);
         using var expected = local.Blocks.Forward(embedded);
         Assert.True((output - expected).abs().max().item<float>() <= 1e-4, "the pushed input was not what the step computed on");
-        // Positions 0-3 are computed: a push for them is stale now.
+        // The step at position 0 is computed: a push for it is stale now.
         Assert.Equal(ErrorCode.BadRequest, await PushAsync(stream, Push(0)));
     }
 

@@ -254,7 +254,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, inputBytes!, WorkBytes.Output(output), tokens,
                 charge!, served.ServingMode, cancellationToken);
         // Forwarded only once the step is charged: an output that is never answered is never pushed either.
-        opened.Links?.Inbox.Completed((uint)session.Position);
+        opened.Links?.Inbox.Completed(step.Position);
         if (output.Pushed) await next!.SendAsync(step.Step, step.Position, output.Hidden, cancellationToken);
         return output;
     }

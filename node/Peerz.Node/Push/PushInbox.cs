@@ -4,17 +4,19 @@ using Peerz.Protocol.Wire;
 namespace Peerz.Node.Push;
 
 /// <summary>
-/// The pushed inputs one session holds: only from the peer its client named as the previous hop, only for positions
-/// it has not computed yet, at most <see cref="PushOptions.MaxBufferedSteps"/> at a time. Pushes are keyed by their
+/// The pushed inputs one session holds: only from the peer its client named as the previous hop, only for steps it
+/// has not computed yet, at most <see cref="PushOptions.MaxBufferedSteps"/> at a time. Pushes are keyed by their
 /// first position, which identifies a step on every hop of a route (step numbers differ once a hop was replaced and
-/// replayed). A pushed input is only ever used by a step the client paid for; whatever is left at the end is dropped.
+/// replayed). Every later step starts after the last computed step's first position (a speculative rollback keeps at
+/// least one position of it), so a push at or before that position is stale. A pushed input is only ever used by a
+/// step the client paid for; whatever is left at the end is dropped.
 /// </summary>
 public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<uint, PushStep> _buffered = [];
     private string? _previousPeer = previousPeer;
-    private uint _nextPosition;
+    private long _lastStart = -1;
     private (uint Position, TaskCompletionSource<PushStep> Arrived)? _awaited;
 
     /// <summary>Takes a push from <paramref name="fromPeer"/>, or throws the refusal to answer it with.</summary>
@@ -24,8 +26,8 @@ public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
         {
             if (_previousPeer is null || fromPeer != _previousPeer)
                 throw new RequestRejectedException(ErrorCode.PermissionDenied, $"{fromPeer} is not this session's previous hop");
-            if (push.Position < _nextPosition)
-                throw new RequestRejectedException(ErrorCode.BadRequest, $"position {push.Position} was already computed; the session is at position {_nextPosition}");
+            if (push.Position <= _lastStart)
+                throw new RequestRejectedException(ErrorCode.BadRequest, $"position {push.Position} was already computed; the last step started at position {_lastStart}");
             if (_awaited is { } awaited && awaited.Position == push.Position)
             {
                 _awaited = null;
@@ -66,13 +68,13 @@ public sealed class PushInbox(string? previousPeer, int maxBufferedSteps)
         }
     }
 
-    /// <summary>The session has computed every position before <paramref name="nextPosition"/>: pushes for them are stale.</summary>
-    public void Completed(uint nextPosition)
+    /// <summary>The session answered a step starting at <paramref name="start"/>: pushes at or before it are stale.</summary>
+    public void Completed(uint start)
     {
         lock (_lock)
         {
-            _nextPosition = nextPosition;
-            foreach (var stale in _buffered.Keys.Where(p => p < nextPosition).ToList()) _buffered.Remove(stale);
+            _lastStart = start;
+            foreach (var stale in _buffered.Keys.Where(p => p <= start).ToList()) _buffered.Remove(stale);
         }
     }
 
