@@ -5,6 +5,7 @@ using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Model.Generation;
 using Peerz.Protocol.Framing;
+using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
@@ -14,7 +15,9 @@ namespace Peerz.Client;
 /// All blocks of a model served by the swarm. A session chains one remote session per route hop.
 /// When a provider fails or stalls, the hop is replaced by a new route over the same blocks and
 /// the hop's past inputs are replayed to rebuild the replacements' caches, so generation goes on
-/// with the same tokens (Petals' fault-tolerant inference).
+/// with the same tokens (Petals' fault-tolerant inference). With <see cref="PushRouting"/>, the hops are linked so
+/// that each provider forwards its output to the next one (docs/protocol.md#server-to-server-push); the client still
+/// pays every hop and receives every hop's output, which it keeps for replay and relays when a push does not arrive.
 /// </summary>
 public sealed class DistributedBlockPipeline : IBlockPipeline
 {
@@ -28,10 +31,12 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     private readonly ILogger _logger;
     private readonly int _maxReroutesPerStep;
     private readonly ClientPayments? _payments;
+    private readonly PushRouting? _push;
 
     public DistributedBlockPipeline(SpanRequest model, IProviderDirectory directory, IProviderConnector connector, RoutePlanner planner,
-        RemoteCallOptions callOptions, ILogger<DistributedBlockPipeline> logger, int maxReroutesPerStep = 3, ClientPayments? payments = null)
+        RemoteCallOptions callOptions, ILogger<DistributedBlockPipeline> logger, int maxReroutesPerStep = 3, ClientPayments? payments = null, PushRouting? push = null)
     {
+        _push = push;
         _model = model;
         _directory = directory;
         _connector = connector;
@@ -74,6 +79,14 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         public RemoteSpanSession Remote { get; } = remote;
         /// <summary>Every input this hop has received, in order: what a replacement must replay.</summary>
         public List<Tensor> Inputs { get; } = [];
+        /// <summary>The provider agreed to take part in push (it refuses push links when it does not).</summary>
+        public bool AcceptsPush { get; init; }
+        /// <summary>The session the provider forwards its outputs to, as it was told by an answered step or the open.</summary>
+        public string? PushTo { get; set; }
+        /// <summary>The peer the provider accepts pushes from, as it was told by an answered step or the open.</summary>
+        public string? PushFrom { get; set; }
+
+        public PushHop Link() => new() { PeerId = Route.Provider.PeerId, Addresses = { Route.Provider.Addresses }, SessionId = Remote.SessionId };
     }
 
     private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IBlockSession
@@ -83,12 +96,24 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
 
         public async Task OpenAsync(CancellationToken cancellationToken)
         {
-            foreach (var route in await PlanAsync(pipeline._model.Start, pipeline._model.End, cancellationToken))
-                _hops.Add(new Hop(route, await OpenRemoteAsync(route, cancellationToken)));
+            var routes = await PlanAsync(pipeline._model.Start, pipeline._model.End, cancellationToken);
+            if (pipeline._push is null)
+            {
+                foreach (var route in routes) _hops.Add(await OpenHopAsync(route, null, null, cancellationToken));
+            }
+            else
+            {
+                // Last hop first, so that each provider can be told its next hop's session.
+                for (var i = routes.Count - 1; i >= 0; i--)
+                    _hops.Insert(0, await OpenHopAsync(routes[i], i > 0 ? routes[i - 1].Provider.PeerId : null, _hops.FirstOrDefault(), cancellationToken));
+            }
             pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
         }
 
-        public async ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
+        public ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken) =>
+            pipeline._push is { } push && _hops.Count > 1 ? PushStepAsync(hidden, push, cancellationToken) : HopByHopStepAsync(hidden, cancellationToken);
+
+        private async ValueTask<Tensor> HopByHopStepAsync(Tensor hidden, CancellationToken cancellationToken)
         {
             var input = hidden;
             for (var i = 0; i < _hops.Count; i++)
@@ -114,8 +139,93 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             return input;
         }
 
-        /// <summary>Replaces hop <paramref name="index"/> by a fresh route over its blocks, replaying its history.</summary>
-        private async Task ReplaceAsync(int index, CancellationToken cancellationToken)
+        /// <summary>
+        /// One step on a push route. Every hop gets its paid step at once; a linked hop's step carries no input (its
+        /// previous hop pushes it), so the token travels client → A → B → … → client. The outputs still come back hop by
+        /// hop: each is checked and kept for replay, and relayed to the next hop when it was not pushed (or its push
+        /// seems lost). A failed hop is replaced and replayed as without push; the route is re-linked on the next step.
+        /// </summary>
+        private async ValueTask<Tensor> PushStepAsync(Tensor hidden, PushRouting push, CancellationToken cancellationToken)
+        {
+            var (batch, positions) = ((int)hidden.shape[0], (int)hidden.shape[1]);
+            var pending = new List<PendingStep?>();
+            try
+            {
+                for (var i = 0; i < _hops.Count; i++)
+                {
+                    pending.Add(null);
+                    if (!Linked(i)) continue;
+                    try
+                    {
+                        pending[i] = await SendAsync(i, null, batch, positions, cancellationToken);
+                    }
+                    catch (Exception e) when (IsProviderFailure(e))
+                    {
+                        // The hop is handled (replaced) when the walk below reaches it.
+                    }
+                }
+                var input = TensorCodec.Encode(hidden, pipeline._callOptions.Compression);
+                var inputTensor = hidden;
+                var relay = false;
+                for (var i = 0; i < _hops.Count; i++)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var hop = _hops[i];
+                        try
+                        {
+                            var step = pending[i] ??= await SendAsync(i, input, batch, positions, cancellationToken);
+                            if (step.AwaitsInput && relay) await step.RelayAsync(input, cancellationToken);
+                            var received = step.ReceiveAsync(input, hidden.dtype, cancellationToken);
+                            if (step.AwaitsInput && !relay && await Task.WhenAny(received, Task.Delay(push.RelayAfter, cancellationToken)) != received)
+                                await step.RelayAsync(input, cancellationToken);
+                            var (output, result) = await received;
+                            if (step.Step.PushNext is { } next) hop.PushTo = next.SessionId;
+                            if (step.Step.PushPrevious.Length > 0) hop.PushFrom = step.Step.PushPrevious;
+                            // Kept for replay across steps, so it must outlive any caller's dispose scope.
+                            hop.Inputs.Add(ReferenceEquals(inputTensor, hidden) ? inputTensor.detach().clone().DetachFromDisposeScope() : inputTensor);
+                            (input, inputTensor, relay) = (output.Hidden, result, !output.Pushed);
+                            break;
+                        }
+                        catch (Exception e) when (IsProviderFailure(e) && attempt < pipeline._maxReroutesPerStep)
+                        {
+                            pipeline._logger.LogWarning("provider {Provider} failed on blocks [{Start}, {End}): {Error}; rerouting", hop.Route.Provider.PeerId, hop.Route.Start, hop.Route.End, e.Message);
+                            if (pending[i] is { } failed) await failed.DisposeAsync();
+                            pending.RemoveAt(i);
+                            pending.InsertRange(i, Enumerable.Repeat<PendingStep?>(null, await ReplaceAsync(i, cancellationToken)));
+                        }
+                    }
+                }
+                return inputTensor;
+            }
+            finally
+            {
+                foreach (var step in pending)
+                    if (step is not null) await step.DisposeAsync();
+            }
+        }
+
+        /// <summary>Whether hop <paramref name="i"/>'s input will be pushed by hop i − 1 (both ends linked by answered steps).</summary>
+        private bool Linked(int i) => i > 0 && _hops[i - 1].PushTo == _hops[i].Remote.SessionId && _hops[i].PushFrom == _hops[i - 1].Route.Provider.PeerId;
+
+        /// <summary>Sends hop <paramref name="i"/> its step, with the links that repair the route around it (they apply from the next step).</summary>
+        private Task<PendingStep> SendAsync(int i, SerializedTensor? input, int batch, int positions, CancellationToken cancellationToken)
+        {
+            var hop = _hops[i];
+            PushHop? next = null;
+            string? previous = null;
+            if (hop.AcceptsPush)
+            {
+                // The next hop is linked only once it accepts pushes from this one, so no push is refused on the way.
+                if (i + 1 < _hops.Count && _hops[i + 1].AcceptsPush && hop.PushTo != _hops[i + 1].Remote.SessionId && _hops[i + 1].PushFrom == hop.Route.Provider.PeerId)
+                    next = _hops[i + 1].Link();
+                if (i > 0 && _hops[i - 1].AcceptsPush && hop.PushFrom != _hops[i - 1].Route.Provider.PeerId) previous = _hops[i - 1].Route.Provider.PeerId;
+            }
+            return hop.Remote.SendAsync(input, batch, positions, next, previous, cancellationToken);
+        }
+
+        /// <summary>Replaces hop <paramref name="index"/> by a fresh route over its blocks, replaying its history; returns the number of new hops.</summary>
+        private async Task<int> ReplaceAsync(int index, CancellationToken cancellationToken)
         {
             var failed = _hops[index];
             _failed.Add(failed.Route.Provider.PeerId);
@@ -126,7 +236,9 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             {
                 foreach (var route in await PlanAsync(failed.Route.Start, failed.Route.End, cancellationToken))
                 {
-                    var hop = new Hop(route, await OpenRemoteAsync(route, cancellationToken));
+                    // Pushes come in only from the previous hop; forwarding starts once the replay is done (the next step links it).
+                    var previous = replacements.Count > 0 ? replacements[^1].Route : index > 0 ? _hops[index - 1].Route : null;
+                    var hop = await OpenHopAsync(route, pipeline._push is null ? null : previous?.Provider.PeerId, null, cancellationToken);
                     replacements.Add(hop);
                     if (history is null) continue;
                     hop.Inputs.Add(history);
@@ -143,6 +255,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             foreach (var input in failed.Inputs) input.Dispose();
             history?.Dispose();
             pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
+            return replacements.Count;
         }
 
         private async Task<IReadOnlyList<RouteHop>> PlanAsync(int start, int end, CancellationToken cancellationToken)
@@ -151,13 +264,35 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             return pipeline._planner.Plan(providers, pipeline._model.ModelId, start, end, _failed);
         }
 
-        private async Task<RemoteSpanSession> OpenRemoteAsync(RouteHop route, CancellationToken cancellationToken)
+        /// <summary>
+        /// Opens a session on <paramref name="route"/>; on a push route, linked to <paramref name="previous"/> (the peer that
+        /// may push into it) and <paramref name="next"/> (the hop it forwards to). A provider that refuses push gets the
+        /// session without links, and the client carries its inputs and outputs.
+        /// </summary>
+        private async Task<Hop> OpenHopAsync(RouteHop route, string? previous, Hop? next, CancellationToken cancellationToken)
+        {
+            if (pipeline._push is not null)
+            {
+                var links = new PushLinks(next is { AcceptsPush: true } ? next.Link() : null, previous);
+                try
+                {
+                    return new Hop(route, await OpenRemoteAsync(route, links, cancellationToken)) { AcceptsPush = true, PushTo = links.Next?.SessionId, PushFrom = previous };
+                }
+                catch (PeerzRequestException e) when (e.Code == ErrorCode.BadRequest)
+                {
+                    pipeline._logger.LogInformation("provider {Provider} refused push ({Error}); its hop goes through the client", route.Provider.PeerId, e.Message);
+                }
+            }
+            return new Hop(route, await OpenRemoteAsync(route, null, cancellationToken));
+        }
+
+        private async Task<RemoteSpanSession> OpenRemoteAsync(RouteHop route, PushLinks? links, CancellationToken cancellationToken)
         {
             var stream = await pipeline._connector.OpenStreamAsync(route.Provider, InferenceProtocolId, cancellationToken);
             try
             {
                 return await RemoteSpanSession.OpenAsync(stream, new SpanRequest(pipeline._model.ModelId, route.Start, route.End), batchSize, maxLength, pipeline._callOptions,
-                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), cancellationToken);
+                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), links, cancellationToken);
             }
             catch
             {

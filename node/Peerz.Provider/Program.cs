@@ -8,6 +8,7 @@ using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Tokenization;
 using Peerz.Node.Payments;
+using Peerz.Node.Push;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
 using Peerz.P2P;
@@ -37,12 +38,13 @@ var stake = new Option<string>("--stake") { Description = "PRZ to add to the sta
 var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often; must be shorter than the escrow's withdrawal delay (checked at start)", DefaultValueFactory = _ => 600 };
 var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep a session's payloads this long after its last step, for verifiers (announced in the provider's info)", DefaultValueFactory = _ => 3600 };
 var maxSessionsPerPeer = new Option<int>("--max-sessions-per-peer") { Description = "Concurrent inference sessions one peer may hold", DefaultValueFactory = _ => new ServingLimits().MaxSessionsPerPeer };
+var noPush = new Option<bool>("--no-push") { Description = "Take no part in server-to-server push: neither forward outputs to a route's next hop nor accept pushed inputs (clients then relay this hop)" };
 var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
     config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxSessionsPerPeer, maxTokens, idleTimeout, listen, announceAddress, relayService, bootstrap, identity, price, verbose,
-    stake, redeemSeconds, retentionSeconds,
+    stake, redeemSeconds, retentionSeconds, noPush,
 };
 account.AddTo(root);
 root.Subcommands.Add(RedeemCommand.Create(config));
@@ -79,6 +81,7 @@ root.SetAction(async (result, cancellationToken) =>
             var other => throw new UserErrorException($"--relay-service '{other}' must be auto, on or off"),
         },
         IdentityFile = s.Get(result, identity),
+        Push = new PushOptions { Enabled = !s.Get(result, noPush) },
         PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
         Payments = chain is null ? null : new PaymentSettings
         {

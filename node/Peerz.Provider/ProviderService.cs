@@ -65,6 +65,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             Bootstrap = settings.Bootstrap,
             PricePerToken = settings.PricePerToken.ToString(),
             Payments = payments,
+            Push = settings.Push,
             Verifiers = _account is null ? null : new VerifierRoles(_account.Chain.Registry, TimeSpan.FromMinutes(1), TimeProvider.System),
             Nat = new NatTraversalOptions { RelayService = settings.RelayService, AnnounceAddresses = settings.AnnounceAddresses },
         }, loggerFactory);

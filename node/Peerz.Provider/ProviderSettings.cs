@@ -25,6 +25,8 @@ public sealed record ProviderSettings
     public RelayServiceMode RelayService { get; init; } = RelayServiceMode.Auto;
     public required string IdentityFile { get; init; }
     public required BigInteger PricePerToken { get; init; }
+    /// <summary>Server-to-server push (<c>--no-push</c> refuses it).</summary>
+    public Peerz.Node.Push.PushOptions Push { get; init; } = new();
     /// <summary>Null serves for free, off chain.</summary>
     public PaymentSettings? Payments { get; init; }
 }

@@ -64,6 +64,7 @@ public static class PipelineBenchmark
         var nodes = new List<ProviderNode>();
         var fixedNodes = new List<ProviderNode>();
         var emulators = new List<LinkEmulator>();
+        var pushSwarms = new List<PushSwarm>();
         try
         {
             var tunedWindow = new Libp2pHostOptions().MaxReceiveWindow;
@@ -83,6 +84,8 @@ public static class PipelineBenchmark
                     emulators.AddRange(linked.Values);
                     setups.Add(($"{Providers} providers, {link.Name}{label}", await SwarmAsync(group, layers, window, n => linked[n].EndPoint)));
                 }
+                pushSwarms.Add(await PushSwarm.StartAsync([.. nodes.Select(n => n.Served)], layers, link.RoundTrip, link.BitsPerSecond));
+                setups.Add(($"{Providers} providers, {link.Name}, push", pushSwarms[^1].Pipeline));
             }
             setups.Add(("offloading (weights reloaded every step)", new OffloadingPipeline(checkpoint, local.Pipeline, BlockLoadOptions.Default)));
 
@@ -107,6 +110,7 @@ public static class PipelineBenchmark
         }
         finally
         {
+            foreach (var push in pushSwarms) await push.DisposeAsync();
             foreach (var emulator in emulators) await emulator.DisposeAsync();
             foreach (var node in nodes.Concat(fixedNodes))
             {
@@ -131,7 +135,7 @@ public static class PipelineBenchmark
         return nodes;
     }
 
-    private static IPEndPoint Endpoint(ProviderNode node)
+    internal static IPEndPoint Endpoint(ProviderNode node)
     {
         var parts = node.ListenAddresses[0].ToString().Split('/');
         return new IPEndPoint(IPAddress.Parse(parts[2]), int.Parse(parts[4], CultureInfo.InvariantCulture));

@@ -38,11 +38,17 @@ public sealed class BackendOptions
         DefaultValueFactory = _ => "1",
     };
 
+    public Option<bool> Push { get; } = new("--push")
+    {
+        Description = "Server-to-server push: providers forward each hop's output straight to the next hop (one network pass per token instead of a round trip per hop); --push false carries every hop's input from the client",
+        DefaultValueFactory = _ => true,
+    };
+
     public Option<string[]> ReportTo { get; } = new("--report-to") { Description = "Settlement and verifier URLs to pass accepted receipts on to (POST /v1/receipts)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Local, Bootstrap, Listen, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, LaneAmount, ReportTo }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Local, Bootstrap, Listen, ModelId, DType, Quant, RpcUrl, Deployment, Keystore, PasswordFile, Ledger, LaneAmount, Push, ReportTo }) command.Options.Add(option);
     }
 
     /// <summary>Checks the options, resolves the model (generating the default one if needed) and opens the backend.</summary>
@@ -61,7 +67,7 @@ public sealed class BackendOptions
                 PrzAmount.ParseToWei(settings.Get(result, LaneAmount), "--lane-amount"), ReportUrls(settings.Get(result, ReportTo)));
         var backend = local
             ? GenerationBackend.Local(directory, loadOptions)
-            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, settings.Get(result, Listen), loadOptions, wallet, logging ?? NullLoggerFactory.Instance, cancellationToken);
+            : await GenerationBackend.SwarmAsync(directory, modelId, bootstrap, settings.Get(result, Listen), loadOptions, wallet, settings.Get(result, Push), logging ?? NullLoggerFactory.Instance, cancellationToken);
         return (backend, modelId, directory);
     }
 

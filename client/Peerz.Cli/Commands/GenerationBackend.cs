@@ -53,7 +53,7 @@ public sealed class GenerationBackend : IAsyncDisposable
     /// <summary>What this backend has paid providers so far (0 when unpaid).</summary>
     public BigInteger Paid => _paid;
 
-    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, string[] listen, BlockLoadOptions options, ClientWallet? wallet,
+    public static async Task<GenerationBackend> SwarmAsync(string directory, string modelId, string[] bootstrap, string[] listen, BlockLoadOptions options, ClientWallet? wallet, bool push,
         ILoggerFactory logging, CancellationToken cancellationToken)
     {
         var addresses = Parse(bootstrap, "--bootstrap");
@@ -73,7 +73,8 @@ public sealed class GenerationBackend : IAsyncDisposable
         }
         var span = new SpanRequest(modelId, 0, checkpoint.Config.NumLayers);
         var planner = new RoutePlanner(swarm.RoundTrip, new Random());
-        var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments);
+        var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments,
+            push: push ? new PushRouting() : null);
         var training = new DistributedTrainingPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), logging.CreateLogger<DistributedTrainingPipeline>(), payments: payments?.Payments);
         var result = new GenerationBackend(head, pipeline, training);
         if (payments is not null)

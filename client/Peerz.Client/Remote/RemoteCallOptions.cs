@@ -18,13 +18,31 @@ public sealed record RemoteCallOptions
     internal async Task<TResponse> CallAsync<TResponse>(Stream stream, IMessage request, MessageParser<TResponse> parser, CancellationToken cancellationToken)
         where TResponse : class, IMessage<TResponse>
     {
+        await SendAsync(stream, request, cancellationToken);
+        return await ReceiveAsync(stream, parser, cancellationToken);
+    }
+
+    /// <summary>Writes one message, bounded by <see cref="RequestTimeout"/>.</summary>
+    internal Task SendAsync(Stream stream, IMessage request, CancellationToken cancellationToken) =>
+        Bounded(async token =>
+        {
+            await DelimitedMessages.WriteAsync(stream, request, token);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Reads one reply, bounded by <see cref="RequestTimeout"/>.</summary>
+    internal Task<TResponse> ReceiveAsync<TResponse>(Stream stream, MessageParser<TResponse> parser, CancellationToken cancellationToken)
+        where TResponse : class, IMessage<TResponse> =>
+        Bounded(async token => await DelimitedMessages.ReadAsync(stream, parser, MaxMessageBytes, token)
+            ?? throw new EndOfStreamException("the provider closed the stream without answering"), cancellationToken);
+
+    private async Task<T> Bounded<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
         try
         {
-            await DelimitedMessages.WriteAsync(stream, request, timeout.Token);
-            return await DelimitedMessages.ReadAsync(stream, parser, MaxMessageBytes, timeout.Token)
-                ?? throw new EndOfStreamException("the provider closed the stream without answering");
+            return await call(timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

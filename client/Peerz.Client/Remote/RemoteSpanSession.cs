@@ -12,7 +12,9 @@ namespace Peerz.Client.Remote;
 /// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order, close.
 /// Owns the stream; disposing it closes the session on the provider. With payments, the open pays for the
 /// session slot (one token through the span, no receipt), every step carries a voucher, and a step's output is
-/// used only after the provider's receipt checks out.
+/// used only after the provider's receipt checks out. On a push route (<see cref="PushLinks"/>) a step may be sent
+/// before its input exists (<see cref="SendAsync"/> without hidden states): the provider awaits the previous hop's push,
+/// or the client's relay (<see cref="PendingStep.RelayAsync"/>).
 /// </summary>
 public sealed class RemoteSpanSession : IAsyncDisposable
 {
@@ -35,8 +37,11 @@ public sealed class RemoteSpanSession : IAsyncDisposable
 
     public int Position { get; private set; }
 
+    public static Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
+        CancellationToken cancellationToken) => OpenAsync(stream, span, batchSize, maxLength, options, payee, null, cancellationToken);
+
     public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
-        CancellationToken cancellationToken)
+        PushLinks? push, CancellationToken cancellationToken)
     {
         var open = new OpenSession
         {
@@ -46,6 +51,8 @@ public sealed class RemoteSpanSession : IAsyncDisposable
             BatchSize = (uint)batchSize,
             MaxLength = (uint)maxLength,
             OutputCompression = options.Compression,
+            PushNext = push?.Next,
+            PushPrevious = push?.Previous ?? "",
         };
         await using var payment = payee is null ? null : await payee.BeginAsync(1, span.End - span.Start, cancellationToken);
         open.Voucher = payment?.Voucher;
@@ -63,30 +70,65 @@ public sealed class RemoteSpanSession : IAsyncDisposable
 
     public async Task<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
     {
-        var step = new InferenceStep { Step = _nextStep, Position = (uint)Position, Hidden = TensorCodec.Encode(hidden, _options.Compression) };
-        var tokens = hidden.shape[0] * hidden.shape[1];
-        await using var payment = _payee is null ? null : await _payee.BeginAsync(tokens, _span.End - _span.Start, cancellationToken);
-        step.Voucher = payment?.Voucher;
-        var response = await _options.CallAsync(_stream, new InferenceRequest { Step = step }, InferenceResponse.Parser, cancellationToken);
+        var input = TensorCodec.Encode(hidden, _options.Compression);
+        await using var pending = await SendAsync(input, (int)hidden.shape[0], (int)hidden.shape[1], null, null, cancellationToken);
+        return (await pending.ReceiveAsync(input, hidden.dtype, cancellationToken)).Hidden;
+    }
+
+    /// <summary>
+    /// Sends the next step with its voucher: with <paramref name="hidden"/>, or without it (the provider awaits the
+    /// previous hop's push of <paramref name="positions"/> positions). <paramref name="next"/> and
+    /// <paramref name="previous"/> re-link the session in a repaired route, from the following step on.
+    /// </summary>
+    public async Task<PendingStep> SendAsync(SerializedTensor? hidden, int batchSize, int positions, PushHop? next, string? previous, CancellationToken cancellationToken)
+    {
+        var step = new InferenceStep { Step = _nextStep, Position = (uint)Position, Hidden = hidden, PushNext = next, PushPrevious = previous ?? "" };
+        if (hidden is null) step.PushInput = new PushInput { Positions = (uint)positions };
+        var tokens = (long)batchSize * positions;
+        var payment = _payee is null ? null : await _payee.BeginAsync(tokens, _span.End - _span.Start, cancellationToken);
+        try
+        {
+            step.Voucher = payment?.Voucher;
+            await _options.SendAsync(_stream, new InferenceRequest { Step = step }, cancellationToken);
+            return new PendingStep(this, step, tokens, payment);
+        }
+        catch
+        {
+            if (payment is not null) await payment.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal Task RelayAsync(InferenceStep step, SerializedTensor hidden, CancellationToken cancellationToken) =>
+        _options.SendAsync(_stream, new InferenceRequest { Step = new InferenceStep { Step = step.Step, Position = step.Position, Hidden = hidden, PushInput = new PushInput { Relay = true } } },
+            cancellationToken);
+
+    /// <summary>The answer to <paramref name="pending"/>, whose provider computed on <paramref name="input"/> (sent, pushed or relayed: the same bytes).</summary>
+    internal async Task<(StepOutput Output, Tensor Hidden)> ReceiveAsync(PendingStep pending, SerializedTensor input, ScalarType dtype, CancellationToken cancellationToken)
+    {
+        var step = pending.Step;
+        var response = await _options.ReceiveAsync(_stream, InferenceResponse.Parser, cancellationToken);
         if (response.Error is { } error)
         {
-            if (payment is not null) await payment.RefundAsync(cancellationToken);
+            if (pending.Payment is not null) await pending.Payment.RefundAsync(cancellationToken);
             throw PeerzRequestException.From(error);
         }
-        if (response.Output is not { } output || output.Step != _nextStep)
-            throw new ProtocolViolationException($"expected the output of step {_nextStep}");
-        if (payment is not null)
-            await payment.AcceptAsync(output.Receipt, new ExpectedWork(WorkKind.Inference, Convert.FromHexString(SessionId), _nextStep, _span.ModelId, _span.Start, _span.End,
-                WorkBytes.Input(step), WorkBytes.Output(output), tokens), cancellationToken);
+        if (response.Output is not { } output || output.Step != step.Step)
+            throw new ProtocolViolationException($"expected the output of step {step.Step}");
+        var computed = step.Clone();
+        computed.Hidden = input;
+        if (pending.Payment is not null)
+            await pending.Payment.AcceptAsync(output.Receipt, new ExpectedWork(WorkKind.Inference, Convert.FromHexString(SessionId), step.Step, _span.ModelId, _span.Start, _span.End,
+                WorkBytes.Input(computed), WorkBytes.Output(output), pending.Tokens), cancellationToken);
         var result = TensorCodec.Decode(output.Hidden, _options.Limits);
-        if (!result.shape.SequenceEqual(hidden.shape))
+        if (!result.shape.SequenceEqual(input.Shape))
         {
             result.Dispose();
             throw new ProtocolViolationException("the provider returned hidden states of the wrong shape");
         }
         _nextStep++;
-        Position += (int)hidden.shape[1];
-        return result.MoveToDType(hidden.dtype);
+        Position += (int)input.Shape[1];
+        return (output, result.MoveToDType(dtype));
     }
 
     private static bool IsInferenceSessionId(string id) =>

@@ -7,4 +7,5 @@ public static class PeerzProtocolIds
     public const string Forward = "/peerz/forward/1.0.0";
     public const string Backward = "/peerz/backward/1.0.0";
     public const string Payload = "/peerz/payload/1.0.0";
+    public const string Push = "/peerz/push/1.0.0";
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Peerz.Node.Protocols;
+using Peerz.Node.Push;
 using Peerz.Node.Serving;
 using Peerz.P2P;
 using Peerz.P2P.Kademlia;
@@ -27,6 +28,7 @@ public sealed class ProviderNode : IAsyncDisposable
     private readonly SemaphoreSlim _addressesChanged = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _retiring = [];
+    private readonly PushSessions _push;
     private volatile SpanHandlers _current;
     private Task? _refreshLoop;
     private Task? _addressLoop;
@@ -48,7 +50,8 @@ public sealed class ProviderNode : IAsyncDisposable
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
         _nat = new NatTraversal(_host, options.Nat, RelayCandidates, loggerFactory.CreateLogger<NatTraversal>());
         _host.ReachabilityChanged += (_, _) => SignalAddressesChanged();
-        _current = new SpanHandlers(served, options.Payments, loggerFactory);
+        _push = new PushSessions(options.Push, new Libp2pPushDialer(_host), loggerFactory);
+        _current = new SpanHandlers(served, options.Payments, _push, loggerFactory);
         var info = new InfoProtocol(Describe);
         Handle(PeerzProtocolIds.Info, (stream, ct) => info.HandleAsync(stream, ct));
         // Each stream goes to the span served when it opens; a move (MoveAsync) redirects new streams only.
@@ -59,6 +62,11 @@ public sealed class ProviderNode : IAsyncDisposable
         });
         Handle(PeerzProtocolIds.Forward, (stream, ct) => _current.Training.HandleForwardAsync(stream, ct));
         Handle(PeerzProtocolIds.Backward, (stream, ct) => _current.Training.HandleBackwardAsync(stream, ct));
+        if (options.Push.Enabled)
+        {
+            var pushProtocol = new PushProtocol(_push, loggerFactory.CreateLogger<PushProtocol>());
+            Handle(PeerzProtocolIds.Push, (stream, ct) => pushProtocol.HandleAsync(stream, stream.RemotePeer.ToString(), ct));
+        }
         if (options.Payments is { } payments)
         {
             var payload = new PayloadProtocol(payments, options.Verifiers, TimeProvider.System, loggerFactory.CreateLogger<PayloadProtocol>());
@@ -77,6 +85,9 @@ public sealed class ProviderNode : IAsyncDisposable
 
     /// <summary>Whether peers can dial this provider directly (AutoNAT), and the relays it is reachable through otherwise.</summary>
     public NatTraversal Nat => _nat;
+
+    /// <summary>This node's part in server-to-server push (its sessions' inboxes and links).</summary>
+    public PushSessions Push => _push;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -136,7 +147,7 @@ public sealed class ProviderNode : IAsyncDisposable
     {
         var old = _current;
         next.State = ServerState.Online;
-        _current = new SpanHandlers(next, _options.Payments, _loggerFactory);
+        _current = new SpanHandlers(next, _options.Payments, _push, _loggerFactory);
         lock (_retiring) _retiring.Add(old.Served.RetireAsync(old.Served.Limits.SessionIdleTimeout, _stop.Token));
         _logger.LogInformation("moved from blocks [{OldStart}, {OldEnd}) to [{Start}, {End})", old.Served.Blocks.Start, old.Served.Blocks.End, next.Blocks.Start, next.Blocks.End);
         try
@@ -293,10 +304,10 @@ public sealed class ProviderNode : IAsyncDisposable
     }
 
     /// <summary>The protocol handlers of one served span.</summary>
-    private sealed class SpanHandlers(ServedSpan served, Payments.ProviderPayments? payments, ILoggerFactory loggerFactory)
+    private sealed class SpanHandlers(ServedSpan served, Payments.ProviderPayments? payments, PushSessions push, ILoggerFactory loggerFactory)
     {
         public ServedSpan Served { get; } = served;
-        public InferenceProtocol Inference { get; } = new(served, payments, loggerFactory.CreateLogger<InferenceProtocol>());
+        public InferenceProtocol Inference { get; } = new(served, payments, loggerFactory.CreateLogger<InferenceProtocol>(), push);
         public TrainingProtocols Training { get; } = new(served, payments, loggerFactory.CreateLogger<TrainingProtocols>());
     }
 }

@@ -21,4 +21,6 @@ public sealed record ProviderNodeOptions
     public int MaxReceiveWindow { get; init; } = new Libp2pHostOptions().MaxReceiveWindow;
     /// <summary>AutoNAT, relays and hole punching (see <see cref="NatTraversal"/>).</summary>
     public NatTraversalOptions Nat { get; init; } = new();
+    /// <summary>Server-to-server push: forwarding outputs to a route's next hop and taking pushed inputs.</summary>
+    public Push.PushOptions Push { get; init; } = new();
 }
