@@ -64,7 +64,7 @@ public sealed class SpeculativeDecodingTests(TinyModelFixture model, ITestOutput
         Assert.Equal(3, session.Position);
         foreach (var ((k1, v1), (k2, v2)) in before.Zip(session.SnapshotCaches()))
         {
-            Assert.True(k1.equal(k2).item<bool>() && v1.equal(v2).item<bool>());
+            Assert.True(k1.allclose(k2, 0, 0) && v1.allclose(v2, 0, 0));
         }
         session.Rollback(0);
         Assert.Equal(0, session.Position);
@@ -134,7 +134,8 @@ public sealed class SpeculativeDecodingTests(TinyModelFixture model, ITestOutput
     public void Prompt_lookup_proposes_what_followed_the_latest_match_of_the_suffix()
     {
         var drafter = new NGramDrafter(maxNgram: 2);
-        Assert.Equal([3, 4, 9], drafter.Propose([1, 2, 3, 4, 9, 7, 2, 3, 4, 2, 3], 3).Tokens);
+        // The suffix [2, 3] last occurred at index 6, followed by [4, 2, 3].
+        Assert.Equal([4, 2, 3], drafter.Propose([1, 2, 3, 4, 9, 7, 2, 3, 4, 2, 3], 3).Tokens);
         Assert.Equal([5], drafter.Propose([5, 5], 2).Tokens);
         Assert.Empty(drafter.Propose([1, 2, 3], 4).Tokens);
         Assert.Empty(drafter.Propose([1], 4).Tokens);
@@ -166,9 +167,11 @@ public sealed class SpeculativeDecodingTests(TinyModelFixture model, ITestOutput
             var speculative = new SpeculativeGenerator(local.Head, local.Pipeline, drafter, draftTokens: 2);
             const int samples = 4000;
             var counts = new double[p.Length];
-            for (var seed = 0; seed < samples; seed++)
+            // Seeds from one stream: consecutive seeds give correlated first draws in .NET's seeded Random.
+            var seeds = new Random(2026);
+            for (var i = 0; i < samples; i++)
             {
-                var tokens = await speculative.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 3, Sampling = sampling with { Seed = seed } }).ToListAsync();
+                var tokens = await speculative.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 3, Sampling = sampling with { Seed = seeds.Next() } }).ToListAsync();
                 counts[tokens[0]]++;
             }
             var stats = speculative.Statistics;
