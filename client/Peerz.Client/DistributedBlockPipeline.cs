@@ -77,7 +77,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     {
         public RouteHop Route { get; } = route;
         public RemoteSpanSession Remote { get; } = remote;
-        /// <summary>Every input this hop has received, in order: what a replacement must replay.</summary>
+        /// <summary>Every input this hop has received, in order, cut at rollbacks: what a replacement must replay.</summary>
         public List<Tensor> Inputs { get; } = [];
         /// <summary>The provider agreed to take part in push (it refuses push links when it does not).</summary>
         public bool AcceptsPush { get; init; }
@@ -87,12 +87,44 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         public string? PushFrom { get; set; }
 
         public PushHop Link() => new() { PeerId = Route.Provider.PeerId, Addresses = { Route.Provider.Addresses }, SessionId = Remote.SessionId };
+
+        /// <summary>Drops the inputs of positions [position, …) here and on the provider (sent with the next step).</summary>
+        public void Rollback(int position)
+        {
+            Remote.Rollback(position);
+            var kept = 0;
+            for (var i = 0; i < Inputs.Count; i++)
+            {
+                var length = (int)Inputs[i].shape[1];
+                if (kept + length <= position)
+                {
+                    kept += length;
+                    continue;
+                }
+                var cut = position - kept;
+                var head = cut > 0 ? Inputs[i].narrow(1, 0, cut).clone().DetachFromDisposeScope() : null;
+                foreach (var dropped in Inputs.Skip(i)) dropped.Dispose();
+                Inputs.RemoveRange(i, Inputs.Count - i);
+                if (head is not null) Inputs.Add(head);
+                return;
+            }
+        }
     }
 
-    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IBlockSession
+    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IRollbackBlockSession
     {
         private readonly List<Hop> _hops = [];
         private readonly HashSet<string> _failed = [];
+
+        public int Position { get; private set; }
+
+        public void Rollback(int position)
+        {
+            if (position < 0 || position > Position)
+                throw new ArgumentOutOfRangeException(nameof(position), $"cannot roll back to position {position}: the session holds positions [0, {Position})");
+            foreach (var hop in _hops) hop.Rollback(position);
+            Position = position;
+        }
 
         public async Task OpenAsync(CancellationToken cancellationToken)
         {
@@ -136,6 +168,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
                     }
                 }
             }
+            Position += (int)hidden.shape[1];
             return input;
         }
 
@@ -196,6 +229,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
                         }
                     }
                 }
+                Position += positions;
                 return inputTensor;
             }
             finally

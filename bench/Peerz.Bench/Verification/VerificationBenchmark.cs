@@ -32,7 +32,7 @@ internal static class VerificationBenchmark
             manual_seed(5);
             var inputs = new List<Tensor> { randn(1, prompt, shape.Hidden) };
             for (var i = 0; i < decode; i++) inputs.Add(randn(1, 1, shape.Hidden));
-            var steps = inputs.Select((hidden, i) => new InferenceStep { Step = (ulong)i, Hidden = TensorCodec.Encode(hidden, TensorCompression.None) }).ToList();
+            var steps = inputs.Select((hidden, i) => new InferenceStep { Step = (ulong)i, Position = (uint)inputs.Take(i).Sum(h => h.shape[1]), Hidden = TensorCodec.Encode(hidden, TensorCompression.None) }).ToList();
 
             ServeSession(blocks, inputs); // warm-up
             var stepSeconds = ServeSession(blocks, inputs);

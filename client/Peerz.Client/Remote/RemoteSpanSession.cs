@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Peerz.Client.Remote;
 
 /// <summary>
-/// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order, close.
+/// The client end of /peerz/inference/1.0.0 over one stream: open, steps in order (each may first roll back), close.
 /// Owns the stream; disposing it closes the session on the provider. With payments, the open pays for the
 /// session slot (one token through the span, no receipt), every step carries a voucher, and a step's output is
 /// used only after the provider's receipt checks out. On a push route (<see cref="PushLinks"/>) a step may be sent
@@ -66,6 +66,17 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         if (payee is not null && !IsInferenceSessionId(opened.SessionId))
             throw new ProtocolViolationException("the provider's session id is not a 32-byte inference session id");
         return new RemoteSpanSession(stream, options, span, payee, opened.SessionId);
+    }
+
+    /// <summary>
+    /// Drops positions [position, Position): the next step is sent at <paramref name="position"/>, and the provider
+    /// cuts its cache back there before computing it. Nothing is sent until that step.
+    /// </summary>
+    public void Rollback(int position)
+    {
+        if (position < 0 || position > Position)
+            throw new ArgumentOutOfRangeException(nameof(position), $"cannot roll back to position {position}: the session holds positions [0, {Position})");
+        Position = position;
     }
 
     public async Task<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)

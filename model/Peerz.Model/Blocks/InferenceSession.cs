@@ -51,6 +51,22 @@ public sealed class InferenceSession : IDisposable
         return output;
     }
 
+    /// <summary>
+    /// Drops positions [position, Position) from every cache, as speculative decoding does with rejected drafts:
+    /// afterwards the session is what a fresh session fed only the first <paramref name="position"/> positions would be.
+    /// </summary>
+    public void Rollback(int position)
+    {
+        if (position < 0 || position > Position)
+            throw new SessionRollbackException(position, Position);
+        if (position == Position) return;
+        foreach (var cache in _caches) cache.Truncate(position);
+        Position = position;
+    }
+
+    /// <summary>Copies of every layer's cached keys and values over the positions seen (for tests).</summary>
+    public IReadOnlyList<(Tensor Keys, Tensor Values)> SnapshotCaches() => _caches.Select(c => c.Snapshot(Position)).ToList();
+
     public void Dispose()
     {
         foreach (var cache in _caches) cache.Dispose();
@@ -60,3 +76,6 @@ public sealed class InferenceSession : IDisposable
 
 public sealed class SessionLengthExceededException(int position, long steps, int maxLength)
     : InvalidOperationException($"session at position {position} cannot take {steps} more tokens: its max length is {maxLength}");
+
+public sealed class SessionRollbackException(int position, int seen)
+    : ArgumentOutOfRangeException(nameof(position), $"cannot roll back to position {position}: the session has seen positions [0, {seen}) and a rollback must be within [0, {seen}]");

@@ -21,6 +21,19 @@ internal sealed class LayerKvCache(long batch, long kvHeads, long maxLength, lon
         return (_keys.narrow(2, 0, start + length), _values.narrow(2, 0, start + length));
     }
 
+    /// <summary>Forgets positions [position, maxLength): zeroed, as in a cache that never held them.</summary>
+    public void Truncate(int position)
+    {
+        var dropped = _keys.shape[2] - position;
+        if (dropped <= 0) return;
+        using (var tail = _keys.narrow(2, position, dropped)) tail.zero_();
+        using (var tail = _values.narrow(2, position, dropped)) tail.zero_();
+    }
+
+    /// <summary>Copies of the cached keys and values of positions [0, length), for comparisons in tests.</summary>
+    internal (Tensor Keys, Tensor Values) Snapshot(int length) =>
+        (_keys.narrow(2, 0, length).clone(), _values.narrow(2, 0, length).clone());
+
     private static long ElementSize(ScalarType dtype) => dtype switch
     {
         ScalarType.Float32 => 4,

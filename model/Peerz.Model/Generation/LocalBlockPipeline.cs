@@ -9,8 +9,12 @@ public sealed class LocalBlockPipeline(BlockSpan span, KvCacheBudget budget) : I
     public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget)));
 
-    private sealed class Session(InferenceSession session) : IBlockSession
+    private sealed class Session(InferenceSession session) : IRollbackBlockSession
     {
+        public int Position => session.Position;
+
+        public void Rollback(int position) => session.Rollback(position);
+
         public ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -11,13 +11,15 @@ using Peerz.Protocol.Framing;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
+using static TorchSharp.torch;
 
 namespace Peerz.Node.Protocols;
 
 /// <summary>
 /// /peerz/inference/1.0.0: one stream per session. The client opens a session over a sub-range of
-/// the served blocks, then sends steps of hidden states in position order; the provider extends
-/// its KV cache and returns the span's output. A refused step leaves the session as it was.
+/// the served blocks, then sends steps of hidden states in step order; the provider extends
+/// its KV cache and returns the span's output. A step may start below the positions seen: the cache is
+/// first rolled back to its position (speculative decoding), and the step is charged for the positions it computes. A refused step leaves the session as it was.
 /// A session holds a slot and cache, so it is bounded: one peer holds at most
 /// <see cref="ServingLimits.MaxSessionsPerPeer"/>, and a session closes <see cref="ServingLimits.SessionIdleTimeout"/>
 /// after its last accepted step (refused steps do not keep it open). With payments on, opening is paid (one
@@ -216,8 +218,11 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         var session = opened.Cache;
         if (step is null)
             throw new RequestRejectedException(ErrorCode.BadRequest, "expected a step or close");
-        if (step.Step != expectedStep || step.Position != session.Position)
-            throw new RequestRejectedException(ErrorCode.BadRequest, $"step {step.Step} at position {step.Position} is out of order; expected step {expectedStep} at position {session.Position}");
+        if (step.Step != expectedStep)
+            throw new RequestRejectedException(ErrorCode.BadRequest, $"step {step.Step} is out of order; expected step {expectedStep}");
+        // A position below the tokens seen rolls the session back to it (speculative decoding drops rejected drafts).
+        if (step.Position > session.Position)
+            throw new RequestRejectedException(ErrorCode.BadRequest, $"step {step.Step} at position {step.Position} is past the {session.Position} positions seen; a step starts at or before them");
         if ((step.PushInput is not null || step.PushNext is not null || step.PushPrevious.Length > 0) && opened.Links is null)
             throw new RequestRejectedException(ErrorCode.BadRequest, "this session does not take part in push");
         if (step.PushNext is not null) PushSessions.Validate(step.PushNext);
@@ -227,8 +232,8 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         {
             if (step.Hidden is not null)
                 throw new RequestRejectedException(ErrorCode.BadRequest, "a step that awaits its pushed input carries no hidden states");
-            if (awaited.Positions < 1 || awaited.Positions > served.Limits.MaxTokensPerStep || session.Position + awaited.Positions > session.MaxLength)
-                throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{awaited.Positions} positions at position {session.Position} are outside this session's limits");
+            if (awaited.Positions < 1 || awaited.Positions > served.Limits.MaxTokensPerStep || step.Position + awaited.Positions > session.MaxLength)
+                throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{awaited.Positions} positions at position {step.Position} are outside this session's limits");
             // Paid before any wait: a pushed input is only ever computed for a step the client paid for.
             if (payments is not null) charge = await AuthorizeAsync(opened, step, (long)session.BatchSize * awaited.Positions, cancellationToken);
             var input = await AwaitInputAsync(opened, step, requests, idle);
@@ -237,9 +242,16 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             step.Hidden = input;
         }
         using var hidden = RequestValidation.Hidden(served, step.Hidden, "hidden states", session.BatchSize);
-        if (session.Position + hidden.shape[1] > session.MaxLength)
-            throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {session.Position} exceed the session's max length {session.MaxLength}");
+        var position = (int)step.Position;
+        if (position + hidden.shape[1] > session.MaxLength)
+            throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {position} exceed the session's max length {session.MaxLength}");
         var tokens = hidden.shape[0] * hidden.shape[1];
+        // Rolled back only once the step is accepted and paid for, so a refused step leaves the session as it was.
+        Tensor Compute()
+        {
+            session.Rollback(position);
+            return session.Step(hidden);
+        }
         byte[]? inputBytes = null;
         if (payments is not null)
         {
@@ -247,7 +259,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             ProviderPayments.EnsureFetchable(inputBytes.LongLength, hidden.numel());
             charge ??= await AuthorizeAsync(opened, step, tokens, cancellationToken);
         }
-        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(session.Step(hidden), open.OutputCompression), cancellationToken) };
+        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(Compute(), open.OutputCompression), cancellationToken) };
         var next = opened.Links?.Next;
         output.Pushed = next is not null && await next.ReadyAsync();
         if (payments is not null)

@@ -20,24 +20,52 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     private readonly Lock _lock = new();
 
     /// <summary>
-    /// The outputs of every step of an inference session. The steps are replayed as one causal forward pass over
+    /// The outputs of every step of an inference session. The steps are replayed as causal forward passes over
     /// all their positions: the same function the provider computed step by step with its KV cache (equal up to
-    /// float rounding), at prefill speed instead of decode speed.
+    /// float rounding), at prefill speed instead of decode speed. A step whose position is below the positions
+    /// held rolls the session back (speculative decoding): the steps so far are answered from one pass, the inputs
+    /// are cut at that position, and replay goes on, so a session costs one pass per rollback plus one.
     /// </summary>
     public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression)
     {
         var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
         if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
             throw new FormatException("the session's steps do not share one batch size");
-        CheckPositions(inputs[0].shape[0], inputs.Sum(i => i.shape[1]));
-        var all = Span(start, end).Forward(cat(inputs, 1));
-        var outputs = new List<Recomputed>(inputs.Count);
-        long position = 0;
-        foreach (var input in inputs)
+        var blocks = Span(start, end);
+        var outputs = new Recomputed[inputs.Count];
+        // The inputs of the positions the session holds, and the steps since the last pass (the tail of those positions).
+        var held = new List<Tensor>();
+        long length = 0, replayed = 0;
+        var pending = new List<int>();
+        void Pass()
         {
-            outputs.Add(RoundTrip(all.narrow(1, position, input.shape[1]), compression));
-            position += input.shape[1];
+            if (pending.Count == 0) return;
+            replayed += length;
+            CheckPositions(inputs[0].shape[0], length);
+            CheckPositions(inputs[0].shape[0], replayed);
+            var all = blocks.Forward(cat(held, 1));
+            foreach (var i in pending)
+                outputs[i] = RoundTrip(all.narrow(1, steps[i].Position, inputs[i].shape[1]), compression);
+            pending.Clear();
         }
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var position = steps[i].Position;
+            if (position > length)
+                throw new FormatException($"step {i} starts at position {position} but the session holds only {length}");
+            if (position < length)
+            {
+                Pass();
+                var kept = cat(held, 1).narrow(1, 0, position);
+                held.Clear();
+                if (position > 0) held.Add(kept);
+                length = position;
+            }
+            held.Add(inputs[i]);
+            length += inputs[i].shape[1];
+            pending.Add(i);
+        }
+        Pass();
         return outputs;
     }
 
