@@ -1,5 +1,6 @@
 using Peerz.Bench.Ledger;
 using Peerz.Bench.Model;
+using Peerz.Bench.Nat;
 using Peerz.Bench.P2P;
 using Peerz.Bench.Pipeline;
 using Peerz.Bench.Settlement;
@@ -10,6 +11,8 @@ var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
+    ["relay"] = RelayBenchmark.RunAsync,
+    ["reachability"] = ReachabilityBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["verification"] = VerificationBenchmark.RunAsync,
     ["settlement"] = SettlementBenchmark.RunAsync,

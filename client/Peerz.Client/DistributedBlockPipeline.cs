@@ -77,6 +77,8 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     {
         public RouteHop Route { get; } = route;
         public RemoteSpanSession Remote { get; } = remote;
+        /// <summary>The connection to the provider went through a relay when the session opened.</summary>
+        public bool Relayed { get; init; }
         /// <summary>Every input this hop has received, in order, cut at rollbacks: what a replacement must replay.</summary>
         public List<Tensor> Inputs { get; } = [];
         /// <summary>The provider agreed to take part in push (it refuses push links when it does not).</summary>
@@ -115,6 +117,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     {
         private readonly List<Hop> _hops = [];
         private readonly HashSet<string> _failed = [];
+        private readonly HashSet<string> _forgiven = [];
 
         public int Position { get; private set; }
 
@@ -126,20 +129,40 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             Position = position;
         }
 
+        /// <summary>Opens a session on every hop of a planned route; a provider failing to open is routed around, within the reroute bound.</summary>
         public async Task OpenAsync(CancellationToken cancellationToken)
         {
-            var routes = await PlanAsync(pipeline._model.Start, pipeline._model.End, cancellationToken);
-            if (pipeline._push is null)
+            for (var attempt = 0; ; attempt++)
             {
-                foreach (var route in routes) _hops.Add(await OpenHopAsync(route, null, null, cancellationToken));
+                var routes = await PlanAsync(pipeline._model.Start, pipeline._model.End, cancellationToken);
+                RouteHop? opening = null;
+                var relayed = false;
+                try
+                {
+                    // On a push route, last hop first, so that each provider can be told its next hop's session.
+                    for (var n = 0; n < routes.Count; n++)
+                    {
+                        var i = pipeline._push is null ? n : routes.Count - 1 - n;
+                        opening = routes[i];
+                        // Whether the connection made while discovering the provider is relayed, before a failure closes it.
+                        relayed = pipeline._connector.IsRelayed(opening.Provider.PeerId);
+                        if (pipeline._push is null)
+                            _hops.Add(await OpenHopAsync(opening, null, null, cancellationToken));
+                        else
+                            _hops.Insert(0, await OpenHopAsync(opening, i > 0 ? routes[i - 1].Provider.PeerId : null, _hops.FirstOrDefault(), cancellationToken));
+                    }
+                }
+                catch (Exception e) when (IsProviderFailure(e) && attempt < pipeline._maxReroutesPerStep && opening is not null)
+                {
+                    pipeline._logger.LogWarning("provider {Provider} failed to open blocks [{Start}, {End}): {Error}; rerouting", opening.Provider.PeerId, opening.Start, opening.End, e.Message);
+                    foreach (var hop in _hops) await hop.Remote.DisposeAsync();
+                    _hops.Clear();
+                    Blame(opening, relayed);
+                    continue;
+                }
+                pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
+                return;
             }
-            else
-            {
-                // Last hop first, so that each provider can be told its next hop's session.
-                for (var i = routes.Count - 1; i >= 0; i--)
-                    _hops.Insert(0, await OpenHopAsync(routes[i], i > 0 ? routes[i - 1].Provider.PeerId : null, _hops.FirstOrDefault(), cancellationToken));
-            }
-            pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
         }
 
         public ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken) =>
@@ -258,38 +281,76 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             return hop.Remote.SendAsync(input, batch, positions, next, previous, cancellationToken);
         }
 
-        /// <summary>Replaces hop <paramref name="index"/> by a fresh route over its blocks, replaying its history; returns the number of new hops.</summary>
+        /// <summary>
+        /// Replaces hop <paramref name="index"/> by a fresh route over its blocks, replaying its history; returns the number
+        /// of new hops. A replacement that fails while opening or replaying is itself replaced, within the reroute bound.
+        /// </summary>
         private async Task<int> ReplaceAsync(int index, CancellationToken cancellationToken)
         {
             var failed = _hops[index];
-            _failed.Add(failed.Route.Provider.PeerId);
+            Blame(failed.Route, failed.Relayed);
             await failed.Remote.DisposeAsync();
             var history = failed.Inputs.Count == 0 ? null : cat(failed.Inputs, 1).DetachFromDisposeScope();
-            var replacements = new List<Hop>();
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                foreach (var route in await PlanAsync(failed.Route.Start, failed.Route.End, cancellationToken))
+                var replacements = new List<Hop>();
+                RouteHop? opening = null;
+                var relayed = false;
+                try
                 {
-                    // Pushes come in only from the previous hop; forwarding starts once the replay is done (the next step links it).
-                    var previous = replacements.Count > 0 ? replacements[^1].Route : index > 0 ? _hops[index - 1].Route : null;
-                    var hop = await OpenHopAsync(route, pipeline._push is null ? null : previous?.Provider.PeerId, null, cancellationToken);
-                    replacements.Add(hop);
-                    if (history is null) continue;
-                    hop.Inputs.Add(history);
-                    history = (await hop.Remote.StepAsync(history, cancellationToken)).DetachFromDisposeScope();
+                    var replayed = history;
+                    foreach (var route in await PlanAsync(failed.Route.Start, failed.Route.End, cancellationToken))
+                    {
+                        opening = route;
+                        relayed = pipeline._connector.IsRelayed(route.Provider.PeerId);
+                        // Pushes come in only from the previous hop; forwarding starts once the replay is done (the next step links it).
+                        var previous = replacements.Count > 0 ? replacements[^1].Route : index > 0 ? _hops[index - 1].Route : null;
+                        var hop = await OpenHopAsync(route, pipeline._push is null ? null : previous?.Provider.PeerId, null, cancellationToken);
+                        replacements.Add(hop);
+                        if (replayed is null) continue;
+                        hop.Inputs.Add(ReferenceEquals(replayed, history) ? replayed.clone().DetachFromDisposeScope() : replayed);
+                        replayed = (await hop.Remote.StepAsync(replayed, cancellationToken)).DetachFromDisposeScope();
+                    }
+                    if (!ReferenceEquals(replayed, history)) replayed?.Dispose();
                 }
+                catch (Exception e)
+                {
+                    foreach (var hop in replacements)
+                    {
+                        await hop.Remote.DisposeAsync();
+                        foreach (var input in hop.Inputs) input.Dispose();
+                    }
+                    if (!IsProviderFailure(e) || attempt >= pipeline._maxReroutesPerStep || opening is null)
+                    {
+                        history?.Dispose();
+                        throw;
+                    }
+                    pipeline._logger.LogWarning("replacement provider {Provider} failed on blocks [{Start}, {End}): {Error}; rerouting", opening.Provider.PeerId, opening.Start, opening.End, e.Message);
+                    Blame(opening, relayed);
+                    continue;
+                }
+                _hops.RemoveAt(index);
+                _hops.InsertRange(index, replacements);
+                foreach (var input in failed.Inputs) input.Dispose();
+                history?.Dispose();
+                pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
+                return replacements.Count;
             }
-            catch
+        }
+
+        /// <summary>
+        /// Leaves a failed provider out of this session's routes. A failure over a relayed connection may be the relay's
+        /// (a relay that died or reset its circuits), so such a provider stays eligible once, to be reached another way.
+        /// </summary>
+        private void Blame(RouteHop route, bool relayed)
+        {
+            var peer = route.Provider.PeerId;
+            if (relayed && _forgiven.Add(peer))
             {
-                foreach (var hop in replacements) await hop.Remote.DisposeAsync();
-                throw;
+                pipeline._logger.LogInformation("provider {Provider} failed over a relayed connection; it stays eligible once, through another path", peer);
+                return;
             }
-            _hops.RemoveAt(index);
-            _hops.InsertRange(index, replacements);
-            foreach (var input in failed.Inputs) input.Dispose();
-            history?.Dispose();
-            pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
-            return replacements.Count;
+            _failed.Add(peer);
         }
 
         private async Task<IReadOnlyList<RouteHop>> PlanAsync(int start, int end, CancellationToken cancellationToken)
@@ -310,14 +371,15 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
                 var links = new PushLinks(next is { AcceptsPush: true } ? next.Link() : null, previous);
                 try
                 {
-                    return new Hop(route, await OpenRemoteAsync(route, links, cancellationToken)) { AcceptsPush = true, PushTo = links.Next?.SessionId, PushFrom = previous };
+                    var remote = await OpenRemoteAsync(route, links, cancellationToken);
+                    return new Hop(route, remote) { AcceptsPush = true, PushTo = links.Next?.SessionId, PushFrom = previous, Relayed = pipeline._connector.IsRelayed(route.Provider.PeerId) };
                 }
                 catch (PeerzRequestException e) when (e.Code == ErrorCode.BadRequest)
                 {
                     pipeline._logger.LogInformation("provider {Provider} refused push ({Error}); its hop goes through the client", route.Provider.PeerId, e.Message);
                 }
             }
-            return new Hop(route, await OpenRemoteAsync(route, null, cancellationToken));
+            return new Hop(route, await OpenRemoteAsync(route, null, cancellationToken)) { Relayed = pipeline._connector.IsRelayed(route.Provider.PeerId) };
         }
 
         private async Task<RemoteSpanSession> OpenRemoteAsync(RouteHop route, PushLinks? links, CancellationToken cancellationToken)

@@ -69,6 +69,11 @@ public sealed class Libp2pProviders : IProviderDirectory, IProviderConnector, IA
 
     public TimeSpan RoundTrip(string peerId) => TimeSpan.FromMilliseconds(1);
 
+    /// <summary>Providers the client is told it reaches through a relay (the connections themselves stay direct).</summary>
+    public HashSet<string> Relayed { get; } = [];
+
+    public bool IsRelayed(string peerId) => Relayed.Contains(peerId);
+
     /// <summary>Stops a provider at once, as a crash would look to its peers (its listing stays, so routes must notice).</summary>
     public static async Task KillAsync(ProviderNode node) => await node.DisposeAsync();
 

@@ -12,7 +12,7 @@ namespace Peerz.Bench.P2P;
 /// </summary>
 internal static class P2PBenchmark
 {
-    private const string SinkProtocol = "/peerz/bench/sink/1.0.0";
+    internal const string SinkProtocol = "/peerz/bench/sink/1.0.0";
     private const int ChunkSize = 64 * 1024;
     private const int FixedWindow = 256 * 1024;
 
@@ -54,19 +54,13 @@ internal static class P2PBenchmark
         }
         Console.WriteLine($"best of {rounds} rounds:");
         Console.WriteLine($"raw TCP loopback:            {raw:F1} MiB/s");
-        Console.WriteLine($"noise+yamux stream:          {secured:F1} MiB/s ({100 * secured / raw:F1} % of raw TCP; median per-round ratio {100 * Median(securedRatios):F1} %)");
-        Console.WriteLine($"  with fixed 256 KiB window: {fixedWindow:F1} MiB/s ({100 * fixedWindow / raw:F1} % of raw TCP; median per-round ratio {100 * Median(fixedRatios):F1} %)");
+        Console.WriteLine($"noise+yamux stream:          {secured:F1} MiB/s ({100 * secured / raw:F1} % of raw TCP; median per-round ratio {100 * Statistics.Median(securedRatios):F1} %)");
+        Console.WriteLine($"  with fixed 256 KiB window: {fixedWindow:F1} MiB/s ({100 * fixedWindow / raw:F1} % of raw TCP; median per-round ratio {100 * Statistics.Median(fixedRatios):F1} %)");
 
         var rawConnects = await RawConnectsPerSecondAsync(handshakes);
         var upgrades = await HandshakesPerSecondAsync(server, handshakes);
         Console.WriteLine($"bare TCP connect+accept:     {rawConnects:F0} /s");
         Console.WriteLine($"full libp2p upgrades:        {upgrades:F0} /s ({100 * upgrades / rawConnects:F1} % of bare TCP)");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static async Task<Libp2pHost> StartSinkAsync(int maxReceiveWindow)
@@ -81,7 +75,7 @@ internal static class P2PBenchmark
         return host;
     }
 
-    private static async Task SinkAsync(Libp2pStream stream, CancellationToken ct)
+    internal static async Task SinkAsync(Libp2pStream stream, CancellationToken ct)
     {
         var buffer = new byte[ChunkSize];
         long total = 0;
@@ -93,9 +87,13 @@ internal static class P2PBenchmark
         await stream.WriteAsync(BitConverter.GetBytes(total), ct);
     }
 
-    private static async Task<double> StreamThroughputAsync(Libp2pHost client, Libp2pHost server, long bytes)
+    private static Task<double> StreamThroughputAsync(Libp2pHost client, Libp2pHost server, long bytes) =>
+        StreamThroughputAsync(client, server.ListenAddresses[0], bytes);
+
+    /// <summary>MiB/s of one stream from <paramref name="client"/> into the sink at <paramref name="address"/> (direct or /p2p-circuit).</summary>
+    internal static async Task<double> StreamThroughputAsync(Libp2pHost client, Multiaddr address, long bytes)
     {
-        await using var stream = await client.OpenStreamAsync(server.ListenAddresses[0], SinkProtocol, CancellationToken.None);
+        await using var stream = await client.OpenStreamAsync(address, SinkProtocol, CancellationToken.None);
         var chunk = new byte[ChunkSize];
         Random.Shared.NextBytes(chunk);
         var watch = Stopwatch.StartNew();

@@ -12,4 +12,7 @@ public interface IProviderConnector
     Task<Stream> OpenStreamAsync(ProviderRecord provider, string protocolId, CancellationToken cancellationToken);
 
     TimeSpan RoundTrip(string peerId);
+
+    /// <summary>Whether the connection to a provider goes through a relay now (a failure on it may be the relay's).</summary>
+    bool IsRelayed(string peerId) => false;
 }

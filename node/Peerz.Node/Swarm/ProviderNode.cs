@@ -50,6 +50,7 @@ public sealed class ProviderNode : IAsyncDisposable
         _dht = new KademliaDht(_host, new KademliaOptions { ProtocolId = options.KademliaProtocolId }, loggerFactory.CreateLogger<KademliaDht>());
         _nat = new NatTraversal(_host, options.Nat, RelayCandidates, loggerFactory.CreateLogger<NatTraversal>());
         _host.ReachabilityChanged += (_, _) => SignalAddressesChanged();
+        _host.AdvertisedAddressesChanged += (_, _) => SignalAddressesChanged();
         _push = new PushSessions(options.Push, new Libp2pPushDialer(_host), loggerFactory);
         _current = new SpanHandlers(served, options.Payments, _push, loggerFactory);
         var info = new InfoProtocol(Describe);

@@ -18,8 +18,11 @@ public sealed class AutoNatClientOptions
     /// </summary>
     public int MaxConfidence { get; set; } = 3;
 
-    /// <summary>Wait after <see cref="AutoNatClient.StartAsync"/> before the first round (identify needs to have run).</summary>
-    public TimeSpan StartDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Wait after <see cref="AutoNatClient.StartAsync"/> before the first round: identify with the bootstrap peers (which
+    /// tells us who serves AutoNAT and where they see us) runs as their connections open, well within this.
+    /// </summary>
+    public TimeSpan StartDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Time between rounds once the verdict is Public or Private.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(15);

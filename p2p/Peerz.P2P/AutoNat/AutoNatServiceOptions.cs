@@ -20,8 +20,12 @@ public sealed class AutoNatServiceOptions
 
     public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Bound on all dial-backs of one request together (TCP connect + noise handshake each).</summary>
-    public TimeSpan DialBackTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// Bound on all dial-backs of one request together (TCP connect + noise handshake each). A reachable host answers
+    /// within a few round trips (under 2 s even at 300 ms RTT); a host behind a NAT never does, and this bound is how
+    /// long it waits to learn that it is private (go-libp2p uses 15 s).
+    /// </summary>
+    public TimeSpan DialBackTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Bound on reading the request and writing the answer.</summary>
     public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(10);

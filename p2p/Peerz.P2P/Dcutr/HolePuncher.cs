@@ -73,6 +73,7 @@ public sealed class HolePuncher : IAsyncDisposable
                 var targets = DialableAddresses(peer, connect);
                 using var direct = WatchForDirect(peer, original);
                 await WriteAsync(stream, HolePunchType.Sync, attempt.Token).ConfigureAwait(false);
+                attempt.CancelAfter(rtt / 2 + PunchTimeout(rtt));
                 await Task.Delay(rtt / 2, attempt.Token).ConfigureAwait(false);
                 try
                 {
@@ -102,6 +103,15 @@ public sealed class HolePuncher : IAsyncDisposable
         }
         return Failed(peer, attempts, error);
     }
+
+    /// <summary>
+    /// How long the dials of one attempt may take: a simultaneous open that works completes in a few round trips (TCP,
+    /// multistream, noise), and <paramref name="relayedRtt"/> (measured over the relay) is longer than the direct one,
+    /// so ten of them is generous; bounded below for loaded machines and above by the attempt's own bound. A NAT that
+    /// defeats the punch (symmetric mapping) then costs a few seconds rather than several full attempt timeouts.
+    /// </summary>
+    private TimeSpan PunchTimeout(TimeSpan relayedRtt) =>
+        TimeSpan.FromTicks(Math.Clamp(relayedRtt.Ticks * 10, _options.MinPunchTimeout.Ticks, _options.AttemptTimeout.Ticks));
 
     public async ValueTask DisposeAsync()
     {
@@ -149,12 +159,14 @@ public sealed class HolePuncher : IAsyncDisposable
                     throw new InvalidDataException($"expected CONNECT, got {connect.Type}");
                 }
                 var targets = DialableAddresses(peer, connect);
+                var started = Stopwatch.GetTimestamp();
                 await WriteAsync(stream, HolePunchType.Connect, attempt.Token).ConfigureAwait(false);
                 var sync = await ReadAsync(stream, attempt.Token).ConfigureAwait(false);
                 if (sync.Type != HolePunchType.Sync)
                 {
                     throw new InvalidDataException($"expected SYNC, got {sync.Type}");
                 }
+                attempt.CancelAfter(PunchTimeout(Stopwatch.GetElapsedTime(started)));
                 using var direct = WatchForDirect(peer, original);
                 try
                 {

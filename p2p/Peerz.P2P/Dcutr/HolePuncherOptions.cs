@@ -17,4 +17,7 @@ public sealed class HolePuncherOptions
 
     /// <summary>Bound on one attempt: its message exchange, the RTT/2 wait and the dials.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Least time an attempt's dials get, whatever the measured round trip (ten round trips otherwise).</summary>
+    public TimeSpan MinPunchTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

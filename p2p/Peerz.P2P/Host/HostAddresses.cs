@@ -22,6 +22,9 @@ internal sealed class HostAddresses
 
     public event EventHandler<Reachability>? ReachabilityChanged;
 
+    /// <summary>Raised after an advertised extra address (AutoNAT-confirmed or a relay's circuit) was added or removed.</summary>
+    public event EventHandler? AdvertisedChanged;
+
     public IReadOnlyList<Multiaddr> Listen
     {
         get
@@ -100,17 +103,21 @@ internal sealed class HostAddresses
                 return false;
             }
             _extra.Add(address);
-            return true;
         }
+        AdvertisedChanged?.Invoke(this, EventArgs.Empty);
+        return true;
     }
 
     public bool RemoveAdvertised(Multiaddr address)
     {
         address = address.IsCircuit ? address : address.WithoutPeerId();
+        bool removed;
         lock (_lock)
         {
-            return _extra.Remove(address);
+            removed = _extra.Remove(address);
         }
+        if (removed) AdvertisedChanged?.Invoke(this, EventArgs.Empty);
+        return removed;
     }
 
     /// <summary>

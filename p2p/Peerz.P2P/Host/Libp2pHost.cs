@@ -65,6 +65,13 @@ public sealed class Libp2pHost : IAsyncDisposable
         remove => _addresses.ReachabilityChanged -= value;
     }
 
+    /// <summary>Raised when <see cref="AdvertisedAddresses"/> gains or loses a confirmed or relay address.</summary>
+    public event EventHandler? AdvertisedAddressesChanged
+    {
+        add => _addresses.AdvertisedChanged += value;
+        remove => _addresses.AdvertisedChanged -= value;
+    }
+
     /// <summary>Bound listen addresses (port 0 resolved), each ending in /p2p/&lt;our id&gt;.</summary>
     public IReadOnlyList<Multiaddr> ListenAddresses => _addresses.Listen;
 
@@ -246,7 +253,7 @@ public sealed class Libp2pHost : IAsyncDisposable
             throw new InvalidOperationException($"no connection to and no known address for {peer}");
         }
         Exception? last = null;
-        foreach (var address in addresses)
+        foreach (var address in DialOrder.Sort(addresses))
         {
             try
             {

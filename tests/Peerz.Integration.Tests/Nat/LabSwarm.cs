@@ -43,6 +43,15 @@ public sealed class LabSwarm(NetworkLab lab, string modelDirectory) : IDisposabl
         return new LabPeer(host, process, peerId, $"{host.TcpAddress(Port)}/p2p/{peerId}");
     }
 
+    /// <summary>
+    /// Waits until <paramref name="provider"/> has announced (in its DHT record) circuit addresses on at least
+    /// <paramref name="relays"/> relays: from then on a client can reach it. Returns the announcement line.
+    /// </summary>
+    public static string WaitUntilReachableThroughRelays(LabPeer provider, int relays, TimeSpan timeout) =>
+        provider.Process.WaitForPrintedLine(
+            line => line.Contains("announced addresses:", StringComparison.Ordinal) && line.Split("/p2p-circuit").Length - 1 >= relays,
+            $"announcing circuit addresses on {relays} relay(s)", timeout);
+
     /// <summary>`peerz generate` in <paramref name="host"/>'s namespace, greedy, through the swarm; it listens for hole punching.</summary>
     public PeerzProcess Generate(LabHost host, string modelId, int tokens) =>
         lab.Start(host, PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),

@@ -67,6 +67,28 @@ public sealed class PeerzProcess : IDisposable
     public string WaitForLineContaining(string text, TimeSpan timeout) =>
         WaitFor(line => line.Contains(text, StringComparison.Ordinal), $"containing '{text}'", timeout);
 
+    /// <summary>
+    /// Waits until any line printed so far, before or after this call, satisfies <paramref name="matches"/>, and returns
+    /// the latest such line. Unlike <see cref="WaitForLine"/> it consumes nothing, so it finds a line that came out
+    /// before a line waited for earlier (log lines of background work race with the "ready" line).
+    /// </summary>
+    public string WaitForPrintedLine(Func<string, bool> matches, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_all.LastOrDefault(matches) is { } line) return line;
+            if (_lines.IsAddingCompleted && _all.LastOrDefault(matches) is null)
+                throw new TimeoutException($"no line {what} before its output ended; output so far:\n{Output}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"no line {what} within {timeout.TotalSeconds:F0} s; output so far:\n{Output}");
+            Thread.Sleep(50);
+        }
+    }
+
+    public string WaitForPrintedLineContaining(string text, TimeSpan timeout) =>
+        WaitForPrintedLine(line => line.Contains(text, StringComparison.Ordinal), $"containing '{text}'", timeout);
+
     private string WaitFor(Func<string, bool> matches, string what, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
