@@ -84,10 +84,10 @@ public static class VerifierHost
             });
         };
 
-        if (settings.SettlementUrl is { } settlementUrl)
+        var settlement = settings.SettlementUrl is { } settlementUrl ? new SettlementClient(new HttpClient(), settlementUrl) : null;
+        if (settlement is not null)
         {
             // Verification work is a rewarded role: every judged receipt is reported, signed by this verifier.
-            var settlement = new SettlementClient(new HttpClient(), settlementUrl);
             service.Checked += (receipt, outcome) =>
             {
                 if (outcome.Verdict is VerificationVerdict.NotEvidence or VerificationVerdict.NotCheckable or VerificationVerdict.Error) return;
@@ -103,7 +103,8 @@ public static class VerifierHost
         var retrying = RetryAsync(service, settings.Unavailability, logger, cancellationToken);
         var probing = settings.ProbeInterval > TimeSpan.Zero
             ? ProbeAsync(new Prober(swarm, swarm, new ProbeWallets(chain.Rpc, chain.Deployment, sender, ProbeFunding.Default with { ProbesPerKey = settings.ProbesPerKey },
-                settings.ProbeDirectory, time, loggerFactory), traffic, head, service, settings.ModelId, new Random(), loggerFactory), settings.ProbeInterval, logger, cancellationToken)
+                settings.ProbeDirectory, time, loggerFactory), traffic, head, service, settings.ModelId, new Random(), loggerFactory, settlement is null ? [] : [settlement]),
+                settings.ProbeInterval, logger, cancellationToken)
             : Task.CompletedTask;
         try
         {

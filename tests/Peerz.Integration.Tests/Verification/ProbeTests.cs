@@ -3,11 +3,13 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
 using Peerz.Client.Routing;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;
 using Peerz.Model.Tiny;
 using Peerz.Protocol.Payments;
+using Peerz.Settlement.Http;
 using Peerz.Testing.Chain;
 using Peerz.Verifier.Probing;
 using Peerz.Verifier.Storage;
@@ -64,8 +66,12 @@ public sealed class ProbeTests(TinyModelFixture model, PeerzDevnet devnet) : ICl
         sessions.Observe(Reported(WorkKind.Inference, tokens: 6, step: 3));
         var forwards = new TrafficShapes();
         forwards.Observe(Reported(WorkKind.Forward, tokens: 7, step: 0));
+        // Settlement's receipt intake as a real HTTP endpoint: a probe is paid work, reported like any client's.
+        await using var settlement = await ReceiptSink.StartAsync();
+        using var http = new HttpClient();
         Prober Probe(Payments.PaidProviderHost host, TrafficShapes traffic) =>
-            new(new OnlyProvider(Record(host)), swarm, wallets, traffic, head, harness.Service, "tiny", new Random(5), NullLoggerFactory.Instance);
+            new(new OnlyProvider(Record(host)), swarm, wallets, traffic, head, harness.Service, "tiny", new Random(5), NullLoggerFactory.Instance,
+                [new SettlementClient(http, settlement.Url)]);
 
         var results = new List<ProbeResult>
         {
@@ -86,6 +92,13 @@ public sealed class ProbeTests(TinyModelFixture model, PeerzDevnet devnet) : ICl
         Assert.NotEqual(payers[1], payers[2]);
         Assert.Equal(wallets.Used, payers.Distinct());
         Assert.True((await devnet.Escrow().LaneAsync(payers[0], honest.Payments.Options.Account)).Amount > 0); // paid from its own lane
+
+        // Every checked receipt reached settlement first (the verifier's later report on it needs settlement to know it),
+        // and nothing else was reported: all reports are receipts paid by the probe keys.
+        var reported = settlement.Reports;
+        Assert.All(checks, c => Assert.Contains(reported, r => r.SessionId == Hex.Encode(c.Receipt.Receipt.SessionId) && r.Step == c.Receipt.Receipt.Step));
+        Assert.All(reported, r => Assert.Contains(payers, p => string.Equals(p.ToString(), r.Client, StringComparison.OrdinalIgnoreCase)));
+        Assert.True(reported.Count >= checks.Count);
 
         // Honest answers pass; the cheater's is caught and a slash proposed.
         Assert.Equal([VerificationVerdict.Honest, VerificationVerdict.Honest, VerificationVerdict.Mismatch], checks.Select(c => c.Outcome!.Verdict));

@@ -8,6 +8,7 @@ using Peerz.Client.Training;
 using Peerz.Model.Client;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Payments;
+using Peerz.Settlement.Http;
 using Peerz.Verifier.Sampling;
 using Peerz.Verifier.Verification;
 using static TorchSharp.torch;
@@ -19,11 +20,15 @@ namespace Peerz.Verifier.Probing;
 /// too: each probe pays from a fresh, unlinkable key (<see cref="ProbeWallets"/>), goes through the same routing clients
 /// use (random tie-breaking over the swarm, all blocks of the model), takes its kind and size from recent real traffic
 /// (<see cref="TrafficShapes"/>: inference sessions with decode steps, or forward requests), and feeds the model's own token
-/// embeddings (a random prompt, then greedy decoding), never random noise. Every receipt it pays for is checked.
+/// embeddings (a random prompt, then greedy decoding), never random noise. Every receipt it pays for is checked, and,
+/// like any paying client's, first reported to settlement (<paramref name="reportTo"/>): the work was done and paid for,
+/// and settlement takes the verifier's report on a receipt only once it knows the receipt.
 /// </summary>
 public sealed class Prober(IProviderDirectory directory, IProviderConnector connector, ProbeWallets wallets, TrafficShapes traffic, ClientHead head, VerifierService verifier,
-    string modelId, Random random, ILoggerFactory loggerFactory)
+    string modelId, Random random, ILoggerFactory loggerFactory, IReadOnlyList<SettlementClient>? reportTo = null)
 {
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest probe, in positions: beyond this real traffic is rare and the probe would cost more than it tells.</summary>
     private const int MaxPositions = 512;
 
@@ -55,9 +60,27 @@ public sealed class Prober(IProviderDirectory directory, IProviderConnector conn
         }
         // The last receipt of each session covers every step before it (the verifier replays the whole session).
         var receipts = paid.GroupBy(p => Hex.Encode(p.Receipt.Receipt.SessionId)).Select(g => g.MaxBy(p => p.Receipt.Receipt.Step)!.Receipt).ToList();
+        foreach (var record in paid) await ReportAsync(record.Receipt, cancellationToken);
         var checks = new List<(SignedReceipt, VerificationOutcome?)>();
         foreach (var receipt in receipts) checks.Add((receipt, await verifier.CheckAsync(receipt, cancellationToken)));
         return new ProbeResult(shape, checks, detail);
+    }
+
+    private async Task ReportAsync(SignedReceipt receipt, CancellationToken cancellationToken)
+    {
+        foreach (var settlement in reportTo ?? [])
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(ReportTimeout);
+                await settlement.ReportReceiptAsync(receipt.Receipt, receipt.Signature, timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or SettlementException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogInformation("settlement did not take a probe receipt: {Error}", e.Message);
+            }
+        }
     }
 
     private async Task<string> GenerateAsync(ClientPayments payments, ProbeShape shape, CancellationToken cancellationToken)
