@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Numerics;
 using Peerz.Chain.Contracts;
@@ -67,6 +68,18 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
                 checkedOk = metrics.Find("peerz_verifications_total", ("result", "ok")) ?? 0;
             }
             Assert.True(checkedOk > 0, "the verifier checked no receipt");
+
+            // A chat request through the gateway is paid like generate, and its receipts reach settlement like generate's:
+            // settlement refuses no receipt and no verifier report (a report on a receipt settlement never saw is a 422).
+            using var chat = await http.PostAsJsonAsync(new Uri(new Uri(gateway), "/v1/chat/completions"),
+                new { messages = new[] { new { role = "user", content = "Hello" } }, max_tokens = 8 });
+            Assert.True(chat.IsSuccessStatusCode, await chat.Content.ReadAsStringAsync());
+            var verifiedBefore = checkedOk;
+            for (clock.Restart(); checkedOk == verifiedBefore && clock.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(2000))
+                checkedOk = PrometheusText.Parse(await http.GetStringAsync(new Uri(verifier, "/metrics"))).Find("peerz_verifications_total", ("result", "ok")) ?? 0;
+            var settleLog = string.Concat(await Task.WhenAll(new[] { "settle.out", "settle.log" }.Select(f => File.ReadAllTextAsync(Path.Combine(_clone, ".devnet", f)))));
+            Assert.DoesNotContain("/v1/receipts refused", settleLog);
+            Assert.DoesNotContain("/v1/verifications refused", settleLog);
         }
         finally
         {
