@@ -51,27 +51,66 @@ public sealed class BatchedServingTests(TinyModelFixture model) : IClassFixture<
             $"no batch formed: {a.Served.Batcher.Batches} batches on the first provider, {b.Served.Batcher!.Batches} on the second");
     }
 
+    /// <summary>Holds the compute lane until disposed, so steps pile up in the batcher's queue.</summary>
+    private sealed class LaneBlocker : IAsyncDisposable
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private readonly Task _holder;
+
+        public LaneBlocker(ServedSpan served)
+        {
+            using var holding = new ManualResetEventSlim();
+            _holder = Task.Run(() => served.ComputeAsync("forward", 0, () =>
+            {
+                holding.Set();
+                return _release.Wait(TimeSpan.FromSeconds(30));
+            }, CancellationToken.None));
+            holding.Wait(TimeSpan.FromSeconds(30));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _release.Set();
+            await _holder;
+            _release.Dispose();
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+        Assert.True(condition());
+    }
+
     [Fact]
     public async Task A_step_beyond_the_queue_bound_is_refused_with_busy_and_leaves_its_session_as_it_was()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
-        var limits = new ServingLimits { Batching = new BatchingOptions { Window = TimeSpan.FromMilliseconds(300), MaxQueued = 2 } };
+        var limits = new ServingLimits { Batching = new BatchingOptions { MaxQueued = 2 } };
         using var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, 0, 4), limits);
         using var local = LocalModel.Load(model.Directory);
-        var sessions = Enumerable.Range(0, 3).Select(_ => served.Blocks.OpenSession(1, 16, served.CacheBudget)).ToArray();
-        var inputs = Enumerable.Range(0, 3).Select(i => local.Head.EmbedSequence([i + 1])).ToArray();
+        var sessions = Enumerable.Range(0, 4).Select(_ => served.Blocks.OpenSession(1, 16, served.CacheBudget)).ToArray();
+        var inputs = Enumerable.Range(0, 4).Select(i => local.Head.EmbedSequence([i + 1])).ToArray();
+        Task<long> Step(int i) => served.StepAsync("inference", sessions[i], inputs[i], 0, o => o.shape[1], CancellationToken.None);
         try
         {
-            var queued = sessions.Take(2).Select((s, i) => served.StepAsync("inference", s, inputs[i], 0, o => o.shape[1], CancellationToken.None)).ToArray();
-            var refused = await Assert.ThrowsAsync<RequestRejectedException>(() => served.StepAsync("inference", sessions[2], inputs[2], 0, o => o.shape[1], CancellationToken.None));
-            Assert.Equal(ErrorCode.Busy, refused.Code);
-            var answered = await Task.WhenAll(queued);
-            Assert.Equal(new long[] { 1, 1 }, answered);
-            Assert.Equal(0, sessions[2].Position);
-            Assert.Equal(1, served.Batcher!.Batches);
+            Task<long>[] answered;
+            await using (new LaneBlocker(served))
+            {
+                // The first step is taken into a batch that waits for the lane; the next two wait in the queue, which is then full.
+                var first = Step(0);
+                await UntilAsync(() => served.Batcher!.Queued == 0);
+                answered = [first, Step(1), Step(2)];
+                Assert.Equal(2, served.Batcher!.Queued);
+                var refused = await Assert.ThrowsAsync<RequestRejectedException>(() => Step(3));
+                Assert.Equal(ErrorCode.Busy, refused.Code);
+            }
+            Assert.Equal(new long[] { 1, 1, 1 }, await Task.WhenAll(answered));
+            Assert.Equal(0, sessions[3].Position);
+            Assert.Equal(1, served.Batcher.Batches);
             // Once the queue has drained, the refused session is served.
-            Assert.Equal(1L, await served.StepAsync("inference", sessions[2], inputs[2], 0, o => o.shape[1], CancellationToken.None));
-            Assert.Equal(1, sessions[2].Position);
+            Assert.Equal(1L, await Step(3));
+            Assert.Equal(1, sessions[3].Position);
         }
         finally
         {
@@ -84,15 +123,25 @@ public sealed class BatchedServingTests(TinyModelFixture model) : IClassFixture<
     public async Task A_queued_step_withdrawn_by_cancellation_never_touches_its_session()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
-        var limits = new ServingLimits { Batching = new BatchingOptions { Window = TimeSpan.FromMilliseconds(300) } };
-        using var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, 0, 4), limits);
+        using var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, 0, 4), new ServingLimits { Batching = new BatchingOptions() });
         using var local = LocalModel.Load(model.Directory);
-        using var session = served.Blocks.OpenSession(1, 16, served.CacheBudget);
+        using var taken = served.Blocks.OpenSession(1, 16, served.CacheBudget);
+        using var withdrawn = served.Blocks.OpenSession(1, 16, served.CacheBudget);
         using var input = local.Head.EmbedSequence([3]);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => served.StepAsync("inference", session, input, 0, o => o.shape[1], cancel.Token));
-        await Task.Delay(400);
-        Assert.Equal(0, session.Position);
-        Assert.Equal(0, served.Batcher!.Queued);
+        using var cancel = new CancellationTokenSource();
+        Task<long> first;
+        await using (new LaneBlocker(served))
+        {
+            first = served.StepAsync("inference", taken, input, 0, o => o.shape[1], CancellationToken.None);
+            await UntilAsync(() => served.Batcher!.Queued == 0);
+            var queued = served.StepAsync("inference", withdrawn, input, 0, o => o.shape[1], cancel.Token);
+            Assert.Equal(1, served.Batcher!.Queued);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+            Assert.Equal(0, served.Batcher.Queued);
+        }
+        Assert.Equal(1L, await first);
+        Assert.Equal(1, taken.Position);
+        Assert.Equal(0, withdrawn.Position);
     }
 }

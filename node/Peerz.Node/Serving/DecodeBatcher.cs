@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Peerz.Model.Blocks;
 using Peerz.Node.Protocols;
 using Peerz.Protocol.Wire;
@@ -9,14 +10,20 @@ namespace Peerz.Node.Serving;
 /// Collects decode steps (one position of a batch-1 session) of concurrent sessions and runs them as one forward pass
 /// through <see cref="BatchedDecode"/>: on a CPU or GPU one matrix product over N rows costs far less than N matrix-vector
 /// products, so throughput summed over sessions grows with the batch. The first step queued while no batch is forming
-/// waits <see cref="BatchingOptions.Window"/> for others; steps that queue up while a batch computes form the next batch
-/// at once. Fairness: steps are taken first in, first out, each session at most once per batch (its steps are ordered
+/// waits <see cref="BatchingOptions.Window"/> for others, or less: the window closes as soon as every session that
+/// decoded within the last second has a step queued, so a lone session does not pay the window on each token. Steps that
+/// queue up while a batch computes form the next batch at once. Fairness: steps are taken first in, first out, each session at most once per batch (its steps are ordered
 /// anyway), up to <see cref="BatchingOptions.MaxBatch"/>; the queue is bounded by <see cref="BatchingOptions.MaxQueued"/>
 /// and a step beyond it is refused with BUSY before it touches the session.
 /// </summary>
 public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> runOnLane)
 {
+    /// <summary>Sessions that decoded this recently are expected to bring another step soon.</summary>
+    private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(1);
+
     private readonly LinkedList<Pending> _queue = [];
+    private readonly Dictionary<InferenceSession, long> _lastStep = [];
+    private TaskCompletionSource _allQueued = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _draining;
     private long _batches;
     private long _batchedSteps;
@@ -54,8 +61,14 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
             if (_queue.Count >= Options.MaxQueued)
                 throw new RequestRejectedException(ErrorCode.Busy, $"{_queue.Count} decode steps are already waiting for a batch, the most this provider queues; retry shortly");
             node = _queue.AddLast(pending);
+            _lastStep[session] = Stopwatch.GetTimestamp();
             start = !_draining;
-            _draining = true;
+            if (start)
+            {
+                _draining = true;
+                _allQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            if (AllRecentQueued()) _allQueued.TrySetResult();
         }
         if (start) _ = Task.Run(DrainAsync, CancellationToken.None);
         await using (cancellationToken.Register(() => Withdraw(node)))
@@ -72,9 +85,21 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
         node.Value.Cancel();
     }
 
+    /// <summary>True when no session that decoded recently is missing from the queue (or a full batch waits). Under the lock.</summary>
+    private bool AllRecentQueued()
+    {
+        foreach (var (session, last) in _lastStep)
+        {
+            if (Stopwatch.GetElapsedTime(last) > RecentFor) _lastStep.Remove(session);
+        }
+        return _queue.Count >= Math.Min(_lastStep.Count, Options.MaxBatch);
+    }
+
     private async Task DrainAsync()
     {
-        await Task.Delay(Options.Window);
+        Task allQueued;
+        lock (_queue) allQueued = _allQueued.Task;
+        await Task.WhenAny(Task.Delay(Options.Window), allQueued);
         while (true)
         {
             List<Pending> batch;
