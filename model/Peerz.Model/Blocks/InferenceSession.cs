@@ -39,6 +39,9 @@ public sealed class InferenceSession : IDisposable
 
     public long CacheBytes => _lease.Bytes;
 
+    /// <summary>True once disposed: the session takes no more steps (schedulers stop waiting for it).</summary>
+    public bool IsDisposed { get; private set; }
+
     internal BlockSpan Span => _span;
 
     internal LayerKvCache[] Caches => _caches;
@@ -82,6 +85,7 @@ public sealed class InferenceSession : IDisposable
 
     public void Dispose()
     {
+        IsDisposed = true;
         foreach (var cache in _caches) cache.Dispose();
         _lease.Dispose();
     }

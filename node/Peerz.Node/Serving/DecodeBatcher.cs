@@ -11,7 +11,7 @@ namespace Peerz.Node.Serving;
 /// through <see cref="BatchedDecode"/>: on a CPU or GPU one matrix product over N rows costs far less than N matrix-vector
 /// products, so throughput summed over sessions grows with the batch. The first step queued while no batch is forming
 /// waits <see cref="BatchingOptions.Window"/> for others, or less: the window closes as soon as every session that
-/// decoded within the last second has a step queued, so a lone session does not pay the window on each token. Steps that
+/// decoded within the last second (and is still open) has a step queued, so a lone session does not pay the window on each token. Steps that
 /// queue up while a batch computes form the next batch at once. Fairness: steps are taken first in, first out, each session at most once per batch (its steps are ordered
 /// anyway), up to <see cref="BatchingOptions.MaxBatch"/>; the queue is bounded by <see cref="BatchingOptions.MaxQueued"/>
 /// and a step beyond it is refused with BUSY before it touches the session.
@@ -90,7 +90,7 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
     {
         foreach (var (session, last) in _lastStep)
         {
-            if (Stopwatch.GetElapsedTime(last) > RecentFor) _lastStep.Remove(session);
+            if (session.IsDisposed || Stopwatch.GetElapsedTime(last) > RecentFor) _lastStep.Remove(session);
         }
         return _queue.Count >= Math.Min(_lastStep.Count, Options.MaxBatch);
     }
