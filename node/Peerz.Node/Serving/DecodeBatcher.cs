@@ -55,7 +55,7 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
     {
         var pending = new Pending<T>(session, hidden, position, encode);
         LinkedListNode<Pending> node;
-        bool start;
+        bool start, waitForOthers;
         lock (_queue)
         {
             if (_queue.Count >= Options.MaxQueued)
@@ -69,8 +69,17 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
                 _allQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             if (AllRecentQueued()) _allQueued.TrySetResult();
+            waitForOthers = !_allQueued.Task.IsCompleted;
         }
-        if (start) _ = Task.Run(DrainAsync, CancellationToken.None);
+        if (start && waitForOthers)
+        {
+            _ = Task.Run(() => DrainAsync(waitForOthers: true), CancellationToken.None);
+        }
+        else if (start)
+        {
+            // Nobody else to wait for (e.g. a lone session): this caller runs the batch itself, sparing two thread hops.
+            if (await RunNextBatchAsync()) _ = Task.Run(() => DrainAsync(waitForOthers: false), CancellationToken.None);
+        }
         await using (cancellationToken.Register(() => Withdraw(node)))
             return await pending.Completion.Task;
     }
@@ -95,33 +104,42 @@ public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> ru
         return _queue.Count >= Math.Min(_lastStep.Count, Options.MaxBatch);
     }
 
-    private async Task DrainAsync()
+    private async Task DrainAsync(bool waitForOthers)
     {
-        Task allQueued;
-        lock (_queue) allQueued = _allQueued.Task;
-        await Task.WhenAny(Task.Delay(Options.Window), allQueued);
-        while (true)
+        if (waitForOthers)
         {
-            List<Pending> batch;
-            lock (_queue)
+            Task allQueued;
+            lock (_queue) allQueued = _allQueued.Task;
+            await Task.WhenAny(Task.Delay(Options.Window), allQueued);
+        }
+        while (await RunNextBatchAsync())
+        {
+        }
+    }
+
+    /// <summary>Runs the next batch; false (and draining over) when the queue is empty.</summary>
+    private async Task<bool> RunNextBatchAsync()
+    {
+        List<Pending> batch;
+        lock (_queue)
+        {
+            batch = Take();
+            if (batch.Count == 0)
             {
-                batch = Take();
-                if (batch.Count == 0)
-                {
-                    _draining = false;
-                    return;
-                }
-            }
-            try
-            {
-                await runOnLane(() => Run(batch));
-            }
-            catch (Exception e)
-            {
-                // The lane refused the whole batch (e.g. the span was retired); steps already answered stay answered.
-                foreach (var pending in batch) pending.Fail(e);
+                _draining = false;
+                return false;
             }
         }
+        try
+        {
+            await runOnLane(() => Run(batch));
+        }
+        catch (Exception e)
+        {
+            // The lane refused the whole batch (e.g. the span was retired); steps already answered stay answered.
+            foreach (var pending in batch) pending.Fail(e);
+        }
+        return true;
     }
 
     /// <summary>Oldest first, each session once, all on the same blocks as the oldest step.</summary>
