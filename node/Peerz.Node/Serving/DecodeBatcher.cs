@@ -8,13 +8,13 @@ namespace Peerz.Node.Serving;
 
 /// <summary>
 /// Collects decode steps (one position of a batch-1 session) of concurrent sessions and runs them as one forward pass
-/// through <see cref="BatchedDecode"/>: on a CPU or GPU one matrix product over N rows costs far less than N matrix-vector
-/// products, so throughput summed over sessions grows with the batch. The first step queued while no batch is forming
-/// waits <see cref="BatchingOptions.Window"/> for others, or less: the window closes as soon as every session that
-/// decoded within the last second (and is still open) has a step queued, so a lone session does not pay the window on each token. Steps that
-/// queue up while a batch computes form the next batch at once. Fairness: steps are taken first in, first out, each session at most once per batch (its steps are ordered
-/// anyway), up to <see cref="BatchingOptions.MaxBatch"/>; the queue is bounded by <see cref="BatchingOptions.MaxQueued"/>
-/// and a step beyond it is refused with BUSY before it touches the session.
+/// through <see cref="BatchedDecode"/>: one matrix product over N rows costs far less than N matrix-vector products, so
+/// throughput summed over sessions grows with the batch. The first step queued while no batch is forming waits
+/// <see cref="BatchingOptions.Window"/> for others, or less: the window closes as soon as every session that decoded
+/// within the last second (and is still open) has a step queued, so a lone session does not pay it on each token.
+/// Steps that queue up while a batch computes form the next batch at once. Fairness: first in, first out, each session
+/// at most once per batch (its steps are ordered anyway), up to <see cref="BatchingOptions.MaxBatch"/>; the queue is
+/// bounded by <see cref="BatchingOptions.MaxQueued"/> and a step beyond it is refused with BUSY before it touches the session.
 /// </summary>
 public sealed class DecodeBatcher(BatchingOptions options, Func<Action, Task> runOnLane)
 {
