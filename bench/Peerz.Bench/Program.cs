@@ -3,6 +3,7 @@ using Peerz.Bench.Model;
 using Peerz.Bench.Nat;
 using Peerz.Bench.P2P;
 using Peerz.Bench.Pipeline;
+using Peerz.Bench.Serving;
 using Peerz.Bench.Settlement;
 using Peerz.Bench.Verification;
 
@@ -17,6 +18,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["verification"] = VerificationBenchmark.RunAsync,
     ["settlement"] = SettlementBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
+    ["batching"] = BatchingBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

@@ -39,12 +39,13 @@ var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem 
 var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Keep a session's payloads this long after its last step, for verifiers (announced in the provider's info)", DefaultValueFactory = _ => 3600 };
 var maxSessionsPerPeer = new Option<int>("--max-sessions-per-peer") { Description = "Concurrent inference sessions one peer may hold", DefaultValueFactory = _ => new ServingLimits().MaxSessionsPerPeer };
 var noPush = new Option<bool>("--no-push") { Description = "Take no part in server-to-server push: neither forward outputs to a route's next hop nor accept pushed inputs (clients then relay this hop)" };
+var batchWindow = new Option<double>("--batch-window-ms") { Description = "Batch concurrent sessions' decode steps that arrive within this many milliseconds into one forward pass; 0 = no batching", DefaultValueFactory = _ => new BatchingOptions().Window.TotalMilliseconds };
 var metricsListen = MetricsOptions.Listen();
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
     config, model, modelId, blocks, numBlocks, rebalance, dtype, quant, cacheBytes, maxSessions, maxSessionsPerPeer, maxTokens, idleTimeout, listen, announceAddress, relayService, bootstrap, identity, price, verbose,
-    stake, redeemSeconds, retentionSeconds, noPush,
+    stake, redeemSeconds, retentionSeconds, noPush, batchWindow,
 };
 account.AddTo(root);
 root.Subcommands.Add(RedeemCommand.Create(config));
@@ -69,6 +70,12 @@ root.SetAction(async (result, cancellationToken) =>
             MaxSessionsPerPeer = Positive(s.Get(result, maxSessionsPerPeer), "--max-sessions-per-peer"),
             MaxTokensPerStep = Positive(s.Get(result, maxTokens), "--max-tokens-per-step"),
             SessionIdleTimeout = TimeSpan.FromSeconds(Positive(s.Get(result, idleTimeout), "--session-idle-seconds")),
+            Batching = s.Get(result, batchWindow) switch
+            {
+                0 => BatchingOptions.Disabled,
+                > 0 and <= 1000 and var ms => new BatchingOptions { Window = TimeSpan.FromMilliseconds(ms) },
+                _ => throw new UserErrorException("--batch-window-ms must be 0 (no batching) or a positive number of milliseconds up to 1000"),
+            },
         },
         Listen = ParseAddresses(s.Get(result, listen), "--listen"),
         Bootstrap = ParseAddresses(s.Get(result, bootstrap), "--bootstrap"),

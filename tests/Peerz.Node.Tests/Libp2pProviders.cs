@@ -32,9 +32,9 @@ public sealed class Libp2pProviders : IProviderDirectory, IProviderConnector, IA
     public Libp2pHost Client => _client;
 
     /// <summary>Starts a provider of blocks [start, end); <paramref name="listed"/> says whether routes may use it yet.</summary>
-    public async Task<ProviderNode> AddAsync(int start, int end, bool listed = true, PushOptions? push = null)
+    public async Task<ProviderNode> AddAsync(int start, int end, bool listed = true, PushOptions? push = null, ServingLimits? limits = null)
     {
-        var served = new ServedSpan("tiny", BlockSpan.Load(_checkpoint, start, end), new ServingLimits());
+        var served = new ServedSpan("tiny", BlockSpan.Load(_checkpoint, start, end), limits ?? new ServingLimits());
         served.MeasureThroughput(4);
         var node = new ProviderNode(served, new ProviderNodeOptions { Identity = Identity.Generate(), Push = push ?? new PushOptions() }, NullLoggerFactory.Instance);
         await node.StartAsync(CancellationToken.None);

@@ -44,6 +44,33 @@ internal sealed class Attention(ModelConfig config, Projection query, Projection
         return output.Forward(merged).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// One decode position for each of N independent sessions: <paramref name="input"/> is [N, 1, hidden], row i at
+    /// position <paramref name="positions"/>[i] with its own <paramref name="caches"/>[i]. The projections run once over
+    /// all rows (where the batching gain is); attention runs per row because each session's cache has its own length.
+    /// </summary>
+    public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin) rotary, LayerKvCache[] caches)
+    {
+        using var scope = NewDisposeScope();
+        var rows = input.shape[0];
+        var q = RotaryEmbedding.Apply(Heads(query.Forward(input), config.NumHeads, rows, 1), rotary.Cos, rotary.Sin);
+        var k = RotaryEmbedding.Apply(Heads(key.Forward(input), config.NumKeyValueHeads, rows, 1), rotary.Cos, rotary.Sin);
+        var v = Heads(value.Forward(input), config.NumKeyValueHeads, rows, 1);
+        var attended = new Tensor[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            var (cachedKeys, cachedValues) = caches[i].Append(k.narrow(0, i, 1), v.narrow(0, i, 1), positions[i]);
+            if (config.KeyValueGroups > 1)
+            {
+                cachedKeys = cachedKeys.repeat_interleave(config.KeyValueGroups, dim: 1);
+                cachedValues = cachedValues.repeat_interleave(config.KeyValueGroups, dim: 1);
+            }
+            attended[i] = nn.functional.scaled_dot_product_attention(q.narrow(0, i, 1), cachedKeys, cachedValues, null, 0.0, false);
+        }
+        var merged = cat(attended, 0).transpose(1, 2).reshape(rows, 1, config.NumHeads * config.HeadDim);
+        return output.Forward(merged).MoveToOuterDisposeScope();
+    }
+
     private static Tensor Heads(Tensor projected, int heads, long batch, long length) =>
         projected.view(batch, length, heads, -1).transpose(1, 2);
 

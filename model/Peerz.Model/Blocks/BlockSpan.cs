@@ -142,6 +142,23 @@ public sealed class BlockSpan : IDisposable
         return output.to_type(hidden.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>True when sessions of both spans run on the very same weights, so their decode steps can share a forward pass.</summary>
+    internal bool SharesBlocksWith(BlockSpan other) => Start == other.Start && End == other.End && ReferenceEquals(_blocks[0], other._blocks[0]);
+
+    /// <summary>
+    /// One decode position for each of N sessions: <paramref name="hidden"/> is [N, 1, hidden] in the span's dtype, row i
+    /// at <paramref name="positions"/>[i] with the caches <paramref name="caches"/>[i] (one per block).
+    /// </summary>
+    internal Tensor RunDecodeBatch(Tensor hidden, int[] positions, LayerKvCache[][] caches)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rotary = _rotary.Angles(positions, Options.DType);
+        for (var i = 0; i < _blocks.Count; i++)
+            hidden = _blocks[i].ForwardDecodeBatch(hidden, positions, rotary, caches.Select(c => c[i]).ToArray());
+        return hidden.MoveToOuterDisposeScope();
+    }
+
     private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
     {
         var rotary = _rotary.Angles(startPosition, hidden.shape[1], Options.DType);

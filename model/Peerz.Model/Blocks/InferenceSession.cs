@@ -39,17 +39,33 @@ public sealed class InferenceSession : IDisposable
 
     public long CacheBytes => _lease.Bytes;
 
+    /// <summary>True once disposed: the session takes no more steps (schedulers stop waiting for it).</summary>
+    public bool IsDisposed { get; private set; }
+
+    internal BlockSpan Span => _span;
+
+    internal LayerKvCache[] Caches => _caches;
+
     public Tensor Step(Tensor hidden)
+    {
+        CheckStep(hidden);
+        var output = _span.Run(hidden, Position, _caches);
+        Position += (int)hidden.shape[1];
+        return output;
+    }
+
+    /// <summary>Throws unless <paramref name="hidden"/> fits this session as its next step.</summary>
+    internal void CheckStep(Tensor hidden)
     {
         if (hidden.ndim != 3 || hidden.shape[0] != BatchSize)
             throw new ArgumentException($"session expects [{BatchSize}, length, hidden] states, got [{string.Join(", ", hidden.shape)}]");
         var length = hidden.shape[1];
         if (length < 1 || Position + length > MaxLength)
             throw new SessionLengthExceededException(Position, length, MaxLength);
-        var output = _span.Run(hidden, Position, _caches);
-        Position += (int)length;
-        return output;
     }
+
+    /// <summary>Records a step computed outside <see cref="Step"/> (by <see cref="BatchedDecode"/>).</summary>
+    internal void Advance(int length) => Position += length;
 
     /// <summary>
     /// Drops positions [position, Position) from every cache, as speculative decoding does with rejected drafts:
@@ -69,6 +85,7 @@ public sealed class InferenceSession : IDisposable
 
     public void Dispose()
     {
+        IsDisposed = true;
         foreach (var cache in _caches) cache.Dispose();
         _lease.Dispose();
     }

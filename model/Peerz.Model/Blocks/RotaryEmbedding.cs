@@ -36,6 +36,16 @@ public sealed class RotaryEmbedding : IDisposable
         return (doubled.cos().to_type(dtype).MoveToOuterDisposeScope(), doubled.sin().to_type(dtype).MoveToOuterDisposeScope());
     }
 
+    /// <summary>Angles for N rows of one position each (row i at <paramref name="positions"/>[i]), shaped [N, 1, 1, headDim] to broadcast over heads.</summary>
+    public (Tensor Cos, Tensor Sin) Angles(int[] positions, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        // The same elementwise ops as the contiguous overload, so a row's angles equal a single session's bit for bit.
+        var angles = outer(tensor(positions.Select(p => (float)p).ToArray()), _inverseFrequencies);
+        var doubled = cat([angles, angles], -1).unsqueeze(1).unsqueeze(1);
+        return (doubled.cos().to_type(dtype).MoveToOuterDisposeScope(), doubled.sin().to_type(dtype).MoveToOuterDisposeScope());
+    }
+
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();

@@ -32,6 +32,14 @@ internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, R
         return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
     }
 
+    /// <summary>One decode position for each of N sessions (see <see cref="Attention.ForwardDecodeBatch"/>).</summary>
+    public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin) rotary, LayerKvCache[] caches)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = input + attention.ForwardDecodeBatch(inputNorm.Forward(input), positions, rotary, caches);
+        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
+    }
+
     public void Dispose()
     {
         inputNorm.Dispose();

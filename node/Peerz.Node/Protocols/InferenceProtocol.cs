@@ -246,12 +246,6 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         if (position + hidden.shape[1] > session.MaxLength)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"{hidden.shape[1]} tokens at position {position} exceed the session's max length {session.MaxLength}");
         var tokens = hidden.shape[0] * hidden.shape[1];
-        // Rolled back only once the step is accepted and paid for, so a refused step leaves the session as it was.
-        Tensor Compute()
-        {
-            session.Rollback(position);
-            return session.Step(hidden);
-        }
         byte[]? inputBytes = null;
         if (payments is not null)
         {
@@ -259,7 +253,8 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             ProviderPayments.EnsureFetchable(inputBytes.LongLength, hidden.numel());
             charge ??= await AuthorizeAsync(opened, step, tokens, cancellationToken);
         }
-        var output = new StepOutput { Step = step.Step, Hidden = await served.ComputeAsync("inference", tokens, () => TensorCodec.Encode(Compute(), open.OutputCompression), cancellationToken) };
+        // Rolled back (on the compute lane) only once the step is accepted and paid for, so a refused step leaves the session as it was.
+        var output = new StepOutput { Step = step.Step, Hidden = await served.StepAsync("inference", session, hidden, position, o => TensorCodec.Encode(o, open.OutputCompression), cancellationToken) };
         var next = opened.Links?.Next;
         output.Pushed = next is not null && await next.ReadyAsync();
         if (payments is not null)

@@ -17,6 +17,7 @@ public sealed class ServedSpan : IDisposable
     private readonly SemaphoreSlim _compute = new(1, 1);
     private readonly SemaphoreSlim _sessionSlots;
     private readonly Dictionary<string, int> _sessionsByPeer = [];
+    private readonly DecodeBatcher? _batcher;
     private volatile bool _retired;
 
     public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null)
@@ -27,6 +28,7 @@ public sealed class ServedSpan : IDisposable
         CacheBudget = new KvCacheBudget(limits.CacheBytes);
         _sessionSlots = new SemaphoreSlim(limits.MaxSessions, limits.MaxSessions);
         Metrics = metrics ?? new ServingMetrics(new Hosting.Metrics.MetricsRegistry());
+        if (limits.Batching.Enabled) _batcher = new DecodeBatcher(limits.Batching, RunOnLaneAsync);
         Metrics.Track(this);
     }
 
@@ -43,6 +45,9 @@ public sealed class ServedSpan : IDisposable
 
     /// <summary>Where requests are counted (a private registry when the host exposes none).</summary>
     public ServingMetrics Metrics { get; }
+
+    /// <summary>Batches decode steps across sessions; null when <see cref="ServingLimits.Batching"/> is off.</summary>
+    public DecodeBatcher? Batcher => _batcher;
 
     public int ActiveSessions => Limits.MaxSessions - _sessionSlots.CurrentCount;
 
@@ -84,20 +89,47 @@ public sealed class ServedSpan : IDisposable
     public async Task<T> ComputeAsync<T>(string protocol, long tokens, Func<T> work, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        T result = default!;
+        await RunOnLaneAsync(() => result = work(), cancellationToken);
+        Metrics.Served(protocol, tokens, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+
+    /// <summary>
+    /// One step of an inference session: rolls it back to <paramref name="position"/>, runs <paramref name="hidden"/>
+    /// and returns <paramref name="encode"/> of the output (plain data, as for <see cref="ComputeAsync{T}"/>). With
+    /// batching on, a decode step (one position, batch 1) shares a forward pass with other sessions' decode steps.
+    /// </summary>
+    public async Task<T> StepAsync<T>(string protocol, InferenceSession session, Tensor hidden, int position, Func<Tensor, T> encode, CancellationToken cancellationToken)
+    {
+        var tokens = hidden.shape[0] * hidden.shape[1];
+        if (_batcher is null || !BatchedDecode.IsDecodeStep(session, hidden))
+            return await ComputeAsync(protocol, tokens, () =>
+            {
+                session.Rollback(position);
+                return encode(session.Step(hidden));
+            }, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        var result = await _batcher.StepAsync(session, hidden, position, encode, cancellationToken);
+        Metrics.Served(protocol, tokens, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+
+    private Task RunOnLaneAsync(Action work) => RunOnLaneAsync(work, CancellationToken.None);
+
+    private async Task RunOnLaneAsync(Action work, CancellationToken cancellationToken)
+    {
         await _compute.WaitAsync(cancellationToken);
-        T result;
         try
         {
             if (_retired) throw new RequestRejectedException(ErrorCode.WrongSpan, $"this provider no longer serves blocks [{Blocks.Start}, {Blocks.End})");
             using var scope = NewDisposeScope();
-            result = work();
+            work();
         }
         finally
         {
             _compute.Release();
         }
-        Metrics.Served(protocol, tokens, Stopwatch.GetElapsedTime(started));
-        return result;
     }
 
     /// <summary>Measures forward throughput on a representative step (128 tokens, best of 3).</summary>

@@ -12,4 +12,6 @@ public sealed record ServingLimits
     public int MaxBatchSize { get; init; } = 16;
     /// <summary>A session is closed this long after its last accepted step (refused steps do not keep it open).</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Batched decode across sessions; off unless asked for (peerz-provider turns it on by default).</summary>
+    public BatchingOptions Batching { get; init; } = BatchingOptions.Disabled;
 }
