@@ -202,8 +202,10 @@ public sealed class HolePuncher : IAsyncDisposable
         {
             try
             {
-                await _host.HolePunchDialAsync(target.WithPeerId(peer), peer, securityInitiator, ct).ConfigureAwait(false);
-                return null;
+                if (await DialOrArrivalAsync(target.WithPeerId(peer), peer, securityInitiator, direct, ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse)
             {
@@ -216,6 +218,35 @@ public sealed class HolePuncher : IAsyncDisposable
             }
         }
         return direct.HasDirect() ? null : error;
+    }
+
+    /// <summary>
+    /// Our dial, raced against the peer's dial reaching our listener. A peer that does not dial from its listen port
+    /// (js-libp2p) makes a second TCP connection rather than a simultaneous open; when we are B, ours then meets
+    /// their listener with both sides waiting as security responders, and only their dial can complete. True once
+    /// either gave a direct connection (ours is then abandoned); an exception is our dial's failure.
+    /// </summary>
+    private async Task<bool> DialOrArrivalAsync(Multiaddr target, PeerId peer, bool securityInitiator, DirectConnectionWatch direct, CancellationToken ct)
+    {
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var dialing = _host.HolePunchDialAsync(target, peer, securityInitiator, race.Token);
+        var arrival = direct.WaitAsync(race.Token);
+        if (await Task.WhenAny(dialing, arrival).ConfigureAwait(false) == arrival && await arrival.ConfigureAwait(false))
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await dialing.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogDebug("dcutr: abandoned our dial to {Target}, the peer's reached us: {Reason}", target, ex.Message);
+            }
+            return true;
+        }
+        await race.CancelAsync().ConfigureAwait(false);
+        await dialing.ConfigureAwait(false);
+        return true;
     }
 
     private DirectConnectionWatch WatchForDirect(PeerId peer, Connection? original) => new(_host, peer, original);
