@@ -19,8 +19,8 @@ namespace Peerz.P2P.Dcutr;
 /// completes and the other side's own dial fails at once because that TCP 4-tuple is taken: A's dial lands on a
 /// listener that responds anyway, and B's is recognised by A's listener (it comes from an address of B's CONNECT)
 /// and run with A as initiator. A peer that dials from another port (js-libp2p) makes a second connection instead,
-/// so each side also takes the other's dial arriving as success. Up to <see cref="HolePuncherOptions.MaxAttempts"/> rounds; on success the relayed
-/// connection is closed, on failure it is kept.
+/// so each side also takes the other's dial arriving as success. Up to <see cref="HolePuncherOptions.MaxAttempts"/>
+/// rounds; on success the relayed connection is closed, on failure it is kept.
 /// </summary>
 public sealed class HolePuncher : IAsyncDisposable
 {
