@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Peerz.P2P.AutoNat;
@@ -14,10 +15,12 @@ namespace Peerz.P2P.Dcutr;
 /// (A) answers CONNECT with its own, B measures the round trip, sends SYNC, waits half of it and dials; A dials
 /// as soon as SYNC arrives. Both dial from their listen port. As in js-libp2p, A runs the security handshake as
 /// initiator and B as responder, so a simultaneous open (one TCP connection both sides "dialled") has one of
-/// each; when instead one side's SYN lands on the other's listener (no NAT between them), the listener is the
-/// responder and the dial that arrived is A's, so it completes too, and B's own dial fails at once because
-/// that TCP 4-tuple is taken. Up to <see cref="HolePuncherOptions.MaxAttempts"/> rounds; on success the relayed
-/// connection is closed, on failure it is kept.
+/// each; when instead one side's SYN lands on the other's listener (no NAT between them), the dial that arrived
+/// completes and the other side's own dial fails at once because that TCP 4-tuple is taken: A's dial lands on a
+/// listener that responds anyway, and B's is recognised by A's listener (it comes from an address of B's CONNECT)
+/// and run with A as initiator. A peer that dials from another port (js-libp2p) makes a second connection instead,
+/// so each side also takes the other's dial arriving as success. Up to <see cref="HolePuncherOptions.MaxAttempts"/>
+/// rounds; on success the relayed connection is closed, on failure it is kept.
 /// </summary>
 public sealed class HolePuncher : IAsyncDisposable
 {
@@ -159,6 +162,8 @@ public sealed class HolePuncher : IAsyncDisposable
                     throw new InvalidDataException($"expected CONNECT, got {connect.Type}");
                 }
                 var targets = DialableAddresses(peer, connect);
+                // From our CONNECT on, B may dial; its dial landing on our listener is run with us as initiator.
+                using var expected = _host.ExpectHolePunchFrom(targets.Select(TcpEndPoints.Of).OfType<IPEndPoint>(), peer);
                 var started = Stopwatch.GetTimestamp();
                 await WriteAsync(stream, HolePunchType.Connect, attempt.Token).ConfigureAwait(false);
                 var sync = await ReadAsync(stream, attempt.Token).ConfigureAwait(false);
@@ -202,8 +207,10 @@ public sealed class HolePuncher : IAsyncDisposable
         {
             try
             {
-                await _host.HolePunchDialAsync(target.WithPeerId(peer), peer, securityInitiator, ct).ConfigureAwait(false);
-                return null;
+                if (await DialOrArrivalAsync(target.WithPeerId(peer), peer, securityInitiator, direct, ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse)
             {
@@ -216,6 +223,35 @@ public sealed class HolePuncher : IAsyncDisposable
             }
         }
         return direct.HasDirect() ? null : error;
+    }
+
+    /// <summary>
+    /// Our dial, raced against the peer's dial reaching our listener. A peer that does not dial from its listen port
+    /// (js-libp2p) makes a second TCP connection rather than a simultaneous open; when we are B, ours then meets
+    /// their listener with both sides waiting as security responders, and only their dial can complete. True once
+    /// either gave a direct connection (ours is then abandoned); an exception is our dial's failure.
+    /// </summary>
+    private async Task<bool> DialOrArrivalAsync(Multiaddr target, PeerId peer, bool securityInitiator, DirectConnectionWatch direct, CancellationToken ct)
+    {
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var dialing = _host.HolePunchDialAsync(target, peer, securityInitiator, race.Token);
+        var arrival = direct.WaitAsync(race.Token);
+        if (await Task.WhenAny(dialing, arrival).ConfigureAwait(false) == arrival && await arrival.ConfigureAwait(false))
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await dialing.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogDebug("dcutr: abandoned our dial to {Target}, the peer's reached us: {Reason}", target, ex.Message);
+            }
+            return true;
+        }
+        await race.CancelAsync().ConfigureAwait(false);
+        await dialing.ConfigureAwait(false);
+        return true;
     }
 
     private DirectConnectionWatch WatchForDirect(PeerId peer, Connection? original) => new(_host, peer, original);

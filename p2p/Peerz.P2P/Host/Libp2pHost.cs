@@ -32,6 +32,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     private readonly ConcurrentDictionary<PeerId, IdentifyInfo> _identified = new();
     private readonly ConcurrentDictionary<PeerId, Task<IdentifyInfo>> _identifying = new();
     private readonly List<TcpListener> _listeners = [];
+    private readonly ConcurrentDictionary<IPEndPoint, PeerId> _holePunchInitiatorFor = new();
     private readonly HostAddresses _addresses = new();
     private readonly CancellationTokenSource _shutdown = new();
     private int _connectionCount;
@@ -409,7 +410,43 @@ public sealed class Libp2pHost : IAsyncDisposable
     private Task HandleInboundAsync(Socket socket)
     {
         socket.NoDelay = true;
-        return UpgradeInboundAsync(new NetworkStream(socket, ownsSocket: true), Multiaddr.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!));
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var holePunchPeer = _holePunchInitiatorFor.TryGetValue(Normalize(remote), out var peer) ? peer : null;
+        return UpgradeInboundAsync(new NetworkStream(socket, ownsSocket: true), Multiaddr.FromEndPoint(remote), holePunchPeer);
+    }
+
+    /// <summary>
+    /// While we are DCUtR's A (security initiator) punching toward <paramref name="endpoints"/>: the peer (B) dials
+    /// from its listen port as security responder, and when its SYN lands on our listener instead of meeting our dial
+    /// in a simultaneous open (no NAT between us, or ours left later), both sides would wait as responders until the
+    /// handshake timed out. A connection accepted from one of these endpoints is therefore upgraded as initiator,
+    /// expecting <paramref name="peer"/>. Disposing the result ends the expectation.
+    /// </summary>
+    internal IDisposable ExpectHolePunchFrom(IEnumerable<IPEndPoint> endpoints, PeerId peer)
+    {
+        var added = new List<IPEndPoint>();
+        foreach (var endpoint in endpoints.Select(Normalize))
+        {
+            if (_holePunchInitiatorFor.TryAdd(endpoint, peer))
+            {
+                added.Add(endpoint);
+            }
+        }
+        return new HolePunchExpectation(_holePunchInitiatorFor, added);
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
+        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
+
+    private sealed class HolePunchExpectation(ConcurrentDictionary<IPEndPoint, PeerId> expected, List<IPEndPoint> endpoints) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var endpoint in endpoints)
+            {
+                expected.TryRemove(endpoint, out _);
+            }
+        }
     }
 
     /// <summary>
@@ -425,16 +462,17 @@ public sealed class Libp2pHost : IAsyncDisposable
             transport.Dispose();
             return Task.CompletedTask;
         }
-        return UpgradeInboundAsync(transport, remoteAddress);
+        return UpgradeInboundAsync(transport, remoteAddress, holePunchPeer: null);
     }
 
-    private async Task UpgradeInboundAsync(Stream transport, Multiaddr remoteAddress)
+    /// <summary>Upgrades as responder, or as initiator expecting <paramref name="holePunchPeer"/> (see <see cref="ExpectHolePunchFrom"/>).</summary>
+    private async Task UpgradeInboundAsync(Stream transport, Multiaddr remoteAddress, PeerId? holePunchPeer)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
             timeout.CancelAfter(_options.HandshakeTimeout);
-            var connection = await UpgradeAsync(transport, remoteAddress, initiator: false, null, timeout.Token).ConfigureAwait(false);
+            var connection = await UpgradeAsync(transport, remoteAddress, initiator: holePunchPeer is not null, holePunchPeer, timeout.Token).ConfigureAwait(false);
             _logger.LogDebug("accepted {Peer} from {Remote}", connection.RemotePeer, remoteAddress);
         }
         catch (Exception ex)
