@@ -30,6 +30,21 @@ public static class PipelineBenchmark
     /// <summary>yamux's spec window without auto-tuning: the behaviour before issue 15, kept as a same-run baseline.</summary>
     private const int FixedWindow = 256 * 1024;
 
+    /// <summary>Drafts per speculative step in the push + speculative setups.</summary>
+    private const int DraftTokens = 8;
+
+    /// <summary>
+    /// The text behind the speculative setups' prompt: ordinary English prose with the repetition real text has (names,
+    /// phrases), mapped word by word onto the vocabulary. The bench model has random weights, so what it continues
+    /// with is not English; acceptance depends on how often its continuation repeats n-grams of the context.
+    /// </summary>
+    private const string ProseText =
+        "The river ran past the old mill and the old mill stood by the river as it had for a hundred years . " +
+        "Every morning the miller opened the doors of the mill , looked at the river and said that the river was high . " +
+        "Every evening the miller closed the doors of the mill , looked at the river again and said that the river was low . " +
+        "The children of the village came to the mill to hear the miller talk about the river , and the miller talked about the river " +
+        "until the sun went down behind the hills and the children went home to the village . The next morning the miller opened the doors";
+
     private sealed record Link(string Name, TimeSpan RoundTrip, double BitsPerSecond);
 
     private static readonly Link[] Links =
@@ -65,6 +80,7 @@ public static class PipelineBenchmark
         var fixedNodes = new List<ProviderNode>();
         var emulators = new List<LinkEmulator>();
         var pushSwarms = new List<PushSwarm>();
+        var prose = ProsePrompt(promptLength, shape.Vocab);
         try
         {
             var tunedWindow = new Libp2pHostOptions().MaxReceiveWindow;
@@ -89,15 +105,35 @@ public static class PipelineBenchmark
             }
             setups.Add(("offloading (weights reloaded every step)", new OffloadingPipeline(checkpoint, local.Pipeline, BlockLoadOptions.Default)));
 
+            var continuation = await local.CreateGenerator().GenerateAsync(prose, new GenerationOptions { MaxNewTokens = decodeSteps }).ToListAsync();
+            var speculative = pushSwarms.SelectMany((push, i) => new (string Name, IBlockPipeline Pipeline, IDrafter Drafter)[]
+            {
+                ($"{Providers} providers, {Links[i].Name}, push + speculative (n-gram drafter, k = {DraftTokens})", push.Pipeline, new NGramDrafter()),
+                ($"{Providers} providers, {Links[i].Name}, push + speculative (ceiling: drafts = known continuation, k = {DraftTokens})", push.Pipeline,
+                    new KnownContinuationDrafter(prose, continuation)),
+            }).ToList();
+
             // Rounds interleave the setups, so a busy spell on this shared machine hits them all alike; best of the rounds counts.
             var best = setups.Select(_ => (Prefill: double.MaxValue, Decode: double.MaxValue)).ToArray();
+            var bestSpeculative = speculative.Select(_ => (Prefill: double.MaxValue, Decode: 0.0, Acceptance: 0.0, TokensPerStep: 0.0)).ToArray();
             for (var round = 0; round <= rounds; round++)
             {
+                var label = $"round {round}{(round == 0 ? " (warm-up)" : "")}";
                 for (var i = 0; i < setups.Count; i++)
                 {
                     var (prefill, decode) = await TimeAsync(setups[i].Pipeline, promptHidden, tokenHidden, decodeSteps);
-                    Console.Error.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")}: {setups[i].Name}: prefill {promptLength / prefill:F1} tokens/s, decode {1 / decode:F2} tokens/s");
+                    Console.Error.WriteLine($"{label}: {setups[i].Name}: prefill {promptLength / prefill:F1} tokens/s, decode {1 / decode:F2} tokens/s");
                     if (round > 0) best[i] = (Math.Min(best[i].Prefill, prefill), Math.Min(best[i].Decode, decode));
+                }
+                for (var i = 0; i < speculative.Count; i++)
+                {
+                    var result = await SpeculativeTiming.TimeAsync(local.Head, speculative[i].Pipeline, speculative[i].Drafter, prose, decodeSteps, DraftTokens);
+                    var statistics = result.Statistics;
+                    var tokensPerStep = (double)(statistics.Accepted + statistics.Steps) / statistics.Steps;
+                    Console.Error.WriteLine($"{label}: {speculative[i].Name}: prefill {promptLength / result.PrefillSeconds:F1} tokens/s, decode {result.DecodeTokensPerSecond:F2} tokens/s, " +
+                        $"acceptance {statistics.AcceptanceRate:P0} ({statistics.Accepted}/{statistics.Drafted} drafts, {statistics.Steps} steps)");
+                    if (round > 0 && result.DecodeTokensPerSecond > bestSpeculative[i].Decode)
+                        bestSpeculative[i] = (Math.Min(bestSpeculative[i].Prefill, result.PrefillSeconds), result.DecodeTokensPerSecond, statistics.AcceptanceRate, tokensPerStep);
                 }
             }
 
@@ -107,6 +143,11 @@ public static class PipelineBenchmark
             Console.WriteLine("|---|---|---|---|---|");
             for (var i = 0; i < setups.Count; i++)
                 Console.WriteLine($"| {setups[i].Name} | {promptLength / best[i].Prefill:F1} | {1 / best[i].Decode:F2} | {baseline.Prefill / best[i].Prefill:F2} | {baseline.Decode / best[i].Decode:F2} |");
+            Console.WriteLine();
+            Console.WriteLine("| setup | decode tokens/s | decode speed / local | acceptance rate | tokens per step |");
+            Console.WriteLine("|---|---|---|---|---|");
+            for (var i = 0; i < speculative.Count; i++)
+                Console.WriteLine($"| {speculative[i].Name} | {bestSpeculative[i].Decode:F2} | {bestSpeculative[i].Decode * baseline.Decode:F2} | {bestSpeculative[i].Acceptance:P0} | {bestSpeculative[i].TokensPerStep:F2} |");
         }
         finally
         {
@@ -133,6 +174,21 @@ public static class PipelineBenchmark
             nodes.Add(node);
         }
         return nodes;
+    }
+
+    /// <summary><see cref="ProseText"/> repeated to <paramref name="length"/> tokens, one token per word (a stable hash into the vocabulary).</summary>
+    private static int[] ProsePrompt(int length, int vocab)
+    {
+        var words = ProseText.Split(' ');
+        return Enumerable.Range(0, length).Select(i => (int)(StableHash(words[i % words.Length]) % (uint)(vocab - 1)) + 1).ToArray();
+    }
+
+    private static uint StableHash(string word)
+    {
+        // FNV-1a: string.GetHashCode is randomised per process, and the prompt must be the same in every run.
+        var hash = 2166136261u;
+        foreach (var c in word) hash = (hash ^ c) * 16777619u;
+        return hash;
     }
 
     internal static IPEndPoint Endpoint(ProviderNode node)

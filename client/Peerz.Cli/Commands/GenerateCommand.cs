@@ -17,6 +17,7 @@ public static class GenerateCommand
     public static Command Create(Func<string?, LayeredSettings> settingsFor, Option<string?> config)
     {
         var backendOptions = new BackendOptions();
+        var speculativeOptions = new SpeculativeOptions();
         var prompt = new Option<string>("--prompt") { Description = "Text to continue", Required = true };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most", DefaultValueFactory = _ => 32 };
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy; otherwise sample at this temperature", DefaultValueFactory = _ => 0 };
@@ -30,6 +31,7 @@ public static class GenerateCommand
             prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts, verbose,
         };
         backendOptions.AddTo(command);
+        speculativeOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = settingsFor(result.GetValue(config));
@@ -60,14 +62,27 @@ public static class GenerateCommand
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             options = options with { StopTokenIds = tokenizer.EndOfSequenceIds(backend.Head.Config) };
+            var loadOptions = CommonOptions.LoadOptions(settings.Get(result, backendOptions.DType), settings.Get(result, backendOptions.Quant));
+            using var speculative = speculativeOptions.Resolve(settings, result, backend.Head, directory, loadOptions);
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
             Console.Write(settings.Get(result, prompt));
             using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
             var pipeline = prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
+            // Soft prompts prepend positions the rollback bookkeeping does not know about.
+            if (speculative is not null && prompts is not null) throw new UserErrorException("--speculative cannot be combined with --prompts");
+            var generator = speculative is null ? null : new SpeculativeGenerator(backend.Head, pipeline, speculative.Drafter, speculative.DraftTokens);
+            var tokens = generator is null
+                ? new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken)
+                : generator.GenerateAsync(promptIds, options, cancellationToken);
             var decoder = tokenizer.CreateStreamingDecoder();
-            await foreach (var token in new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken))
-                Console.Write(decoder.Add(token));
+            await foreach (var token in tokens) Console.Write(decoder.Add(token));
             Console.WriteLine(decoder.Flush());
+            if (generator is not null)
+            {
+                var statistics = generator.Statistics;
+                Console.Error.WriteLine($"speculative ({speculative!.Name}, {speculative.DraftTokens} drafts per step): acceptance {statistics.AcceptanceRate:P0} " +
+                    $"({statistics.Accepted} of {statistics.Drafted} drafts), {statistics.Steps} steps");
+            }
             if (!backend.Paid.IsZero) Console.Error.WriteLine($"paid {PrzAmount.Format(backend.Paid)} PRZ");
         });
         return command;

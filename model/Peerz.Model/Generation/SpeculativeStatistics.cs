@@ -12,6 +12,14 @@ public sealed class SpeculativeStatistics
     /// <summary>Accepted drafts over drafted tokens (0 when nothing was drafted).</summary>
     public double AcceptanceRate => Drafted == 0 ? 0 : (double)Accepted / Drafted;
 
+    /// <summary>Adds another generation's counts, e.g. to report over several prompts.</summary>
+    public void Add(SpeculativeStatistics other)
+    {
+        Steps += other.Steps;
+        Drafted += other.Drafted;
+        Accepted += other.Accepted;
+    }
+
     internal void Record(int drafted, int accepted)
     {
         Steps++;

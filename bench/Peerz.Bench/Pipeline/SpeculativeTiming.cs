@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using Peerz.Model.Client;
+using Peerz.Model.Generation;
+
+namespace Peerz.Bench.Pipeline;
+
+/// <summary>
+/// Times greedy speculative generation through a pipeline: the first verification step (the prompt plus the first
+/// drafts) stands for prefill, every later step is decode, and decode speed is tokens emitted after the first step
+/// over the time they took — the figure comparable with plain decode's one token per step.
+/// </summary>
+public static class SpeculativeTiming
+{
+    public sealed record Result(double PrefillSeconds, double DecodeTokensPerSecond, SpeculativeStatistics Statistics);
+
+    public static async Task<Result> TimeAsync(ClientHead head, IBlockPipeline pipeline, IDrafter drafter, IReadOnlyList<int> prompt, int newTokens, int draftTokens)
+    {
+        var generator = new SpeculativeGenerator(head, pipeline, drafter, draftTokens);
+        var clock = Stopwatch.StartNew();
+        double? prefill = null;
+        var decoded = 0;
+        await foreach (var _ in generator.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = newTokens }))
+        {
+            // Statistics count a step before its tokens are emitted, so step 1's tokens arrive while Steps is 1.
+            if (generator.Statistics.Steps == 1)
+            {
+                prefill ??= clock.Elapsed.TotalSeconds;
+                continue;
+            }
+            decoded++;
+        }
+        var total = clock.Elapsed.TotalSeconds;
+        var decodeSeconds = total - prefill!.Value;
+        return new Result(prefill.Value, decoded == 0 ? 0 : decoded / decodeSeconds, generator.Statistics);
+    }
+}
