@@ -69,6 +69,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     {
         // Payment required is the client's to fix (deposit), not a reason to leave the provider.
         PeerzRequestException request => request.Code is not (ErrorCode.BadRequest or ErrorCode.LimitExceeded or ErrorCode.PaymentRequired),
+        PaymentException payment => !payment.ClientMustFix,
         IOException or SocketException or TimeoutException or ProtocolViolationException or ObjectDisposedException => true,
         _ => false,
     };

@@ -32,7 +32,7 @@ public sealed class EscrowLanes(PaymentEscrow escrow, Address client, BigInteger
             var shortfall = cumulative - covered;
             var unreserved = await escrow.BalanceOfAsync(client, cancellationToken).ConfigureAwait(false);
             if (unreserved < shortfall)
-                throw new PaymentException($"paying {provider} needs {shortfall} wei more in its escrow lane, but only {unreserved} wei of the deposit is unreserved; deposit more with `peerz deposit`");
+                throw new PaymentException($"paying {provider} needs {shortfall} wei more in its escrow lane, but only {unreserved} wei of the deposit is unreserved; deposit more with `peerz deposit`", clientMustFix: true);
             var amount = BigInteger.Min(BigInteger.Max(topUp, shortfall), unreserved);
             await escrow.ReserveAsync(provider, amount, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("reserved {Amount} wei of the deposit for provider {Provider}", amount, provider);
