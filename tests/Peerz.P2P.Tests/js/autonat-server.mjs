@@ -6,9 +6,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { autoNAT } from '@libp2p/autonat'
-import { createInterface } from 'node:readline'
-
-const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
+import { emit, serveCommands } from './interop.mjs'
 
 const node = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -20,8 +18,5 @@ const node = await createLibp2p({
 
 emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
 
-const lines = createInterface({ input: process.stdin })
-lines.on('close', async () => {
-  await node.stop()
-  process.exit(0)
-})
+// It takes no commands; stdin closing stops it.
+serveCommands(node, async (cmd) => { throw new Error(`unknown command ${cmd.cmd}`) })

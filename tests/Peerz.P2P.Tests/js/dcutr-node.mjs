@@ -16,13 +16,9 @@ import { dcutr } from '@libp2p/dcutr'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { randomBytes, createHash } from 'node:crypto'
-import { createInterface } from 'node:readline'
+import { emit, handleEcho, echoOnce, serveCommands } from './interop.mjs'
 
-const ECHO = '/peerz/echo/1.0.0'
 const [relayAddr] = process.argv.slice(2)
-const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
-const bytesOf = (chunk) => (typeof chunk.subarray === 'function' ? chunk.subarray() : chunk)
 
 const listen = ['/ip4/127.0.0.1/tcp/0']
 if (relayAddr) listen.push(`${relayAddr}/p2p-circuit`)
@@ -45,45 +41,7 @@ const node = await createLibp2p({
   services: { identify: identify(), dcutr: dcutr() }
 })
 
-async function sendAll (stream, data) {
-  for (let offset = 0; offset < data.length; offset += 65536) {
-    if (!stream.send(data.subarray(offset, Math.min(offset + 65536, data.length)))) {
-      await new Promise((resolve, reject) => {
-        stream.addEventListener('drain', resolve, { once: true })
-        stream.addEventListener('close', () => reject(new Error('stream closed while draining')), { once: true })
-      })
-    }
-  }
-}
-
-await node.handle(ECHO, async (stream) => {
-  for await (const chunk of stream) {
-    await sendAll(stream, bytesOf(chunk))
-  }
-  await stream.close()
-}, { runOnLimitedConnection: true })
-
-// Echo over the peer's current connection; refuses a limited (relayed) one, so a success proves a direct connection.
-async function echoOnce (peer, size) {
-  const stream = await node.dialProtocol(peer, ECHO)
-  const data = randomBytes(size)
-  const reading = (async () => {
-    const hash = createHash('sha256')
-    let received = 0
-    for await (const chunk of stream) {
-      const b = bytesOf(chunk)
-      hash.update(b)
-      received += b.length
-    }
-    return { received, digest: hash.digest('hex') }
-  })()
-  await sendAll(stream, data)
-  await stream.close()
-  const { received, digest } = await reading
-  const expected = createHash('sha256').update(data).digest('hex')
-  if (received !== size || digest !== expected) throw new Error(`echo mismatch: ${received}/${size} bytes`)
-  return received
-}
+await handleEcho(node, { runOnLimitedConnection: true })
 
 const describe = (c) => ({
   remotePeer: c.remotePeer.toString(),
@@ -111,7 +69,8 @@ async function run (cmd) {
       return describe(conn)
     }
     case 'echo':
-      return { bytes: await echoOnce(peerIdFromString(cmd.peer), cmd.size) }
+      // Over the peer's current connection; js refuses a limited (relayed) one, so a success proves a direct connection.
+      return { bytes: await echoOnce(node, peerIdFromString(cmd.peer), cmd.size) }
     case 'connections':
       return { connections: node.getConnections().map(describe) }
     default:
@@ -122,15 +81,4 @@ async function run (cmd) {
 emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()).filter((a) => !a.includes('/p2p-circuit')) })
 reportReservation()
 
-const lines = createInterface({ input: process.stdin })
-lines.on('line', (line) => {
-  const cmd = JSON.parse(line)
-  run(cmd).then(
-    (result) => emit({ event: 'result', id: cmd.id, ok: true, ...result }),
-    (err) => emit({ event: 'result', id: cmd.id, ok: false, error: String(err?.stack ?? err) })
-  )
-})
-lines.on('close', async () => {
-  await node.stop()
-  process.exit(0)
-})
+serveCommands(node, run)

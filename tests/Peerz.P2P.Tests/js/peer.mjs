@@ -8,13 +8,9 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { randomBytes, createHash } from 'node:crypto'
-import { createInterface } from 'node:readline'
+import { emit, handleEcho, echoOnce, serveCommands } from './interop.mjs'
 
-const ECHO = '/peerz/echo/1.0.0'
-const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
 const hex = (bytes) => Buffer.from(bytes).toString('hex')
-const bytesOf = (chunk) => (typeof chunk.subarray === 'function' ? chunk.subarray() : chunk)
 
 const node = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -40,44 +36,7 @@ node.addEventListener('peer:identify', (evt) => {
   })
 })
 
-async function sendAll (stream, data) {
-  for (let offset = 0; offset < data.length; offset += 65536) {
-    if (!stream.send(data.subarray(offset, Math.min(offset + 65536, data.length)))) {
-      await new Promise((resolve, reject) => {
-        stream.addEventListener('drain', resolve, { once: true })
-        stream.addEventListener('close', () => reject(new Error('stream closed while draining')), { once: true })
-      })
-    }
-  }
-}
-
-await node.handle(ECHO, async (stream) => {
-  for await (const chunk of stream) {
-    await sendAll(stream, bytesOf(chunk))
-  }
-  await stream.close()
-}, { maxInboundStreams: 256, maxOutboundStreams: 256 })
-
-async function echoOnce (target, size) {
-  const stream = await node.dialProtocol(target, ECHO, { maxOutboundStreams: 256 })
-  const data = randomBytes(size)
-  const reading = (async () => {
-    const hash = createHash('sha256')
-    let received = 0
-    for await (const chunk of stream) {
-      const b = bytesOf(chunk)
-      hash.update(b)
-      received += b.length
-    }
-    return { received, digest: hash.digest('hex') }
-  })()
-  await sendAll(stream, data)
-  await stream.close()
-  const { received, digest } = await reading
-  const expected = createHash('sha256').update(data).digest('hex')
-  if (received !== size || digest !== expected) throw new Error(`echo mismatch: ${received}/${size} bytes`)
-  return received
-}
+await handleEcho(node, { maxInboundStreams: 256, maxOutboundStreams: 256 })
 
 async function run (cmd) {
   switch (cmd.cmd) {
@@ -89,7 +48,7 @@ async function run (cmd) {
       return { rtt: await node.services.ping.ping(peerIdFromString(cmd.peer)) }
     case 'echo': {
       const target = peerIdFromString(cmd.peer)
-      const sizes = await Promise.all(Array.from({ length: cmd.streams }, () => echoOnce(target, cmd.size)))
+      const sizes = await Promise.all(Array.from({ length: cmd.streams }, () => echoOnce(node, target, cmd.size, { maxOutboundStreams: 256 })))
       return { bytes: sizes.reduce((a, b) => a + b, 0) }
     }
     case 'connections':
@@ -105,15 +64,4 @@ async function run (cmd) {
 
 emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
 
-const lines = createInterface({ input: process.stdin })
-lines.on('line', (line) => {
-  const cmd = JSON.parse(line)
-  run(cmd).then(
-    (result) => emit({ event: 'result', id: cmd.id, ok: true, ...result }),
-    (err) => emit({ event: 'result', id: cmd.id, ok: false, error: String(err?.stack ?? err) })
-  )
-})
-lines.on('close', async () => {
-  await node.stop()
-  process.exit(0)
-})
+serveCommands(node, run)

@@ -12,13 +12,9 @@ import { ping } from '@libp2p/ping'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { randomBytes, createHash } from 'node:crypto'
-import { createInterface } from 'node:readline'
+import { emit, handleEcho, echoOnce, serveCommands } from './interop.mjs'
 
-const ECHO = '/peerz/echo/1.0.0'
 const [mode, relayAddr] = process.argv.slice(2)
-const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
-const bytesOf = (chunk) => (typeof chunk.subarray === 'function' ? chunk.subarray() : chunk)
 
 const listen = ['/ip4/127.0.0.1/tcp/0']
 if (relayAddr) listen.push(`${relayAddr}/p2p-circuit`)
@@ -38,44 +34,7 @@ const node = await createLibp2p({
   services
 })
 
-async function sendAll (stream, data) {
-  for (let offset = 0; offset < data.length; offset += 65536) {
-    if (!stream.send(data.subarray(offset, Math.min(offset + 65536, data.length)))) {
-      await new Promise((resolve, reject) => {
-        stream.addEventListener('drain', resolve, { once: true })
-        stream.addEventListener('close', () => reject(new Error('stream closed while draining')), { once: true })
-      })
-    }
-  }
-}
-
-await node.handle(ECHO, async (stream) => {
-  for await (const chunk of stream) {
-    await sendAll(stream, bytesOf(chunk))
-  }
-  await stream.close()
-}, { runOnLimitedConnection: true })
-
-async function echoOnce (target, size) {
-  const stream = await node.dialProtocol(target, ECHO, { runOnLimitedConnection: true })
-  const data = randomBytes(size)
-  const reading = (async () => {
-    const hash = createHash('sha256')
-    let received = 0
-    for await (const chunk of stream) {
-      const b = bytesOf(chunk)
-      hash.update(b)
-      received += b.length
-    }
-    return { received, digest: hash.digest('hex') }
-  })()
-  await sendAll(stream, data)
-  await stream.close()
-  const { received, digest } = await reading
-  const expected = createHash('sha256').update(data).digest('hex')
-  if (received !== size || digest !== expected) throw new Error(`echo mismatch: ${received}/${size} bytes`)
-  return received
-}
+await handleEcho(node, { runOnLimitedConnection: true })
 
 const circuitAddrs = () => node.getMultiaddrs().map((a) => a.toString()).filter((a) => a.includes('/p2p-circuit'))
 let reported = false
@@ -94,7 +53,7 @@ async function run (cmd) {
       return { remotePeer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString(), limited: conn.limits != null }
     }
     case 'echo':
-      return { bytes: await echoOnce(cmd.addr ? multiaddr(cmd.addr) : peerIdFromString(cmd.peer), cmd.size) }
+      return { bytes: await echoOnce(node, cmd.addr ? multiaddr(cmd.addr) : peerIdFromString(cmd.peer), cmd.size, { runOnLimitedConnection: true }) }
     case 'connections':
       return {
         connections: node.getConnections().map((c) => ({ remotePeer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString() }))
@@ -107,15 +66,4 @@ async function run (cmd) {
 emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()).filter((a) => !a.includes('/p2p-circuit')) })
 reportReservation()
 
-const lines = createInterface({ input: process.stdin })
-lines.on('line', (line) => {
-  const cmd = JSON.parse(line)
-  run(cmd).then(
-    (result) => emit({ event: 'result', id: cmd.id, ok: true, ...result }),
-    (err) => emit({ event: 'result', id: cmd.id, ok: false, error: String(err?.stack ?? err) })
-  )
-})
-lines.on('close', async () => {
-  await node.stop()
-  process.exit(0)
-})
+serveCommands(node, run)
