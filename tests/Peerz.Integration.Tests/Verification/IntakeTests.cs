@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Rpc;
@@ -23,21 +22,11 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
 {
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("intake");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "intake");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task Reporting_a_receipt_60_times_never_changes_its_sampling_decision_even_across_restarts()
@@ -45,7 +34,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var (provider, swarm, payments) = await StartAsync();
         var receipts = new List<SignedReceipt>();
         for (var i = 0; i < 12; i++) receipts.Add(await PayAsync(swarm, payments, provider, seed: i));
-        var path = Path.Combine(_directory, "verifier-sampling.db");
+        var path = Path.Combine(_swarm.Directory, "verifier-sampling.db");
         var ledger = await VerifierLedger.OpenAsync(path, CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         const double Rate = 0.3;
@@ -78,7 +67,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var (provider, swarm, payments) = await StartAsync();
         var valid = new List<SignedReceipt>();
         for (var i = 0; i < 4; i++) valid.Add(await PayAsync(swarm, payments, provider, seed: 100 + i));
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-junk.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-junk.db"), CancellationToken.None);
         var time = new ShiftedTime();
         time.Stop(); // the reporter's budget does not refill while the test runs
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, time: time);
@@ -111,7 +100,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
     {
         var (provider, swarm, payments) = await StartAsync();
         var receipt = await PayAsync(swarm, payments, provider, seed: 7); // batch 1 × 5 positions
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-errors.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-errors.db"), CancellationToken.None);
 
         // Inputs beyond the verifier's recomputation bound: not checkable.
         using (var bounded = new VerifierHarness(devnet, model.Directory, swarm, ledger, maxRecomputeTokens: 4))
@@ -122,7 +111,7 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         }
 
         // The verifier's own failure (its chain endpoint is down): an Error verdict, recorded, and nothing proposed.
-        var otherLedger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-errors-2.db"), CancellationToken.None);
+        var otherLedger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-errors-2.db"), CancellationToken.None);
         var deadRegistry = new ProviderRegistry(new EthRpcClient(new HttpClient(), new Uri($"http://127.0.0.1:{HardhatNode.FreePort()}")), devnet.Deployment.Registry,
             devnet.Sender(devnet.Deployer));
         using (var broken = new VerifierHarness(devnet, model.Directory, swarm, otherLedger, registry: deadRegistry))

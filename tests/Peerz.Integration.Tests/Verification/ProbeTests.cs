@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
@@ -26,27 +25,17 @@ public sealed class ProbeTests(TinyModelFixture model, PeerzDevnet devnet) : ICl
 {
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("probes");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "probes");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task Probes_pay_from_fresh_rotating_keys_in_the_shapes_of_real_traffic_and_catch_a_provider_cheating_on_them()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
-        var cheaterDirectory = Path.Combine(_directory, "cheater-model");
+        var cheaterDirectory = Path.Combine(_swarm.Directory, "cheater-model");
         TinyModelGenerator.Write(cheaterDirectory, TinyModelFixture.TestShape with { Seed = TinyModelFixture.TestShape.Seed + 1 });
         using var cheaterCheckpoint = Checkpoint.Open(cheaterDirectory);
         var honest = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake);
@@ -56,11 +45,11 @@ public sealed class ProbeTests(TinyModelFixture model, PeerzDevnet devnet) : ICl
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.PeerId == host.Node.PeerId.ToString());
 
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         using var head = ClientHead.Load(checkpoint);
         var wallets = new ProbeWallets(devnet.Rpc, devnet.Deployment, devnet.Sender(devnet.Deployer), ProbeFunding.Default with { ProbesPerKey = 2 },
-            Path.Combine(_directory, "probes"), TimeProvider.System, NullLoggerFactory.Instance);
+            Path.Combine(_swarm.Directory, "probes"), TimeProvider.System, NullLoggerFactory.Instance);
         // Reported traffic: an inference session that reached step 3 with a 6-token prompt, and forward requests of 7 tokens.
         var sessions = new TrafficShapes();
         sessions.Observe(Reported(WorkKind.Inference, tokens: 6, step: 3));

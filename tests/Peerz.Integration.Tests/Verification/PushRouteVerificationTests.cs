@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
 using Peerz.Client.Payments;
@@ -23,21 +22,11 @@ public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevn
     private static readonly int[] Prompt = [1, 17, 42, 99];
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("push-verify");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "push-verify");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task A_push_route_pays_every_hop_for_its_tokens_and_every_receipt_verifies()
@@ -73,7 +62,7 @@ public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevn
         }
 
         // The verifier fetches each hop's payloads and recomputes them: the same checks as for a hop-by-hop route.
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         foreach (var receipt in receipts)
         {

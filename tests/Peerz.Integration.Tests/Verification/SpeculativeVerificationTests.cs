@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
 using Peerz.Client.Payments;
@@ -29,21 +28,11 @@ public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDe
     private static readonly (int Start, int End)[] Spans = [(0, 1), (1, 3), (3, 4)];
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("speculative-verify");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "speculative-verify");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task A_paid_speculative_session_pays_every_computed_position_and_every_receipt_verifies()
@@ -72,7 +61,7 @@ public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDe
     {
         using var local = LocalModel.Load(model.Directory);
         using var checkpoint = Checkpoint.Open(model.Directory);
-        var cheaterDirectory = Path.Combine(_directory, "cheater-model");
+        var cheaterDirectory = Path.Combine(_swarm.Directory, "cheater-model");
         TinyModelGenerator.Write(cheaterDirectory, TinyModelFixture.TestShape with { Seed = TinyModelFixture.TestShape.Seed + 1 });
         using var cheaterCheckpoint = Checkpoint.Open(cheaterDirectory);
         // The middle hop computes with other weights: its outputs are wrong but signed like honest ones.
@@ -109,7 +98,7 @@ public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDe
 
     private async Task<List<(PaymentRecord Receipt, VerificationOutcome Outcome)>> VerifyAsync(Run run)
     {
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, run.Swarm, ledger);
         var outcomes = new List<(PaymentRecord, VerificationOutcome)>();
         foreach (var receipt in run.Receipts)

@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Peerz.Chain.Contracts;
 using Peerz.Client.Payments;
 using Peerz.Client.Swarm;
@@ -21,21 +20,11 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
     private static readonly UnavailabilityPolicy Policy = new(3, TimeSpan.FromMinutes(10), TimeSpan.FromDays(1));
-    private readonly string _directory = TempDirectory.Create("unavailable");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "unavailable");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task A_lost_payload_is_challenged_only_after_three_spaced_failures_and_a_payload_that_turns_up_withdraws_the_challenge()
@@ -51,7 +40,7 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
 
         var time = new ShiftedTime();
         var gate = new GatedConnector(swarm);
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, Policy, time, gate);
         gate.Blocked.Add(offline.Node.PeerId.ToString()); // unreachable for a while
 
@@ -101,7 +90,7 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
         var (swarm, payments) = await ClientAsync(provider);
         var receipt = await PayAsync(swarm, payments, provider, seed: 3);
         var time = new ShiftedTime();
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-retention.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-retention.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, Policy, time);
         Assert.Equal(TimeSpan.FromMinutes(30), (await harness.Resolver.ResolveAsync(provider.Payments.Options.Account, CancellationToken.None))!.Retention);
 
@@ -138,7 +127,7 @@ public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devn
         var last = receipts.MaxBy(r => r.Receipt.Receipt.Step)!.Receipt;
         Assert.True(last.Receipt.Step >= 10);
 
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-chunks.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-chunks.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, Policy);
         var outcome = (await harness.Service.CheckAsync(last, CancellationToken.None))!;
         Assert.True(outcome.Verdict == VerificationVerdict.Honest, outcome.Detail);

@@ -1,5 +1,4 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Primitives;
 using Peerz.Client.Payments;
@@ -28,21 +27,11 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
 {
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("verify");
-    private VerifiedSwarm _swarm = null!;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "verify");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new VerifiedSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-    }
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
     public async Task Honest_providers_in_float32_bfloat16_and_int8_are_never_flagged()
@@ -60,7 +49,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
         var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts[0].Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
 
         foreach (var (name, _) in modes)
@@ -95,7 +84,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
     public async Task A_provider_cheating_on_a_fraction_of_answers_is_caught_at_the_predicted_rate_and_slashed()
     {
         using var honestCheckpoint = Checkpoint.Open(model.Directory);
-        var cheaterDirectory = Path.Combine(_directory, "cheater-model");
+        var cheaterDirectory = Path.Combine(_swarm.Directory, "cheater-model");
         TinyModelGenerator.Write(cheaterDirectory, TinyModelFixture.TestShape with { Seed = TinyModelFixture.TestShape.Seed + 1 });
         using var cheaterCheckpoint = Checkpoint.Open(cheaterDirectory);
         // The cheater answers with other weights (a cheaper model): its outputs are wrong but signed like honest ones.
@@ -112,7 +101,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             honestPool.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(honest), 1, 6 + i, TinyModelFixture.TestShape.Hidden, seed: 10 + i));
             cheatPool.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(cheater), 1, 6 + i, TinyModelFixture.TestShape.Hidden, seed: 20 + i));
         }
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         var registered = new Dictionary<Payments.PaidProviderHost, RegisteredProvider?>
         {
@@ -191,7 +180,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         for (var i = 0; i < 6; i++)
             receipts.Add(await VerifierHarness.ForwardAsync(swarm, payments, victimRecord, 1 + i % 2, 5 + 3 * i, TinyModelFixture.TestShape.Hidden, seed: 40 + i));
 
-        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_directory, "verifier-impostor.db"), CancellationToken.None);
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier-impostor.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         var resolved = await harness.Resolver.ResolveAsync(victim.Payments.Options.Account, CancellationToken.None);
         Assert.Equal(victim.Node.PeerId.ToString(), resolved!.PeerId);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Crypto;
 using Peerz.Client.Payments;
@@ -19,10 +20,16 @@ namespace Peerz.Integration.Tests.Verification;
 /// Paid providers as a verifier meets them in production: staked on the devnet, answering /peerz/payload to holders
 /// of VERIFIER_ROLE, with a payload retention window; and, for the attacks, a provider that announces someone else's
 /// account (unregistered, its own signer). Clients come from the payment tests' <see cref="Payments.PaidSwarm"/>.
+/// Owns <paramref name="directory"/>, where the test's files go (ledgers, models): it is deleted on dispose.
 /// </summary>
 public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>A swarm with a fresh temporary directory named after <paramref name="name"/>.</summary>
+    public static VerifiedSwarm Create(PeerzDevnet devnet, string name) => new(devnet, TempDirectory.Create(name));
+
+    public string Directory => directory;
 
     public Payments.PaidSwarm Clients { get; } = new(devnet, directory);
 
@@ -84,5 +91,7 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
     {
         foreach (var owned in Enumerable.Reverse(_owned)) await owned.DisposeAsync();
         await Clients.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        TempDirectory.Delete(Directory);
     }
 }
