@@ -61,13 +61,7 @@ public static class PipelineBenchmark
         var promptLength = Arg(2, 128);
         var decodeSteps = Arg(3, 16);
         var rounds = Arg(4, 2);
-        var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = hidden, Heads = hidden / 64, KvHeads = Math.Max(1, hidden / 256), Vocab = 8000, MaxPositions = 2048 };
-        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-pipeline-{layers}x{hidden}");
-        if (!File.Exists(Path.Combine(directory, Checkpoint.SingleFile)))
-        {
-            Console.Error.WriteLine($"writing a {layers}-block {hidden}-hidden checkpoint to {directory} ...");
-            TinyModelGenerator.Write(directory, shape);
-        }
+        var (directory, shape) = PipelineModel.Ensure(layers, hidden);
         Console.WriteLine($"threads: {get_num_threads()}; prompt {promptLength} tokens, {decodeSteps} decode steps, batch 1, float32, best of {rounds}");
 
         using var local = LocalModel.Load(directory);

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Peerz.Bench.Pipeline;
 using Peerz.Model;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
-using Peerz.Model.Tiny;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
@@ -30,14 +30,7 @@ public static class BatchingBenchmark
         var decodeSteps = Arg(3, 16);
         var rounds = Arg(4, 2);
         var windowMs = Arg(5, 2);
-        // The pipeline benchmark's model (same shape, seed and directory, so one checkpoint serves both).
-        var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = hidden, Heads = hidden / 64, KvHeads = Math.Max(1, hidden / 256), Vocab = 8000, MaxPositions = 2048 };
-        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-pipeline-{layers}x{hidden}");
-        if (!File.Exists(Path.Combine(directory, Checkpoint.SingleFile)))
-        {
-            Console.Error.WriteLine($"writing a {layers}-block {hidden}-hidden checkpoint to {directory} ...");
-            TinyModelGenerator.Write(directory, shape);
-        }
+        var (directory, _) = PipelineModel.Ensure(layers, hidden);
         using var local = LocalModel.Load(directory);
         using var checkpoint = Checkpoint.Open(directory);
         var spanEnd = layers / 3;
