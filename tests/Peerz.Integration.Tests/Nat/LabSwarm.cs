@@ -52,10 +52,13 @@ public sealed class LabSwarm(NetworkLab lab, string modelDirectory) : IDisposabl
             line => line.Contains("announced addresses:", StringComparison.Ordinal) && line.Split("/p2p-circuit").Length - 1 >= relays,
             $"announcing circuit addresses on {relays} relay(s)", timeout);
 
-    /// <summary>`peerz generate` in <paramref name="host"/>'s namespace, greedy, through the swarm; it listens for hole punching.</summary>
+    /// <summary>
+    /// `peerz generate` in <paramref name="host"/>'s namespace, greedy, through the swarm; it listens for hole punching, and
+    /// logs its discovery, dials and reroutes (--verbose) so a failed test shows what the client saw.
+    /// </summary>
     public PeerzProcess Generate(LabHost host, string modelId, int tokens) =>
         lab.Start(host, PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["generate", "--model", modelDirectory, "--model-id", modelId, "--bootstrap", .. Bootstrap, "--listen", host.TcpAddress(Port + 1),
+            ["generate", "--verbose", "--model", modelDirectory, "--model-id", modelId, "--bootstrap", .. Bootstrap, "--listen", host.TcpAddress(Port + 1),
              "--prompt", Prompt, "--max-new-tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
     public const string Prompt = "Peerz behind a NAT:";
@@ -71,11 +74,12 @@ public sealed class LabSwarm(NetworkLab lab, string modelDirectory) : IDisposabl
 
     /// <summary>
     /// What a generate run printed on stdout: the prompt and the text after it. Lines are collected per stream, so the
-    /// client's stderr lines ("route: …", progress) never split stdout's text and are dropped here.
+    /// client's stderr lines ("route: …", progress, --verbose log lines) never split stdout's text and are dropped here.
     /// </summary>
     public static string GeneratedText(PeerzProcess generate)
     {
-        var lines = generate.Output.Split('\n').Where(l => !l.StartsWith("route: ", StringComparison.Ordinal)).ToList();
+        string[] stderrPrefixes = ["route: ", "info: ", "warn: ", "fail: "];
+        var lines = generate.Output.Split('\n').Where(l => !stderrPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))).ToList();
         var start = lines.FindIndex(l => l.StartsWith(Prompt, StringComparison.Ordinal));
         Assert.True(start >= 0, $"no generated text in:\n{generate.Output}");
         return string.Join('\n', lines.Skip(start));
