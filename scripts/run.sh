@@ -170,8 +170,8 @@ gateway:     $gateway_url   (chat page at /, API at /v1, metrics at /metrics)
 settlement:  $settle_url   (proofs: /v1/epochs/N/proofs/ACCOUNT)
 verifier:    $verifier_url   (metrics at /metrics)
 accounts:    client ${address[client]}, providers ${address[provider-1]} ${address[provider-2]} ${address[provider-3]}
-try:         ${peerz[*]} generate ${client_args[*]} --prompt 'Hello'
-             ${peerz[*]} wallet balance ${chain_args[*]} $(wallet client)
+try:         PEERZ_PASSWORD=devnet ${peerz[*]} generate ${client_args[*]} --prompt 'Hello'
+             PEERZ_PASSWORD=devnet ${peerz[*]} wallet balance ${chain_args[*]} $(wallet client)
 logs:        $run_dir/*.log
 EOF
 wait
