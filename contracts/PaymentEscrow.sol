@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IRewardPool} from "./interfaces/IRewardPool.sol";
 
 /// @title PaymentEscrow
 /// @notice Clients deposit PRZ and pay providers off chain with EIP-712 vouchers carrying a cumulative amount per
@@ -14,7 +16,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 ///         several providers. Taking funds back out of a lane ({requestRelease}) or out of the escrow
 ///         ({requestWithdrawal}) waits `withdrawalDelay` seconds; a release request lowers what new vouchers can
 ///         draw at once, while vouchers the provider accepted before stay redeemable until the release.
-contract PaymentEscrow is ReentrancyGuard, EIP712 {
+///         A governed protocol fee (`protocolFeeBps` of every redemption, at most MAX_PROTOCOL_FEE_BPS) goes to the
+///         reward pool: rewards are paid per PRZ redeemed, so without it a client and a provider owned by one person
+///         could cycle PRZ through the escrow at no cost and farm epoch rewards (docs/economics.md, "Self-dealing").
+///         The fee paid per (client, provider) is kept, so settlement can cap rewards by what the work paid in fees.
+contract PaymentEscrow is AccessControl, ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @notice A client's promise: `provider` may take up to `cumulativeAmount` in total from the client's deposit.
@@ -40,14 +46,22 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address client,address provider,uint256 cumulativeAmount,uint256 nonce)");
 
+    /// @notice Upper bound of the governed fee (20 %): governance cannot take providers' earnings.
+    uint16 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
+
     IERC20 public immutable token;
     uint64 public immutable withdrawalDelay;
+    /// @notice Share of every redemption, in basis points, sent to {rewardPool} instead of the provider.
+    uint16 public protocolFeeBps;
+    /// @notice Where fees go (EpochRewards); must be set before a fee is.
+    address public rewardPool;
 
     mapping(address client => uint256) private _balances;
     mapping(address client => Withdrawal) private _withdrawals;
     mapping(address client => mapping(address provider => uint256)) private _redeemed;
     mapping(address client => mapping(address provider => uint256)) private _lastNonce;
     mapping(address client => mapping(address provider => Lane)) private _lanes;
+    mapping(address client => mapping(address provider => uint256)) private _feesPaid;
 
     /// @notice A client deposited `amount`; `balance` is its unreserved balance after it.
     event Deposited(address indexed client, uint256 amount, uint256 balance);
@@ -55,8 +69,13 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     event WithdrawalRequested(address indexed client, uint256 amount, uint64 releaseTime);
     /// @notice A client's pending withdrawal was paid.
     event Withdrawn(address indexed client, uint256 amount);
-    /// @notice A provider redeemed a voucher and was paid `paid` from its lane.
-    event Redeemed(address indexed client, address indexed provider, uint256 nonce, uint256 cumulativeAmount, uint256 paid);
+    /// @notice A provider redeemed a voucher: `paid` left the lane, of which `fee` went to the reward pool and the
+    ///         rest to the provider.
+    event Redeemed(address indexed client, address indexed provider, uint256 nonce, uint256 cumulativeAmount, uint256 paid, uint256 fee);
+    /// @notice Governance set the protocol fee.
+    event ProtocolFeeSet(uint16 protocolFeeBps);
+    /// @notice Governance set where fees go.
+    event RewardPoolSet(address rewardPool);
     /// @notice A client reserved `amount` for `provider`; `lane` is the lane's amount after it.
     event Reserved(address indexed client, address indexed provider, uint256 amount, uint256 lane);
     /// @notice A client asked to take `amount` out of its lane for `provider` at `releaseTime`.
@@ -76,13 +95,39 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     error InsufficientLane(uint256 requested, uint256 lane);
     error NoReleaseRequested();
     error ReleaseNotReady(uint64 releaseTime);
+    error FeeOutOfBounds(uint16 protocolFeeBps);
+    error NotAContract(address account);
+    error NoRewardPool();
 
     /// @param token_ the PRZ token
     /// @param withdrawalDelay_ seconds between {requestWithdrawal} and {withdraw}
+    /// @dev The deployer is the admin (the deploy script sets the pool and fee, then hands over to the timelock);
+    ///      the fee starts at zero.
     constructor(address token_, uint64 withdrawalDelay_) EIP712("Peerz Payment Escrow", "1") {
         if (token_ == address(0)) revert ZeroAddress();
         token = IERC20(token_);
         withdrawalDelay = withdrawalDelay_;
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+    }
+
+    /// @notice Sets where fees go (EpochRewards, a contract). Zero only while the fee is zero. Governance only.
+    function setRewardPool(address rewardPool_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (rewardPool_ == address(0)) {
+            if (protocolFeeBps != 0) revert NoRewardPool();
+        } else if (rewardPool_.code.length == 0) {
+            revert NotAContract(rewardPool_);
+        }
+        rewardPool = rewardPool_;
+        emit RewardPoolSet(rewardPool_);
+    }
+
+    /// @notice Sets the fee on later redemptions, at most MAX_PROTOCOL_FEE_BPS; a non-zero fee needs a reward pool.
+    ///         Governance only.
+    function setProtocolFee(uint16 protocolFeeBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (protocolFeeBps_ > MAX_PROTOCOL_FEE_BPS) revert FeeOutOfBounds(protocolFeeBps_);
+        if (protocolFeeBps_ != 0 && rewardPool == address(0)) revert NoRewardPool();
+        protocolFeeBps = protocolFeeBps_;
+        emit ProtocolFeeSet(protocolFeeBps_);
     }
 
     /// @notice Adds `amount` PRZ to the caller's deposit (requires a prior `approve`).
@@ -165,9 +210,9 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         emit Released(msg.sender, provider, amount);
     }
 
-    /// @notice Redeems a voucher signed by its client; pays `cumulativeAmount - redeemed(client, provider)` to
-    ///         the provider, who must be the caller, from the client's lane for that provider. The nonce must
-    ///         exceed the last redeemed one.
+    /// @notice Redeems a voucher signed by its client; takes `cumulativeAmount - redeemed(client, provider)` from
+    ///         the client's lane for that provider and pays it, less the protocol fee (floored), to the provider, who
+    ///         must be the caller; the fee goes to the reward pool. The nonce must exceed the last redeemed one.
     /// @param voucher the voucher
     /// @param signature the client's 65-byte ECDSA signature over {voucherDigest}
     function redeem(Voucher calldata voucher, bytes calldata signature) external nonReentrant {
@@ -185,8 +230,15 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
         _lastNonce[voucher.client][voucher.provider] = voucher.nonce;
         _redeemed[voucher.client][voucher.provider] = voucher.cumulativeAmount;
         l.amount -= due;
-        emit Redeemed(voucher.client, voucher.provider, voucher.nonce, voucher.cumulativeAmount, due);
-        if (due > 0) token.safeTransfer(voucher.provider, due);
+        uint256 fee = due * protocolFeeBps / 10_000;
+        if (fee > 0) _feesPaid[voucher.client][voucher.provider] += fee;
+        emit Redeemed(voucher.client, voucher.provider, voucher.nonce, voucher.cumulativeAmount, due, fee);
+        if (due > fee) token.safeTransfer(voucher.provider, due - fee);
+        if (fee > 0) {
+            address pool = rewardPool;
+            token.forceApprove(pool, fee);
+            IRewardPool(pool).fund(fee);
+        }
     }
 
     /// @notice The client's unreserved balance (not in a lane, not pending withdrawal).
@@ -214,6 +266,11 @@ contract PaymentEscrow is ReentrancyGuard, EIP712 {
     /// @notice Total already paid from `client` to `provider`.
     function redeemed(address client, address provider) external view returns (uint256) {
         return _redeemed[client][provider];
+    }
+
+    /// @notice Total protocol fee taken from what `client` paid `provider` (part of {redeemed}).
+    function feesPaid(address client, address provider) external view returns (uint256) {
+        return _feesPaid[client][provider];
     }
 
     /// @notice Last redeemed voucher nonce for (`client`, `provider`); a new voucher needs a larger one.

@@ -49,12 +49,15 @@ describe("PeerzGovernor + timelock", function () {
   }
 
   it("leaves the deployer with no admin power after hand-over", async function () {
-    const { registry, rewards, timelock, deployer } = await loadFixture(fixture);
+    const { registry, escrow, rewards, timelock, deployer } = await loadFixture(fixture);
     const admin = ethers.ZeroHash;
     expect(await registry.hasRole(admin, deployer.address)).to.equal(false);
+    expect(await escrow.hasRole(admin, deployer.address)).to.equal(false);
     expect(await rewards.hasRole(admin, deployer.address)).to.equal(false);
     expect(await timelock.hasRole(admin, deployer.address)).to.equal(false);
     expect(await registry.hasRole(admin, timelock.target)).to.equal(true);
+    // The protocol fee is governed like every other parameter.
+    expect(await escrow.hasRole(admin, timelock.target)).to.equal(true);
     expect(await rewards.hasRole(admin, timelock.target)).to.equal(true);
     // Disputed slashes are decided by governance alone.
     expect(await registry.hasRole(id("ARBITER_ROLE"), timelock.target)).to.equal(true);

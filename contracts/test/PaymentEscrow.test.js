@@ -94,10 +94,10 @@ describe("PaymentEscrow", function () {
       await expect(escrow.connect(provider2).redeem(smallB, await sign(f, smallB)))
         .to.be.revertedWithCustomError(escrow, "InsufficientLane")
         .withArgs(1n, 0n);
-      // A is paid in full, whatever B did first.
+      // A is paid in full (less the protocol fee), whatever B did first.
       const before = await token.balanceOf(provider.address);
       await escrow.connect(provider).redeem(toA, await sign(f, toA));
-      expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(1_000));
+      expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(950));
     });
 
     it("double spend with two lanes: each provider is paid up to its own lane, whichever redeems first", async function () {
@@ -109,7 +109,7 @@ describe("PaymentEscrow", function () {
       await escrow.connect(provider2).redeem(toB, await sign(f, toB));
       await expect(escrow.connect(provider).redeem(toA, await sign(f, toA)))
         .to.emit(escrow, "Redeemed")
-        .withArgs(client.address, provider.address, 1n, PRZ(500), PRZ(500));
+        .withArgs(client.address, provider.address, 1n, PRZ(500), PRZ(500), PRZ(25));
     });
 
     it("withdrawal race: after requestRelease spendable drops at once, and vouchers accepted before stay redeemable during the delay (finding 2)", async function () {
@@ -131,7 +131,7 @@ describe("PaymentEscrow", function () {
       // The voucher accepted before is paid during the delay.
       await expect(escrow.connect(provider).redeem(accepted, acceptedSig))
         .to.emit(escrow, "Redeemed")
-        .withArgs(client.address, provider.address, 1n, PRZ(300), PRZ(300));
+        .withArgs(client.address, provider.address, 1n, PRZ(300), PRZ(300), PRZ(15));
       await time.setNextBlockTimestamp(releaseTime);
       await expect(escrow.connect(client).release(provider.address))
         .to.emit(escrow, "Released")
@@ -171,12 +171,14 @@ describe("PaymentEscrow", function () {
       const before = await token.balanceOf(provider.address);
       await expect(escrow.connect(provider).redeem(v1, await sign(f, v1)))
         .to.emit(escrow, "Redeemed")
-        .withArgs(client.address, provider.address, 1n, PRZ(10), PRZ(10));
+        .withArgs(client.address, provider.address, 1n, PRZ(10), PRZ(10), PRZ(10) / 20n);
       const v3 = voucher(f, PRZ(25), 3n);
       await expect(escrow.connect(provider).redeem(v3, await sign(f, v3)))
         .to.emit(escrow, "Redeemed")
-        .withArgs(client.address, provider.address, 3n, PRZ(25), PRZ(15));
-      expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(25));
+        .withArgs(client.address, provider.address, 3n, PRZ(25), PRZ(15), PRZ(15) / 20n);
+      // The provider gets what it redeemed less the 5 % protocol fee; the fee is kept per pair for settlement.
+      expect(await token.balanceOf(provider.address)).to.equal(before + PRZ(25) - PRZ(25) / 20n);
+      expect(await escrow.feesPaid(client.address, provider.address)).to.equal(PRZ(25) / 20n);
       expect(await escrow.redeemed(client.address, provider.address)).to.equal(PRZ(25));
       expect(await escrow.lastNonce(client.address, provider.address)).to.equal(3n);
       expect((await laneOf(f)).amount).to.equal(PRZ(475));
@@ -190,7 +192,7 @@ describe("PaymentEscrow", function () {
       const v2 = voucher(f, PRZ(10), 2n);
       await expect(f.escrow.connect(f.provider).redeem(v2, await sign(f, v2)))
         .to.emit(f.escrow, "Redeemed")
-        .withArgs(f.client.address, f.provider.address, 2n, PRZ(10), 0n);
+        .withArgs(f.client.address, f.provider.address, 2n, PRZ(10), 0n, 0n);
       expect(await f.escrow.lastNonce(f.client.address, f.provider.address)).to.equal(2n);
       expect((await laneOf(f)).amount).to.equal(PRZ(490));
     });
@@ -309,6 +311,67 @@ describe("PaymentEscrow", function () {
       await expect(f.escrow.connect(f.client).requestWithdrawal(PRZ(501)))
         .to.be.revertedWithCustomError(f.escrow, "InsufficientBalance")
         .withArgs(PRZ(501), PRZ(500));
+    });
+  });
+
+  describe("protocol fee", function () {
+    it("sends the fee of every redemption to the current epoch's reward pool and the rest to the provider", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, rewards, token, provider, client } = f;
+      expect(await escrow.protocolFeeBps()).to.equal(500n);
+      expect(await escrow.rewardPool()).to.equal(await rewards.getAddress());
+      const epoch = await rewards.currentEpoch();
+      const poolBefore = await rewards.epochPool(epoch);
+      const providerBefore = await token.balanceOf(provider.address);
+      // 199 wei: the fee floors to 9 wei (5 % of 199 = 9.95).
+      const v = voucher(f, 199n, 1n);
+      await expect(escrow.connect(provider).redeem(v, await sign(f, v)))
+        .to.emit(rewards, "Funded")
+        .withArgs(await escrow.getAddress(), epoch, 9n);
+      expect(await token.balanceOf(provider.address)).to.equal(providerBefore + 190n);
+      expect(await rewards.epochPool(epoch)).to.equal(poolBefore + 9n);
+      expect(await escrow.feesPaid(client.address, provider.address)).to.equal(9n);
+      // A redemption too small for a whole wei of fee pays no fee and records none.
+      const tiny = voucher(f, 218n, 2n);
+      await escrow.connect(provider).redeem(tiny, await sign(f, tiny));
+      expect(await escrow.feesPaid(client.address, provider.address)).to.equal(9n);
+      expect(await token.balanceOf(provider.address)).to.equal(providerBefore + 190n + 19n);
+    });
+
+    it("is governed and bounded: at most 20 %, never without a reward pool, only by the admin", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, outsider, deployer } = f;
+      await expect(escrow.connect(outsider).setProtocolFee(0)).to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount");
+      await expect(escrow.connect(outsider).setRewardPool(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        escrow,
+        "AccessControlUnauthorizedAccount",
+      );
+      await expect(escrow.connect(deployer).setProtocolFee(2_001)).to.be.revertedWithCustomError(escrow, "FeeOutOfBounds").withArgs(2_001);
+      await expect(escrow.connect(deployer).setRewardPool(ethers.ZeroAddress)).to.be.revertedWithCustomError(escrow, "NoRewardPool");
+      await expect(escrow.connect(deployer).setRewardPool(outsider.address))
+        .to.be.revertedWithCustomError(escrow, "NotAContract")
+        .withArgs(outsider.address);
+      await expect(escrow.connect(deployer).setProtocolFee(2_000)).to.emit(escrow, "ProtocolFeeSet").withArgs(2_000);
+      await escrow.connect(deployer).setProtocolFee(0);
+      await expect(escrow.connect(deployer).setRewardPool(ethers.ZeroAddress)).to.emit(escrow, "RewardPoolSet").withArgs(ethers.ZeroAddress);
+      await expect(escrow.connect(deployer).setProtocolFee(1)).to.be.revertedWithCustomError(escrow, "NoRewardPool");
+      // With no fee the provider gets everything.
+      const before = await f.token.balanceOf(f.provider.address);
+      const v = voucher(f, PRZ(10), 1n);
+      await escrow.connect(f.provider).redeem(v, await sign(f, v));
+      expect(await f.token.balanceOf(f.provider.address)).to.equal(before + PRZ(10));
+    });
+
+    it("a fee change applies to later redemptions only, and a redeemed voucher is never charged again", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, provider, client, deployer } = f;
+      const v1 = voucher(f, PRZ(100), 1n);
+      await escrow.connect(provider).redeem(v1, await sign(f, v1));
+      await escrow.connect(deployer).setProtocolFee(1_000);
+      const v2 = voucher(f, PRZ(150), 2n);
+      await escrow.connect(provider).redeem(v2, await sign(f, v2));
+      expect(await escrow.feesPaid(client.address, provider.address)).to.equal(PRZ(5) + PRZ(5));
+      expect(await escrow.redeemed(client.address, provider.address)).to.equal(PRZ(150));
     });
   });
 });

@@ -9,6 +9,9 @@ export const DEFAULTS = Object.freeze({
   slashBps: 5_000,
   challengePeriod: 24n * 3600n,
   withdrawalDelay: 24n * 3600n,
+  // 5 % of every redemption goes to the reward pool; settlement caps rewards at half the fees the work paid, so
+  // paying oneself to farm rewards loses money (docs/economics.md, "Self-dealing").
+  protocolFeeBps: 500,
   epochLength: 24n * 3600n,
   initialEmission: 100_000n * 10n ** 18n,
   halvingInterval: 365n,
@@ -83,6 +86,8 @@ export async function deployPeerz(ethers, options = {}) {
     token.connect(deployer).setNonVotingHolders([await registry.getAddress(), await escrow.getAddress(), await rewards.getAddress()]),
   );
   await send(registry.connect(deployer).setRewardPool(await rewards.getAddress()));
+  await send(escrow.connect(deployer).setRewardPool(await rewards.getAddress()));
+  await send(escrow.connect(deployer).setProtocolFee(o.protocolFeeBps));
   for (const v of o.verifiers ?? []) await send(registry.connect(deployer).grantRole(await registry.VERIFIER_ROLE(), v));
   for (const s of o.settlers ?? []) await send(rewards.connect(deployer).grantRole(await rewards.SETTLEMENT_ROLE(), s));
 
@@ -98,7 +103,7 @@ export async function deployPeerz(ethers, options = {}) {
   const handOver = o.handOverToTimelock ?? true;
   if (handOver) {
     const admin = await registry.DEFAULT_ADMIN_ROLE();
-    for (const c of [registry, rewards]) {
+    for (const c of [registry, escrow, rewards]) {
       await send(c.connect(deployer).grantRole(admin, timelockAddress));
       await send(c.connect(deployer).renounceRole(admin, deployerAddress));
     }

@@ -87,7 +87,7 @@ internal static class SettlementBenchmark
         // The pure part of a close, timed on its own: backing, allocation, tree and every proof.
         var units = await store.UnitsAsync(epoch, CancellationToken.None);
         var work = await store.PairWorkAsync(epoch, CancellationToken.None);
-        var backing = providers.ToDictionary(p => (p.Address, payer.Address), p => paid[providers.IndexOf(p)]);
+        var backing = providers.ToDictionary(p => (p.Address, payer.Address), p => new PairBacking(paid[providers.IndexOf(p)], paid[providers.IndexOf(p)] / 20));
         var pool = await chain.Rewards.EpochPoolAsync(epoch);
         var weights = await chain.Rewards.RoleWeightsAtAsync(epoch);
         clock.Restart();

@@ -32,9 +32,12 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static readonly AbiFunction LastNonceFunction = AbiFunction.Parse("lastNonce(address,address)", "uint256");
     public static readonly AbiFunction VoucherDigestFunction = AbiFunction.Parse($"voucherDigest({VoucherTuple})", "bytes32");
     public static readonly AbiFunction WithdrawalDelayFunction = AbiFunction.Parse("withdrawalDelay()", "uint64");
+    public static readonly AbiFunction FeesPaidFunction = AbiFunction.Parse("feesPaid(address,address)", "uint256");
+    public static readonly AbiFunction ProtocolFeeBpsFunction = AbiFunction.Parse("protocolFeeBps()", "uint16");
+    public static readonly AbiFunction SetProtocolFeeFunction = AbiFunction.Parse("setProtocolFee(uint16)");
 
     public static readonly AbiEvent DepositedEvent = Event("Deposited", Indexed("client", "address"), Field("amount", "uint256"), Field("balance", "uint256"));
-    public static readonly AbiEvent RedeemedEvent = Event("Redeemed", Indexed("client", "address"), Indexed("provider", "address"), Field("nonce", "uint256"), Field("cumulativeAmount", "uint256"), Field("paid", "uint256"));
+    public static readonly AbiEvent RedeemedEvent = Event("Redeemed", Indexed("client", "address"), Indexed("provider", "address"), Field("nonce", "uint256"), Field("cumulativeAmount", "uint256"), Field("paid", "uint256"), Field("fee", "uint256"));
     public static readonly AbiEvent WithdrawalRequestedEvent = Event("WithdrawalRequested", Indexed("client", "address"), Field("amount", "uint256"), Field("releaseTime", "uint64"));
     public static readonly AbiEvent WithdrawnEvent = Event("Withdrawn", Indexed("client", "address"), Field("amount", "uint256"));
     public static readonly AbiEvent ReservedEvent = Event("Reserved", Indexed("client", "address"), Indexed("provider", "address"), Field("amount", "uint256"), Field("lane", "uint256"));
@@ -44,7 +47,8 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static IReadOnlyList<AbiFunction> Functions { get; } =
         [
             DepositFunction, RequestWithdrawalFunction, WithdrawFunction, ReserveFunction, RequestReleaseFunction, ReleaseFunction, LaneFunction, SpendableFunction, RedeemFunction,
-            BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction, WithdrawalDelayFunction,
+            BalanceOfFunction, RedeemedFunction, LastNonceFunction, VoucherDigestFunction, WithdrawalDelayFunction, FeesPaidFunction, ProtocolFeeBpsFunction,
+            SetProtocolFeeFunction,
         ];
 
     public static IReadOnlyList<AbiEvent> EventDefinitions { get; } =
@@ -53,6 +57,8 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
     [
         AbiError.Parse("CumulativeAmountDecreased(uint256,uint256)"),
+        AbiError.Parse("FeeOutOfBounds(uint16)"),
+        AbiError.Parse("NoRewardPool()"),
         AbiError.Parse("InsufficientBalance(uint256,uint256)"),
         AbiError.Parse("InsufficientLane(uint256,uint256)"),
         AbiError.Parse("ReleaseNotReady(uint64)"),
@@ -98,6 +104,14 @@ public sealed class PaymentEscrow(EthRpcClient rpc, Address address, Transaction
     public Task<BigInteger> BalanceOfAsync(Address client, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(BalanceOfFunction, [client], cancellationToken);
 
     public Task<BigInteger> RedeemedAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(RedeemedFunction, [client, provider], cancellationToken);
+
+    /// <summary>The protocol fee taken so far from what <paramref name="client"/> paid <paramref name="provider"/> (part of <see cref="RedeemedAsync"/>).</summary>
+    public Task<BigInteger> FeesPaidAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(FeesPaidFunction, [client, provider], cancellationToken);
+
+    /// <summary>The share of each redemption, in basis points, that goes to the reward pool.</summary>
+    public async Task<int> ProtocolFeeBpsAsync(CancellationToken cancellationToken = default) => (int)await CallSingleAsync<BigInteger>(ProtocolFeeBpsFunction, [], cancellationToken).ConfigureAwait(false);
+
+    public Task<TransactionReceipt> SetProtocolFeeAsync(int bps, CancellationToken cancellationToken = default) => SendAsync(SetProtocolFeeFunction, [new BigInteger(bps)], cancellationToken);
 
     public Task<BigInteger> LastNonceAsync(Address client, Address provider, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(LastNonceFunction, [client, provider], cancellationToken);
 

@@ -18,7 +18,8 @@ namespace Peerz.Settlement.Epochs;
 /// (and the contract itself refuses a second root for an epoch with EpochNotNext).
 /// An epoch is computed no earlier than <see cref="SettlementOptions.CloseDelay"/> after its end, so the vouchers of
 /// its last work can be redeemed first: the receipts' amounts are credited only as far as redemptions back them
-/// (<see cref="PaymentBacking"/>), and only for providers in good standing at close (<see cref="ProviderStanding"/>).
+/// (<see cref="PaymentBacking"/>), capped by the protocol fee they paid (<see cref="FeeRewardCap"/>), and only for
+/// providers in good standing at close (<see cref="ProviderStanding"/>).
 /// </summary>
 public sealed class EpochCloser(SettlementChain chain, SettlementStore store, SettlementOptions options, ILogger<EpochCloser> logger)
 {
@@ -74,21 +75,24 @@ public sealed class EpochCloser(SettlementChain chain, SettlementStore store, Se
             foreach (var (provider, reason) in excluded) logger.LogInformation("Epoch {Epoch}: provider {Provider} earns no inference or training reward: {Reason}", epoch, provider, reason);
             var claimed = credits.Aggregate(BigInteger.Zero, (sum, c) => sum + c.Claimed);
             var credited = credits.Aggregate(BigInteger.Zero, (sum, c) => sum + c.Credited);
+            var fees = credits.Aggregate(BigInteger.Zero, (sum, c) => sum + c.FeeCredited);
             logger.LogInformation(
-                "Epoch {Epoch} computed: pool {Pool}, {Leaves} leaves get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], role totals [{RoleTotals}], receipts claim {Claimed} wei paid of which redemptions back {Credited}",
-                epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), string.Join(", ", allocation.RoleAllocated), claimed, credited);
+                "Epoch {Epoch} computed: pool {Pool}, {Leaves} leaves get {Total}, unallocated {Unallocated} (floor dust and roles without work), weights [{Weights}], role totals [{RoleTotals}], receipts claim {Claimed} wei paid of which redemptions back {Credited}, which paid {Fees} wei of protocol fee (paid work earns at most half of it)",
+                epoch, pool, allocation.Amounts.Count, allocation.Total, allocation.Unallocated, string.Join(", ", weights), string.Join(", ", allocation.RoleAllocated), claimed, credited, fees);
             return record;
         }
     }
 
-    /// <summary>Per pair: PaymentEscrow.redeemed(client, provider) now, minus what earlier epochs credited to it.</summary>
-    private async Task<IReadOnlyDictionary<(Address Provider, Address Client), BigInteger>> BackingAsync(long epoch, IEnumerable<PairWork> work, CancellationToken cancellationToken)
+    /// <summary>Per pair: PaymentEscrow.redeemed and feesPaid of (client, provider) now, minus what earlier epochs credited of each.</summary>
+    private async Task<IReadOnlyDictionary<(Address Provider, Address Client), PairBacking>> BackingAsync(long epoch, IEnumerable<PairWork> work, CancellationToken cancellationToken)
     {
-        var backing = new Dictionary<(Address Provider, Address Client), BigInteger>();
+        var backing = new Dictionary<(Address Provider, Address Client), PairBacking>();
         foreach (var (provider, client) in work.Select(w => (w.Provider, w.Client)).Distinct())
         {
             var redeemed = await chain.Escrow.RedeemedAsync(client, provider, cancellationToken).ConfigureAwait(false);
-            backing[(provider, client)] = redeemed - await store.CreditedBeforeAsync(provider, client, epoch, cancellationToken).ConfigureAwait(false);
+            var fees = await chain.Escrow.FeesPaidAsync(client, provider, cancellationToken).ConfigureAwait(false);
+            var before = await store.CreditedBeforeAsync(provider, client, epoch, cancellationToken).ConfigureAwait(false);
+            backing[(provider, client)] = new PairBacking(redeemed - before.Redeemed, fees - before.Fees);
         }
 
         return backing;

@@ -12,13 +12,17 @@ namespace Peerz.Settlement.Epochs;
 /// roles: a provider's reward follows what clients paid it, so made-up, free or self-priced-at-zero work earns nothing,
 /// and no provider is credited beyond what it redeemed. Unused backing (dust, redemptions of open fees, late receipts)
 /// stays with the pair for later epochs; over all epochs a pair is never credited more than it redeemed.
+/// <para>
+/// Each credited share also carries its reward cap (issue 18, self-dealing): <see cref="FeeRewardCap"/> of the
+/// protocol fee those PRZ paid, the pair's fee backing taken pro rata to the credited part of its redemption backing.
+/// </para>
 /// </summary>
 public static class PaymentBacking
 {
     /// <param name="work">one epoch's claimed amounts per (provider, client, role), providers already filtered by standing</param>
-    /// <param name="backing">per (provider, client): redeemed minus what earlier epochs credited (missing or negative = 0)</param>
+    /// <param name="backing">per (provider, client): redeemed and fees minus what earlier epochs credited (missing = none; negative parts count as 0)</param>
     public static (IReadOnlyList<RoleUnits> Units, IReadOnlyList<PairCredit> Credits) Credit(
-        IEnumerable<PairWork> work, IReadOnlyDictionary<(Address Provider, Address Client), BigInteger> backing)
+        IEnumerable<PairWork> work, IReadOnlyDictionary<(Address Provider, Address Client), PairBacking> backing)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(backing);
@@ -28,17 +32,20 @@ public static class PaymentBacking
         {
             var claimed = pair.Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount);
             if (claimed.Sign <= 0) continue;
-            var available = BigInteger.Max(BigInteger.Zero, backing.GetValueOrDefault(pair.Key));
+            var pairBacking = backing.GetValueOrDefault(pair.Key, PairBacking.None);
+            var available = BigInteger.Max(BigInteger.Zero, pairBacking.Redeemed);
+            var fees = BigInteger.Max(BigInteger.Zero, pairBacking.Fees);
             var credited = BigInteger.Zero;
             foreach (var role in pair)
             {
                 var share = available >= claimed ? role.Amount : available * role.Amount / claimed;
                 if (share.IsZero) continue;
-                units.Add(new RoleUnits(pair.Key.Provider, role.Role, share));
+                units.Add(new RoleUnits(pair.Key.Provider, role.Role, share, FeeRewardCap.Of(fees * share / available)));
                 credited += share;
             }
 
-            credits.Add(new PairCredit(pair.Key.Provider, pair.Key.Client, claimed, credited));
+            var feeCredited = credited.IsZero ? BigInteger.Zero : fees * credited / available;
+            credits.Add(new PairCredit(pair.Key.Provider, pair.Key.Client, claimed, credited, feeCredited));
         }
 
         return (units, credits);

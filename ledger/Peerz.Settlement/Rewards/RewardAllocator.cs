@@ -9,6 +9,7 @@ namespace Peerz.Settlement.Rewards;
 /// ⌊R_role · units / Σunits⌋ per account, one amount per (account, role) as the role-tagged leaves need. Integer
 /// math only; every floor leaves dust unallocated, and a role without work leaves its whole share unallocated (the
 /// contract rolls both into the next epoch). Each role's allocation is ≤ R_role, which postRoot's role totals must be.
+/// Units that carry a cap (paid work) earn at most the sum of their caps; what a cap holds back is unallocated too.
 /// </summary>
 public static class RewardAllocator
 {
@@ -24,12 +25,15 @@ public static class RewardAllocator
         if (weightSum.IsZero) throw new ArgumentException("the weights sum to zero", nameof(weights));
 
         var byRole = new Dictionary<Address, BigInteger>[RoleCount];
-        for (var r = 0; r < RoleCount; r++) byRole[r] = [];
+        var caps = new Dictionary<Address, BigInteger>[RoleCount];
+        for (var r = 0; r < RoleCount; r++) (byRole[r], caps[r]) = ([], []);
         foreach (var entry in units)
         {
             if (entry.Units.Sign <= 0) throw new ArgumentException($"units of {entry.Account} must be positive", nameof(units));
+            if (entry.Cap is { Sign: < 0 }) throw new ArgumentException($"the cap of {entry.Account} cannot be negative", nameof(units));
             var role = byRole[(int)entry.Role];
             role[entry.Account] = role.GetValueOrDefault(entry.Account) + entry.Units;
+            if (entry.Cap is { } cap) caps[(int)entry.Role][entry.Account] = caps[(int)entry.Role].GetValueOrDefault(entry.Account) + cap;
         }
 
         var rolePools = new BigInteger[RoleCount];
@@ -43,6 +47,7 @@ public static class RewardAllocator
             foreach (var (account, accountUnits) in byRole[r])
             {
                 var share = rolePools[r] * accountUnits / roleUnits;
+                if (caps[r].TryGetValue(account, out var cap)) share = BigInteger.Min(share, cap);
                 if (share.IsZero) continue;
                 allocated[r] += share;
                 amounts[new RewardLeaf(account, (RewardRole)r)] = share;

@@ -75,5 +75,11 @@ public static class SettlementMigrations
                 PRIMARY KEY (epoch, account, role)
             ) WITHOUT ROWID;
             """),
+        // The protocol fee each pair's credited work paid (issue 18, self-dealing): the base of its reward cap.
+        // Credits of epochs closed before have no fee recorded, i.e. no fee backing used.
+        new(3, "fee credited per pair", """
+            ALTER TABLE pair_credits ADD COLUMN fee_credited TEXT NOT NULL DEFAULT '0'
+                CHECK (length(fee_credited) BETWEEN 1 AND 90 AND fee_credited NOT GLOB '*[^0-9]*');
+            """),
     ];
 }

@@ -85,14 +85,14 @@ public sealed class SettlementStore
         return [.. sums.Select(kv => new PairWork(Address.Parse(kv.Key.Provider), Address.Parse(kv.Key.Client), (RewardRole)kv.Key.Role, kv.Value))];
     }
 
-    /// <summary>What epochs before <paramref name="epoch"/> credited to the pair, which its cumulative redemption no longer backs.</summary>
-    public async Task<BigInteger> CreditedBeforeAsync(Address provider, Address client, long epoch, CancellationToken cancellationToken)
+    /// <summary>What epochs before <paramref name="epoch"/> credited to the pair (redemption and fee), which its cumulative redemption and fee no longer back.</summary>
+    public async Task<PairBacking> CreditedBeforeAsync(Address provider, Address client, long epoch, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<string>(
-            "SELECT credited FROM pair_credits WHERE provider = @Provider AND client = @Client AND epoch < @Epoch;",
+        var rows = await connection.QueryAsync<(string Credited, string FeeCredited)>(
+            "SELECT credited, fee_credited FROM pair_credits WHERE provider = @Provider AND client = @Client AND epoch < @Epoch;",
             new { Provider = Key(provider), Client = Key(client), Epoch = epoch }).ConfigureAwait(false);
-        return rows.Aggregate(BigInteger.Zero, (sum, credited) => sum + Parse(credited));
+        return rows.Aggregate(PairBacking.None, (sum, row) => new PairBacking(sum.Redeemed + Parse(row.Credited), sum.Fees + Parse(row.FeeCredited)));
     }
 
     public async Task<EpochRecord?> GetEpochAsync(long epoch, CancellationToken cancellationToken)
@@ -164,8 +164,8 @@ public sealed class SettlementStore
             rewards.Select(r => new { record.Epoch, r.Account, Role = (int)r.Role, Amount = Text(r.Amount), Proof = JsonSerializer.Serialize(r.Proof) }),
             transaction).ConfigureAwait(false);
         await connection.ExecuteAsync(
-            "INSERT INTO pair_credits (provider, client, epoch, claimed, credited) VALUES (@Provider, @Client, @Epoch, @Claimed, @Credited);",
-            credits.Select(c => new { Provider = Key(c.Provider), Client = Key(c.Client), record.Epoch, Claimed = Text(c.Claimed), Credited = Text(c.Credited) }),
+            "INSERT INTO pair_credits (provider, client, epoch, claimed, credited, fee_credited) VALUES (@Provider, @Client, @Epoch, @Claimed, @Credited, @FeeCredited);",
+            credits.Select(c => new { Provider = Key(c.Provider), Client = Key(c.Client), record.Epoch, Claimed = Text(c.Claimed), Credited = Text(c.Credited), FeeCredited = Text(c.FeeCredited) }),
             transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;

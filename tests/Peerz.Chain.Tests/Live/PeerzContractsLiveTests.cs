@@ -85,6 +85,7 @@ public sealed class PeerzContractsLiveTests(HardhatNode node)
         Assert.Equal(client.Address, redeemed["client"]);
         Assert.Equal(provider.Address, redeemed["provider"]);
         Assert.Equal(50 * Ether, redeemed["paid"]);
+        Assert.Equal(BigInteger.Zero, redeemed["fee"]); // deployed here without a fee or reward pool
         Assert.Equal(before + 50 * Ether, await providerToken.BalanceOfAsync(provider.Address));
         Assert.Equal(50 * Ether, await providerEscrow.RedeemedAsync(client.Address, provider.Address));
         Assert.Equal(400 * Ether, await providerEscrow.BalanceOfAsync(client.Address));

@@ -132,7 +132,7 @@ public sealed class EscrowLaneTests(TinyModelFixture model, PeerzDevnet devnet) 
         Assert.Equal(2 * Cost, Assert.Single(await host.Redeemer.RedeemAllAsync(CancellationToken.None)).Paid);
         await devnet.AdvanceTimeAsync(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         await devnet.Escrow(client).ReleaseAsync(key.Address);
-        Assert.Equal(providerBefore + 2 * Cost, await devnet.Token().BalanceOfAsync(key.Address));
+        Assert.Equal(providerBefore + (2 * Cost) - await devnet.FeeOfAsync(2 * Cost), await devnet.Token().BalanceOfAsync(key.Address));
         Assert.Equal(3 * Cost, await devnet.Escrow().BalanceOfAsync(client.Address));
         Assert.Equal(BigInteger.Zero, (await devnet.Escrow().LaneAsync(client.Address, key.Address)).Amount);
     }

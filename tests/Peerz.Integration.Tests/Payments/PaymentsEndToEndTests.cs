@@ -85,8 +85,11 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         var redeemedB = await second.Redeemer.RedeemAllAsync(CancellationToken.None);
         Assert.Equal(owedEach, Assert.Single(redeemedA).Paid);
         Assert.Equal(owedEach, Assert.Single(redeemedB).Paid);
-        Assert.Equal(balanceBefore.A + owedEach, await devnet.Token().BalanceOfAsync(keyA.Address));
-        Assert.Equal(balanceBefore.B + owedEach, await devnet.Token().BalanceOfAsync(keyB.Address));
+        // Each provider receives what it redeemed less the protocol fee, which went to the reward pool.
+        var fee = await devnet.FeeOfAsync(owedEach);
+        Assert.Equal(balanceBefore.A + owedEach - fee, await devnet.Token().BalanceOfAsync(keyA.Address));
+        Assert.Equal(balanceBefore.B + owedEach - fee, await devnet.Token().BalanceOfAsync(keyB.Address));
+        Assert.Equal(fee, await devnet.Escrow().FeesPaidAsync(client.Address, keyA.Address));
         // The client reserved one lane top-up (1 PRZ) per provider from its deposit; redemptions drew on those lanes only.
         Assert.Equal(escrowBefore - (2 * PeerzDevnet.Prz), await devnet.Escrow().BalanceOfAsync(client.Address));
         Assert.Equal(PeerzDevnet.Prz - owedEach, (await devnet.Escrow().LaneAsync(client.Address, keyA.Address)).Amount);

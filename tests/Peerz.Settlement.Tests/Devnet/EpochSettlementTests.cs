@@ -100,11 +100,15 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         var r1 = onChain.Pool * weights[1] / sum;
         var r2 = onChain.Pool * weights[2] / sum;
         var r3 = onChain.Pool * weights[3] / sum;
+        // Paid work earns its pro rata share, capped at half the protocol fee it paid (each pair was paid in one redemption).
+        var inferenceA = await devnet.FeeCappedAsync(r0 * 120 / 140, 120 * Prz); // 120 of 140 PRZ paid for inference
+        var inferenceBAmount = await devnet.FeeCappedAsync(r0 * 20 / 140, 20 * Prz); // 20 of 140
+        var trainingB = await devnet.FeeCappedAsync(r1, 32 * Prz);               // all 32 PRZ paid for training
         var expected = new Dictionary<RewardLeaf, BigInteger>
         {
-            [new(a.Address, RewardRole.Inference)] = r0 * 120 / 140,    // 120 of 140 PRZ paid for inference
-            [new(b.Address, RewardRole.Inference)] = r0 * 20 / 140,     // 20 of 140
-            [new(b.Address, RewardRole.Training)] = r1,                 // all 32 PRZ paid for training
+            [new(a.Address, RewardRole.Inference)] = inferenceA,
+            [new(b.Address, RewardRole.Inference)] = inferenceBAmount,
+            [new(b.Address, RewardRole.Training)] = trainingB,
             [new(devnet.Deployer.Address, RewardRole.Verification)] = r2, // both verification units
             [new(routing, RewardRole.Routing)] = r3,                    // the only uptime sample
         };
@@ -112,7 +116,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         // Root and role totals as an independent implementation (ethers, OpenZeppelin's tree layout) computes them from the expected leaves.
         var reference = await ReferenceTreeAsync(expected);
         Assert.Equal(reference["root"]!.GetValue<string>(), Hex.Encode(onChain.Root));
-        Assert.Equal([r0 * 120 / 140 + (r0 * 20 / 140), r1, r2, r3], await rewards.RoleTotalsAsync(epoch));
+        Assert.Equal([inferenceA + inferenceBAmount, trainingB, r2, r3], await rewards.RoleTotalsAsync(epoch));
 
         // A wrong amount (one wei more), or a's inference amount claimed as training, does not verify against the root.
         var proofA = (await client.GetProofAsync(epoch, a.Address)).Parse();
@@ -210,7 +214,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         var record = (await service.Store.GetEpochAsync(epoch, CancellationToken.None))!;
         Assert.Equal(404, (await Assert.ThrowsAsync<SettlementException>(() => client.GetProofAsync(epoch, cheat.Address))).StatusCode);
         var honestClaim = Assert.Single((await client.GetProofAsync(epoch, honest.Address)).Parse().Claims);
-        Assert.Equal(record.RolePools[0], honestClaim.Amount);
+        Assert.Equal(await devnet.FeeCappedAsync(record.RolePools[0], Prz), honestClaim.Amount);
     }
 
     [Fact]
@@ -243,8 +247,9 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         await devnet.AdvanceEpochAsync();
         await service.CloseDueEpochsAsync(CancellationToken.None);
         var pool = (await service.Store.GetEpochAsync(epoch, CancellationToken.None))!.RolePools[0];
-        Assert.Equal(pool / 2, Assert.Single((await client.GetProofAsync(epoch, greedy.Address)).Parse().Claims).Amount);
-        Assert.Equal(pool / 2, Assert.Single((await client.GetProofAsync(epoch, fair.Address)).Parse().Claims).Amount);
+        var half = await devnet.FeeCappedAsync(pool / 2, 4 * Prz);
+        Assert.Equal(half, Assert.Single((await client.GetProofAsync(epoch, greedy.Address)).Parse().Claims).Amount);
+        Assert.Equal(half, Assert.Single((await client.GetProofAsync(epoch, fair.Address)).Parse().Claims).Amount);
 
         // The next epoch: greedy's redemption is used up by what the last epoch credited, so new unpaid claims earn nothing.
         var more = await devnet.ReceiptAsync(greedy.Address, payer.Address, 0x01, 10, 0, 8, 2 * Prz);
@@ -255,7 +260,60 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         await devnet.AdvanceEpochAsync();
         await service.CloseDueEpochsAsync(CancellationToken.None);
         Assert.Equal(404, (await Assert.ThrowsAsync<SettlementException>(() => client.GetProofAsync(next, greedy.Address))).StatusCode);
-        Assert.Equal((await service.Store.GetEpochAsync(next, CancellationToken.None))!.RolePools[0], Assert.Single((await client.GetProofAsync(next, fair.Address)).Parse().Claims).Amount);
+        var nextPool = (await service.Store.GetEpochAsync(next, CancellationToken.None))!.RolePools[0];
+        Assert.Equal(await devnet.FeeCappedAsync(nextPool, Prz), Assert.Single((await client.GetProofAsync(next, fair.Address)).Parse().Claims).Amount);
+    }
+
+    [Fact]
+    public async Task Paying_oneself_to_farm_rewards_loses_money_at_the_default_parameters()
+    {
+        await using var service = await StartAsync();
+        var client = new SettlementClient(_http, service.Address);
+        await FreshEpochAsync(service);
+
+        // One person controls a staked provider and a client; an honest provider serves a real client on the side.
+        var (farmer, farmerSigner) = await devnet.NewProviderAsync();
+        var farmerClient = await devnet.NewFundedAccountAsync();
+        var (honest, honestSigner) = await devnet.NewProviderAsync();
+        var customer = await devnet.NewFundedAccountAsync();
+        async Task<BigInteger> HoldingsAsync() =>
+            await devnet.Token().BalanceOfAsync(farmer.Address) + await devnet.Token().BalanceOfAsync(farmerClient.Address) + await devnet.Escrow().BalanceOfAsync(farmerClient.Address);
+        var before = await HoldingsAsync();
+
+        // The farmer cycles 1,000 PRZ in 10 rounds (each a deposit, a lane, a voucher redeemed by its own provider, its
+        // receipts reported), against 10 PRZ of honest demand.
+        var cycled = BigInteger.Zero;
+        var epoch = 0L;
+        for (var round = 0; round < 10; round++)
+        {
+            var receipt = await devnet.ReceiptAsync(farmer.Address, farmerClient.Address, 0x01, 1000, 0, SettlementDevnet.ModelLayers, 100 * Prz);
+            epoch = (await client.ReportReceiptAsync(receipt, devnet.Sign(receipt, farmerSigner))).Epoch;
+            await devnet.PayAsync(farmerClient, farmer, 100 * Prz);
+            cycled += 100 * Prz;
+        }
+
+        var honestReceipt = await devnet.ReceiptAsync(honest.Address, customer.Address, 0x01, 10, 0, SettlementDevnet.ModelLayers, 10 * Prz);
+        Assert.Equal(epoch, (await client.ReportReceiptAsync(honestReceipt, devnet.Sign(honestReceipt, honestSigner))).Epoch);
+        await devnet.PayAsync(customer, honest, 10 * Prz);
+
+        await devnet.AdvanceEpochAsync();
+        await service.CloseDueEpochsAsync(CancellationToken.None);
+        var record = (await service.Store.GetEpochAsync(epoch, CancellationToken.None))!;
+        var farmed = Assert.Single((await client.GetProofAsync(epoch, farmer.Address)).Parse().Claims);
+        await devnet.Rewards(devnet.Deployer).ClaimAsync(epoch, farmer.Address, farmed.Role, farmed.Amount, farmed.Proof);
+        var after = await HoldingsAsync();
+
+        // Without the fee rule this was a winning bet: the pro rata share of the inference pool exceeds everything the
+        // fee took, so the attack is real at these parameters.
+        var fees = await devnet.Escrow().FeesPaidAsync(farmerClient.Address, farmer.Address);
+        Assert.Equal(await devnet.FeeOfAsync(100 * Prz) * 10, fees);
+        Assert.True(record.RolePools[0] * cycled / (cycled + (10 * Prz)) > fees, "the uncapped share must beat the fee for this test to mean anything");
+        // With it the farmer earns at most half the fee back and ends with less PRZ than it started with (gas not even counted).
+        Assert.Equal(fees / 2, farmed.Amount);
+        Assert.Equal(before - fees + farmed.Amount, after);
+        Assert.True(after < before);
+        // The honest provider is still paid a reward for real, paid work.
+        Assert.Equal(await devnet.FeeOfAsync(10 * Prz) / 2, Assert.Single((await client.GetProofAsync(epoch, honest.Address)).Parse().Claims).Amount);
     }
 
     [Fact]
@@ -296,7 +354,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
 
         var record = (await service.Store.GetEpochAsync(epoch, CancellationToken.None))!;
         Assert.Equal(new[] { accused, unstaked, below }.Select(p => SettlementStore.Key(p.Provider.Address)).Order(StringComparer.Ordinal), record.ExcludedProviders);
-        var share = record.RolePools[0] / 2;
+        var share = await devnet.FeeCappedAsync(record.RolePools[0] / 2, Prz);
         Assert.Equal(share, Assert.Single((await client.GetProofAsync(epoch, honest.Provider.Address)).Parse().Claims).Amount);
         Assert.Equal(share, Assert.Single((await client.GetProofAsync(epoch, cleared.Provider.Address)).Parse().Claims).Amount);
         foreach (var excluded in new[] { accused, unstaked, below })
@@ -334,7 +392,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         await devnet.AdvanceToAsync(service.Closer.ClosableAt(epoch));
         Assert.Contains(epoch, await service.CloseDueEpochsAsync(CancellationToken.None));
         var record = (await service.Store.GetEpochAsync(epoch, CancellationToken.None))!;
-        Assert.Equal(record.RolePools[0], Assert.Single((await client.GetProofAsync(epoch, provider.Address)).Parse().Claims).Amount);
+        Assert.Equal(await devnet.FeeCappedAsync(record.RolePools[0], 5 * Prz), Assert.Single((await client.GetProofAsync(epoch, provider.Address)).Parse().Claims).Amount);
 
         var tooLate = await devnet.ReceiptAsync(provider.Address, payer.Address, 0x01, 10, 0, 8, Prz, timestamp: chain.Clock.End(epoch) - 1);
         Assert.Equal(409, (await Assert.ThrowsAsync<SettlementException>(() => client.ReportReceiptAsync(tooLate, devnet.Sign(tooLate, signer)))).StatusCode);

@@ -16,9 +16,12 @@ public sealed class PaymentBackingTests
     {
         var (units, credits) = PaymentBacking.Credit(
             [new(Provider, Client, RewardRole.Inference, 30), new(Provider, Client, RewardRole.Training, 10)],
-            new Dictionary<(Address, Address), BigInteger> { [(Provider, Client)] = 100 });
+            new Dictionary<(Address, Address), PairBacking> { [(Provider, Client)] = new(100, 5) });
         Assert.Equal([(RewardRole.Inference, new BigInteger(30)), (RewardRole.Training, new BigInteger(10))], units.Select(u => (u.Role, u.Units)).OrderBy(u => u.Role));
-        Assert.Equal(new PairCredit(Provider, Client, 40, 40), Assert.Single(credits));
+        // 40 of the 100 redeemed are credited, so 40 % of the 5 wei fee: 2 wei, and the shares are capped at half
+        // their fee part: inference ⌊⌊5·30/100⌋/2⌋ = 0, training ⌊⌊5·10/100⌋/2⌋ = 0.
+        Assert.Equal(new PairCredit(Provider, Client, 40, 40, 2), Assert.Single(credits));
+        Assert.All(units, u => Assert.Equal(BigInteger.Zero, u.Cap));
     }
 
     [Fact]
@@ -27,9 +30,11 @@ public sealed class PaymentBackingTests
         // 40 claimed, 10 backed: inference ⌊10·30/40⌋ = 7, training ⌊10·10/40⌋ = 2; 1 wei of backing stays for later epochs.
         var (units, credits) = PaymentBacking.Credit(
             [new(Provider, Client, RewardRole.Inference, 30), new(Provider, Client, RewardRole.Training, 10)],
-            new Dictionary<(Address, Address), BigInteger> { [(Provider, Client)] = 10 });
+            new Dictionary<(Address, Address), PairBacking> { [(Provider, Client)] = new(10, 1_000) });
         Assert.Equal([(RewardRole.Inference, new BigInteger(7)), (RewardRole.Training, new BigInteger(2))], units.Select(u => (u.Role, u.Units)).OrderBy(u => u.Role));
-        Assert.Equal(new PairCredit(Provider, Client, 40, 9), Assert.Single(credits));
+        // The fee follows the credited part: ⌊1000·9/10⌋ = 900; caps ⌊⌊1000·7/10⌋/2⌋ = 350 and ⌊⌊1000·2/10⌋/2⌋ = 100.
+        Assert.Equal(new PairCredit(Provider, Client, 40, 9, 900), Assert.Single(credits));
+        Assert.Equal([new BigInteger(350), new BigInteger(100)], units.OrderBy(u => u.Role).Select(u => u.Cap!.Value));
     }
 
     [Fact]
@@ -37,8 +42,8 @@ public sealed class PaymentBackingTests
     {
         var (units, credits) = PaymentBacking.Credit(
             [new(Provider, Sybil, RewardRole.Inference, BigInteger.Pow(2, 200)), new(Provider, Client, RewardRole.Inference, 5)],
-            new Dictionary<(Address, Address), BigInteger> { [(Provider, Client)] = -3 });
+            new Dictionary<(Address, Address), PairBacking> { [(Provider, Client)] = new(-3, 7) });
         Assert.Empty(units);
-        Assert.All(credits, c => Assert.Equal(BigInteger.Zero, c.Credited));
+        Assert.All(credits, c => Assert.Equal((BigInteger.Zero, BigInteger.Zero), (c.Credited, c.FeeCredited)));
     }
 }

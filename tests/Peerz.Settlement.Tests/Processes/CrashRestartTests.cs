@@ -45,10 +45,10 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         await using (var crashing = await SettleProcess.StartAsync(arguments, new Dictionary<string, string> { ["PEERZ_SETTLE_CRASH_AFTER_POST"] = "1" }))
         {
             var client = new SettlementClient(_http, url);
-            var ra = await devnet.ReceiptAsync(a.Address, payer.Address, 0x01, 30, 0, 2, 60); // 60 wei paid for inference
-            var rb = await devnet.ReceiptAsync(b.Address, payer.Address, 0x01, 10, 2, 4, 20); // 20 wei
-            await devnet.PayAsync(payer, a, 60);
-            await devnet.PayAsync(payer, b, 20);
+            var ra = await devnet.ReceiptAsync(a.Address, payer.Address, 0x01, 30, 0, 2, 60 * PeerzDevnet.Prz); // 60 PRZ paid for inference
+            var rb = await devnet.ReceiptAsync(b.Address, payer.Address, 0x01, 10, 2, 4, 20 * PeerzDevnet.Prz); // 20 PRZ
+            await devnet.PayAsync(payer, a, 60 * PeerzDevnet.Prz);
+            await devnet.PayAsync(payer, b, 20 * PeerzDevnet.Prz);
             epoch = (await client.ReportReceiptAsync(ra, devnet.Sign(ra, signerA))).Epoch;
             Assert.Equal(epoch, (await client.ReportReceiptAsync(rb, devnet.Sign(rb, signerB))).Epoch);
 
@@ -94,8 +94,8 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         Assert.True(claimA.ExitCode == 0, claimA.ToString());
         var claimB = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
         Assert.True(claimB.ExitCode == 0, claimB.ToString());
-        Assert.Equal(beforeA + (inferencePool * 60 / 80), await devnet.Token().BalanceOfAsync(a.Address));
-        Assert.Equal(beforeB + (inferencePool * 20 / 80), await devnet.Token().BalanceOfAsync(b.Address));
+        Assert.Equal(beforeA + await devnet.FeeCappedAsync(inferencePool * 60 / 80, 60 * PeerzDevnet.Prz), await devnet.Token().BalanceOfAsync(a.Address));
+        Assert.Equal(beforeB + await devnet.FeeCappedAsync(inferencePool * 20 / 80, 20 * PeerzDevnet.Prz), await devnet.Token().BalanceOfAsync(b.Address));
 
         var again = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
         Assert.Equal(1, again.ExitCode);

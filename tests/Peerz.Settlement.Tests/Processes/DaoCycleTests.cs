@@ -73,8 +73,8 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
         // Pre-funded accounts: the `peerz dao` processes sent from the deployer, so its cached nonce cannot fund fresh ones.
         var (provider, payer) = (HardhatNode.Accounts[4], HardhatNode.Accounts[3]);
         var signer = await devnet.RegisterProviderAsync(provider);
-        var receipt = await devnet.ReceiptAsync(provider.Address, payer.Address, 0x01, 4, 0, 1, 4);
-        await devnet.PayAsync(payer, provider, 4);
+        var receipt = await devnet.ReceiptAsync(provider.Address, payer.Address, 0x01, 4, 0, 1, 4 * PeerzDevnet.Prz);
+        await devnet.PayAsync(payer, provider, 4 * PeerzDevnet.Prz);
         var epoch = (await client.ReportReceiptAsync(receipt, devnet.Sign(receipt, signer))).Epoch;
         Assert.Equal(current + 1, epoch);
         await client.ReportVerificationAsync(devnet.Deployer, receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry), await devnet.Rpc.BlockTimestampAsync(), devnet.Deployment);
@@ -84,10 +84,12 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
         var posted = await rewards.GetEpochAsync(epoch);
         var providerProof = Assert.Single((await client.GetProofAsync(epoch, provider.Address)).Parse().Claims);
         var verifierProof = Assert.Single((await client.GetProofAsync(epoch, devnet.Deployer.Address)).Parse().Claims);
-        Assert.Equal((RewardRole.Inference, posted.Pool * 10 / 100), (providerProof.Role, providerProof.Amount));
+        // Inference is paid work: its share, at most half the fee it paid (docs/economics.md, "Self-dealing").
+        var inference = await devnet.FeeCappedAsync(posted.Pool * 10 / 100, 4 * PeerzDevnet.Prz);
+        Assert.Equal((RewardRole.Inference, inference), (providerProof.Role, providerProof.Amount));
         Assert.Equal((RewardRole.Verification, posted.Pool * 10 / 100), (verifierProof.Role, verifierProof.Amount));
         Assert.Equal(providerProof.Amount + verifierProof.Amount, posted.Total);
-        Assert.Equal([posted.Pool * 10 / 100, 0, posted.Pool * 10 / 100, 0], await rewards.RoleTotalsAsync(epoch));
+        Assert.Equal([inference, 0, posted.Pool * 10 / 100, 0], await rewards.RoleTotalsAsync(epoch));
 
         // Claims open once the root's challenge period (governance's veto window) is over.
         var notOpen = await Assert.ThrowsAsync<Peerz.Chain.Rpc.ContractRevertException>(() => devnet.Rewards(provider).ClaimAsync(epoch, provider.Address, RewardRole.Inference, providerProof.Amount, providerProof.Proof));

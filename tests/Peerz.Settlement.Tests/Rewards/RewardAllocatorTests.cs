@@ -40,6 +40,23 @@ public sealed class RewardAllocatorTests
     }
 
     [Fact]
+    public void Caps_of_paid_work_add_up_per_account_and_bound_its_share_and_what_they_hold_back_stays_unallocated()
+    {
+        // pool 1000, inference only (R = 1000), 8 units: A 1 + 1 with caps 100 + 50, B 2 with a cap of 900, C 4 with cap 0.
+        // A: min(⌊1000·2/8⌋, 150) = 150; B: min(250, 900) = 250; C: min(500, 0) = 0 → 600 held back.
+        var allocation = RewardAllocator.Allocate(1000, [1, 0, 0, 0],
+        [
+            new(A, RewardRole.Inference, 1, 100), new(A, RewardRole.Inference, 1, 50), new(B, RewardRole.Inference, 2, 900),
+            new(C, RewardRole.Inference, 4, 0),
+        ]);
+
+        Assert.Equal(150, allocation.Amounts[new(A, RewardRole.Inference)]);
+        Assert.Equal(250, allocation.Amounts[new(B, RewardRole.Inference)]);
+        Assert.False(allocation.Amounts.ContainsKey(new(C, RewardRole.Inference)));
+        Assert.Equal(600, allocation.Unallocated);
+    }
+
+    [Fact]
     public void Units_of_one_account_in_one_role_add_up()
     {
         var allocation = RewardAllocator.Allocate(90, [1, 0, 0, 0], [new(A, RewardRole.Inference, 1), new(A, RewardRole.Inference, 2), new(B, RewardRole.Inference, 6)]);

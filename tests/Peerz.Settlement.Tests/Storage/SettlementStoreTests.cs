@@ -89,11 +89,11 @@ public sealed class SettlementStoreTests : IDisposable
         var store = await SettlementStore.OpenAsync(Path.Combine(_directory, "c.db"), CancellationToken.None);
         var (provider, client) = (EthKey.Generate().Address, EthKey.Generate().Address);
         var big = BigInteger.Pow(10, 40);
-        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 3 }, [], [new PairCredit(provider, client, big, big)], 0, CancellationToken.None));
-        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 4 }, [], [new PairCredit(provider, client, 10, 4)], 0, CancellationToken.None));
-        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 5 }, [], [new PairCredit(provider, client, 10, 10)], 0, CancellationToken.None));
-        Assert.Equal(big + 4, await store.CreditedBeforeAsync(provider, client, 5, CancellationToken.None));
-        Assert.Equal(BigInteger.Zero, await store.CreditedBeforeAsync(client, provider, 5, CancellationToken.None));
+        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 3 }, [], [new PairCredit(provider, client, big, big, 3)], 0, CancellationToken.None));
+        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 4 }, [], [new PairCredit(provider, client, 10, 4, 1)], 0, CancellationToken.None));
+        Assert.True(await store.SaveComputedAsync(Record() with { Epoch = 5 }, [], [new PairCredit(provider, client, 10, 10, 0)], 0, CancellationToken.None));
+        Assert.Equal(new PairBacking(big + 4, 4), await store.CreditedBeforeAsync(provider, client, 5, CancellationToken.None));
+        Assert.Equal(PairBacking.None, await store.CreditedBeforeAsync(client, provider, 5, CancellationToken.None));
     }
 
     private static Contribution Verification(Address account, long n) =>

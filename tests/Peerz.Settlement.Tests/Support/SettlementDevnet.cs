@@ -84,6 +84,12 @@ public class SettlementDevnet : PeerzDevnet
     }
 
     /// <summary>
+    /// What paid work earns under the fee rule (docs/economics.md, "Self-dealing"), computed here independently of
+    /// settlement: its pro rata share of the role pool, but at most half the protocol fee its credited PRZ paid.
+    /// </summary>
+    public async Task<BigInteger> FeeCappedAsync(BigInteger proRata, BigInteger credited) => BigInteger.Min(proRata, await FeeOfAsync(credited) / 2);
+
+    /// <summary>
     /// A receipt of <paramref name="provider"/> for <paramref name="client"/>: <paramref name="tokens"/> tokens over blocks
     /// [start, end) of <see cref="ModelName"/> (or <paramref name="modelId"/>) in a session of kind <paramref name="kind"/>,
     /// charging <paramref name="amount"/>, stamped with the chain's time.

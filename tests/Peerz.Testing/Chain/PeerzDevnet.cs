@@ -65,6 +65,9 @@ public class PeerzDevnet : HardhatNode
     /// <summary>A transaction sender for <paramref name="key"/>; senders of one key must share its nonce manager, so keep one per key.</summary>
     public TransactionSender Sender(EthKey key) => _senders.GetOrAdd(key.Address, _ => new TransactionSender(Rpc, key));
 
+    /// <summary>The protocol fee the escrow takes from one redemption of <paramref name="amount"/> (its rate read from chain).</summary>
+    public async Task<BigInteger> FeeOfAsync(BigInteger amount) => amount * await Escrow().ProtocolFeeBpsAsync() / 10_000;
+
     public PeerzToken Token(EthKey? key = null) => new(Rpc, Deployment.Token, key is null ? null : Sender(key));
 
     public ProviderRegistry Registry(EthKey? key = null) => new(Rpc, Deployment.Registry, key is null ? null : Sender(key));
