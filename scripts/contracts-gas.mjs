@@ -45,8 +45,8 @@ await gas(
 );
 await gas("stake: top-up (signer proof checked again)", registry.connect(provider).stake(PRZ(1_000), signerKey.address, peerId, 5n, proof));
 
-await token.connect(client).approve(escrow.target, PRZ(1_000));
-await escrow.connect(client).deposit(PRZ(1_000));
+await gas("approve (client → escrow)", token.connect(client).approve(escrow.target, PRZ(1_000)));
+await gas("deposit: first", escrow.connect(client).deposit(PRZ(1_000)));
 await gas("reserve: first lane for (client, provider)", escrow.connect(client).reserve(provider.address, PRZ(500)));
 await gas("reserve: top-up of a lane", escrow.connect(client).reserve(provider.address, PRZ(100)));
 const escrowTypedDomain = await escrowDomain(escrow, chainId);
@@ -55,6 +55,10 @@ const v1 = { client: client.address, provider: provider.address, cumulativeAmoun
 await gas("redeem voucher from the lane: first for (client, provider)", escrow.connect(provider).redeem(v1, await sign(v1)));
 const v2 = { ...v1, cumulativeAmount: PRZ(3), nonce: 2n };
 await gas("redeem voucher from the lane: later one", escrow.connect(provider).redeem(v2, await sign(v2)));
+// Without the protocol fee (no transfer to the reward pool): what the fee costs in gas.
+await escrow.connect(deployer).setProtocolFee(0);
+const v3 = { ...v1, cumulativeAmount: PRZ(4), nonce: 3n };
+await gas("redeem voucher from the lane: later one, protocol fee 0", escrow.connect(provider).redeem(v3, await sign(v3)));
 await gas("requestRelease (lane)", escrow.connect(client).requestRelease(provider.address, PRZ(100)));
 await gas("requestWithdrawal (leaves the balance at once)", escrow.connect(client).requestWithdrawal(PRZ(100)));
 
