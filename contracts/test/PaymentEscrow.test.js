@@ -362,6 +362,30 @@ describe("PaymentEscrow", function () {
       expect(await f.token.balanceOf(f.provider.address)).to.equal(before + PRZ(10));
     });
 
+    it("dust cannot grief: 1-wei deposits, lanes, vouchers and pool donations by an outsider change nothing for others", async function () {
+      const f = await loadFixture(funded);
+      const { escrow, rewards, token, provider, client, outsider } = f;
+      const epoch = await rewards.currentEpoch();
+      const poolBefore = await rewards.epochPool(epoch);
+      await token.connect(outsider).approve(await escrow.getAddress(), 2n);
+      await escrow.connect(outsider).deposit(2n);
+      await escrow.connect(outsider).reserve(provider.address, 1n);
+      await token.connect(outsider).approve(await rewards.getAddress(), 1n);
+      await rewards.connect(outsider).fund(1n);
+      // The provider redeems the outsider's 1-wei voucher (fee floors to 0) and the real client's, unaffected.
+      const dust = { client: outsider.address, provider: provider.address, cumulativeAmount: 1n, nonce: 1n };
+      await escrow.connect(provider).redeem(dust, await outsider.signTypedData(await escrowDomain(escrow, f.chainId), VOUCHER_TYPES, dust));
+      expect(await escrow.feesPaid(outsider.address, provider.address)).to.equal(0n);
+      const v = voucher(f, PRZ(100), 1n);
+      await escrow.connect(provider).redeem(v, await sign(f, v));
+      expect(await escrow.feesPaid(client.address, provider.address)).to.equal(PRZ(5));
+      expect(await rewards.epochPool(epoch)).to.equal(poolBefore + 1n + PRZ(5));
+      // Nothing iterates over clients or lanes: the client's own withdrawal is what it was.
+      await escrow.connect(client).requestWithdrawal(PRZ(500));
+      await time.increase(await escrow.withdrawalDelay());
+      await expect(escrow.connect(client).withdraw()).to.emit(escrow, "Withdrawn").withArgs(client.address, PRZ(500));
+    });
+
     it("a fee change applies to later redemptions only, and a redeemed voucher is never charged again", async function () {
       const f = await loadFixture(funded);
       const { escrow, provider, client, deployer } = f;
