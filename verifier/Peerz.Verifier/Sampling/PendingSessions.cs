@@ -46,10 +46,17 @@ public sealed class PendingSessions
         }
     }
 
-    /// <summary>Whether this very step of the session is the pending one (a repeated report).</summary>
-    public bool Holds(byte[] key, ulong step)
+    /// <summary>Whether this very receipt (same signed bytes, not just the same step) is its session's pending one: a repeated report.</summary>
+    public bool Holds(SignedReceipt receipt, byte[] key)
     {
-        lock (_sessions) return _sessions.TryGetValue(Hex.Encode(key), out var pending) && pending.Receipt.Receipt.Step == step;
+        ArgumentNullException.ThrowIfNull(receipt);
+        SignedReceipt held;
+        lock (_sessions)
+        {
+            if (!_sessions.TryGetValue(Hex.Encode(key), out var pending) || pending.Receipt.Receipt.Step != receipt.Receipt.Step) return false;
+            held = pending.Receipt;
+        }
+        return held.Signature == receipt.Signature && held.ToWire().ToByteArray().AsSpan().SequenceEqual(receipt.ToWire().ToByteArray());
     }
 
     /// <summary>Takes a sampled receipt of a session whose steps up to it no check has covered yet.</summary>

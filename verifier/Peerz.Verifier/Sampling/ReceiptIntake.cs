@@ -56,7 +56,7 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
     private async Task<IntakeResult> TakeAsync(SignedReceipt receipt, CancellationToken cancellationToken)
     {
         var key = SessionKey.Of(receipt.Receipt);
-        if (pending.Holds(key, receipt.Receipt.Step)) return new(IntakeStatus.Duplicate, "already queued");
+        if (pending.Holds(receipt, key)) return new(IntakeStatus.Duplicate, "already queued");
         // Signature first: a claim no key of the named provider signed costs no chain or DHT lookup of that provider.
         if (await verifier.NotEvidenceAsync(receipt, cancellationToken) is { } notEvidence) return new(IntakeStatus.Refused, notEvidence.Detail);
         Evidence?.Invoke(receipt);
