@@ -146,9 +146,11 @@ start settle "${settle[@]}" "${chain_args[@]}" $(wallet settler) --data-dir "$ru
 settle_url=$(await settle 'API on ' | grep -oE 'http://[^ ,]+')
 
 echo "== verifier"
-# Probes pay from fresh keys the verifier funds from its own wallet (docs/verification.md#probes).
+# Probes pay from fresh keys the verifier funds from its own wallet (docs/verification.md#probes). A sampled session
+# is checked once quiet: 5 s here instead of 30, so the demo shows its checks right after a generation ends.
 start verifier "${verifier[@]}" "${model_args[@]}" --bootstrap "$first" "${chain_args[@]}" $(wallet verifier) --http http://127.0.0.1:0 \
-  --ledger "$run_dir/verifier.db" --client-ledger "$run_dir/verifier-client.db" --sample-rate 0.5 --probe-seconds 20 --settlement-url "$settle_url"
+  --ledger "$run_dir/verifier.db" --client-ledger "$run_dir/verifier-client.db" --sample-rate 0.5 --session-quiet-seconds 5 --probe-seconds 20 \
+  --settlement-url "$settle_url"
 verifier_url=$(await verifier '^ready ' | awk '{print $2}')
 
 echo "== client: deposit 50 PRZ, then generate through the swarm, paying per token"

@@ -59,7 +59,7 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
             using var models = await http.GetAsync(new Uri(new Uri(gateway), "/v1/models"));
             Assert.True(models.IsSuccessStatusCode);
 
-            // The verifier samples the receipts the client reported (rate 0.5 in the run command) and probes.
+            // The verifier samples the sessions the client reported (rate 0.5 in the run command, checked once quiet for 5 s) and probes.
             var verifier = new Uri(Field(lines, "verifier:"));
             double checkedOk = 0;
             for (clock.Restart(); checkedOk == 0 && clock.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(2000))

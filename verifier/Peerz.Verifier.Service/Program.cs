@@ -18,7 +18,9 @@ var passwordFile = WalletOptions.PasswordFile();
 var ledger = new Option<string>("--ledger") { Description = "SQLite record of checks and slashes", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier.db") };
 var clientLedger = new Option<string>("--client-ledger") { Description = "Probes' voucher ledgers: one SQLite file per probe key, in a directory named after this path (PATH without extension + \"-probes\")", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier-client.db") };
 var probesPerKey = new Option<int>("--probes-per-key") { Description = "Probes paid from one fresh client key before the next is generated and funded", DefaultValueFactory = _ => 20 };
-var sampleRate = new Option<double>("--sample-rate") { Description = "Probability that a reported receipt is checked (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
+var sampleRate = new Option<double>("--sample-rate") { Description = "p: probability that a single-step session (a forward or backward request) is checked; a session of m steps is checked with probability min(1, p·(1 + f·m)) (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
+var designCheatRate = new Option<double>("--design-cheat-rate") { Description = "f: the cheat rate sampling is designed for; longer sessions are checked more often so that each response is caught with probability at least p·f", DefaultValueFactory = _ => 0.01 };
+var sessionQuiet = new Option<int>("--session-quiet-seconds") { Description = "Check a sampled session's latest receipt once no newer step was reported for this long (at the latest a quarter of the provider's retention window after its first report)", DefaultValueFactory = _ => 30 };
 var probeSeconds = new Option<int>("--probe-seconds") { Description = "Probe the swarm as an unannounced paying client this often (0: never); the verifier's wallet funds each probe key with PRZ and gas", DefaultValueFactory = _ => 60 };
 var http = new Option<string>("--http") { Description = "Where to take receipt reports (POST /v1/receipts)", DefaultValueFactory = _ => "http://127.0.0.1:8470" };
 var settlementUrl = new Option<string?>("--settlement-url") { Description = "peerz-settle API to report verification work to (rewarded by role)" };
@@ -30,7 +32,7 @@ var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 
 var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
 {
-    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, probeSeconds, http, settlementUrl,
+    config, model, modelId, bootstrap, rpcUrl, deployment, keystore, passwordFile, ledger, clientLedger, sampleRate, designCheatRate, sessionQuiet, probeSeconds, http, settlementUrl,
     unavailableFailures, unavailableSpacing, probesPerKey, reportsPerMinute, maxRecomputeTokens, verbose,
 };
 root.SetAction(async (result, cancellationToken) =>
@@ -39,6 +41,11 @@ root.SetAction(async (result, cancellationToken) =>
     var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
     var rate = s.Get(result, sampleRate);
     if (rate is < 0 or > 1) throw new UserErrorException("--sample-rate must be between 0 and 1");
+    var cheatRate = s.Get(result, designCheatRate);
+    if (cheatRate is < 0 or > 1) throw new UserErrorException("--design-cheat-rate must be between 0 and 1");
+    var quiet = s.Get(result, sessionQuiet);
+    // A quiet period past the shortest retention windows would leave sessions' payloads deleted before their check.
+    if (quiet is < 0 or > 600) throw new UserErrorException("--session-quiet-seconds must be between 0 and 600");
     var failures = s.Get(result, unavailableFailures);
     if (failures < 1) throw new UserErrorException("--unavailable-failures must be at least 1");
     var spacing = s.Get(result, unavailableSpacing);
@@ -61,6 +68,8 @@ root.SetAction(async (result, cancellationToken) =>
         ProbeDirectory = Path.ChangeExtension(s.Get(result, clientLedger), null) + "-probes",
         ProbesPerKey = s.Get(result, probesPerKey) is var perKey and > 0 ? perKey : throw new UserErrorException("--probes-per-key must be at least 1"),
         SampleRate = rate,
+        DesignCheatRate = cheatRate,
+        SessionQuiet = TimeSpan.FromSeconds(quiet),
         ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds))),
         HttpUrl = s.Get(result, http),
         Unavailability = Peerz.Verifier.Sampling.UnavailabilityPolicy.Default with { Failures = failures, Spacing = TimeSpan.FromSeconds(spacing) },

@@ -29,7 +29,7 @@ namespace Peerz.Verifier.Service;
 
 /// <summary>
 /// Runs the verifier: joins the swarm as a client, takes receipt reports on POST /v1/receipts (rate-limited per
-/// reporter, signature-checked, sampled once per receipt, checked in the background through a bounded queue), asks
+/// reporter, signature-checked, sampled once per session, the latest receipt of a sampled session checked in the background once the session is quiet), asks
 /// again for payloads that could not be fetched, serves the evidence records behind its slash proposals
 /// (GET /v1/evidence/{hash}), and probes providers as an unannounced paying client on an interval.
 /// </summary>
@@ -64,8 +64,9 @@ public static class VerifierHost
         var ledger = await VerifierLedger.OpenAsync(settings.LedgerPath, cancellationToken);
         var service = new VerifierService(verifier, providers, ledger, new SlashProposer(registryContract, ledger, time, loggerFactory.CreateLogger<SlashProposer>()),
             settings.Unavailability, settings.ModelId, key.Address, chainId, registry, time, loggerFactory.CreateLogger<VerifierService>());
-        var intake = new ReceiptIntake(verifier, providers, new SamplingDecision(await ledger.SamplingSecretAsync(cancellationToken), settings.SampleRate),
-            new ReporterRateLimit(settings.ReportsPerMinute, settings.ReportsPerMinute, time), ledger, chainId, registry, QueueCapacity);
+        var intake = new ReceiptIntake(verifier, providers, new SamplingDecision(await ledger.SamplingSecretAsync(cancellationToken), settings.SampleRate, settings.DesignCheatRate),
+            new ReporterRateLimit(settings.ReportsPerMinute, settings.ReportsPerMinute, time), ledger,
+            await PendingSessions.OpenAsync(ledger, settings.SessionQuiet, QueueCapacity, time, cancellationToken), chainId, registry);
         var traffic = new TrafficShapes();
         intake.Evidence += traffic.Observe;
         var metrics = new MetricsRegistry();
@@ -99,6 +100,7 @@ public static class VerifierHost
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"ready {url} verifier {key.Address}");
 
+        var releasing = ReleaseQuietSessionsAsync(intake, logger, cancellationToken);
         var checking = CheckReportsAsync(intake, service, logger, cancellationToken);
         var retrying = RetryAsync(service, settings.Unavailability, logger, cancellationToken);
         var probing = settings.ProbeInterval > TimeSpan.Zero
@@ -108,7 +110,7 @@ public static class VerifierHost
             : Task.CompletedTask;
         try
         {
-            await Task.WhenAll(checking, retrying, probing);
+            await Task.WhenAll(releasing, checking, retrying, probing);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -193,10 +195,25 @@ public static class VerifierHost
                 // The ledger itself failed (the service records every verdict, errors included); keep taking reports.
                 logger.LogError(e, "recording a check failed");
             }
-            finally
+            try
             {
-                intake.Dequeued(receipt);
+                await intake.DequeuedAsync(receipt, cancellationToken);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "recording a checked session failed");
+            }
+        }
+    }
+
+    /// <summary>Sampled sessions are checked once quiet: look for due ones every second (the quiet period is in seconds).</summary>
+    private static async Task ReleaseQuietSessionsAsync(ReceiptIntake intake, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var released = intake.ReleaseDue();
+            if (released > 0) logger.LogDebug("{Count} quiet sampled sessions queued for checking", released);
         }
     }
 

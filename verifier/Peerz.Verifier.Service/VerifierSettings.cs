@@ -17,7 +17,12 @@ public sealed record VerifierSettings
     public required string ProbeDirectory { get; init; }
     /// <summary>Probes paid from one key before a fresh one is funded.</summary>
     public required int ProbesPerKey { get; init; }
+    /// <summary>p: the probability that a single-step session is checked.</summary>
     public required double SampleRate { get; init; }
+    /// <summary>f: the cheat rate the session sampling is designed for (q(m) = min(1, p·(1 + f·m))).</summary>
+    public required double DesignCheatRate { get; init; }
+    /// <summary>How long a sampled session must go without a newer step before its latest receipt is checked.</summary>
+    public required TimeSpan SessionQuiet { get; init; }
     public required TimeSpan ProbeInterval { get; init; }
     public required string HttpUrl { get; init; }
     /// <summary>Failed fetches, spread over time, before an unavailable payload is challenged on chain.</summary>

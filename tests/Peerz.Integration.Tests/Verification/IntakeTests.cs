@@ -38,18 +38,18 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var ledger = await VerifierLedger.OpenAsync(path, CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         const double Rate = 0.3;
-        var expected = new SamplingDecision(await ledger.SamplingSecretAsync(CancellationToken.None), Rate);
+        var expected = new SamplingDecision(await ledger.SamplingSecretAsync(CancellationToken.None), Rate, 0.01);
         var intake = await harness.IntakeAsync(Rate, capacity: 64);
         foreach (var receipt in receipts)
         {
-            var sampled = expected.IsSampled(Digest(receipt));
+            var sampled = expected.IsSampled(receipt.Receipt);
             var statuses = new List<IntakeStatus>();
             for (var report = 0; report < 60; report++) statuses.Add((await intake.SubmitAsync($"reporter-{report % 3}", receipt, CancellationToken.None)).Status);
             // Sampled: queued once, then acknowledged as a duplicate. Not sampled: never queued, however often reported.
             Assert.Equal(sampled ? [IntakeStatus.Queued, .. Enumerable.Repeat(IntakeStatus.Duplicate, 59)] : Enumerable.Repeat(IntakeStatus.NotSampled, 60), statuses);
         }
         var queued = intake.Count;
-        Assert.Equal(receipts.Count(r => expected.IsSampled(Digest(r))), queued);
+        Assert.Equal(receipts.Count(r => expected.IsSampled(r.Receipt)), queued);
 
         // A restarted verifier (same data) keeps its secret, so every decision stays the same.
         var reopened = await VerifierLedger.OpenAsync(path, CancellationToken.None);
@@ -58,7 +58,52 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         var again = await restarted.IntakeAsync(Rate, capacity: 64);
         foreach (var receipt in receipts)
             for (var report = 0; report < 60; report++)
-                Assert.Equal(expected.IsSampled(Digest(receipt)), (await again.SubmitAsync("reporter", receipt, CancellationToken.None)).Status is IntakeStatus.Queued or IntakeStatus.Duplicate);
+                Assert.Equal(expected.IsSampled(receipt.Receipt), (await again.SubmitAsync("reporter", receipt, CancellationToken.None)).Status is IntakeStatus.Queued or IntakeStatus.Duplicate);
+    }
+
+    [Fact]
+    public async Task A_sampled_session_is_checked_once_quiet_through_its_latest_receipt_and_stays_pending_across_restarts()
+    {
+        var (provider, swarm, payments) = await StartAsync();
+        var record = (await swarm.GetProvidersAsync("tiny", CancellationToken.None)).Single(p => p.PeerId == provider.Node.PeerId.ToString());
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var head = Model.Client.ClientHead.Load(checkpoint);
+        var session = (await VerifierHarness.GenerateAsync(swarm, payments, record, head, [3, 9, 27], 6)).Select(r => r.Receipt).ToList();
+        Assert.True(session.Count >= 5);
+        var path = Path.Combine(_swarm.Directory, "verifier-sessions.db");
+        var time = new ShiftedTime();
+        var quiet = TimeSpan.FromSeconds(30);
+        var ledger = await VerifierLedger.OpenAsync(path, CancellationToken.None);
+        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger, time: time);
+        var intake = await harness.IntakeAsync(rate: 1, capacity: 8, quiet: quiet);
+
+        // Reported step by step, as clients and settlement do: one pending session, holding its latest receipt.
+        foreach (var receipt in session.SkipLast(1)) Assert.Equal(IntakeStatus.Queued, (await intake.SubmitAsync("client", receipt, CancellationToken.None)).Status);
+        Assert.Equal(1, intake.Count);
+        Assert.Equal(IntakeStatus.Duplicate, (await intake.SubmitAsync("client", session[0], CancellationToken.None)).Status);
+        Assert.Equal(0, intake.ReleaseDue()); // not quiet yet
+
+        // A restarted verifier still holds the session; the last step arrives and restarts the quiet period.
+        var reopened = await VerifierLedger.OpenAsync(path, CancellationToken.None);
+        using var restarted = new VerifierHarness(devnet, model.Directory, swarm, reopened, time: time);
+        var again = await restarted.IntakeAsync(rate: 1, capacity: 8, quiet: quiet);
+        Assert.Equal(1, again.Count);
+        Assert.Equal(IntakeStatus.Queued, (await again.SubmitAsync("client", session[^1], CancellationToken.None)).Status);
+        time.Offset = quiet / 2;
+        Assert.Equal(0, again.ReleaseDue());
+        time.Offset = quiet + TimeSpan.FromSeconds(1);
+        Assert.Equal(1, again.ReleaseDue());
+        Assert.True(again.Queue.TryRead(out var queued));
+        Assert.Equal(session[^1].Receipt.Step, queued.Receipt.Step);
+
+        // One check of the latest receipt compares every step; afterwards every step of the session is covered.
+        var outcome = (await restarted.Service.CheckAsync(queued, CancellationToken.None))!;
+        Assert.True(outcome.Verdict == VerificationVerdict.Honest, outcome.Detail);
+        Assert.Contains($"{session.Count} steps", outcome.Detail);
+        await again.DequeuedAsync(queued, CancellationToken.None);
+        Assert.Equal(0, again.Count);
+        foreach (var receipt in session) Assert.Equal(IntakeStatus.Duplicate, (await again.SubmitAsync("client", receipt, CancellationToken.None)).Status);
+        Assert.Equal(0, again.ReleaseDue());
     }
 
     [Fact]
@@ -86,12 +131,13 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
         // The queue still holds exactly the valid reports; a full queue refuses newcomers rather than dropping them.
         Assert.Equal(IntakeStatus.QueueFull, (await intake.SubmitAsync("client", valid[3], CancellationToken.None)).Status);
         var drained = new List<SignedReceipt>();
+        Assert.Equal(3, intake.ReleaseDue());
         while (intake.Queue.TryRead(out var receipt))
         {
             drained.Add(receipt);
-            intake.Dequeued(receipt);
+            await intake.DequeuedAsync(receipt, CancellationToken.None);
         }
-        Assert.Equal(valid.Take(3).Select(Digest).Select(Convert.ToHexString), drained.Select(Digest).Select(Convert.ToHexString));
+        Assert.Equal(valid.Take(3).Select(Digest).Select(Convert.ToHexString).Order(), drained.Select(Digest).Select(Convert.ToHexString).Order());
         Assert.Equal(IntakeStatus.Queued, (await intake.SubmitAsync("client", valid[3], CancellationToken.None)).Status);
     }
 

@@ -19,7 +19,7 @@ namespace Peerz.Integration.Tests.Verification;
 
 /// <summary>
 /// The verifier against real paid providers on Hardhat's node: honest providers in every serving mode pass, a
-/// cheating provider is caught at the rate the sampling math predicts and a slash is proposed with a recomputed output
+/// cheating provider is caught at the rate the session sampling math predicts and a slash is proposed with a recomputed output
 /// hash an arbiter can reproduce, and a peer announcing someone else's account cannot get that provider slashed.
 /// </summary>
 public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output)
@@ -94,6 +94,8 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[7], honest.Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
+        // Pools of real paid work, of both lengths the trials use: forward requests (single-step sessions, m = 1) and
+        // greedy generations (inference sessions of several steps, checked through their last receipt).
         var honestPool = new List<PaymentRecord>();
         var cheatPool = new List<PaymentRecord>();
         for (var i = 0; i < 4; i++)
@@ -101,6 +103,16 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             honestPool.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(honest), 1, 6 + i, TinyModelFixture.TestShape.Hidden, seed: 10 + i));
             cheatPool.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(cheater), 1, 6 + i, TinyModelFixture.TestShape.Hidden, seed: 20 + i));
         }
+        using var head = Model.Client.ClientHead.Load(honestCheckpoint);
+        var honestSessions = new List<PaymentRecord>();
+        var cheatSessions = new List<PaymentRecord>();
+        foreach (var prompt in new[] { new[] { 3, 9, 27 }, new[] { 100, 50, 25 } })
+        {
+            honestSessions.Add((await VerifierHarness.GenerateAsync(swarm, payments, Record(honest), head, prompt, 8))[^1]);
+            cheatSessions.Add((await VerifierHarness.GenerateAsync(swarm, payments, Record(cheater), head, prompt, 8))[^1]);
+        }
+        var steps = honestSessions[0].Receipt.Receipt.Step + 1;
+        Assert.All(honestSessions.Concat(cheatSessions), s => Assert.Equal(steps, s.Receipt.Receipt.Step + 1));
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
         var registered = new Dictionary<Payments.PaidProviderHost, RegisteredProvider?>
@@ -109,32 +121,43 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             [cheater] = await harness.Resolver.ResolveAsync(cheater.Payments.Options.Account, CancellationToken.None),
         };
 
-        // T trials of n answers, each a cheat with probability f; each answer is checked (a real fetch and
-        // recomputation) with probability p. Caught within n answers: 1 - (1 - p f)^n.
-        const int Trials = 300, Answers = 10;
-        const double CheatFraction = 0.3, SampleRate = 0.2;
+        // T trials of n sessions, of lengths alternating 1 and m; the cheater cheats on a whole session with probability
+        // F (clustered cheating, the case where session sampling gains least); a session of m steps is checked (a real
+        // fetch of all its steps and a recomputation) with probability q(m) = min(1, p (1 + f m)), the verifier's own
+        // SamplingDecision. Caught within n sessions: 1 - prod_i (1 - F q(m_i)).
+        const int Trials = 300, Sessions = 5;
+        const double CheatFraction = 0.3;
+        var sampling = new SamplingDecision(await ledger.SamplingSecretAsync(CancellationToken.None), rate: 0.2, designCheatRate: 0.1);
+        var lengths = Enumerable.Range(0, Sessions).Select(i => i % 2 == 0 ? 1UL : steps).ToArray();
         var random = new Random(1234);
         var caught = 0;
         var honestChecks = 0;
         for (var trial = 0; trial < Trials; trial++)
         {
             var detected = false;
-            for (var answer = 0; answer < Answers && !detected; answer++)
+            for (var session = 0; session < Sessions && !detected; session++)
             {
                 var cheats = random.NextDouble() < CheatFraction;
-                if (random.NextDouble() >= SampleRate) continue;
-                var (pool, host) = cheats ? (cheatPool, cheater) : (honestPool, honest);
-                var outcome = await harness.Verifier.VerifyAsync(registered[host], pool[random.Next(pool.Count)].Receipt, CancellationToken.None);
+                // The session's draw u: uniform and independent per session, as HMAC(secret, session key) is for anyone without the secret.
+                if (random.NextDouble() >= sampling.Threshold(lengths[session])) continue;
+                var pool = (lengths[session] == 1, cheats) switch
+                {
+                    (true, true) => cheatPool,
+                    (true, false) => honestPool,
+                    (false, true) => cheatSessions,
+                    (false, false) => honestSessions,
+                };
+                var outcome = await harness.Verifier.VerifyAsync(registered[cheats ? cheater : honest], pool[random.Next(pool.Count)].Receipt, CancellationToken.None);
                 Assert.Equal(cheats ? VerificationVerdict.Mismatch : VerificationVerdict.Honest, outcome.Verdict);
                 honestChecks += cheats ? 0 : 1;
                 detected = cheats;
             }
             caught += detected ? 1 : 0;
         }
-        var predicted = 1 - Math.Pow(1 - SampleRate * CheatFraction, Answers);
+        var predicted = 1 - lengths.Aggregate(1.0, (escaped, m) => escaped * (1 - CheatFraction * sampling.Threshold(m)));
         var observed = (double)caught / Trials;
         var sigma = Math.Sqrt(predicted * (1 - predicted) / Trials);
-        output.WriteLine($"caught in {caught}/{Trials} trials = {observed:F3}; predicted {predicted:F3} ± {sigma:F3} (1 sigma); {honestChecks} honest answers checked, none flagged");
+        output.WriteLine($"sessions of {string.Join(", ", lengths)} steps: caught in {caught}/{Trials} trials = {observed:F3}; predicted {predicted:F3} ± {sigma:F3} (1 sigma); {honestChecks} honest sessions checked, none flagged");
         Assert.InRange(observed, predicted - 4 * sigma, predicted + 4 * sigma);
 
         // The first catch through the service proposes a WrongOutput slash citing the cheater's own receipt and the
@@ -187,6 +210,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
         var intake = await harness.IntakeAsync(rate: 1, capacity: 16);
         foreach (var receipt in receipts) Assert.Equal(IntakeStatus.Queued, (await intake.SubmitAsync("client", receipt.Receipt, CancellationToken.None)).Status);
         var divergences = new List<double>();
+        intake.ReleaseDue();
         while (intake.Queue.TryRead(out var queued))
         {
             var outcome = (await harness.Service.CheckAsync(queued, CancellationToken.None))!;

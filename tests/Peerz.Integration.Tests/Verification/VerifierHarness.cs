@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
+using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Client.Swarm;
 using Peerz.Model.Checkpoints;
+using Peerz.Model.Client;
+using Peerz.Model.Generation;
 using Peerz.Node.Protocols;
 using Peerz.Protocol.Tensors;
 using Peerz.Testing.Chain;
@@ -59,10 +62,34 @@ public sealed class VerifierHarness : IDisposable
 
     public VerifierService Service { get; }
 
-    /// <summary>Intake as the HTTP endpoint runs it, with this verifier's sampling secret.</summary>
-    public async Task<ReceiptIntake> IntakeAsync(double rate, int capacity, int reportsPerMinute = 1000) =>
-        new(Verifier, Resolver, new SamplingDecision(await Ledger.SamplingSecretAsync(CancellationToken.None), rate), new ReporterRateLimit(reportsPerMinute, reportsPerMinute, Time),
-            Ledger, _devnet.Deployment.ChainId, _devnet.Deployment.Registry, capacity);
+    /// <summary>
+    /// Intake as the HTTP endpoint runs it, with this verifier's sampling secret; sampled sessions are due as soon as
+    /// <see cref="ReceiptIntake.ReleaseDue"/> is called unless a <paramref name="quiet"/> period is given.
+    /// </summary>
+    public async Task<ReceiptIntake> IntakeAsync(double rate, int capacity, int reportsPerMinute = 1000, double designCheatRate = 0.01, TimeSpan quiet = default) =>
+        new(Verifier, Resolver, new SamplingDecision(await Ledger.SamplingSecretAsync(CancellationToken.None), rate, designCheatRate),
+            new ReporterRateLimit(reportsPerMinute, reportsPerMinute, Time), Ledger, await PendingSessions.OpenAsync(Ledger, quiet, capacity, Time, CancellationToken.None),
+            _devnet.Deployment.ChainId, _devnet.Deployment.Registry);
+
+    /// <summary>Pays for one greedy generation through the provider's whole span and returns the session's receipts, by step.</summary>
+    public static async Task<IReadOnlyList<PaymentRecord>> GenerateAsync(SwarmClient swarm, ClientPayments payments, ProviderRecord provider, ClientHead head, int[] prompt, int newTokens)
+    {
+        var paid = new List<PaymentRecord>();
+        void Collect(PaymentRecord record) => paid.Add(record);
+        payments.Paid += Collect;
+        try
+        {
+            var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", provider.Start, provider.End), new OnlyProvider(provider), swarm,
+                new RoutePlanner(swarm.RoundTrip, new Random(1)), new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments);
+            await new TextGenerator(head, pipeline).GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = newTokens }).ToListAsync();
+        }
+        finally
+        {
+            payments.Paid -= Collect;
+        }
+        Assert.Single(paid.Select(r => Convert.ToHexString(r.Receipt.Receipt.SessionId)).Distinct());
+        return paid.OrderBy(r => r.Receipt.Receipt.Step).ToList();
+    }
 
     /// <summary>Pays for one forward request of a random [batch, length] input through the provider's whole span and returns its receipt.</summary>
     public static async Task<PaymentRecord> ForwardAsync(SwarmClient swarm, ClientPayments payments, ProviderRecord provider, int batch, int length, int hidden, int seed)

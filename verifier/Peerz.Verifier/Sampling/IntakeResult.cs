@@ -3,17 +3,17 @@ namespace Peerz.Verifier.Sampling;
 /// <summary>What intake did with a report.</summary>
 public enum IntakeStatus
 {
-    /// <summary>Sampled and queued for checking.</summary>
+    /// <summary>Its session is sampled; kept as the session's latest receipt, checked once the session is quiet.</summary>
     Queued,
-    /// <summary>Valid, and not sampled (the decision is fixed for this receipt).</summary>
+    /// <summary>Valid, and its session is not sampled at this length (the draw is fixed per session).</summary>
     NotSampled,
-    /// <summary>Already queued or judged; nothing changes.</summary>
+    /// <summary>Already pending or judged, or covered by a later step of its session pending or checked; nothing changes.</summary>
     Duplicate,
     /// <summary>Not evidence, or not checkable (bad signature, another model, past the retention window).</summary>
     Refused,
     /// <summary>The reporter sent more than its share.</summary>
     RateLimited,
-    /// <summary>The queue is full; valid queued receipts are never dropped for new ones.</summary>
+    /// <summary>As many sessions as the verifier holds are pending; pending ones are never dropped for new ones.</summary>
     QueueFull,
 }
 

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Numerics;
 using System.Threading.Channels;
 using Peerz.Chain.Crypto;
-using Peerz.Chain.Primitives;
 using Peerz.Protocol.Payments;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Storage;
@@ -12,21 +10,25 @@ namespace Peerz.Verifier.Sampling;
 
 /// <summary>
 /// Takes reported receipts in: a reporter that sent too many refused reports is turned away first, then whether the receipt is evidence at all (signed by a
-/// key the named provider owns, for our model), then the fixed sampling decision, then, for sampled receipts, whether
-/// it can still be checked (provider registered with a peer id, within its retention window). Only sampled receipts
-/// enter the bounded queue, and once it is full new ones are refused instead of older ones dropped, so junk cannot push
-/// real reports out. A receipt queued or judged before is acknowledged without being queued again.
+/// key the named provider owns, for our model), then the fixed sampling decision of its session, then, for sampled
+/// sessions, whether the receipt can still be checked (provider registered with a peer id, within its retention window).
+/// Only receipts of sampled sessions are kept, one per session (the latest step: its check compares every step), in the
+/// bounded <see cref="PendingSessions"/>; once that is full new sessions are refused instead of older ones dropped, so
+/// junk cannot push real reports out. A session is released to <see cref="Queue"/> once it is quiet
+/// (<see cref="ReleaseDue"/>). A receipt queued, judged, or covered by the check of a later step is acknowledged
+/// without being kept again.
 /// </summary>
 public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver providers, SamplingDecision sampling, ReporterRateLimit rateLimit, VerifierLedger ledger,
-    BigInteger chainId, Address registry, int capacity)
+    PendingSessions pending, BigInteger chainId, Address registry)
 {
-    private readonly Channel<SignedReceipt> _queue = Channel.CreateBounded<SignedReceipt>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
-    private readonly ConcurrentDictionary<string, byte> _queued = new();
+    // Every queued receipt is a pending session, so the queue never holds more than the pending sessions' capacity.
+    private readonly Channel<SignedReceipt> _queue = Channel.CreateUnbounded<SignedReceipt>();
 
-    /// <summary>Sampled receipts, in the order they were taken.</summary>
+    /// <summary>Receipts of sampled sessions that are due for their check, in the order they were released.</summary>
     public ChannelReader<SignedReceipt> Queue => _queue.Reader;
 
-    public int Count => _queue.Reader.Count;
+    /// <summary>Sampled sessions pending or queued.</summary>
+    public int Count => pending.Count;
 
     /// <summary>Raised for every report that is evidence (signed by the provider it names, our model), sampled or not: real traffic, for probe shapes.</summary>
     public event Action<SignedReceipt>? Evidence;
@@ -40,28 +42,29 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
         return result;
     }
 
+    /// <summary>Moves the sessions now due (quiet long enough, or at their deadline) to <see cref="Queue"/>; returns how many.</summary>
+    public int ReleaseDue()
+    {
+        var due = pending.TakeDue();
+        foreach (var receipt in due) _queue.Writer.TryWrite(receipt);
+        return due.Count;
+    }
+
+    /// <summary>After a receipt taken off the queue was checked: its session is done up to that step.</summary>
+    public Task DequeuedAsync(SignedReceipt receipt, CancellationToken cancellationToken) => pending.CheckedAsync(receipt, cancellationToken);
+
     private async Task<IntakeResult> TakeAsync(SignedReceipt receipt, CancellationToken cancellationToken)
     {
-        var digest = receipt.Receipt.Digest(chainId, registry);
-        var key = Hex.Encode(digest);
-        if (_queued.ContainsKey(key)) return new(IntakeStatus.Duplicate, "already queued");
+        var key = SessionKey.Of(receipt.Receipt);
+        if (pending.Holds(receipt, key)) return new(IntakeStatus.Duplicate, "already queued");
         // Signature first: a claim no key of the named provider signed costs no chain or DHT lookup of that provider.
         if (await verifier.NotEvidenceAsync(receipt, cancellationToken) is { } notEvidence) return new(IntakeStatus.Refused, notEvidence.Detail);
         Evidence?.Invoke(receipt);
-        if (!sampling.IsSampled(digest)) return new(IntakeStatus.NotSampled, "not sampled");
-        if (verifier.NotCheckable(await providers.ResolveAsync(receipt.Receipt.Provider, cancellationToken), receipt) is { } notCheckable)
-            return new(IntakeStatus.Refused, notCheckable.Detail);
-        if (await ledger.StateAsync(digest, cancellationToken) is not null) return new(IntakeStatus.Duplicate, "already checked");
-        if (!_queued.TryAdd(key, 0)) return new(IntakeStatus.Duplicate, "already queued");
-        if (_queue.Writer.TryWrite(receipt)) return new(IntakeStatus.Queued, "queued for checking");
-        _queued.TryRemove(key, out _);
-        return new(IntakeStatus.QueueFull, "the verifier's queue is full; report again later");
-    }
-
-    /// <summary>Marks a receipt taken off the queue as no longer queued (it is in the ledger once checked).</summary>
-    public void Dequeued(SignedReceipt receipt)
-    {
-        ArgumentNullException.ThrowIfNull(receipt);
-        _queued.TryRemove(Hex.Encode(receipt.Receipt.Digest(chainId, registry)), out _);
+        if (!sampling.IsSampled(receipt.Receipt)) return new(IntakeStatus.NotSampled, "not sampled");
+        var provider = await providers.ResolveAsync(receipt.Receipt.Provider, cancellationToken);
+        if (verifier.NotCheckable(provider, receipt) is { } notCheckable) return new(IntakeStatus.Refused, notCheckable.Detail);
+        if (await ledger.StateAsync(receipt.Receipt.Digest(chainId, registry), cancellationToken) is not null) return new(IntakeStatus.Duplicate, "already checked");
+        if (await ledger.SessionCheckedStepAsync(key, cancellationToken) >= receipt.Receipt.Step) return new(IntakeStatus.Duplicate, "covered by the check of a later step");
+        return await pending.ReportAsync(receipt, key, provider!.Retention, cancellationToken);
     }
 }

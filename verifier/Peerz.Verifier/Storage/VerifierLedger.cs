@@ -10,7 +10,7 @@ namespace Peerz.Verifier.Storage;
 /// The verifier's SQLite record: every verdict it reached (one row per check, errors included), the latest state of
 /// each receipt (keyed by its digest, with the signed receipt kept so unavailable payloads can be asked for again),
 /// the failed fetches that count towards an Unavailable challenge, every slash it proposed with its evidence record,
-/// and the sampling secret.
+/// the sampling secret, and the sampled sessions (the latest receipt reported for each, and the last step a check covered).
 /// </summary>
 public sealed class VerifierLedger
 {
@@ -54,6 +54,18 @@ public sealed class VerifierLedger
                 withdrawal_tx TEXT);
             CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
             """),
+        new(3, "sampled sessions awaiting their check", """
+            CREATE TABLE sessions (
+                key BLOB PRIMARY KEY,
+                provider TEXT NOT NULL,
+                receipt BLOB NOT NULL,
+                step INTEGER NOT NULL,
+                reported_at INTEGER NOT NULL,
+                due_by INTEGER NOT NULL,
+                window_ms INTEGER NOT NULL,
+                checked_step INTEGER);
+            CREATE INDEX sessions_pending ON sessions (checked_step, step);
+            """),
     ];
 
     private readonly SqliteDatabase _database;
@@ -74,6 +86,60 @@ public sealed class VerifierLedger
         return await connection.ExecuteScalarAsync<byte[]>("SELECT value FROM secrets WHERE name = 'sampling'").ConfigureAwait(false)
             ?? throw new InvalidOperationException("the sampling secret was not stored");
     }
+
+    /// <summary>
+    /// Keeps a sampled session's latest reported receipt, when it was reported, and when it is due for its check at the
+    /// latest (<paramref name="window"/> after the first report since the last check). A write for an earlier step than
+    /// the one kept changes nothing, so reports racing each other never step a session back.
+    /// </summary>
+    public async Task SaveSessionAsync(byte[] key, string provider, byte[] signedReceipt, ulong step, DateTimeOffset reportedAt, DateTimeOffset dueBy, TimeSpan window,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO sessions (key, provider, receipt, step, reported_at, due_by, window_ms) VALUES (@key, @provider, @signedReceipt, @step, @reportedAt, @dueBy, @window)
+                ON CONFLICT (key) DO UPDATE SET receipt = excluded.receipt, step = excluded.step, reported_at = excluded.reported_at, due_by = excluded.due_by,
+                    window_ms = excluded.window_ms
+                WHERE excluded.step >= step;
+            """, new
+            {
+                key,
+                provider,
+                signedReceipt,
+                step = StepValue(step),
+                reportedAt = reportedAt.ToUnixTimeMilliseconds(),
+                dueBy = dueBy.ToUnixTimeMilliseconds(),
+                window = (long)window.TotalMilliseconds,
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that a check covered the session up to <paramref name="step"/> (a check of step k compares steps 0..k).</summary>
+    public async Task SessionCheckedAsync(byte[] key, ulong step, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE sessions SET checked_step = MAX(COALESCE(checked_step, -1), @step) WHERE key = @key", new { key, step = StepValue(step) }).ConfigureAwait(false);
+    }
+
+    /// <summary>The last step of the session a check covered, or null when none did.</summary>
+    public async Task<ulong?> SessionCheckedStepAsync(byte[] key, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var step = await connection.ExecuteScalarAsync<long?>("SELECT checked_step FROM sessions WHERE key = @key", new { key }).ConfigureAwait(false);
+        return step is { } s ? (ulong)s : null;
+    }
+
+    /// <summary>Sampled sessions with steps no check has covered yet, as <see cref="SaveSessionAsync"/> kept them.</summary>
+    public async Task<IReadOnlyList<(byte[] Receipt, DateTimeOffset ReportedAt, DateTimeOffset DueBy, TimeSpan Window)>> PendingSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(byte[] Receipt, long ReportedAt, long DueBy, long Window)>(
+            "SELECT receipt, reported_at, due_by, window_ms FROM sessions WHERE checked_step IS NULL OR checked_step < step ORDER BY reported_at").ConfigureAwait(false);
+        return rows.Select(r => (r.Receipt, DateTimeOffset.FromUnixTimeMilliseconds(r.ReportedAt), DateTimeOffset.FromUnixTimeMilliseconds(r.DueBy), TimeSpan.FromMilliseconds(r.Window))).ToList();
+    }
+
+    /// <summary>SQLite integers are signed; no real session comes near 2^63 steps.</summary>
+    private static long StepValue(ulong step) => (long)Math.Min(step, long.MaxValue);
 
     /// <summary>The latest state of a receipt, or null when it was never checked.</summary>
     public async Task<ReceiptState?> StateAsync(byte[] digest, CancellationToken cancellationToken)
