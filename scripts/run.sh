@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 model_args=()
-prompt="The provider serves"
+prompt="Once upon a time, there was a"
 max_new=24
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -172,7 +172,7 @@ gateway:     $gateway_url   (chat page at /, API at /v1, metrics at /metrics)
 settlement:  $settle_url   (proofs: /v1/epochs/N/proofs/ACCOUNT)
 verifier:    $verifier_url   (metrics at /metrics)
 accounts:    client ${address[client]}, providers ${address[provider-1]} ${address[provider-2]} ${address[provider-3]}
-try:         PEERZ_PASSWORD=devnet ${peerz[*]} generate ${client_args[*]} --prompt 'Hello'
+try:         PEERZ_PASSWORD=devnet ${peerz[*]} generate ${client_args[*]} --prompt 'Once upon a time'
              PEERZ_PASSWORD=devnet ${peerz[*]} wallet balance ${chain_args[*]} $(wallet client)
 logs:        $run_dir/*.log
 EOF

@@ -19,6 +19,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["settlement"] = SettlementBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
     ["batching"] = BatchingBenchmark.RunAsync,
+    ["speculative-text"] = SpeculativeTextBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

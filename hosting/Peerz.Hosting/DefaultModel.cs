@@ -3,11 +3,14 @@ using Peerz.Model.Tiny;
 namespace Peerz.Hosting;
 
 /// <summary>
-/// The embedded default model: a tiny Llama checkpoint generated deterministically on first use
-/// under $PEERZ_HOME (default ~/.peerz), so a fresh clone runs without downloading anything.
+/// The embedded default model: a tiny Llama trained on generated stories (<see cref="TrainedTinyModel"/>), written on
+/// first use under $PEERZ_HOME (default ~/.peerz), so a fresh clone runs and writes text without downloading anything.
 /// </summary>
 public static class DefaultModel
 {
+    /// <summary>Holds the fingerprint of the default model written to a directory.</summary>
+    public const string MarkerFile = "peerz-default-model.txt";
+
     public static string Home(Func<string, string?>? environment = null) =>
         (environment ?? Environment.GetEnvironmentVariable)("PEERZ_HOME")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".peerz");
@@ -20,10 +23,13 @@ public static class DefaultModel
     {
         if (modelDirectory is not null) return modelDirectory;
         var directory = Path.Combine(Home(), "models", "tiny-llama");
-        if (!File.Exists(Path.Combine(directory, "config.json")))
+        // A copy written by another version (or the random-weight model of earlier versions) is replaced.
+        var marker = Path.Combine(directory, MarkerFile);
+        if (!File.Exists(marker) || File.ReadAllText(marker).Trim() != TrainedTinyModel.Fingerprint)
         {
-            progress.WriteLine($"generating the embedded tiny model in {directory} ...");
-            TinyCheckpoint.Write(directory, new TinyModelOptions());
+            progress.WriteLine($"writing the embedded default model (a tiny Llama trained on generated stories) to {directory} ...");
+            TrainedTinyModel.WriteTo(directory);
+            File.WriteAllText(marker, TrainedTinyModel.Fingerprint + "\n");
         }
         return directory;
     }

@@ -11,7 +11,10 @@ namespace Peerz.Bench.Pipeline;
 /// </summary>
 public static class SpeculativeTiming
 {
-    public sealed record Result(double PrefillSeconds, double DecodeTokensPerSecond, SpeculativeStatistics Statistics);
+    public sealed record Result(double PrefillSeconds, double DecodeSeconds, int DecodedTokens, SpeculativeStatistics Statistics)
+    {
+        public double DecodeTokensPerSecond => DecodedTokens == 0 ? 0 : DecodedTokens / DecodeSeconds;
+    }
 
     public static async Task<Result> TimeAsync(ClientHead head, IBlockPipeline pipeline, IDrafter drafter, IReadOnlyList<int> prompt, int newTokens, int draftTokens)
     {
@@ -30,7 +33,6 @@ public static class SpeculativeTiming
             decoded++;
         }
         var total = clock.Elapsed.TotalSeconds;
-        var decodeSeconds = total - prefill!.Value;
-        return new Result(prefill.Value, decoded == 0 ? 0 : decoded / decodeSeconds, generator.Statistics);
+        return new Result(prefill!.Value, total - prefill.Value, decoded, generator.Statistics);
     }
 }

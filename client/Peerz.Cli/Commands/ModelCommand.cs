@@ -3,6 +3,7 @@ using System.Text.Json;
 using Peerz.Hosting;
 using Peerz.Model;
 using Peerz.Model.Tiny;
+using Peerz.Model.Training;
 
 namespace Peerz.Cli.Commands;
 
@@ -13,6 +14,7 @@ public static class ModelCommand
     {
         var command = new Command("model", "Create and inspect model checkpoints");
         command.Subcommands.Add(InitTiny(settingsFor, config));
+        command.Subcommands.Add(TrainTiny(settingsFor, config));
         command.Subcommands.Add(Logits(settingsFor, config));
         return command;
     }
@@ -27,13 +29,24 @@ public static class ModelCommand
         var heads = new Option<int>("--heads") { Description = "Attention heads", DefaultValueFactory = _ => defaults.Heads };
         var kvHeads = new Option<int>("--kv-heads") { Description = "Key/value heads (grouped-query attention)", DefaultValueFactory = _ => defaults.KvHeads };
         var vocab = new Option<int>("--vocab") { Description = "Vocabulary size (byte-level BPE, at least 259)", DefaultValueFactory = _ => defaults.Vocab };
-        var command = new Command("init-tiny", "Write a tiny Llama checkpoint with deterministic random weights (the embedded default model)")
+        var random = new Option<bool>("--random") { Description = "Deterministic random weights of the shape given by --seed, --layers, --hidden, --heads, --kv-heads and --vocab instead of the trained default model" };
+        var command = new Command("init-tiny", "Write the embedded default model (a tiny Llama trained on generated stories), or with --random one with deterministic random weights")
         {
-            output, seed, layers, hidden, heads, kvHeads, vocab,
+            output, random, seed, layers, hidden, heads, kvHeads, vocab,
         };
         command.SetAction(result =>
         {
             var settings = settingsFor(result.GetValue(config));
+            var directory = settings.Get(result, output);
+            if (!result.GetValue(random))
+            {
+                var shapeOption = new Option[] { seed, layers, hidden, heads, kvHeads, vocab }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false });
+                if (shapeOption is not null) throw new UserErrorException($"{shapeOption.Name} shapes a random model: add --random (the trained default model has one shape)");
+                TrainedTinyModel.WriteTo(directory);
+                Console.WriteLine($"wrote the default model (a tiny Llama trained on generated stories) to {directory}");
+                return;
+            }
+
             var options = new TinyModelOptions
             {
                 Seed = settings.Get(result, seed),
@@ -43,9 +56,28 @@ public static class ModelCommand
                 KvHeads = settings.Get(result, kvHeads),
                 Vocab = settings.Get(result, vocab),
             };
-            var directory = settings.Get(result, output);
             var written = TinyCheckpoint.Write(directory, options);
             Console.WriteLine($"wrote a {written.NumLayers}-block tiny Llama (hidden {written.HiddenSize}, vocab {written.VocabSize}) to {directory}");
+        });
+        return command;
+    }
+
+    private static Command TrainTiny(Func<string?, LayeredSettings> settingsFor, Option<string?> config)
+    {
+        var defaults = new TrainingOptions();
+        var output = new Option<string>("--out") { Description = "Directory to write the trained model to", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the corpus, the initial weights and the training windows", DefaultValueFactory = _ => 42 };
+        var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => defaults.Steps };
+        var command = new Command("train-tiny", "Train the default model from scratch on generated stories (reproduces the shipped checkpoint; about 10–20 minutes on 2 cores)")
+        {
+            output, seed, steps,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var settings = settingsFor(result.GetValue(config));
+            var training = defaults with { Steps = settings.Get(result, steps) is > 0 and var n ? n : throw new UserErrorException("--steps must be positive"), Seed = settings.Get(result, seed) };
+            DefaultModelRecipe.Run(settings.Get(result, output), training, training.Seed, Console.Out, cancellationToken);
+            return Task.CompletedTask;
         });
         return command;
     }

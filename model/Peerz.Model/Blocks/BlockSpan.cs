@@ -75,6 +75,17 @@ public sealed class BlockSpan : IDisposable
     public Tensor Forward(Tensor hidden, int startPosition = 0) => Run(hidden, startPosition, caches: null);
 
     /// <summary>
+    /// Runs the span over a whole sequence from position 0 with autograd on, so a loss can be differentiated with
+    /// respect to the span's own weights (training the default model, <see cref="Training.TinyTrainer"/>).
+    /// </summary>
+    public Tensor ForwardWithGradients(Tensor hidden)
+    {
+        CheckHidden(hidden);
+        using var gradMode = enable_grad();
+        return RunBlocks(hidden.to_type(Options.DType), 0, caches: null);
+    }
+
+    /// <summary>
     /// Runs the span over a whole sequence from position 0 with deep prompts (Petals' deep prompt
     /// tuning): <paramref name="prompts"/>[i] ([blocks, prefix, hidden]) is added to the first
     /// prefix positions of block i's input, for every row of the batch. Null means no prompts.

@@ -54,6 +54,12 @@ public sealed class Checkpoint : IDisposable
 
     public bool Contains(string tensorName) => _tensorToFile.ContainsKey(tensorName);
 
+    /// <summary>
+    /// Raised with every tensor <see cref="Load"/> returns: a trainer collects the weights the model's modules hold this
+    /// way (loaded in the file's dtype, a module keeps the very tensor), without the modules exposing them.
+    /// </summary>
+    public event Action<string, torch.Tensor>? TensorLoaded;
+
     /// <summary>Loads one tensor in the file's dtype, checking its shape against what the architecture expects.</summary>
     public torch.Tensor Load(string tensorName, params long[] expectedShape)
     {
@@ -65,7 +71,9 @@ public sealed class Checkpoint : IDisposable
             throw new CheckpointFormatException(path, $"tensor '{tensorName}' has shape [{string.Join(", ", info.Shape)}] but config.json implies [{string.Join(", ", expectedShape)}]");
         if (info.DType == SafetensorsDType.I8)
             throw new CheckpointFormatException(path, $"tensor '{tensorName}' is int8; checkpoints must hold F32, F16 or BF16 weights");
-        return file.Load(tensorName);
+        var tensor = file.Load(tensorName);
+        TensorLoaded?.Invoke(tensorName, tensor);
+        return tensor;
     }
 
     private SafetensorsFile OpenFile(string path)

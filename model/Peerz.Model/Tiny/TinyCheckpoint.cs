@@ -10,10 +10,11 @@ namespace Peerz.Model.Tiny;
 /// </summary>
 public static class TinyCheckpoint
 {
-    public static ModelConfig Write(string directory, TinyModelOptions options)
+    /// <param name="tokenizerText">the text the tokenizer's merges are learned from (default: a short embedded text)</param>
+    public static ModelConfig Write(string directory, TinyModelOptions options, string? tokenizerText = null)
     {
         Directory.CreateDirectory(directory);
-        var tokenizer = TokenizerJsonWriter.WriteByteLevelBpe(Path.Combine(directory, Checkpoint.TokenizerFile), options.Vocab);
+        var tokenizer = TokenizerJsonWriter.WriteByteLevelBpe(Path.Combine(directory, Checkpoint.TokenizerFile), options.Vocab, tokenizerText);
         return TinyModelGenerator.Write(directory, options, tokenizer.BosTokenId, tokenizer.EosTokenId);
     }
 }

@@ -25,16 +25,16 @@ public static class TokenizerJsonWriter
 
     /// <summary>
     /// A byte-level BPE tokenizer with exactly <paramref name="vocabSize"/> ids: the 256 bytes (ids 0–255),
-    /// merges learned from the embedded text, &lt;|begin_of_text|&gt; and &lt;|end_of_text|&gt;, and, when the
-    /// text has no more pairs to merge, reserved special tokens up to the requested size.
+    /// merges learned from <paramref name="trainingText"/> (default: the embedded text), &lt;|begin_of_text|&gt; and
+    /// &lt;|end_of_text|&gt;, and, when the text has no more pairs to merge, reserved special tokens up to the requested size.
     /// </summary>
-    public static TokenizerJsonFile BuildByteLevelBpe(int vocabSize)
+    public static TokenizerJsonFile BuildByteLevelBpe(int vocabSize, string? trainingText = null)
     {
         if (vocabSize is < MinimumVocabSize or > MaximumVocabSize)
             throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize, $"vocabulary size must be between {MinimumVocabSize} and {MaximumVocabSize}");
         var vocab = new List<string>(vocabSize);
         for (var b = 0; b < 256; b++) vocab.Add(ByteLevelAlphabet.ToChar((byte)b).ToString());
-        var merges = ByteLevelBpeTrainer.Learn(TinyTrainingText.Text, new OnigurumaPattern(Llama3Pattern), vocabSize - MinimumVocabSize);
+        var merges = ByteLevelBpeTrainer.Learn(trainingText ?? TinyTrainingText.Text, new OnigurumaPattern(Llama3Pattern), vocabSize - MinimumVocabSize);
         vocab.AddRange(merges.Select(m => m.Left + m.Right));
         var bos = vocab.Count;
         var specials = new List<string> { BeginOfText, EndOfText };
@@ -94,9 +94,9 @@ public static class TokenizerJsonWriter
     }
 
     /// <summary>Writes <see cref="BuildByteLevelBpe"/>'s file to <paramref name="path"/>.</summary>
-    public static TokenizerJsonFile WriteByteLevelBpe(string path, int vocabSize)
+    public static TokenizerJsonFile WriteByteLevelBpe(string path, int vocabSize, string? trainingText = null)
     {
-        var file = BuildByteLevelBpe(vocabSize);
+        var file = BuildByteLevelBpe(vocabSize, trainingText);
         File.WriteAllBytes(path, file.Json);
         return file;
     }
