@@ -8,5 +8,5 @@ public sealed class ChaosSoakSlowTests(ChaosDevnet devnet, ITestOutputHelper out
 {
     [Fact]
     public Task The_network_keeps_its_invariants_through_a_long_soak() =>
-        ChaosSoak.RunAsync(devnet, output, TimeSpan.FromSeconds(ChaosSoakTests.Seconds("PEERZ_CHAOS_LONG_SECONDS", 900)));
+        ChaosSoak.RunAsync(devnet, output, TimeSpan.FromSeconds(ChaosSoakTests.PositiveSetting("PEERZ_CHAOS_LONG_SECONDS", 900)));
 }

@@ -12,8 +12,8 @@ public sealed class ChaosSoakTests(ChaosDevnet devnet, ITestOutputHelper output)
 {
     [Fact]
     public Task The_network_keeps_its_invariants_under_load_while_processes_are_killed_and_restarted() =>
-        ChaosSoak.RunAsync(devnet, output, TimeSpan.FromSeconds(Seconds("PEERZ_CHAOS_SECONDS", 100)));
+        ChaosSoak.RunAsync(devnet, output, TimeSpan.FromSeconds(PositiveSetting("PEERZ_CHAOS_SECONDS", 100)));
 
-    internal static int Seconds(string variable, int fallback) =>
+    internal static int PositiveSetting(string variable, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : fallback;
 }

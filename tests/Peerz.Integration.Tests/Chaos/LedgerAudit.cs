@@ -31,10 +31,10 @@ public static class LedgerAudit
         Query(providerLedger, "SELECT client, charged, best_cumulative, redeemed_cumulative FROM clients")
             .ToDictionary(r => r[0].ToLowerInvariant(), r => (Parse(r[1]), Parse(r[2]), Parse(r[3])));
 
-    /// <summary>Per client: the sum of the costs of every voucher the provider accepted (table vouchers, the audit trail).</summary>
-    public static IReadOnlyDictionary<string, BigInteger> AcceptedVoucherCosts(string providerLedger) =>
+    /// <summary>Per client: the cost of the largest single request the provider accepted a voucher for (table vouchers, the audit trail).</summary>
+    public static IReadOnlyDictionary<string, BigInteger> LargestVoucherCosts(string providerLedger) =>
         Query(providerLedger, "SELECT client, cost FROM vouchers")
-            .GroupBy(r => r[0].ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Aggregate(BigInteger.Zero, (s, r) => s + Parse(r[1])));
+            .GroupBy(r => r[0].ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Select(r => Parse(r[1])).Max());
 
     /// <summary>Settlement's closed epochs: (epoch, total, pool, unallocated) from its store (table epochs).</summary>
     public static IReadOnlyList<(long Epoch, string State, BigInteger Total, BigInteger Pool, BigInteger Unallocated)> SettledEpochs(string settlementDatabase) =>

@@ -22,7 +22,7 @@ const escrow = new ethers.Contract(deployment.escrow, [
 ], provider);
 const registry = new ethers.Contract(deployment.registry, [
   "event SlashProposed(address indexed provider, address indexed verifier, bytes32 indexed receiptDigest, uint8 fault, uint256 amount, uint64 deadline, bytes32 recomputedOutputHash, bytes32 evidenceHash)",
-  "function getProvider(address) view returns (uint256 stakeAmount, uint256 unbonding, uint64 unbondingReleaseTime, bool jailed, address signer, uint256 pricePerToken, bytes peerId)",
+  "function getProvider(address) view returns (uint256 stakeAmount, address signer, bytes peerId, uint256 pricePerToken, bool jailed, uint256 unbonding, uint64 unbondingReleaseTime)",
 ], provider);
 const claimer = new ethers.NonceManager(new ethers.Wallet(claimerKey, provider));
 const rewards = new ethers.Contract(deployment.rewards, [
@@ -31,6 +31,10 @@ const rewards = new ethers.Contract(deployment.rewards, [
   "function isClaimed(uint256 epoch, address account, uint8 role) view returns (bool)",
   "function claim(uint256 epoch, address account, uint8 role, uint256 amount, bytes32[] proof)",
 ], claimer);
+
+// Roles as EpochRewards numbers them (the proofs file names them).
+const roles = { inference: 0, training: 1, verification: 2, routing: 3 };
+const roleNumber = (role) => (typeof role === "number" ? role : roles[role] ?? Number.NaN);
 
 // Claim every leaf of every published proofs file (anyone may submit; the PRZ go to the account).
 const claimErrors = [];
@@ -41,8 +45,9 @@ for (const file of files) {
   for (const [account, leaves] of Object.entries(proofs.claims ?? {})) {
     for (const leaf of leaves) {
       try {
-        if (await rewards.isClaimed(proofs.epoch, account, leaf.role)) continue;
-        await (await rewards.claim(proofs.epoch, account, leaf.role, leaf.amount, leaf.proof)).wait();
+        const role = roleNumber(leaf.role);
+        if (await rewards.isClaimed(proofs.epoch, account, role)) continue;
+        await (await rewards.claim(proofs.epoch, account, role, leaf.amount, leaf.proof)).wait();
       } catch (e) {
         claimErrors.push(`${file} ${account} role ${leaf.role}: ${e.shortMessage ?? e.message}`);
       }
