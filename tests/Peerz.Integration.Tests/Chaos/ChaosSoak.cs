@@ -81,6 +81,7 @@ public static class ChaosSoak
             await Task.WhenAll(loops);
             var loadTime = loadClock.Elapsed;
             Say($"load stopped after {loadTime.TotalSeconds:F0} s");
+            ReportLoad(Say, load, injected, loadTime);
 
             // The cheater is caught by sampled receipts or by probes (every 15 s): wait for the slash, bounded.
             var registry = devnet.Registry();
@@ -100,13 +101,16 @@ public static class ChaosSoak
                 Assert.True(exit == 0, $"{role.Name}: peerz-provider redeem failed:\n{redeem.Output}");
             }
 
-            // Let every epoch with work end and close: two epochs of chain time, then wait for settlement to post them.
+            // Let every epoch with work end and close: two epochs of chain time, then blocks 5 s of chain time apart (the
+            // chain's clock only moves with blocks, and nothing else sends transactions now) until settlement has posted
+            // every ended epoch, once the close delay of the last one has passed.
             await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(2 * ChaosDevnet.EpochSeconds));
             var rewards = devnet.Rewards();
             var current = await rewards.CurrentEpochAsync();
             for (var clock = Stopwatch.StartNew(); await rewards.NextEpochToPostAsync() < current && clock.Elapsed < TimeSpan.FromSeconds(120);)
             {
                 await Task.Delay(2000);
+                if (await rewards.CurrentEpochAsync() == current) await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(5));
                 if (!network.Settlement.Running) network.Settlement.Start();
             }
             Assert.True(await rewards.NextEpochToPostAsync() >= current, $"settlement did not post every epoch before {current} within 2 minutes");
@@ -114,7 +118,7 @@ public static class ChaosSoak
             await network.Settlement.TerminateAsync(TimeSpan.FromSeconds(30));
 
             var audit = await AuditChainAsync(devnet, network, clientKeys.Append(gatewayKey), providers.Select(p => p.Key));
-            Report(Say, load, injected, loadTime, wall.Elapsed, audit);
+            ReportChain(Say, audit, wall.Elapsed);
             ChaosInvariants.Check(audit, load.Outcomes, network, clientLedgers.Append((gatewayKey, network.Gateway.Ledger)).ToList(), providers.Select(p => (p.Key, p.Ledger)).ToList(),
                 account => stops.GetValueOrDefault(providers.Single(p => p.Key.Address.ToString().Equals(account, StringComparison.OrdinalIgnoreCase)).Role.Name), Say);
             Say($"all invariants hold; seed {seed}; wall time {wall.Elapsed.TotalSeconds:F0} s");
@@ -139,7 +143,7 @@ public static class ChaosSoak
         return JsonNode.Parse(run.Output)!;
     }
 
-    private static void Report(Action<string> say, ChaosLoad load, IReadOnlyList<string> faults, TimeSpan loadTime, TimeSpan wall, JsonNode audit)
+    private static void ReportLoad(Action<string> say, ChaosLoad load, IReadOnlyList<string> faults, TimeSpan loadTime)
     {
         var outcomes = load.Outcomes.ToList();
         var completed = outcomes.Count(o => o.Kind is OutcomeKind.Identical or OutcomeKind.Cheated or OutcomeKind.Differed);
@@ -149,8 +153,11 @@ public static class ChaosSoak
             say($"  {group.Key}: {group.Count()} (median {group.Select(o => o.Elapsed.TotalSeconds).Order().ElementAt(group.Count() / 2):F1} s)");
         say($"faults injected and survived: {faults.Count}");
         foreach (var fault in faults) say($"  {fault}");
-        var redeemed = audit["redeemed"]!.AsArray();
-        say($"chain: {redeemed.Count} redemptions, {audit["slashProposed"]!.AsArray().Count} slash proposal(s), {audit["epochs"]!.AsArray().Count} epoch(s) posted; wall time {wall.TotalSeconds:F0} s");
+    }
+
+    private static void ReportChain(Action<string> say, JsonNode audit, TimeSpan wall)
+    {
+        say($"chain: {audit["redeemed"]!.AsArray().Count} redemptions, {audit["slashProposed"]!.AsArray().Count} slash proposal(s), {audit["epochs"]!.AsArray().Count} epoch(s) posted; wall time {wall.TotalSeconds:F0} s");
         foreach (var epoch in audit["epochs"]!.AsArray())
             say($"  epoch {epoch!["epoch"]}: pool {epoch["pool"]}, total {epoch["total"]}, claimed {epoch["claimed"]}, carried over {epoch["carriedOver"]}");
     }
