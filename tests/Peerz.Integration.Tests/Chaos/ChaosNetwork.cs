@@ -190,10 +190,10 @@ public sealed class ChaosNetwork : IAsyncDisposable
         return role;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         foreach (var role in Enumerable.Reverse(_roles)) role.Dispose();
         _localGateway?.Dispose();
-        await Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
