@@ -21,8 +21,9 @@ public static class ChaosSoak
     private const int MaxNewTokens = 12;
 
     /// <summary>
-    /// Concurrent users of the paying gateway. One by default: with two, both requests stalled for good after a reroute
-    /// (docs/testing.md, "Chaos soak": a bug found by this soak); PEERZ_CHAOS_GATEWAY_USERS=2 reproduces it.
+    /// Concurrent users of the paying gateway. One by default: once, with two, both requests stalled for good after
+    /// rerouting together (docs/testing.md, "Found by the chaos soak"; not reproduced since, not yet understood);
+    /// PEERZ_CHAOS_GATEWAY_USERS=2 runs two.
     /// </summary>
     private static int GatewayUsers => ChaosSoakTests.PositiveSetting("PEERZ_CHAOS_GATEWAY_USERS", 1);
 
