@@ -34,6 +34,8 @@ public static class ChaosSoak
         Say($"chaos seed {seed} (replay: PEERZ_CHAOS_SEED={seed}), load for {duration.TotalSeconds:F0} s");
         var directory = TempDirectory.Create("chaos");
         var wall = Stopwatch.StartNew();
+        // Cancelled on every way out, so a failed soak leaves no load loop starting clients against a stopped network.
+        using var stop = new CancellationTokenSource();
         try
         {
             EthKey[] honest = [HardhatNode.Accounts[1], HardhatNode.Accounts[2], HardhatNode.Accounts[3], HardhatNode.Accounts[7]];
@@ -52,7 +54,6 @@ public static class ChaosSoak
             await load.ComputeReferencesAsync();
 
             var schedule = FaultSchedule.Create(seed, network.Killable.Count, duration);
-            using var stop = new CancellationTokenSource();
             var loadClock = Stopwatch.StartNew();
             var clientLedgers = clientKeys.Select((k, i) => (Key: k, Ledger: Path.Combine(directory, $"client-{i + 1}.db"))).ToList();
             var loops = clientLedgers.Select((c, i) => load.RunGenerateClientAsync($"client-{i + 1}", c.Key, c.Ledger, stop.Token))
@@ -127,6 +128,7 @@ public static class ChaosSoak
         }
         finally
         {
+            await stop.CancelAsync();
             Say($"finished after {wall.Elapsed.TotalSeconds:F0} s; seed {seed}");
             if (Environment.GetEnvironmentVariable("PEERZ_CHAOS_KEEP") is null) TempDirectory.Delete(directory);
             else Say($"kept {directory}");
