@@ -1,5 +1,6 @@
 using Peerz.Cli;
 using Peerz.Cli.Commands;
+using Peerz.Client.Routing;
 using Peerz.Hosting;
 using Peerz.Model;
 
@@ -20,4 +21,6 @@ var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large la
     DaoCommand.Create(SettingsFor, config),
     FinetuneCommand.Create(SettingsFor, config),
 };
-return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException);
+// No route (every provider of some block is down or routed around) is the swarm's state, not a bug: the user gets
+// "error: no online provider serves block N …" and exit code 1, not a stack trace (found by the chaos soak).
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or NoRouteException);

@@ -39,11 +39,15 @@ public class PeerzDevnet : HardhatNode
     /// <summary>True (default): the deployer stays admin of registry and rewards. False: admin goes to the timelock, as in production (DAO tests).</summary>
     protected virtual bool KeepAdmin => true;
 
+    /// <summary>More environment for scripts/deploy-contracts.mjs (e.g. PEERZ_VERIFIERS, PEERZ_SETTLERS: role holders other than the deployer).</summary>
+    protected virtual IReadOnlyDictionary<string, string> DeployEnvironment { get; } = new Dictionary<string, string>();
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         var environment = new Dictionary<string, string> { ["PEERZ_DEPLOY_OPTIONS"] = JsonSerializer.Serialize(DeployOptions) };
         if (KeepAdmin) environment["PEERZ_KEEP_ADMIN"] = "1";
+        foreach (var (name, value) in DeployEnvironment) environment[name] = value;
         var output = await RunAgainstNodeAsync(["run", "scripts/deploy-contracts.mjs", "--network", "devnet"], environment, TimeSpan.FromMinutes(3));
         Deployment = PeerzDeployment.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
         var token = Token(Deployer);

@@ -12,12 +12,17 @@ public sealed class PeerzProcess : IDisposable
     private readonly Process _process;
     private readonly BlockingCollection<string> _lines = [];
     private readonly ConcurrentQueue<string> _all = new();
+    private readonly ConcurrentQueue<string> _stdout = new();
     private int _openStreams = 2;
 
     private PeerzProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Collect(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) _stdout.Enqueue(e.Data);
+            Collect(e.Data);
+        };
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -25,6 +30,9 @@ public sealed class PeerzProcess : IDisposable
 
     /// <summary>Everything printed so far (stdout and stderr, in arrival order).</summary>
     public string Output => string.Join('\n', _all);
+
+    /// <summary>What was printed on standard output alone (e.g. generated text without the log and progress lines of stderr).</summary>
+    public string StandardOutput => string.Join('\n', _stdout);
 
     public bool HasExited => _process.HasExited;
 
