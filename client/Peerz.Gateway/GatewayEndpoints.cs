@@ -20,7 +20,7 @@ public static class GatewayEndpoints
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/network", () => Results.Content(NetworkPage.Value, "text/html; charset=utf-8"));
-        app.MapGet("/v1/network", async (HttpContext context) => Results.Json(await network.GetAsync(context.RequestAborted), Json));
+        app.MapGet("/v1/network", async (CancellationToken cancellationToken) => Results.Json(await network.GetAsync(cancellationToken), Json));
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
