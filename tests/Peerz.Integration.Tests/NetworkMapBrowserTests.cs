@@ -63,7 +63,7 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
 
         // The JSON the page draws, checked against the registry read independently here.
         await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(90), "the map never showed three online providers");
-        Assert.False(run.IsCompleted, (await run).Error + "\n" + gateway.Output);
+        if (run.IsCompleted) Assert.Fail((await run).Error + "\n" + gateway.Output);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         using (var json = JsonDocument.Parse(await http.GetStringAsync(url + "/v1/network")))
         {

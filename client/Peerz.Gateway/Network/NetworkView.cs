@@ -56,7 +56,8 @@ public sealed class NetworkView(
             {
                 try
                 {
-                    announced[model.Id] = await swarm.AnnouncedAsync(model.Id, dht.Token);
+                    // WaitAsync as well as the token: the bound holds even where a lookup does not observe cancellation promptly.
+                    announced[model.Id] = await swarm.AnnouncedAsync(model.Id, dht.Token).WaitAsync(dht.Token);
                 }
                 catch (Exception e) when (e is OperationCanceledException or IOException or TimeoutException or InvalidOperationException)
                 {
@@ -82,7 +83,7 @@ public sealed class NetworkView(
         using var bound = new CancellationTokenSource(_options.PingTimeout, time);
         try
         {
-            var roundTrip = await swarm!.PingAsync(peerId, bound.Token);
+            var roundTrip = await swarm!.PingAsync(peerId, bound.Token).WaitAsync(bound.Token);
             return new PingResult(roundTrip.TotalMilliseconds, swarm.IsRelayed(peerId), null);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or TimeoutException or InvalidOperationException or InvalidDataException or FormatException)
@@ -99,7 +100,7 @@ public sealed class NetworkView(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var snapshot = await stakes.ReadAsync(accounts, bound.Token);
+            var snapshot = await stakes.ReadAsync(accounts, bound.Token).WaitAsync(bound.Token);
             return (snapshot.BlockNumber, null, snapshot.Accounts);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException or TimeoutException or InvalidOperationException or FormatException)

@@ -30,6 +30,7 @@ try {
     rows: [...document.querySelectorAll("table.providers tbody tr")].map((tr) => ({
       peer: tr.dataset.peer, state: tr.dataset.state, stake: tr.querySelector(".stake").textContent, jailed: tr.querySelector(".jailed").textContent })),
     chain: document.getElementById("chain")?.textContent ?? "",
+    status: document.getElementById("status").textContent,
   }));
 
   // On a timeout, say what the page showed and what the gateway last answered.
