@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Peerz.Gateway.Economics;
 using Peerz.Gateway.Network;
 
 namespace Peerz.Gateway;
@@ -16,11 +17,12 @@ public static class GatewayEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, NetworkView network)
+    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, NetworkView network, EconomicsView economics)
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/network", () => Results.Content(NetworkPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/v1/network", async (CancellationToken cancellationToken) => Results.Json(await network.GetAsync(cancellationToken), Json));
+        app.MapGet("/v1/economics", async (CancellationToken cancellationToken) => Results.Json(await economics.GetAsync(cancellationToken), Json));
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",

@@ -123,6 +123,53 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         Assert.False(first.HasExited);
     }
 
+    [ChromiumFact]
+    public async Task The_economics_panel_follows_the_chain_into_the_next_epoch()
+    {
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+        var rewards = devnet.Rewards();
+        var epoch = await rewards.CurrentEpochAsync();
+        var length = await rewards.EpochLengthAsync();
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "economics-panel.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var ready = Path.Combine(_home, "economics-ready");
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "economics-panel.mjs");
+        var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(60), "the economics panel never showed an epoch");
+        if (run.IsCompleted) Assert.Fail((await run).Error + "\n" + gateway.Output);
+
+        // One epoch later on the chain's clock; the open page must follow.
+        await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(length));
+        Assert.Equal(epoch + 1, await rewards.CurrentEpochAsync());
+        var result = await run;
+        Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var page = JsonDocument.Parse(result.Output);
+        Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
+        Assert.Equal(1, page.RootElement.GetProperty("navigations").GetInt32());
+        var before = page.RootElement.GetProperty("before");
+        var after = page.RootElement.GetProperty("after");
+        Assert.Equal(epoch.ToString(CultureInfo.InvariantCulture), before.GetProperty("epoch").GetString());
+        Assert.Equal((epoch + 1).ToString(CultureInfo.InvariantCulture), after.GetProperty("epoch").GetString());
+
+        // The rest of the panel is what the contracts say, read here independently.
+        var weights = await rewards.RoleWeightsAtAsync(epoch + 1);
+        Assert.Equal($"inference {weights[0]} · training {weights[1]} · verification {weights[2]} · routing {weights[3]}", after.GetProperty("weights").GetString());
+        var pool = await rewards.EpochPoolAsync(epoch + 1);
+        Assert.Equal($"{pool / PeerzDevnet.Prz} PRZ", after.GetProperty("pool").GetString());
+        Assert.StartsWith("0 since block 0: 0 PRZ to providers", after.GetProperty("vouchers").GetString());
+        var genesis = await rewards.GenesisTimeAsync();
+        var left = genesis + ((ulong)(epoch + 1) * length) + length - await devnet.Rpc.BlockTimestampAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        using var json = JsonDocument.Parse(await http.GetStringAsync(url + "/v1/economics"));
+        Assert.InRange(json.RootElement.GetProperty("seconds_left").GetUInt64(), left - 10, left + 10);
+        Assert.Equal((ulong)(epoch + 1), json.RootElement.GetProperty("epoch").GetUInt64());
+    }
+
     private (PeerzProcess Process, Multiaddr Address) StartProvider(EthKey account, string name, string blocks, params string[] extra)
     {
         var (process, address) = ProviderProcess.Start(_model, Path.Combine(_home, name + ".key"), blocks,

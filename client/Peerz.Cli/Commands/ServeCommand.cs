@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Peerz.Gateway;
+using Peerz.Gateway.Economics;
 using Peerz.Gateway.Network;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
@@ -40,11 +41,14 @@ public static class ServeCommand
             // The network map reads the registry over its own read-only connection: it needs no key, and its reads must
             // not queue behind the wallet's transactions.
             var chain = ChainOptions.Resolve(settings, result, backendOptions.RpcUrl, backendOptions.Deployment);
-            using var chainConnection = chain is null || backend.Swarm is null ? null : await ChainConnection.ConnectAsync(chain, null, cancellationToken);
+            using var chainConnection = chain is null ? null : await ChainConnection.ConnectAsync(chain, null, cancellationToken);
             var network = new NetworkView(backend.Swarm, backend.Swarm is null ? [] : [new ModelShape(id, backend.Head.Config.NumLayers)],
                 chainConnection is null ? null : new ChainStakeReader(chainConnection.Rpc, chainConnection.Registry),
                 Options.Create(new NetworkViewOptions()), TimeProvider.System, NullLogger<NetworkView>.Instance);
-            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network, cancellationToken: cancellationToken);
+            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow,
+                Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
+            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network,
+                economics: economics, cancellationToken: cancellationToken);
             Console.WriteLine($"serving {id} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
             await app.WaitForShutdownAsync(cancellationToken);
         });

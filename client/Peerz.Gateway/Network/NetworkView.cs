@@ -23,23 +23,14 @@ public sealed class NetworkView(
     ILogger<NetworkView> logger)
 {
     private readonly NetworkViewOptions _options = options.Value;
-    private readonly Lock _lock = new();
-    private Task<NetworkSnapshot>? _survey;
-    private long _surveyStarted;
+    private SharedRead<NetworkSnapshot>? _shared;
 
     /// <summary>The current survey: the cached one while it is fresh (or still running), else a new one.</summary>
     public Task<NetworkSnapshot> GetAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            if (_survey is null || (_survey.IsCompleted && time.GetElapsedTime(_surveyStarted) >= _options.CacheFor))
-            {
-                _surveyStarted = time.GetTimestamp();
-                // Not tied to the caller's token: other pages wait for the same survey, which is bounded on its own.
-                _survey = SurveyAsync();
-            }
-            return _survey.WaitAsync(cancellationToken);
-        }
+        // Created on first use (a primary constructor cannot hand SurveyAsync to a field initializer); the exchange keeps it one.
+        if (_shared is null) Interlocked.CompareExchange(ref _shared, new SharedRead<NetworkSnapshot>(SurveyAsync, _options.CacheFor, time), null);
+        return _shared.GetAsync(cancellationToken);
     }
 
     private async Task<NetworkSnapshot> SurveyAsync()
