@@ -106,6 +106,10 @@ public sealed class NetworkEndpointTests
         Assert.False(json.RootElement.GetProperty("swarm").GetBoolean());
         Assert.Empty(json.RootElement.GetProperty("models").EnumerateArray());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("chain_block").ValueKind);
+        using var economics = JsonDocument.Parse(await gateway.Http.GetStringAsync("/v1/economics"));
+        Assert.False(economics.RootElement.GetProperty("chain").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, economics.RootElement.GetProperty("epoch").ValueKind);
+        Assert.Equal(JsonValueKind.Null, economics.RootElement.GetProperty("error").ValueKind);
     }
 
     [Fact]
