@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Rpc;
+using Peerz.Hosting;
 
 namespace Peerz.Gateway.Economics;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Peerz.Chain.Crypto;
 using Peerz.Client.Routing;
 using Peerz.Client.Swarm;
+using Peerz.Hosting;
 using Peerz.Protocol.Wire;
 
 namespace Peerz.Gateway.Network;

@@ -1,4 +1,4 @@
-namespace Peerz.Gateway;
+namespace Peerz.Hosting;
 
 /// <summary>
 /// One read at a time, its result shared with every caller for <c>cacheFor</c> after it started: pages polling every few
