@@ -29,7 +29,15 @@ public sealed class NetworkEndpointTests
 
     private static ProviderRecord Record(string peer, string account, int start, int end, ServerState state, Reachability reachability) => new()
     {
-        PeerId = peer, ModelId = "tiny", Start = start, End = end, State = state, Reachability = reachability, Account = account, Throughput = 12.5, PricePerToken = "7",
+        PeerId = peer,
+        ModelId = "tiny",
+        Start = start,
+        End = end,
+        State = state,
+        Reachability = reachability,
+        Account = account,
+        Throughput = 12.5,
+        PricePerToken = "7",
     };
 
     private static NetworkView View(FakeSwarm swarm, IStakeReader? stakes, TimeProvider? time = null, NetworkViewOptions? options = null) =>
