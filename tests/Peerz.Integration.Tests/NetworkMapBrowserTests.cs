@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Model.Tiny;
@@ -17,7 +19,8 @@ namespace Peerz.Integration.Tests;
 /// covering the tiny model's four blocks ([0,2), [2,3), [3,4)), and `peerz serve` with the chain configured. Chromium
 /// (playwright-core, js/network-map.mjs) watches /network; the test kills a provider and the page must draw its span as a
 /// gap within a bounded time, without reloading. Stake and jail of /v1/network are checked against the registry read
-/// here. Saves TestResults/network-map.png and network-map-gap.png.
+/// here; then a slash proposed against another provider must draw it jailed. Saves TestResults/network-map.png,
+/// network-map-gap.png and network-map-jailed.png.
 /// </summary>
 public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
@@ -41,7 +44,7 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
     }
 
     [ChromiumFact]
-    public async Task The_map_shows_every_span_and_turns_a_killed_providers_span_into_a_gap()
+    public async Task The_map_shows_every_span_turns_a_killed_providers_span_into_a_gap_and_draws_a_slashed_provider_jailed()
     {
         var (first, firstAddress) = StartProvider(HardhatNode.Accounts[1], "a", "0:2");
         var (second, _) = StartProvider(HardhatNode.Accounts[2], "b", "2:3", "--bootstrap", firstAddress.ToString());
@@ -59,7 +62,8 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         Directory.CreateDirectory(screenshots);
         var ready = Path.Combine(_home, "map-ready");
         var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "network-map.mjs");
-        var run = NodeScript.RunAsync(script, [url, screenshots, ready, "3", "2", "3", ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(180));
+        var gapSeen = Path.Combine(_home, "map-gap");
+        var run = NodeScript.RunAsync(script, [url, screenshots, ready, "3", "2", "3", gapSeen, "3", ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(240));
 
         // The JSON the page draws, checked against the registry read independently here.
         await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(90), "the map never showed three online providers");
@@ -92,9 +96,20 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
 
         second.Kill();
         var killedAt = DateTimeOffset.UtcNow;
+
+        // A verifier (the deployer holds VERIFIER_ROLE) proposes a slash against the [3,4) provider: the registry jails it.
+        await WaitForAsync(() => File.Exists(gapSeen) || run.IsCompleted, TimeSpan.FromSeconds(90), "the map never showed the gap");
+        if (run.IsCompleted) Assert.Fail((await run).Error + "\n" + gateway.Output);
+        var accused = HardhatNode.Accounts[3];
+        var receipt = new WorkReceipt(accused.Address, HardhatNode.Accounts[4].Address, RandomNumberGenerator.GetBytes(32), 1, Keccak.Hash("tiny"), 3, 4,
+            RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32), 1, await devnet.Rpc.BlockTimestampAsync(), 0x02, 1000);
+        await devnet.Registry(devnet.Deployer).ProposeSlashAsync(receipt, receipt.Sign(accused, devnet.Deployment.ChainId, devnet.Deployment.Registry),
+            SlashFault.WrongOutput, Keccak.Hash("recomputed"), Keccak.Hash("evidence"));
+        Assert.True((await devnet.Registry().GetProviderAsync(accused.Address)).Jailed);
+
         var result = await run;
         Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output);
-        output.WriteLine($"screenshots: {Path.Combine(screenshots, "network-map.png")}, {Path.Combine(screenshots, "network-map-gap.png")}");
+        output.WriteLine($"screenshots: {string.Join(", ", new[] { "network-map.png", "network-map-gap.png", "network-map-jailed.png" }.Select(f => Path.Combine(screenshots, f)))}");
         using var page = JsonDocument.Parse(result.Output);
         Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
         Assert.Equal(1, page.RootElement.GetProperty("navigations").GetInt32());
@@ -121,6 +136,14 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         Assert.Equal("unreachable", killedPeer.GetProperty("state").GetString());
         Assert.Equal("#d33c3c", after.GetProperty("blockFills")[2].GetString());
         Assert.False(first.HasExited);
+
+        // Then: the slashed provider drawn jailed, its row saying so, and its block a gap too (a jailed provider is not used).
+        var jailed = page.RootElement.GetProperty("jailed");
+        var accusedSpan = jailed.GetProperty("spans").EnumerateArray().Single(s => s.GetProperty("start").GetInt32() == 3);
+        Assert.Equal("#7b4bb3", accusedSpan.GetProperty("fill").GetString());
+        var accusedRow = jailed.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("peer").GetString() == accusedSpan.GetProperty("peer").GetString());
+        Assert.Equal("yes", accusedRow.GetProperty("jailed").GetString());
+        Assert.Equal([1, 1, 0, 0], jailed.GetProperty("redundancy").EnumerateArray().Select(r => r.GetInt32()));
     }
 
     [ChromiumFact]

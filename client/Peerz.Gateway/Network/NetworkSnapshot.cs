@@ -16,9 +16,9 @@ public sealed record ModelMap(string Id, int Blocks, IReadOnlyList<ProviderStatu
 public sealed record BlockRange(int Start, int End);
 
 /// <summary>
-/// One announced provider. <paramref name="State"/> is the verdict drawn on the map: online, relayed (answers, through a relay),
-/// jailed (on chain), unreachable (no ping answer within the bound), or the announced state when it is not online
-/// (joining, offline). Stake (PRZ wei) and jailed are null when there is no chain or the account is not on it.
+/// One announced provider. <paramref name="State"/> is the verdict drawn on the map: jailed (on chain, whatever it announces),
+/// else the announced state when it is not online (joining, offline), else online, relayed (answers, through a relay) or
+/// unreachable (no ping answer within the bound). Stake (PRZ wei) and jailed are null when there is no chain or the account is not on it.
 /// </summary>
 public sealed record ProviderStatus(
     string PeerId,

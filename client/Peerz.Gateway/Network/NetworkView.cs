@@ -113,8 +113,9 @@ public sealed class NetworkView(
             ServerState.Offline => "offline",
             _ => "unspecified",
         };
-        var state = announced != "online" ? announced
-            : entry is { Jailed: true } ? "jailed"
+        // Jail first: whatever the provider announces, the registry says it is not to be used (a slash is pending).
+        var state = entry is { Jailed: true } ? "jailed"
+            : announced != "online" ? announced
             : ping.LatencyMs is null ? "unreachable"
             : ping.Relayed ? "relayed"
             : "online";

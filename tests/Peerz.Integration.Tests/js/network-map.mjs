@@ -2,14 +2,15 @@
 // 1. until it shows EXPECTED providers, all online, and no gap: records the map, saves SCREENSHOT_DIR/network-map.png and
 //    writes READY_FILE (the C# test then kills a provider);
 // 2. until blocks [GAP_START, GAP_END) show as a gap, without reloading the page: records when (epoch ms) and the map,
-//    saves SCREENSHOT_DIR/network-map-gap.png.
+//    saves SCREENSHOT_DIR/network-map-gap.png and writes GAP_FILE (the C# test then proposes a slash);
+// 3. until the provider whose span starts at JAILED_START is drawn jailed: saves SCREENSHOT_DIR/network-map-jailed.png.
 // Prints JSON on stdout for the C# test (NetworkMapBrowserTests) to check.
-// Usage: node network-map.mjs GATEWAY_URL SCREENSHOT_DIR READY_FILE EXPECTED GAP_START GAP_END [CHROMIUM_PATH]
+// Usage: node network-map.mjs GATEWAY_URL SCREENSHOT_DIR READY_FILE EXPECTED GAP_START GAP_END GAP_FILE JAILED_START [CHROMIUM_PATH]
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [url, screenshots, readyFile, expected, gapStart, gapEnd, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
+const [url, screenshots, readyFile, expected, gapStart, gapEnd, gapFile, jailedStart, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
 // --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], timeout: 30_000 });
 try {
@@ -53,7 +54,15 @@ try {
   const gapSeenAt = Date.now();
   const after = await read();
   await page.screenshot({ path: join(screenshots, "network-map-gap.png"), fullPage: true });
-  console.log(JSON.stringify({ initial, after, gapSeenAt, navigations, consoleErrors }));
+  writeFileSync(gapFile, "gap");
+
+  // 3. until the provider at JAILED_START is drawn jailed (the C# test proposes a slash against it).
+  await page.waitForFunction((start) =>
+    [...document.querySelectorAll("svg.map rect.span")].some((s) => s.dataset.start === start && s.dataset.state === "jailed"),
+    jailedStart, { timeout: 60_000, polling: 100 }).catch(explain);
+  const jailed = await read();
+  await page.screenshot({ path: join(screenshots, "network-map-jailed.png"), fullPage: true });
+  console.log(JSON.stringify({ initial, after, jailed, gapSeenAt, navigations, consoleErrors }));
 } finally {
   await browser.close();
 }
