@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Peerz.Gateway.Economics;
+using Peerz.Gateway.Network;
 
 namespace Peerz.Gateway;
 
@@ -15,9 +17,12 @@ public static class GatewayEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics)
+    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, NetworkView network, EconomicsView economics)
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
+        app.MapGet("/network", () => Results.Content(NetworkPage.Value, "text/html; charset=utf-8"));
+        app.MapGet("/v1/network", async (CancellationToken cancellationToken) => Results.Json(await network.GetAsync(cancellationToken), Json));
+        app.MapGet("/v1/economics", async (CancellationToken cancellationToken) => Results.Json(await economics.GetAsync(cancellationToken), Json));
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
@@ -42,11 +47,15 @@ public static class GatewayEndpoints
         }
     }
 
-    private static readonly Lazy<string> ChatPage = new(() =>
+    private static readonly Lazy<string> ChatPage = new(() => Resource("index.html"));
+
+    private static readonly Lazy<string> NetworkPage = new(() => Resource("network.html"));
+
+    private static string Resource(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("index.html")!;
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)!;
         return new StreamReader(stream).ReadToEnd();
-    });
+    }
 
     /// <summary>Answers one request; returns its token usage, or null when it was refused.</summary>
     private static async Task<CompletionUsage?> HandleAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, bool chat)

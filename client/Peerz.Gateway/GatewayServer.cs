@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Peerz.Gateway.Economics;
+using Peerz.Gateway.Network;
 using Peerz.Hosting.Metrics;
 
 namespace Peerz.Gateway;
@@ -11,7 +15,10 @@ namespace Peerz.Gateway;
 /// </summary>
 public static class GatewayServer
 {
-    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning, MetricsRegistry? metrics = null, CancellationToken cancellationToken = default)
+    /// <param name="network">The swarm map behind /v1/network; without one (a local gateway) the map lists no models.</param>
+    /// <param name="economics">The chain's reward epoch and voucher flow behind /v1/economics; without one it says there is no chain.</param>
+    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning, MetricsRegistry? metrics = null,
+        NetworkView? network = null, EconomicsView? economics = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
@@ -19,7 +26,9 @@ public static class GatewayServer
         var registry = metrics ?? new MetricsRegistry();
         builder.Services.AddPeerzMetrics(registry);
         var app = builder.Build();
-        GatewayEndpoints.Map(app, engine, maxTokensPerRequest, new GatewayMetrics(registry));
+        network ??= new NetworkView(null, [], null, Options.Create(new NetworkViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<NetworkView>>());
+        economics ??= new EconomicsView(null, null, null, Options.Create(new EconomicsViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<EconomicsView>>());
+        GatewayEndpoints.Map(app, engine, maxTokensPerRequest, new GatewayMetrics(registry), network, economics);
         app.MapMetrics(registry);
         await app.StartAsync(cancellationToken);
         return app;

@@ -13,6 +13,7 @@ using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
 using Peerz.P2P;
 using Peerz.Provider;
+using Peerz.Provider.Status;
 
 var config = CommonOptions.Config();
 var model = CommonOptions.Model();
@@ -41,6 +42,7 @@ var maxSessionsPerPeer = new Option<int>("--max-sessions-per-peer") { Descriptio
 var noPush = new Option<bool>("--no-push") { Description = "Take no part in server-to-server push: neither forward outputs to a route's next hop nor accept pushed inputs (clients then relay this hop)" };
 var batchWindow = new Option<double>("--batch-window-ms") { Description = "Batch concurrent sessions' decode steps that arrive within this many milliseconds into one forward pass; 0 = no batching", DefaultValueFactory = _ => new BatchingOptions().Window.TotalMilliseconds };
 var metricsListen = MetricsOptions.Listen();
+var statusListen = new Option<string?>("--status-listen") { Description = "Serve a status page for the operator at http://HOST:PORT/ (span, sessions, cache, tokens, payments, stake and jail, reachability); also /status.json and /metrics" };
 
 var root = new RootCommand("peerz-provider: serve a span of transformer blocks to the Peerz swarm (paid when --rpc-url and --deployment are given)")
 {
@@ -50,6 +52,7 @@ var root = new RootCommand("peerz-provider: serve a span of transformer blocks t
 account.AddTo(root);
 root.Subcommands.Add(RedeemCommand.Create(config));
 root.Options.Add(metricsListen);
+root.Options.Add(statusListen);
 root.SetAction(async (result, cancellationToken) =>
 {
     var s = LayeredSettings.Load(result.GetValue(config));
@@ -107,6 +110,7 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(settings);
     builder.Services.AddProviderMetrics(s.Get(result, metricsListen));
+    builder.Services.AddProviderStatus(s.Get(result, statusListen));
     builder.Services.AddHostedService<ProviderService>();
     await builder.Build().RunAsync(cancellationToken);
 });

@@ -10,6 +10,7 @@ using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;
 using Peerz.P2P;
+using Peerz.Provider.Status;
 
 namespace Peerz.Provider;
 
@@ -20,7 +21,7 @@ namespace Peerz.Provider;
 /// it moves when the swarm changes (SpanRebalancer).
 /// </summary>
 public sealed class ProviderService(ProviderSettings settings, ServingMetrics metrics, PaymentMetrics paymentMetrics, ReachabilityMetrics reachabilityMetrics,
-    ILoggerFactory loggerFactory) : IHostedService
+    ProviderStatusSource status, ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProviderService>();
     private readonly CancellationTokenSource _stop = new();
@@ -40,6 +41,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             var chain = _account.Chain;
             await new ProviderRegistration(chain.Registry, chain.Token, chain.Deployment.ChainId, loggerFactory.CreateLogger<ProviderRegistration>())
                 .EnsureAsync(_account.Key, identity.PeerId, settings.PricePerToken, paid.AddStake, cancellationToken);
+            status.OnChain(chain.Registry, _account.Key.Address);
             var options = new ProviderPaymentOptions
             {
                 ChainId = chain.Deployment.ChainId,
@@ -71,6 +73,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
         }, loggerFactory);
         reachabilityMetrics.Track(_node.Nat);
         await _node.StartAsync(cancellationToken);
+        status.Serving(_node.Describe, identity.PeerId.ToString());
         // One line on stdout for scripts: the address others bootstrap from, and the span served.
         Console.WriteLine($"ready {string.Join(" ", _node.ListenAddresses)} blocks {start}:{end}");
         if (settings.Blocks is null && settings.RebalancePeriod > TimeSpan.Zero)

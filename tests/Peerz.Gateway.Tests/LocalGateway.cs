@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Peerz.Gateway.Network;
 using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
@@ -35,14 +36,15 @@ public sealed class LocalGateway : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<LocalGateway> StartAsync()
+    /// <param name="network">The network map to serve at /v1/network (none: a local gateway's empty map).</param>
+    public static async Task<LocalGateway> StartAsync(NetworkView? network = null)
     {
         var directory = TempDirectory.Create("gateway");
         TinyCheckpoint.Write(directory, TinyModelFixture.TestShape with { Vocab = 512 });
         var model = LocalModel.Load(directory);
         var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
         var engine = new PipelineCompletionEngine(ModelId, model.Head, model.Pipeline, tokenizer, new HashSet<int>(), () => new CompletionDetails("local", null));
-        var app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0", metrics: new MetricsRegistry());
+        var app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0", metrics: new MetricsRegistry(), network: network);
         return new LocalGateway(directory, model, tokenizer, app);
     }
 

@@ -92,6 +92,69 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         Assert.Equal(usage, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions")));
     }
 
+    /// <summary>
+    /// Stop in the page aborts the fetch; the gateway sees the client go, cancels generation and closes the remote
+    /// sessions: both providers' open-session gauges return to 0 and their token counters stop well short of max_tokens.
+    /// </summary>
+    [ChromiumFact]
+    public async Task Stop_aborts_the_reply_and_the_gateway_closes_the_providers_sessions()
+    {
+        const int maxTokens = 500;
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2", "--metrics-listen", "http://127.0.0.1:0");
+        _processes.Add(first);
+        var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString(), "--metrics-listen", "http://127.0.0.1:0");
+        _processes.Add(second);
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0", "--max-tokens-per-request", maxTokens.ToString()]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-stop.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-stop.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "Tell me everything about the blocks you serve.", maxTokens.ToString(), screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var result = JsonDocument.Parse(run.Output);
+        var page = result.RootElement;
+        Assert.Empty(page.GetProperty("consoleErrors").EnumerateArray());
+        Assert.Equal(["tiny"], page.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+
+        // The controls went into the request.
+        var request = page.GetProperty("request");
+        Assert.Equal(maxTokens, request.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(0.7, request.GetProperty("temperature").GetDouble());
+        Assert.Equal(0.9, request.GetProperty("top_p").GetDouble());
+        Assert.Equal("tiny", request.GetProperty("model").GetString());
+
+        // The page kept what had arrived, marked it stopped, and it grew no more.
+        Assert.True(page.GetProperty("stopped").GetBoolean());
+        Assert.Equal(page.GetProperty("atStop").GetString(), page.GetProperty("reply").GetString());
+        Assert.True(page.GetProperty("stopDisabled").GetBoolean());
+        Assert.Equal("", page.GetProperty("notice").GetString());
+        var peerA = firstAddress.ToString().Split("/p2p/")[1];
+        var peerB = secondAddress.ToString().Split("/p2p/")[1];
+        Assert.Equal([$"{peerA[^8..]}[0,2)", $"{peerB[^8..]}[2,4)"], page.GetProperty("hops").EnumerateArray().Select(h => h.GetString()));
+
+        // Both providers closed the session, and stopped computing long before max_tokens.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var provider in new[] { first, second })
+        {
+            var metricsUrl = ProviderProcess.MetricsUrl(provider) ?? throw new InvalidOperationException("no metrics line:\n" + provider.Output);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            PrometheusText scraped;
+            while ((scraped = PrometheusText.Parse(await http.GetStringAsync(metricsUrl))).Value("peerz_provider_sessions_open") > 0 && DateTime.UtcNow < deadline)
+                await Task.Delay(100);
+            Assert.Equal(0, scraped.Value("peerz_provider_sessions_open"));
+            Assert.Equal(1, scraped.Value("peerz_provider_sessions_opened_total"));
+            var tokens = scraped.Value("peerz_provider_tokens_total", ("protocol", "inference"));
+            await Task.Delay(1000);
+            Assert.Equal(tokens, PrometheusText.Parse(await http.GetStringAsync(metricsUrl)).Value("peerz_provider_tokens_total", ("protocol", "inference")));
+            output.WriteLine($"provider computed {tokens} tokens before the stop (max_tokens {maxTokens})");
+            Assert.True(tokens < maxTokens, $"the provider computed {tokens} tokens");
+        }
+    }
+
     public Task DisposeAsync()
     {
         foreach (var process in Enumerable.Reverse(_processes)) process.Dispose();

@@ -38,6 +38,9 @@ public sealed class GenerationBackend : IAsyncDisposable
     /// <summary>Forward/backward passes over all blocks, for prompt tuning (and generation with deep prompts).</summary>
     public ITrainingPipeline Training { get; }
 
+    /// <summary>The swarm the blocks run on, or null when every block runs here.</summary>
+    public SwarmClient? Swarm { get; private set; }
+
     /// <summary>The current route, for display ("local" when every block runs here).</summary>
     public string Route { get; private set; } = "local";
 
@@ -76,7 +79,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         var pipeline = new DistributedBlockPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), NullLogger<DistributedBlockPipeline>.Instance, payments: payments?.Payments,
             push: push ? new PushRouting() : null);
         var training = new DistributedTrainingPipeline(span, swarm, swarm, planner, new RemoteCallOptions(), logging.CreateLogger<DistributedTrainingPipeline>(), payments: payments?.Payments);
-        var result = new GenerationBackend(head, pipeline, training);
+        var result = new GenerationBackend(head, pipeline, training) { Swarm = swarm };
         if (payments is not null)
         {
             payments.Payments.Paid += record => result.AddPaid(record.Cost);

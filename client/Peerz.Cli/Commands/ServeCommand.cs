@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Peerz.Gateway;
+using Peerz.Gateway.Economics;
+using Peerz.Gateway.Network;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
@@ -17,7 +21,7 @@ public static class ServeCommand
         var backendOptions = new BackendOptions();
         var url = new Option<string>("--url") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var maxTokens = new Option<int>("--max-tokens-per-request") { Description = "Upper bound on max_tokens", DefaultValueFactory = _ => 512 };
-        var command = new Command("serve", "Serve an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a chat page at /")
+        var command = new Command("serve", "Serve an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions), a chat page at / and a map of the swarm at /network")
         {
             url, maxTokens,
         };
@@ -34,7 +38,17 @@ public static class ServeCommand
             var metrics = new MetricsRegistry();
             var payments = new PaymentMetrics(metrics);
             backend.PaymentMade += payments.Paid;
-            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, cancellationToken: cancellationToken);
+            // The network map reads the registry over its own read-only connection: it needs no key, and its reads must
+            // not queue behind the wallet's transactions.
+            var chain = ChainOptions.Resolve(settings, result, backendOptions.RpcUrl, backendOptions.Deployment);
+            using var chainConnection = chain is null ? null : await ChainConnection.ConnectAsync(chain, null, cancellationToken);
+            var network = new NetworkView(backend.Swarm, backend.Swarm is null ? [] : [new ModelShape(id, backend.Head.Config.NumLayers)],
+                chainConnection is null ? null : new ChainStakeReader(chainConnection.Rpc, chainConnection.Registry),
+                Options.Create(new NetworkViewOptions()), TimeProvider.System, NullLogger<NetworkView>.Instance);
+            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow,
+                Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
+            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network,
+                economics: economics, cancellationToken: cancellationToken);
             Console.WriteLine($"serving {id} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
             await app.WaitForShutdownAsync(cancellationToken);
         });

@@ -20,6 +20,8 @@ public sealed record ProviderRecord
     /// <summary>The provider's announced compute dtype and weight quantization (verifiers pick their tolerance by them).</summary>
     public string DType { get; init; } = "float32";
     public string Quantization { get; init; } = "none";
+    /// <summary>Whether the provider says peers can dial it directly (AutoNAT), as announced.</summary>
+    public Reachability Reachability { get; init; } = Reachability.Unknown;
 
     /// <summary>Seconds of compute per token per block, from the advertised span throughput.</summary>
     public double SecondsPerTokenPerBlock => 1.0 / (Math.Max(Throughput, 1e-9) * (End - Start));

@@ -17,7 +17,7 @@ namespace Peerz.Client.Swarm;
 /// (circuit relay v2) and upgraded to direct connections by hole punching (DCUtR) where the NATs allow it; a
 /// provider still reached through a relay costs <see cref="SwarmClientOptions.RelayedHopPenalty"/> more in routing.
 /// </summary>
-public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsyncDisposable
+public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarmSurvey, IAsyncDisposable
 {
     private static readonly TimeSpan UnmeasuredRoundTrip = TimeSpan.FromMilliseconds(50);
 
@@ -67,35 +67,71 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, IAsync
     {
         try
         {
-            var value = await _dht.GetValueAsync(SwarmKeys.Server(peer), cancellationToken);
-            var announcement = value is null ? null : ServerRecords.Read(peer, value, DateTimeOffset.UtcNow);
-            if (announcement?.Info is not { } info || info.ModelId != modelId || info.State != ServerState.Online) return null;
-            var addresses = announcement.Addresses.Select(Multiaddr.Parse).ToList();
-            _host.AddAddresses(peer, addresses);
+            var record = await ReadRecordAsync(peer, modelId, cancellationToken);
+            if (record is not { State: ServerState.Online }) return null;
             _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
             if (await AwaitHolePunchAsync(peer, cancellationToken))
                 _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
-            return new ProviderRecord
-            {
-                PeerId = peer.ToString(),
-                ModelId = info.ModelId,
-                Start = (int)info.BlockStart,
-                End = (int)info.BlockEnd,
-                Throughput = info.Throughput,
-                State = info.State,
-                FreeCacheBytes = info.FreeCacheBytes,
-                PricePerToken = info.PricePerToken,
-                Addresses = announcement.Addresses,
-                Account = info.Account,
-                DType = info.Dtype,
-                Quantization = info.Quantization,
-            };
+            return record;
         }
         catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _logger.LogInformation("provider {Peer} is unreachable: {Error}", peer, e.Message);
             return null;
         }
+    }
+
+    /// <summary>
+    /// Every valid announcement for the model, whatever its state, without contacting the providers: a provider that
+    /// died keeps its record until it expires, so this is what the swarm claims, not what answers (see <see cref="PingAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<ProviderRecord>> AnnouncedAsync(string modelId, CancellationToken cancellationToken)
+    {
+        var found = await _dht.FindProvidersAsync(SwarmKeys.Model(modelId), 64, cancellationToken);
+        var records = await Task.WhenAll(found.Select(async peer =>
+        {
+            try
+            {
+                return await ReadRecordAsync(PeerId.FromBytes(peer.Id), modelId, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }));
+        return records.OfType<ProviderRecord>().ToList();
+    }
+
+    /// <summary>One libp2p ping (dialling the provider if needed); the caller bounds it with its token.</summary>
+    public async Task<TimeSpan> PingAsync(string peerId, CancellationToken cancellationToken)
+    {
+        var roundTrip = await _host.PingAsync(PeerId.Parse(peerId), cancellationToken);
+        _roundTrips[peerId] = roundTrip;
+        return roundTrip;
+    }
+
+    private async Task<ProviderRecord?> ReadRecordAsync(PeerId peer, string modelId, CancellationToken cancellationToken)
+    {
+        var value = await _dht.GetValueAsync(SwarmKeys.Server(peer), cancellationToken);
+        var announcement = value is null ? null : ServerRecords.Read(peer, value, DateTimeOffset.UtcNow);
+        if (announcement?.Info is not { } info || info.ModelId != modelId) return null;
+        _host.AddAddresses(peer, announcement.Addresses.Select(Multiaddr.Parse));
+        return new ProviderRecord
+        {
+            PeerId = peer.ToString(),
+            ModelId = info.ModelId,
+            Start = (int)info.BlockStart,
+            End = (int)info.BlockEnd,
+            Throughput = info.Throughput,
+            State = info.State,
+            FreeCacheBytes = info.FreeCacheBytes,
+            PricePerToken = info.PricePerToken,
+            Addresses = announcement.Addresses,
+            Account = info.Account,
+            DType = info.Dtype,
+            Quantization = info.Quantization,
+            Reachability = info.Reachability,
+        };
     }
 
     /// <summary>

@@ -122,7 +122,7 @@ public sealed class ProviderNode : IAsyncDisposable
     }
 
     /// <summary>What this provider announces and answers on /peerz/info: the span, its load, and its terms.</summary>
-    private ServerInfo Describe()
+    public ServerInfo Describe()
     {
         var info = Served.Describe(_options.Payments?.Options.PricePerToken.ToString() ?? _options.PricePerToken);
         if (_options.Payments is { } payments)

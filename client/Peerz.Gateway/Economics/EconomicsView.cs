@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Peerz.Chain.Contracts;
+using Peerz.Chain.Rpc;
+using Peerz.Hosting;
+
+namespace Peerz.Gateway.Economics;
+
+/// <summary>
+/// The economics panel behind GET /v1/economics: current epoch and time left (by the latest block's timestamp, the clock
+/// the contracts use), role weights in force, the epoch's pool, and voucher redemptions over a bounded window of blocks.
+/// Reads are shared and bounded like the network map's.
+/// </summary>
+public sealed class EconomicsView
+{
+    private readonly EthRpcClient? _rpc;
+    private readonly EpochRewards? _rewards;
+    private readonly PaymentEscrow? _escrow;
+    private readonly EconomicsViewOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EconomicsView> _logger;
+    private readonly SharedRead<EconomicsSnapshot> _shared;
+
+    /// <summary>Pass null bindings for a gateway without a chain.</summary>
+    public EconomicsView(EthRpcClient? rpc, EpochRewards? rewards, PaymentEscrow? escrow, IOptions<EconomicsViewOptions> options, TimeProvider time, ILogger<EconomicsView> logger)
+    {
+        _rpc = rpc;
+        _rewards = rewards;
+        _escrow = escrow;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _shared = new SharedRead<EconomicsSnapshot>(ReadAsync, _options.CacheFor, time);
+    }
+
+    public Task<EconomicsSnapshot> GetAsync(CancellationToken cancellationToken) => _shared.GetAsync(cancellationToken);
+
+    private async Task<EconomicsSnapshot> ReadAsync()
+    {
+        if (_rpc is null || _rewards is null || _escrow is null)
+            return new EconomicsSnapshot(false, null, null, null, null, null, null, null, null, null, null, null);
+        using var bound = new CancellationTokenSource(_options.Timeout, _time);
+        try
+        {
+            return await ReadChainAsync(_rpc, _rewards, _escrow, bound.Token).WaitAsync(bound.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException or TimeoutException or InvalidOperationException or FormatException)
+        {
+            var error = bound.IsCancellationRequested ? $"the chain did not answer within {_options.Timeout.TotalSeconds:0.#} s" : e.Message;
+            _logger.LogInformation("economics: chain read failed: {Error}", error);
+            return new EconomicsSnapshot(true, null, null, null, null, null, null, null, null, null, null, error);
+        }
+    }
+
+    private async Task<EconomicsSnapshot> ReadChainAsync(EthRpcClient rpc, EpochRewards rewards, PaymentEscrow escrow, CancellationToken cancellationToken)
+    {
+        var block = (ulong)await rpc.BlockNumberAsync(cancellationToken);
+        var blockTime = await rpc.BlockTimestampAsync(block, cancellationToken);
+        var epoch = await rewards.CurrentEpochAsync(cancellationToken);
+        var genesis = await rewards.GenesisTimeAsync(cancellationToken);
+        var length = await rewards.EpochLengthAsync(cancellationToken);
+        var weights = await rewards.RoleWeightsAtAsync(epoch, cancellationToken);
+        var pool = await rewards.EpochPoolAsync(epoch, cancellationToken);
+        var start = genesis + ((ulong)epoch * length);
+        var end = start + length;
+
+        var from = block > _options.RedeemedWindowBlocks ? block - _options.RedeemedWindowBlocks : 0;
+        var logs = await rpc.GetLogsAsync(escrow.Address, PaymentEscrow.RedeemedEvent.Topic, from, cancellationToken);
+        BigInteger paid = 0, fees = 0;
+        foreach (var log in logs)
+        {
+            var fields = PaymentEscrow.RedeemedEvent.DecodeLog(log.Topics, log.Data);
+            paid += (BigInteger)fields["paid"]!;
+            fees += (BigInteger)fields["fee"]!;
+        }
+        return new EconomicsSnapshot(true, block, blockTime, (ulong)epoch, start, end, end > blockTime ? end - blockTime : 0, length,
+            new RoleWeights(Text(weights[0]), Text(weights[1]), Text(weights[2]), Text(weights[3])), Text(pool),
+            new VoucherFlow(from, logs.Count, Text(paid), Text(fees)), null);
+    }
+
+    private static string Text(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,14 @@
+namespace Peerz.Gateway.Economics;
+
+/// <summary>Bounds of GET /v1/economics.</summary>
+public sealed class EconomicsViewOptions
+{
+    /// <summary>A read is shared with every caller for this long.</summary>
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>All chain reads of one snapshot.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many blocks back Redeemed events are summed (eth_getLogs over all history is refused or slow on real nodes).</summary>
+    public ulong RedeemedWindowBlocks { get; set; } = 10_000;
+}
