@@ -7,8 +7,8 @@ public static class Divergence
 {
     /// <summary>
     /// ‖e‖₂ / ‖expected‖₂ in float64, where e is the elementwise error |actual − expected| less
-    /// <paramref name="allowance"/> (the output compression's step at each value, see <see cref="WireResolution"/>; none
-    /// when null), floored at 0. Infinite when shapes differ or values are not finite.
+    /// <paramref name="allowance"/> (what the output compression may move each value, see <see cref="WireResolution"/>;
+    /// none when null), floored at 0. Infinite when shapes differ or values are not finite.
     /// </summary>
     public static double Relative(Tensor expected, Tensor actual, Tensor? allowance = null)
     {
