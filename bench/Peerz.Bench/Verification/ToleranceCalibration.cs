@@ -100,6 +100,8 @@ internal static class ToleranceCalibration
             (variation.PromptStepwise ? Enumerable.Range(0, length).Select(_ => randn([1, 1, hidden], generator: random)) : [randn([1, length, hidden], generator: random)])
             .Concat(Enumerable.Range(0, DecodeSteps).Select(_ => randn([1, 1, hidden], generator: random))).ToList()).ToList();
         var outputs = inputs.Select(_ => new List<Tensor>()).ToList();
+        // libtorch applies the count to the calling thread's OpenMP team (other threads keep theirs); serving and
+        // replay both run on this thread, so the provider's steps get the variation's count and the replay the verifier's.
         var restore = get_num_threads();
         set_num_threads(variation.Threads);
         try

@@ -55,14 +55,14 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
                 var (process, address) = StartProviderProcess(key, threads);
                 providers.Add((threads, process, address, key.Address.ToString()));
             }
-            var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), providers.Select(p => p.Address).ToList());
-            var records = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
+            var clients = await ConnectClientsAsync(providers.Select(p => p.Address).ToList());
+            var records = await clients[0].Swarm.GetProvidersAsync("tiny", CancellationToken.None);
             var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
-            using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
+            using var harness = new VerifierHarness(devnet, model.Directory, clients[0].Swarm, ledger);
             foreach (var (threads, _, _, account) in providers)
             {
                 var provider = records.Single(r => r.Account == account);
-                var sessions = await ServeConcurrentSessionsAsync(swarm, payments, provider, TensorCompression.None);
+                var sessions = await ServeConcurrentSessionsAsync(clients, provider, TensorCompression.None);
                 await AssertHonestAsync(harness, sessions, $"{threads} thread(s)");
             }
         }
@@ -87,10 +87,10 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
         for (var i = 0; i < modes.Length; i++)
             hosts.Add(await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load, limits: batched));
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), hosts[0].Node.ListenAddresses);
-        var records = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
+        var clients = await ConnectClientsAsync(hosts[0].Node.ListenAddresses);
+        var records = await clients[0].Swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
-        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
+        using var harness = new VerifierHarness(devnet, model.Directory, clients[0].Swarm, ledger);
 
         for (var i = 0; i < modes.Length; i++)
         {
@@ -99,7 +99,7 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
             foreach (var compression in new[] { TensorCompression.None, TensorCompression.BlockwiseInt8 })
             {
                 var before = hosts[i].Served.Batcher!.Batches;
-                var sessions = await ServeConcurrentSessionsAsync(swarm, payments, provider, compression);
+                var sessions = await ServeConcurrentSessionsAsync(clients, provider, compression);
                 Assert.True(hosts[i].Served.Batcher!.Batches > before, $"{modes[i].Name}: no decode steps of two sessions shared a pass");
                 await AssertHonestAsync(harness, sessions, $"{modes[i].Name}, batched, output {compression}");
             }
@@ -119,15 +119,15 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
         var near = await _swarm.StartProviderAsync(rounded, await devnet.NewFundedAccountAsync(), Price, [], Stake);
         var far = await _swarm.StartProviderAsync(other, await devnet.NewFundedAccountAsync(), Price, near.Node.ListenAddresses, Stake);
         foreach (var host in new[] { near, far }) await host.Node.AnnounceAsync(CancellationToken.None);
-        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), near.Node.ListenAddresses);
-        var records = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
+        var clients = await ConnectClientsAsync(near.Node.ListenAddresses);
+        var records = await clients[0].Swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
-        using var harness = new VerifierHarness(devnet, model.Directory, swarm, ledger);
+        using var harness = new VerifierHarness(devnet, model.Directory, clients[0].Swarm, ledger);
 
         foreach (var (host, name, lowest, highest) in new[] { (near, "bfloat16-rounded weights", 1e-3, 0.1), (far, "another seed", 0.3, double.MaxValue) })
         {
             var provider = records.Single(r => r.Account == host.Payments.Options.Account.ToString());
-            var sessions = await ServeConcurrentSessionsAsync(swarm, payments, provider, TensorCompression.None);
+            var sessions = await ServeConcurrentSessionsAsync(clients, provider, TensorCompression.None);
             foreach (var last in sessions)
             {
                 var outcome = (await harness.Service.CheckAsync(last.Receipt, CancellationToken.None))!;
@@ -139,25 +139,40 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
     }
 
     /// <summary>
-    /// Three sessions of different prompt lengths generating at once through <paramref name="provider"/> (so a batching
-    /// provider packs their decode steps together); returns the last inference receipt of each session, whose check
-    /// replays and compares every step of it.
+    /// One paying client per session: a client's requests to one provider take turns (its vouchers are cumulative), so
+    /// concurrent sessions, as a batching provider sees them, come from different clients.
     /// </summary>
-    private async Task<IReadOnlyList<PaymentRecord>> ServeConcurrentSessionsAsync(SwarmClient swarm, ClientPayments payments, ProviderRecord provider, TensorCompression compression)
+    private async Task<IReadOnlyList<(SwarmClient Swarm, ClientPayments Payments)>> ConnectClientsAsync(IReadOnlyList<Multiaddr> bootstrap)
+    {
+        var clients = new List<(SwarmClient, ClientPayments)>();
+        foreach (var _ in Prompts) clients.Add(await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), bootstrap));
+        return clients;
+    }
+
+    /// <summary>Prompts of different lengths, so the sessions' caches differ in length within a batch.</summary>
+    private static readonly int[][] Prompts = [[3, 9, 27], [100, 50, 25, 12, 6, 3, 1], [7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77]];
+
+    /// <summary>
+    /// The sessions of <see cref="Prompts"/> generating at once through <paramref name="provider"/>, one per client (so a
+    /// batching provider packs their decode steps together); returns the last inference receipt of each session, whose
+    /// check replays and compares every step of it.
+    /// </summary>
+    private async Task<IReadOnlyList<PaymentRecord>> ServeConcurrentSessionsAsync(IReadOnlyList<(SwarmClient Swarm, ClientPayments Payments)> clients, ProviderRecord provider,
+        TensorCompression compression)
     {
         var paid = new List<PaymentRecord>();
         void Collect(PaymentRecord record)
         {
             lock (paid) paid.Add(record);
         }
-        payments.Paid += Collect;
+        foreach (var (_, payments) in clients) payments.Paid += Collect;
         try
         {
-            int[][] prompts = [[3, 9, 27], [100, 50, 25, 12, 6, 3, 1], [7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77]];
-            await Task.WhenAll(prompts.Select(prompt => Task.Run(async () =>
+            await Task.WhenAll(Prompts.Select((prompt, i) => Task.Run(async () =>
             {
                 using var checkpoint = Checkpoint.Open(model.Directory);
                 using var head = ClientHead.Load(checkpoint);
+                var (swarm, payments) = clients[i];
                 var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), new OnlyProvider(provider), swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
                     new RemoteCallOptions { Compression = compression }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments);
                 await new TextGenerator(head, pipeline).GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 10 }).ToListAsync();
@@ -165,12 +180,12 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
         }
         finally
         {
-            payments.Paid -= Collect;
+            foreach (var (_, payments) in clients) payments.Paid -= Collect;
         }
         var sessions = paid.Where(p => p.Receipt.Kind == WorkKind.Inference)
             .GroupBy(p => Convert.ToHexString(p.Receipt.Receipt.SessionId))
             .Select(session => session.MaxBy(p => p.Receipt.Receipt.Step)!).ToList();
-        Assert.Equal(3, sessions.Count);
+        Assert.Equal(Prompts.Length, sessions.Count);
         return sessions;
     }
 
