@@ -20,6 +20,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["pipeline"] = PipelineBenchmark.RunAsync,
     ["batching"] = BatchingBenchmark.RunAsync,
     ["speculative-text"] = SpeculativeTextBenchmark.RunAsync,
+    ["tolerance"] = ToleranceCalibration.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

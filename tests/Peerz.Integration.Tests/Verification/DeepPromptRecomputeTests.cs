@@ -38,8 +38,8 @@ public sealed class DeepPromptRecomputeTests(TinyModelFixture model) : IClassFix
         // What an honest provider answers (TrainingProtocols computes exactly these).
         var expectedOutput = blocks.Forward(hidden, prompts);
         using var expectedGradients = blocks.Backward(hidden, prompts, gradient);
-        Assert.True((recomputer.Forward(forward).Decoded - expectedOutput).abs().max().item<float>() <= 1e-6);
-        Assert.True((recomputer.Backward(backward).Decoded - expectedGradients.Input).abs().max().item<float>() <= 1e-6);
+        Assert.True((recomputer.Forward(forward).Exact - expectedOutput).abs().max().item<float>() <= 1e-6);
+        Assert.True((recomputer.Backward(backward).Exact - expectedGradients.Input).abs().max().item<float>() <= 1e-6);
         // Ignoring the prompts would differ by far more than any tolerance.
         Assert.True((blocks.Forward(hidden) - expectedOutput).abs().max().item<float>() > 0.1);
 
@@ -63,6 +63,6 @@ public sealed class DeepPromptRecomputeTests(TinyModelFixture model) : IClassFix
         Assert.Contains("bound", Assert.Throws<FormatException>(() => recomputer.Forward(Request(5, 16, hiddenSize))).Message); // 80 > 64 tokens
         Assert.Contains("not in the model", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, 4, hiddenSize, 1, (uint)layers + 1))).Message);
         Assert.Contains("not in the model", Assert.Throws<FormatException>(() => recomputer.Forward(Request(1, 4, hiddenSize, 3, 3))).Message);
-        Assert.Equal([1L, 4, hiddenSize], recomputer.Forward(Request(1, 4, hiddenSize)).Decoded.shape);
+        Assert.Equal([1L, 4, hiddenSize], recomputer.Forward(Request(1, 4, hiddenSize)).Exact.shape);
     }
 }

@@ -225,7 +225,7 @@ public sealed class ReceiptVerifier(
         if (provided is null) return double.PositiveInfinity;
         try
         {
-            return Divergence.Relative(expected.Decoded, TensorCodec.Decode(provided, limits));
+            return expected.DivergenceOf(TensorCodec.Decode(provided, limits));
         }
         catch (Exception e) when (e is TensorFormatException or FormatException)
         {

@@ -4,7 +4,18 @@ using static TorchSharp.torch;
 namespace Peerz.Verifier.Verification;
 
 /// <summary>
-/// A recomputed output: encoded exactly as an honest provider would have sent it (its output compression), and decoded
-/// back, so codec rounding is not counted as a difference and the encoding can go into the recomputed response.
+/// A recomputed output: <paramref name="Exact"/> as computed (float32, before any output compression) and
+/// <paramref name="Encoded"/> exactly as an honest provider would have sent it (its output compression), so the encoding
+/// can go into the recomputed response. The provider's output is compared with <paramref name="Exact"/>, allowing half
+/// the compression's step per value (<see cref="WireResolution"/>), so codec rounding is not counted as a difference.
 /// </summary>
-public sealed record Recomputed(SerializedTensor Encoded, Tensor Decoded);
+public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
+{
+    /// <summary>How far the provider's decoded output is from this one beyond the codec's rounding (relative L2).</summary>
+    public double DivergenceOf(Tensor provided)
+    {
+        if (!Exact.shape.SequenceEqual(provided.shape)) return double.PositiveInfinity;
+        using var scope = NewDisposeScope();
+        return Divergence.Relative(Exact, provided, WireResolution.HalfStep(Exact, provided, Encoded.Compression));
+    }
+}

@@ -9,8 +9,8 @@ namespace Peerz.Verifier.Verification;
 /// <summary>
 /// Recomputes what a provider should have answered, in float32 on the verifier's own copy of the blocks. Only
 /// the blocks a receipt covers are loaded (memory-mapped from the checkpoint); the last few spans stay loaded.
-/// Results are passed through the same output compression the provider used, so codec rounding is not counted
-/// as a difference. Inputs are validated against the model before anything is computed (block range, hidden size,
+/// Results are encoded with the output compression the provider used, and codec rounding is not counted as a
+/// difference (<see cref="Recomputed"/>). Inputs are validated against the model before anything is computed (block range, hidden size,
 /// positions below the model's maximum, batch × positions at most <paramref name="maxTokens"/>, which bounds memory
 /// and time); a signed input that fails is a <see cref="FormatException"/>: not checkable, never a verifier crash.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             CheckPositions(inputs[0].shape[0], replayed);
             var all = blocks.Forward(cat(held, 1));
             foreach (var i in pending)
-                outputs[i] = RoundTrip(all.narrow(1, steps[i].Position, inputs[i].shape[1]), compression);
+                outputs[i] = Encode(all.narrow(1, steps[i].Position, inputs[i].shape[1]), compression);
             pending.Clear();
         }
         for (var i = 0; i < inputs.Count; i++)
@@ -74,7 +74,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     {
         var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
-        return RoundTrip(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression);
+        return Encode(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression);
     }
 
     /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
@@ -83,7 +83,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
-        return RoundTrip(Shaped(() =>
+        return Encode(Shaped(() =>
         {
             using var gradients = blocks.Backward(hidden, prompts, outputGradient);
             return gradients.TakeInput();
@@ -126,11 +126,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     private Tensor Decode(SerializedTensor? message) =>
         TensorCodec.Decode(message ?? throw new FormatException("a tensor is missing"), limits).to_type(ScalarType.Float32);
 
-    private Recomputed RoundTrip(Tensor output, TensorCompression compression)
-    {
-        var encoded = TensorCodec.Encode(output, compression);
-        return new Recomputed(encoded, TensorCodec.Decode(encoded, limits));
-    }
+    private static Recomputed Encode(Tensor output, TensorCompression compression) => new(TensorCodec.Encode(output, compression), output);
 
     private BlockSpan Span(int start, int end)
     {

@@ -2,9 +2,11 @@ namespace Peerz.Verifier.Verification;
 
 /// <summary>
 /// How far an honest provider's output may be from the verifier's float32 recomputation, as relative L2 error
-/// ‖provider − recomputed‖ / ‖recomputed‖, by the provider's announced serving mode. Calibrated from the spread of
-/// honest results (docs/verification.md): each bound is several times the largest honest error measured, and far
-/// below what any perturbation that changes the model's behaviour produces.
+/// ‖provider − recomputed‖ / ‖recomputed‖ beyond the output compression's rounding (<see cref="Recomputed.DivergenceOf"/>),
+/// by the serving mode the provider signed. Calibrated from the spread of honest results across thread counts, batched
+/// and lone decode, prompt chunking, output compression and depth (docs/verification.md, `bench tolerance`): each bound
+/// is at least 4.9× the largest honest error measured (15–41 unit roundoffs of its mode, honest results are 2–3), and
+/// far below what any perturbation that changes the model's behaviour produces.
 /// </summary>
 public sealed record VerificationTolerances
 {
