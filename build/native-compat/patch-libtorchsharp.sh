@@ -37,6 +37,8 @@ for lib in "${libs[@]}"; do
   if patchelf --print-needed "$lib" | grep -qx libpeerz_ios_base_init.so; then
     continue # already patched
   fi
+  # The build hard-links package files into the output folder: edit a private copy, never the NuGet cache's file.
+  cp "$lib" "$lib.unlinked" && mv -f "$lib.unlinked" "$lib"
   patchelf --clear-symbol-version "$symbol" "$lib"
   "$tools_dir/weaken_verneed" "$lib" "$version"
   patchelf --add-needed libpeerz_ios_base_init.so --set-rpath '$ORIGIN' "$lib"

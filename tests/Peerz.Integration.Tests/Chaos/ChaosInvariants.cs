@@ -17,7 +17,8 @@ public static class ChaosInvariants
     {
         var violations = new List<string>();
         var redemptions = audit["redeemed"]!.AsArray().Select(e => (
-            Client: Lower(e!["client"]), Provider: Lower(e["provider"]), Nonce: Big(e["nonce"]), Cumulative: Big(e["cumulative"]), Paid: Big(e["paid"]))).ToList();
+            Client: Lower(e!["client"]), Provider: Lower(e["provider"]), Nonce: Big(e["nonce"]), Cumulative: Big(e["cumulative"]), Paid: Big(e["paid"]), Fee: Big(e["fee"]))).ToList();
+        var feeBps = audit["protocolFeeBps"]!.GetValue<int>();
 
         // 1. Each client's escrow spend (deposited - unreserved balance - lanes - pending withdrawal) equals the sum paid by
         //    its Redeemed events and the escrow's redeemed() totals, and never exceeds what the client signed.
@@ -40,7 +41,8 @@ public static class ChaosInvariants
         }
 
         // 2. No voucher paid twice: per pair, nonces strictly increase, cumulative amounts never fall, and each payment is
-        //    exactly the increase of the cumulative amount (so the sum of payments is the last cumulative amount).
+        //    exactly the increase of the cumulative amount (so the sum of payments is the last cumulative amount), of which
+        //    the protocol fee in force (floored) went to the reward pool.
         foreach (var pair in redemptions.GroupBy(r => (r.Client, r.Provider)))
         {
             var previous = (Nonce: BigInteger.Zero, Cumulative: BigInteger.Zero);
@@ -48,6 +50,8 @@ public static class ChaosInvariants
             {
                 if (r.Nonce <= previous.Nonce || r.Cumulative < previous.Cumulative || r.Paid != r.Cumulative - previous.Cumulative)
                     violations.Add($"pair {pair.Key}: redemption nonce {r.Nonce} cumulative {r.Cumulative} paid {r.Paid} after nonce {previous.Nonce} cumulative {previous.Cumulative}");
+                if (r.Fee != r.Paid * feeBps / 10_000)
+                    violations.Add($"pair {pair.Key}: redemption nonce {r.Nonce} paid {r.Paid} took a fee of {r.Fee}, not the {feeBps} bps in force");
                 previous = (r.Nonce, r.Cumulative);
             }
         }

@@ -14,7 +14,8 @@ const providers = providerList.split(",").filter(Boolean).map(ethers.getAddress)
 
 const escrow = new ethers.Contract(deployment.escrow, [
   "event Deposited(address indexed client, uint256 amount, uint256 balance)",
-  "event Redeemed(address indexed client, address indexed provider, uint256 nonce, uint256 cumulativeAmount, uint256 paid)",
+  "event Redeemed(address indexed client, address indexed provider, uint256 nonce, uint256 cumulativeAmount, uint256 paid, uint256 fee)",
+  "function protocolFeeBps() view returns (uint16)",
   "function balanceOf(address) view returns (uint256)",
   "function lane(address,address) view returns (uint256 amount, uint256 releasing, uint64 releaseTime)",
   "function redeemed(address,address) view returns (uint256)",
@@ -82,8 +83,9 @@ const claims = await rewards.queryFilter(rewards.filters.Claimed(), 0);
 
 console.log(JSON.stringify({
   escrow: escrowState,
+  protocolFeeBps: Number(await escrow.protocolFeeBps()),
   redeemed: redeemedEvents.map((e) => ({
-    client: e.args.client, provider: e.args.provider, nonce: str(e.args.nonce), cumulative: str(e.args.cumulativeAmount), paid: str(e.args.paid),
+    client: e.args.client, provider: e.args.provider, nonce: str(e.args.nonce), cumulative: str(e.args.cumulativeAmount), paid: str(e.args.paid), fee: str(e.args.fee),
     block: e.blockNumber, index: e.index,
   })),
   registry: registryState,
