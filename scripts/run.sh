@@ -56,7 +56,9 @@ done < <(if dotnet build Peerz.sln -v minimal -nologo -clp:NoSummary 2>&1 | tee 
 if [ -t 1 ]; then echo; fi
 if [ ! -f "$run_dir/build.succeeded" ]; then
   echo "error: the build failed; the compiler's errors (all output in $run_dir/build.log):" >&2
-  grep -E ' error |error:' "$run_dir/build.log" | sort -u | tail -20 >&2
+  # Without a compiler error (e.g. a full disk), the last lines of the build say what went wrong.
+  errors=$(grep -E ' error |error:' "$run_dir/build.log" | sort -u | tail -20 || true)
+  echo "${errors:-$(tail -20 "$run_dir/build.log")}" >&2
   exit 1
 fi
 step_done
