@@ -23,6 +23,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# shellcheck source=lib/prerequisites.sh
+source scripts/lib/prerequisites.sh
+require_prerequisites run
+
 run_dir=${PEERZ_RUN_DIR:-.devnet}
 gateway_url=${PEERZ_GATEWAY_URL:-http://127.0.0.1:8080}
 rm -rf "$run_dir"
@@ -33,9 +37,31 @@ if [ ! -x node_modules/.bin/hardhat ] || [ package-lock.json -nt node_modules/.p
   echo "== npm ci (Hardhat, solc-js, OpenZeppelin, ethers)"
   npm ci --no-audit --no-fund
 fi
-echo "== building"
-dotnet build Peerz.sln -v quiet -nologo -clp:NoSummary >"$run_dir/build.log" 2>&1 \
-  || { echo "error: the build failed; see $run_dir/build.log" >&2; grep -E ' error |error:' "$run_dir/build.log" | sort -u | tail -10 >&2; exit 1; }
+# step TEXT: announces a step; step_done prints how long it took, so slow steps show they finished.
+step() { echo "== $1"; step_started=$SECONDS; }
+step_done() { echo "   done in $((SECONDS - step_started)) s"; }
+
+projects=$(grep -c '\.csproj"' Peerz.sln)
+step "building $projects projects (the first build takes a few minutes; log: $run_dir/build.log)"
+# Minimal verbosity prints "Project -> output" as each project finishes: counted here so a long build visibly moves.
+built=0
+while IFS= read -r line; do
+  case $line in
+    *" -> "*)
+      built=$((built + 1))
+      read -r name _ <<<"$line"
+      if [ -t 1 ]; then printf '\r   %d/%d %-50s' "$built" "$projects" "$name"; else echo "   $built/$projects $name"; fi ;;
+  esac
+done < <(if dotnet build Peerz.sln -v minimal -nologo -clp:NoSummary 2>&1 | tee "$run_dir/build.log"; then touch "$run_dir/build.succeeded"; fi)
+if [ -t 1 ]; then echo; fi
+if [ ! -f "$run_dir/build.succeeded" ]; then
+  echo "error: the build failed; the compiler's errors (all output in $run_dir/build.log):" >&2
+  # Without a compiler error (e.g. a full disk), the last lines of the build say what went wrong.
+  errors=$(grep -E ' error |error:' "$run_dir/build.log" | sort -u | tail -20 || true)
+  echo "${errors:-$(tail -20 "$run_dir/build.log")}" >&2
+  exit 1
+fi
+step_done
 bin() { echo "$1/bin/Debug/net10.0/$2.dll"; }
 provider=(dotnet "$(bin node/Peerz.Provider peerz-provider)")
 verifier=(dotnet "$(bin verifier/Peerz.Verifier.Service peerz-verifier)")
@@ -71,11 +97,13 @@ start() {
   names+=("$name")
 }
 
-# await NAME PATTERN: waits for a line matching PATTERN in NAME's output and prints it.
+# await NAME PATTERN: waits for a line matching PATTERN in NAME's output and prints it. Every 10 s it tells the
+# terminal (stderr, as the ready line may be captured) what NAME is doing: the last line of its log.
 await() {
-  local name=$1 pattern=$2
-  for _ in $(seq 1 600); do
+  local name=$1 pattern=$2 i
+  for i in $(seq 1 600); do
     if grep -qE "$pattern" "$run_dir/$name.out" 2>/dev/null; then grep -m1 -E "$pattern" "$run_dir/$name.out"; return; fi
+    if [ $((i % 50)) = 0 ]; then echo "   ... $name starting ($((i / 5)) s): $(tail -n1 "$run_dir/$name.log" 2>/dev/null | cut -c1-100)" >&2; fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null && [ "${names[-1]}" = "$name" ]; then
       echo "error: $name exited; see $run_dir/$name.log" >&2; tail -5 "$run_dir/$name.log" >&2; exit 1
     fi
@@ -86,6 +114,10 @@ await() {
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+if [ ${#model_args[@]} = 0 ]; then
+  echo "== model: the embedded tiny Llama, written to ${PEERZ_HOME:-$HOME/.peerz}/models/tiny-llama on first use (--model DIR runs another)"
+fi
 
 echo "== chain: Hardhat's node"
 chain_port=$(free_port)
@@ -113,17 +145,18 @@ for i in "${!roles[@]}"; do
   address[${roles[$i]}]=$("${peerz[@]}" wallet address --keystore "$keystore" | grep -oE '0x[0-9a-fA-F]{40}' | head -1)
 done
 
-echo "== contracts: deploy, grant roles, fund accounts"
+step "contracts: deploy, grant roles, fund accounts (log: $run_dir/deploy.log)"
 PEERZ_RPC_URL=$rpc PEERZ_KEEP_ADMIN=1 PEERZ_DEPLOY_OUT="$run_dir/deployment.json" \
   PEERZ_VERIFIERS=${address[verifier]} PEERZ_SETTLERS=${address[settler]} \
   PEERZ_FUND="${address[provider-1]},${address[provider-2]},${address[provider-3]},${address[client]},${address[verifier]}" \
   PEERZ_DEPLOY_OPTIONS='{"epochLength":"60","minStake":"100000000000000000000","withdrawalDelay":"3600","unbondingDelay":"3600","challengePeriod":"3600","rootChallengePeriod":"0","claimWindowEpochs":"520"}' \
   hardhat run scripts/deploy-contracts.mjs --network devnet >"$run_dir/deploy.log" 2>&1 \
   || { echo "error: deployment failed; see $run_dir/deploy.log" >&2; tail -5 "$run_dir/deploy.log" >&2; exit 1; }
+step_done
 chain_args=(--rpc-url "$rpc" --deployment "$run_dir/deployment.json")
 wallet() { echo --keystore "$run_dir/wallets/$1.json"; }
 
-echo "== providers: stake 100 PRZ each, then serve"
+step "providers: stake 100 PRZ each, then serve (logs: $run_dir/provider-N.log)"
 price=1000000000  # PRZ wei per token per block
 start provider-1 "${provider[@]}" "${model_args[@]}" --identity "$run_dir/provider-1.key" --blocks 0:3 "${chain_args[@]}" $(wallet provider-1) \
   --ledger "$run_dir/provider-1.db" --stake 100 --price "$price" --redeem-seconds 15
@@ -138,6 +171,7 @@ for n in 2 3; do
   read -r _ address_n _ span <<<"$ready"
   echo "provider-$n  blocks $span  $address_n"
 done
+step_done
 
 echo "== settlement: one-minute epochs"
 start settle "${settle[@]}" "${chain_args[@]}" $(wallet settler) --data-dir "$run_dir/settlement" --listen http://127.0.0.1:0 --close-delay 30 \
@@ -172,8 +206,11 @@ gateway:     $gateway_url   (chat page at /, API at /v1, metrics at /metrics)
 settlement:  $settle_url   (proofs: /v1/epochs/N/proofs/ACCOUNT)
 verifier:    $verifier_url   (metrics at /metrics)
 accounts:    client ${address[client]}, providers ${address[provider-1]} ${address[provider-2]} ${address[provider-3]}
+open:        $gateway_url/ to chat, $gateway_url/network for the swarm map
 try:         PEERZ_PASSWORD=devnet ${peerz[*]} generate ${client_args[*]} --prompt 'Once upon a time'
              PEERZ_PASSWORD=devnet ${peerz[*]} wallet balance ${chain_args[*]} $(wallet client)
-logs:        $run_dir/*.log
+             curl -s $gateway_url/v1/chat/completions -H 'Content-Type: application/json' -d '{"messages":[{"role":"user","content":"Hello"}]}'
+logs:        $run_dir/*.log  (build.log, deploy.log, one per process)
+stop:        Ctrl-C (providers redeem their vouchers on the way out); more in README.md "Using the parts"
 EOF
 wait

@@ -3,6 +3,9 @@
 # Usage: scripts/test.sh [--slow]   (--slow adds the suites marked Category=Slow; see docs/testing.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/prerequisites.sh
+source scripts/lib/prerequisites.sh
+require_prerequisites test
 
 if [ ! -x node_modules/.bin/hardhat ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci (Hardhat, solc-js, OpenZeppelin, ethers, js-libp2p reference peers)"

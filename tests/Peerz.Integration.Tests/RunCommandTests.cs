@@ -16,6 +16,8 @@ namespace Peerz.Integration.Tests;
 /// The README's run command, the way a new user runs it: a fresh clone in a temporary directory (its own npm ci
 /// and build), `scripts/run.sh`, then checks of what it promises — generated text, payments on chain, the
 /// gateway answering — and a clean stop on SIGTERM. Slow by nature (a full build), so it has its own category.
+/// The PATH has no patchelf (the README once required it and a fresh machine lacks it): the build adapts TorchSharp
+/// with g++ alone, and every slow step shows its progress on the way.
 /// </summary>
 [Trait("Category", "RunCommand")]
 public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
@@ -28,14 +30,20 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
         using (var git = PeerzProcess.StartProgram("git", ["clone", "--quiet", RepositoryRoot.Path, _clone]))
             Assert.Equal(0, await git.WaitForExitAsync(TimeSpan.FromMinutes(2)));
         var gateway = $"http://127.0.0.1:{HardhatNode.FreePort()}";
+        using var pathWithoutPatchelf = new PathWithout("patchelf");
         using var run = PeerzProcess.StartProgram("bash", ["scripts/run.sh", "--max-new-tokens", "12"],
-            new Dictionary<string, string> { ["PEERZ_HOME"] = Path.Combine(_clone, ".home"), ["PEERZ_GATEWAY_URL"] = gateway }, _clone);
+            new Dictionary<string, string> { ["PEERZ_HOME"] = Path.Combine(_clone, ".home"), ["PEERZ_GATEWAY_URL"] = gateway, ["PATH"] = pathWithoutPatchelf.Path }, _clone);
         try
         {
+            // A failed build ends the output with the compiler's errors, which the timeout's message shows.
+            run.WaitForLine("== building", TimeSpan.FromMinutes(10));
+            run.WaitForLine("   1/", TimeSpan.FromMinutes(10)); // the first project built: the build shows its progress
             run.WaitForLine("== the network is running", TimeSpan.FromMinutes(25));
             var summary = run.WaitForLine("accounts:", TimeSpan.FromSeconds(10));
+            run.WaitForLine("stop:", TimeSpan.FromSeconds(10)); // the summary ends saying how to stop
             output.WriteLine(run.Output);
             Assert.Contains("paid ", run.Output); // the client's generate line: "paid X PRZ"
+            Assert.Equal(3, run.Output.Split('\n').Count(l => l.StartsWith("   done in ", StringComparison.Ordinal))); // build, contracts, providers
 
             var lines = run.Output.Split('\n');
             var rpc = new Uri(Field(lines, "chain:"));
