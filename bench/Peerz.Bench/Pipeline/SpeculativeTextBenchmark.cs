@@ -14,7 +14,10 @@ namespace Peerz.Bench.Pipeline;
 /// Speculative decoding where drafts can be right: the trained default model (docs/models.md) continuing story
 /// openings it never saw, through three providers with server-to-server push over emulated links. In the same run and
 /// on the same push pipeline: plain one-token steps (a drafter that drafts nothing) against the n-gram drafter at
-/// k = 4 and 8. The pipeline benchmark's model has random weights, whose output no drafter can predict.
+/// k = 4 and 8, and, given a draft model (a smaller shape trained by <c>peerz model train-tiny</c> with the same seed,
+/// hence the same tokenizer), the draft model at k = 4 and 8. Every speculative generation is checked to equal plain
+/// greedy generation in one process. The pipeline benchmark's model has random weights, whose output no drafter can
+/// predict.
 /// </summary>
 public static class SpeculativeTextBenchmark
 {
@@ -25,11 +28,13 @@ public static class SpeculativeTextBenchmark
         int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
         var newTokens = Arg(0, 48);
         var rounds = Arg(1, 3);
+        var draftDirectory = args.Length > 2 ? args[2] : null;
         var directory = TempDirectory.Create("bench-default-model");
         try
         {
             TrainedTinyModel.WriteTo(directory);
-            await RunAsync(directory, newTokens, rounds);
+            using var draft = draftDirectory is null ? null : LocalModel.Load(draftDirectory);
+            await RunAsync(directory, draft, newTokens, rounds);
         }
         finally
         {
@@ -37,7 +42,7 @@ public static class SpeculativeTextBenchmark
         }
     }
 
-    private static async Task RunAsync(string directory, int newTokens, int rounds)
+    private static async Task RunAsync(string directory, LocalModel? draft, int newTokens, int rounds)
     {
         using var local = LocalModel.Load(directory);
         var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
@@ -64,7 +69,12 @@ public static class SpeculativeTextBenchmark
                 setups.Add(($"{link.Name}, push, plain steps", swarm, () => (IDrafter)new NoDrafter(), 1));
                 setups.Add(($"{link.Name}, push + speculative (n-gram, k = 4)", swarm, () => (IDrafter)new NGramDrafter(), 4));
                 setups.Add(($"{link.Name}, push + speculative (n-gram, k = 8)", swarm, () => (IDrafter)new NGramDrafter(), 8));
+                if (draft is null) continue;
+                var draftShape = $"{draft.Head.Config.NumLayers} blocks, hidden {draft.Head.Config.HiddenSize}";
+                foreach (var k in new[] { 4, 8 })
+                    setups.Add(($"{link.Name}, push + speculative (draft model: {draftShape}, k = {k})", swarm, () => new DraftModelDrafter(draft.Head, draft.Pipeline, local.Head.Config.VocabSize), k));
             }
+            var setupsPerLink = setups.Count / links.Length;
 
             var plainTokens = new List<IReadOnlyList<int>>();
             foreach (var prompt in prompts) plainTokens.Add(await local.CreateGenerator().GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = newTokens }).ToListAsync());
@@ -76,9 +86,11 @@ public static class SpeculativeTextBenchmark
                     // One figure per round: tokens decoded over decode time, summed over the prompts.
                     double tokens = 0, seconds = 0;
                     int accepted = 0, drafted = 0, steps = 0;
-                    foreach (var prompt in prompts)
+                    for (var p = 0; p < prompts.Length; p++)
                     {
-                        var result = await SpeculativeTiming.TimeAsync(local.Head, setups[i].Swarm.Pipeline, setups[i].Drafter(), prompt, newTokens, setups[i].K);
+                        var result = await SpeculativeTiming.TimeAsync(local.Head, setups[i].Swarm.Pipeline, setups[i].Drafter(), prompts[p], newTokens, setups[i].K);
+                        if (!result.Tokens.SequenceEqual(plainTokens[p]))
+                            throw new InvalidOperationException($"{setups[i].Name}: prompt {p} generated other tokens than plain greedy generation in one process");
                         tokens += result.DecodedTokens;
                         seconds += result.DecodeSeconds;
                         (accepted, drafted, steps) = (accepted + result.Statistics.Accepted, drafted + result.Statistics.Drafted, steps + result.Statistics.Steps);
@@ -94,7 +106,7 @@ public static class SpeculativeTextBenchmark
             Console.WriteLine("|---|---|---|---|---|");
             for (var i = 0; i < setups.Count; i++)
             {
-                var plain = best[i - (i % 3)].Decode;
+                var plain = best[i - (i % setupsPerLink)].Decode;
                 var b = best[i];
                 var acceptance = b.Drafted == 0 ? "–" : $"{(double)b.Accepted / b.Drafted:P0}";
                 Console.WriteLine($"| {setups[i].Name} | {b.Decode:F2} | {b.Decode / plain:F2} | {acceptance} | {(double)(b.Accepted + b.Steps) / b.Steps:F2} |");

@@ -11,7 +11,7 @@ namespace Peerz.Bench.Pipeline;
 /// </summary>
 public static class SpeculativeTiming
 {
-    public sealed record Result(double PrefillSeconds, double DecodeSeconds, int DecodedTokens, SpeculativeStatistics Statistics)
+    public sealed record Result(double PrefillSeconds, double DecodeSeconds, int DecodedTokens, SpeculativeStatistics Statistics, IReadOnlyList<int> Tokens)
     {
         public double DecodeTokensPerSecond => DecodedTokens == 0 ? 0 : DecodedTokens / DecodeSeconds;
     }
@@ -22,8 +22,10 @@ public static class SpeculativeTiming
         var clock = Stopwatch.StartNew();
         double? prefill = null;
         var decoded = 0;
-        await foreach (var _ in generator.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = newTokens }))
+        var tokens = new List<int>();
+        await foreach (var token in generator.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = newTokens }))
         {
+            tokens.Add(token);
             // Statistics count a step before its tokens are emitted, so step 1's tokens arrive while Steps is 1.
             if (generator.Statistics.Steps == 1)
             {
@@ -33,6 +35,6 @@ public static class SpeculativeTiming
             decoded++;
         }
         var total = clock.Elapsed.TotalSeconds;
-        return new Result(prefill!.Value, total - prefill.Value, decoded, generator.Statistics);
+        return new Result(prefill!.Value, total - prefill.Value, decoded, generator.Statistics, tokens);
     }
 }

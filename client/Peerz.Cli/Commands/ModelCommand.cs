@@ -68,15 +68,27 @@ public static class ModelCommand
         var output = new Option<string>("--out") { Description = "Directory to write the trained model to", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the corpus, the initial weights and the training windows", DefaultValueFactory = _ => 42 };
         var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => defaults.Steps };
+        var defaultShape = new TinyModelOptions();
+        var layers = new Option<int>("--layers") { Description = "Blocks (a smaller shape with the same seed shares the tokenizer: a draft model for --draft-model)", DefaultValueFactory = _ => defaultShape.Layers };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => defaultShape.Hidden };
         var command = new Command("train-tiny", "Train the default model from scratch on generated stories (reproduces the shipped checkpoint; about 10–20 minutes on 2 cores)")
         {
-            output, seed, steps,
+            output, seed, steps, layers, hidden,
         };
         command.SetAction((result, cancellationToken) =>
         {
             var settings = settingsFor(result.GetValue(config));
             var training = defaults with { Steps = settings.Get(result, steps) is > 0 and var n ? n : throw new UserErrorException("--steps must be positive"), Seed = settings.Get(result, seed) };
-            DefaultModelRecipe.Run(settings.Get(result, output), training, training.Seed, Console.Out, cancellationToken);
+            var shape = defaultShape with { Layers = settings.Get(result, layers), Hidden = settings.Get(result, hidden) };
+            try
+            {
+                shape.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserErrorException(e.Message);
+            }
+            DefaultModelRecipe.Run(settings.Get(result, output), training, training.Seed, Console.Out, shape, cancellationToken);
             return Task.CompletedTask;
         });
         return command;

@@ -21,14 +21,18 @@ public static class DefaultModelRecipe
 
     public sealed record Result(double TrainingLoss, double HeldOutLoss, int TrainingTokens, int HeldOutTokens, TimeSpan Elapsed);
 
-    public static Result Run(string directory, TrainingOptions training, ulong seed, TextWriter log, CancellationToken cancellationToken = default)
+    /// <param name="shape">The model's shape; null for the default model's. Another shape trained with the same seed
+    /// learns the same tokenizer from the same corpus, so it can draft for the default model (speculative decoding).</param>
+    public static Result Run(string directory, TrainingOptions training, ulong seed, TextWriter log, TinyModelOptions? shape = null,
+        CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var text = StoryCorpus.Generate(seed, TrainingCharacters);
         var heldOutText = StoryCorpus.Generate(seed + 1, HeldOutCharacters);
         log.WriteLine($"corpus: {text.Length:N0} characters of generated stories (seed {seed}), held out {heldOutText.Length:N0} (seed {seed + 1})");
 
-        var shape = new TinyModelOptions { Seed = seed };
+        shape = (shape ?? new TinyModelOptions()) with { Seed = seed };
+        shape.Validate();
         TinyCheckpoint.Write(directory, shape, tokenizerText: text);
         var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
         var tokens = tokenizer.Encode(text, addSpecialTokens: false);
