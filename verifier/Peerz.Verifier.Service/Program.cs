@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Peerz.Discovery;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Wallets;
@@ -81,7 +82,7 @@ root.SetAction(async (result, cancellationToken) =>
     };
     await VerifierHost.RunAsync(settings, s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information, cancellationToken);
 });
-return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or Peerz.Client.Swarm.SwarmUnreachableException);
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or SwarmUnreachableException);
 
 static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts)
 {

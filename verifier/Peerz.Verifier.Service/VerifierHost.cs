@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Rpc;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
 using Peerz.Hosting.Wallets;
