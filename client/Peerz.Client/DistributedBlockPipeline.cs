@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Model.Generation;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Tensors;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Peerz.Model.Blocks;
 
 namespace Peerz.Hosting;
 
@@ -7,31 +6,4 @@ namespace Peerz.Hosting;
 public static class CommonOptions
 {
     public static Option<string?> Config() => new("--config") { Description = "JSON file of settings (flat object keyed by option name); also PEERZ_CONFIG", Recursive = true };
-
-    public static Option<string?> Model() => new("--model") { Description = "Hugging Face checkpoint directory (default: the embedded tiny model, generated on first use)" };
-
-    public static Option<string> DType() => new("--dtype") { Description = "Compute dtype: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
-
-    public static Option<string> Quant() => new("--quant") { Description = "Weight quantization: none or int8 (per-row absmax)", DefaultValueFactory = _ => "none" };
-
-    public static BlockLoadOptions LoadOptions(string dtype, string quant)
-    {
-        try
-        {
-            return new BlockLoadOptions
-            {
-                DType = BlockLoadOptions.ParseDType(dtype),
-                Quantization = quant.ToLowerInvariant() switch
-                {
-                    "none" => WeightQuantization.None,
-                    "int8" => WeightQuantization.Int8,
-                    _ => throw new ArgumentException($"unknown quantization '{quant}' (use none or int8)"),
-                },
-            };
-        }
-        catch (ArgumentException e)
-        {
-            throw new UserErrorException(e.Message);
-        }
-    }
 }

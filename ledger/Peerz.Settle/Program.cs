@@ -18,7 +18,7 @@ var rpcUrl = ChainOptions.RpcUrl();
 var deployment = ChainOptions.Deployment();
 var keystore = WalletOptions.Keystore();
 var passwordFile = WalletOptions.PasswordFile();
-var dataDir = new Option<string>("--data-dir") { Description = "Directory of settlement.db and the published epoch-N.json proofs", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "settlement") };
+var dataDir = new Option<string>("--data-dir") { Description = "Directory of settlement.db and the published epoch-N.json proofs", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "settlement") };
 var listen = new Option<string>("--listen") { Description = "HTTP address of the settlement API (port 0 picks a free port)", DefaultValueFactory = _ => "http://127.0.0.1:8547" };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Routing peers whose uptime is rewarded, as ACCOUNT=MULTIADDR (with /p2p/ID)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var uptimeSeconds = new Option<int>("--uptime-interval") { Description = "Seconds between uptime pings of each routing peer", DefaultValueFactory = _ => 60 };

@@ -13,7 +13,7 @@ public sealed record AccountOptions(Option<string?> RpcUrl, Option<string?> Depl
         ChainOptions.Deployment(),
         WalletOptions.Keystore(),
         WalletOptions.PasswordFile(),
-        new Option<string>("--ledger") { Description = "SQLite ledger of vouchers, receipts and payloads", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider-ledger.db") });
+        new Option<string>("--ledger") { Description = "SQLite ledger of vouchers, receipts and payloads", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "provider-ledger.db") });
 
     public void AddTo(Command command)
     {

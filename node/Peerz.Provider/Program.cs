@@ -16,13 +16,13 @@ using Peerz.Provider;
 using Peerz.Provider.Status;
 
 var config = CommonOptions.Config();
-var model = CommonOptions.Model();
+var model = ModelOptions.Model();
 var modelId = new Option<string?>("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
 var blocks = new Option<string?>("--blocks") { Description = "Blocks to serve as START:END (end exclusive), e.g. 4:12" };
 var numBlocks = new Option<int>("--num-blocks") { Description = "Without --blocks: serve this many blocks where the swarm is weakest", DefaultValueFactory = _ => 4 };
 var rebalance = new Option<int>("--rebalance-seconds") { Description = "Without --blocks: check this often (on average) whether moving to other blocks would help the swarm; 0 = never", DefaultValueFactory = _ => 150 };
-var dtype = CommonOptions.DType();
-var quant = CommonOptions.Quant();
+var dtype = ModelOptions.DType();
+var quant = ModelOptions.Quant();
 var cacheBytes = new Option<long>("--cache-bytes") { Description = "KV cache budget in bytes, shared by all sessions", DefaultValueFactory = _ => new ServingLimits().CacheBytes };
 var maxSessions = new Option<int>("--max-sessions") { Description = "Concurrent inference sessions", DefaultValueFactory = _ => new ServingLimits().MaxSessions };
 var maxTokens = new Option<int>("--max-tokens-per-step") { Description = "Tokens one request may carry", DefaultValueFactory = _ => new ServingLimits().MaxTokensPerStep };
@@ -31,7 +31,7 @@ var listen = new Option<string[]>("--listen") { Description = "Multiaddrs to lis
 var announceAddress = new Option<string[]>("--announce-address") { Description = "Multiaddrs to announce besides the listen addresses, e.g. /ip4/PUBLIC_IP/tcp/4001 when your router forwards that port to --listen", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var relayService = new Option<string>("--relay-service") { Description = "Relay for providers behind NATs: auto (while AutoNAT finds this provider public), on, off", DefaultValueFactory = _ => "auto" };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members to join through", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
-var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "provider.key") };
+var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "provider.key") };
 var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
 var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 var account = AccountOptions.Create();
@@ -65,7 +65,7 @@ root.SetAction(async (result, cancellationToken) =>
         Blocks = ParseBlocks(s.Get(result, blocks)),
         NumBlocks = Positive(s.Get(result, numBlocks), "--num-blocks"),
         RebalancePeriod = s.Get(result, rebalance) >= 0 ? TimeSpan.FromSeconds(s.Get(result, rebalance)) : throw new UserErrorException("--rebalance-seconds must be 0 (off) or positive"),
-        LoadOptions = CommonOptions.LoadOptions(s.Get(result, dtype), s.Get(result, quant)),
+        LoadOptions = ModelOptions.LoadOptions(s.Get(result, dtype), s.Get(result, quant)),
         Limits = new ServingLimits
         {
             CacheBytes = Positive(s.Get(result, cacheBytes), "--cache-bytes"),

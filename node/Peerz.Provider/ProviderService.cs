@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Hosting;
 using Peerz.Hosting.Metrics;
 using Peerz.Model.Blocks;

@@ -1,4 +1,5 @@
 using Peerz.Client.Routing;
+using Peerz.Discovery;
 
 namespace Peerz.Client.Tests;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client.Remote;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Node.Protocols;
 using Peerz.Testing.Processes;
 using Peerz.Testing.Prometheus;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Model;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;

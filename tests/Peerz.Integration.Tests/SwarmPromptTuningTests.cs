@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
 using Peerz.Client.Training;
+using Peerz.Discovery;
 using Peerz.Model;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Node.Protocols;

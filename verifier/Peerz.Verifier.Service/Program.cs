@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Peerz.Discovery;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Wallets;
@@ -8,15 +9,15 @@ using Peerz.P2P;
 using Peerz.Verifier.Service;
 
 var config = CommonOptions.Config();
-var model = CommonOptions.Model();
+var model = ModelOptions.Model();
 var modelId = new Option<string?>("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var rpcUrl = ChainOptions.RpcUrl();
 var deployment = ChainOptions.Deployment();
 var keystore = WalletOptions.Keystore();
 var passwordFile = WalletOptions.PasswordFile();
-var ledger = new Option<string>("--ledger") { Description = "SQLite record of checks and slashes", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier.db") };
-var clientLedger = new Option<string>("--client-ledger") { Description = "Probes' voucher ledgers: one SQLite file per probe key, in a directory named after this path (PATH without extension + \"-probes\")", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "verifier-client.db") };
+var ledger = new Option<string>("--ledger") { Description = "SQLite record of checks and slashes", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "verifier.db") };
+var clientLedger = new Option<string>("--client-ledger") { Description = "Probes' voucher ledgers: one SQLite file per probe key, in a directory named after this path (PATH without extension + \"-probes\")", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "verifier-client.db") };
 var probesPerKey = new Option<int>("--probes-per-key") { Description = "Probes paid from one fresh client key before the next is generated and funded", DefaultValueFactory = _ => 20 };
 var sampleRate = new Option<double>("--sample-rate") { Description = "p: probability that a single-step session (a forward or backward request) is checked; a session of m steps is checked with probability min(1, p·(1 + f·m)) (docs/verification.md)", DefaultValueFactory = _ => 0.05 };
 var designCheatRate = new Option<double>("--design-cheat-rate") { Description = "f: the cheat rate sampling is designed for; longer sessions are checked more often so that each response is caught with probability at least p·f", DefaultValueFactory = _ => 0.01 };
@@ -81,7 +82,7 @@ root.SetAction(async (result, cancellationToken) =>
     };
     await VerifierHost.RunAsync(settings, s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information, cancellationToken);
 });
-return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or Peerz.Client.Swarm.SwarmUnreachableException);
+return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or SwarmUnreachableException);
 
 static IReadOnlyList<Multiaddr> ParseAddresses(string[] texts)
 {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Rpc;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
 using Peerz.Hosting.Wallets;
@@ -159,7 +159,7 @@ public static class VerifierHost
             SignedReceipt receipt;
             try
             {
-                // The same report format settlement takes (ledger/Peerz.Settlement ReceiptReport), so clients send one kind.
+                // The same report format settlement takes (ReceiptReport in ledger/Peerz.Settlement.Contracts), so clients send one kind.
                 var report = JsonSerializer.Deserialize<ReceiptReport>(body, SettlementJson.Options) ?? throw new JsonException("null report");
                 var (parsed, signature) = report.Parse();
                 receipt = new SignedReceipt(parsed, signature);

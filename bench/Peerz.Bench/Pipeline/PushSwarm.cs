@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Model.Generation;
 using Peerz.Node.Serving;
 using Peerz.Node.Swarm;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.P2P;
 
 namespace Peerz.Bench.Pipeline;

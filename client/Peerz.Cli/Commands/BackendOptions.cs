@@ -14,7 +14,7 @@ namespace Peerz.Cli.Commands;
 /// </summary>
 public sealed class BackendOptions
 {
-    public Option<string?> Model { get; } = CommonOptions.Model();
+    public Option<string?> Model { get; } = ModelOptions.Model();
     public Option<bool> Local { get; } = new("--local") { Description = "Run every block in this process (the single-process reference)" };
     public Option<string[]> Bootstrap { get; } = new("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members; blocks then run on the swarm's providers", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
     public Option<string[]> Listen { get; } = new("--listen")
@@ -24,13 +24,13 @@ public sealed class BackendOptions
         AllowMultipleArgumentsPerToken = true,
     };
     public Option<string?> ModelId { get; } = new("--model-id") { Description = "Name of the model in the swarm (default: the model directory's name)" };
-    public Option<string> DType { get; } = CommonOptions.DType();
-    public Option<string> Quant { get; } = CommonOptions.Quant();
+    public Option<string> DType { get; } = ModelOptions.DType();
+    public Option<string> Quant { get; } = ModelOptions.Quant();
     public Option<string?> RpcUrl { get; } = ChainOptions.RpcUrl();
     public Option<string?> Deployment { get; } = ChainOptions.Deployment();
     public Option<string> Keystore { get; } = WalletOptions.Keystore();
     public Option<string?> PasswordFile { get; } = WalletOptions.PasswordFile();
-    public Option<string> Ledger { get; } = new("--ledger") { Description = "SQLite ledger of vouchers signed and receipts received", DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "client-ledger.db") };
+    public Option<string> Ledger { get; } = new("--ledger") { Description = "SQLite ledger of vouchers signed and receipts received", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "client-ledger.db") };
 
     public Option<string> LaneAmount { get; } = new("--lane-amount")
     {
@@ -60,7 +60,7 @@ public sealed class BackendOptions
         if (!local && bootstrap.Length == 0)
             throw new UserErrorException("say where the blocks run: --bootstrap MULTIADDR to use the swarm, or --local to run every block in this process");
         var directory = DefaultModel.Resolve(settings.Get(result, Model), Console.Error);
-        var loadOptions = CommonOptions.LoadOptions(settings.Get(result, DType), settings.Get(result, Quant));
+        var loadOptions = ModelOptions.LoadOptions(settings.Get(result, DType), settings.Get(result, Quant));
         var modelId = settings.Get(result, ModelId) ?? DefaultModel.IdOf(directory);
         var chain = ChainOptions.Resolve(settings, result, RpcUrl, Deployment);
         var wallet = chain is null || local ? null : new ClientWallet(chain, settings.Get(result, Keystore), settings.Get(result, PasswordFile), settings.Get(result, Ledger),

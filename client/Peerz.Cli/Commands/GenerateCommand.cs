@@ -62,7 +62,7 @@ public static class GenerateCommand
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             options = options with { StopTokenIds = tokenizer.EndOfSequenceIds(backend.Head.Config) };
-            var loadOptions = CommonOptions.LoadOptions(settings.Get(result, backendOptions.DType), settings.Get(result, backendOptions.Quant));
+            var loadOptions = ModelOptions.LoadOptions(settings.Get(result, backendOptions.DType), settings.Get(result, backendOptions.Quant));
             using var speculative = speculativeOptions.Resolve(settings, result, backend.Head, directory, loadOptions);
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
             Console.Write(settings.Get(result, prompt));

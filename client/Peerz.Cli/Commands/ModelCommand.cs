@@ -96,10 +96,10 @@ public static class ModelCommand
 
     private static Command Logits(Func<string?, LayeredSettings> settingsFor, Option<string?> config)
     {
-        var model = CommonOptions.Model();
+        var model = ModelOptions.Model();
         var tokenIds = new Option<string>("--token-ids") { Description = "Comma-separated token ids, e.g. 3,17,42", Required = true };
-        var dtype = CommonOptions.DType();
-        var quant = CommonOptions.Quant();
+        var dtype = ModelOptions.DType();
+        var quant = ModelOptions.Quant();
         var command = new Command("logits", "Print JSON {\"logits\": [[...], ...]}: one float32 row per position from a full local forward pass")
         {
             model, tokenIds, dtype, quant,
@@ -109,7 +109,7 @@ public static class ModelCommand
             var settings = settingsFor(result.GetValue(config));
             var ids = ParseTokenIds(settings.Get(result, tokenIds));
             var directory = DefaultModel.Resolve(settings.Get(result, model), Console.Error);
-            using var local = LocalModel.Load(directory, CommonOptions.LoadOptions(settings.Get(result, dtype), settings.Get(result, quant)));
+            using var local = LocalModel.Load(directory, ModelOptions.LoadOptions(settings.Get(result, dtype), settings.Get(result, quant)));
             if (ids.FirstOrDefault(id => id >= local.Checkpoint.Config.VocabSize, -1) is var bad and >= 0)
                 throw new UserErrorException($"token id {bad} is outside the vocabulary [0, {local.Checkpoint.Config.VocabSize})");
             using var stdout = Console.OpenStandardOutput();

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Ledger.Payments;
 using Peerz.Protocol.Payments;
 

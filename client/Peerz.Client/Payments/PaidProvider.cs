@@ -1,4 +1,4 @@
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 
 namespace Peerz.Client.Payments;
 

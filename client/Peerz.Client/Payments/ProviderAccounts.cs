@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.P2P;
 
 namespace Peerz.Client.Payments;

@@ -1,3 +1,5 @@
+using Peerz.Discovery;
+
 namespace Peerz.Client.Routing;
 
 /// <summary>One provider's share of a route: blocks [Start, End) on <see cref="Provider"/>.</summary>

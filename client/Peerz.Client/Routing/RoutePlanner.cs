@@ -1,3 +1,5 @@
+using Peerz.Discovery;
+
 namespace Peerz.Client.Routing;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Peerz.Client.Routing;
+using Peerz.Discovery;
 
 namespace Peerz.Client.Training;
 

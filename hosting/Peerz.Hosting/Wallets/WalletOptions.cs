@@ -13,7 +13,7 @@ public static class WalletOptions
     public static Option<string> Keystore() => new("--keystore")
     {
         Description = "Keystore v3 file of the account (also PEERZ_KEYSTORE)",
-        DefaultValueFactory = _ => Path.Combine(DefaultModel.Home(), "wallet.json"),
+        DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "wallet.json"),
     };
 
     public static Option<string?> PasswordFile() => new("--password-file") { Description = $"File whose first line is the keystore password (else {PasswordEnvironmentVariable}, else a prompt)" };

@@ -1,5 +1,4 @@
-using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 
 namespace Peerz.Gateway.Tests.Network;
 

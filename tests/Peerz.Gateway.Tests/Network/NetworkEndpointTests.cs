@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Gateway.Network;
 using Peerz.Protocol.Wire;
 

@@ -5,7 +5,7 @@ using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Ledger.Payments;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;

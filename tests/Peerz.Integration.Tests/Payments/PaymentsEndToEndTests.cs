@@ -5,6 +5,7 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
+using Peerz.Discovery;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
@@ -125,7 +126,7 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         Assert.Contains("--stake", unstaked.Message);
 
         var accounts = new ProviderAccounts(devnet.Registry(), TimeSpan.Zero, TimeProvider.System);
-        var record = new Client.Routing.ProviderRecord { PeerId = provider.Node.PeerId.ToString(), ModelId = "tiny", Start = 0, End = 4, Account = key.Address.ToString() };
+        var record = new ProviderRecord { PeerId = provider.Node.PeerId.ToString(), ModelId = "tiny", Start = 0, End = 4, Account = key.Address.ToString() };
         Assert.Contains("jailed", (await Assert.ThrowsAsync<PaymentException>(() => accounts.ResolveAsync(record, CancellationToken.None))).Message);
     }
 
@@ -138,7 +139,7 @@ public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet de
         await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, PeerzDevnet.Prz);
         await devnet.Escrow(client).DepositAsync(PeerzDevnet.Prz);
         var (_, payments) = await _swarm.ConnectClientAsync(client, provider.Node.ListenAddresses);
-        var record = new Client.Routing.ProviderRecord { PeerId = provider.Node.PeerId.ToString(), ModelId = "tiny", Start = 0, End = 4, Account = providerKey.Address.ToString() };
+        var record = new ProviderRecord { PeerId = provider.Node.PeerId.ToString(), ModelId = "tiny", Start = 0, End = 4, Account = providerKey.Address.ToString() };
 
         // The client: a receipt must hash exactly what came back and be signed by the registered signer.
         var input = new byte[] { 1, 2, 3 };

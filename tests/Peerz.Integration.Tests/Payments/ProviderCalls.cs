@@ -1,8 +1,7 @@
 using System.Numerics;
 using Google.Protobuf;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Node.Protocols;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Payments;

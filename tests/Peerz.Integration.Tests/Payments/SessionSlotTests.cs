@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Peerz.Discovery;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
@@ -101,7 +102,7 @@ public sealed class SessionSlotTests(TinyModelFixture model, PeerzDevnet devnet)
         foreach (var held in streams) await held.Stream.DisposeAsync();
     }
 
-    private static async Task<(Stream Stream, InferenceResponse Response)> OpenAsync(Client.Swarm.SwarmClient swarm, PaidProviderHost host, Voucher? voucher)
+    private static async Task<(Stream Stream, InferenceResponse Response)> OpenAsync(SwarmClient swarm, PaidProviderHost host, Voucher? voucher)
     {
         var stream = await swarm.OpenStreamAsync(ProviderCalls.Record(host), PeerzProtocolIds.Inference, CancellationToken.None);
         var open = new OpenSession { ModelId = "tiny", BlockStart = 0, BlockEnd = 4, BatchSize = 1, MaxLength = 16 };

@@ -1,4 +1,4 @@
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Verifier.Verification;
 
 namespace Peerz.Integration.Tests.Verification;

@@ -6,7 +6,7 @@ using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;

@@ -3,7 +3,7 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Rpc;
 using Peerz.Client.Payments;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Model.Checkpoints;
 using Peerz.Protocol.Payments;
 using Peerz.Testing.Chain;

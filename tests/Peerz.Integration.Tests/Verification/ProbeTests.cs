@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;
 using Peerz.Model.Tiny;

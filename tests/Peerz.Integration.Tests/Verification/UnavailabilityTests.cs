@@ -1,7 +1,7 @@
 using System.Numerics;
 using Peerz.Chain.Contracts;
 using Peerz.Client.Payments;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Model.Checkpoints;
 using Peerz.Testing.Chain;
 using Peerz.Verifier.Sampling;

@@ -3,6 +3,7 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Primitives;
 using Peerz.Client.Payments;
 using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Crypto;
 using Peerz.Client.Payments;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Ledger.Payments;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;

@@ -4,7 +4,7 @@ using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;
 using Peerz.Model.Generation;

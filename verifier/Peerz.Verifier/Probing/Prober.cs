@@ -5,6 +5,7 @@ using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Client.Training;
+using Peerz.Discovery;
 using Peerz.Model.Client;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Payments;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Wire;
 

@@ -1,5 +1,5 @@
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 
 namespace Peerz.Verifier.Providers;
 

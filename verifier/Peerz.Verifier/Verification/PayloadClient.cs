@@ -1,6 +1,6 @@
 using System.Numerics;
 using Peerz.Chain.Crypto;
-using Peerz.Client.Routing;
+using Peerz.Discovery;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Wire;

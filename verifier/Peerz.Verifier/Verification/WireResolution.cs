@@ -29,12 +29,12 @@ public static class WireResolution
         _ => throw new FormatException($"unknown compression {compression}"),
     };
 
-    /// <summary>absmax / 127 of the block of <see cref="TensorCodec.QuantizationBlockSize"/> values (in flattened order) each value falls in.</summary>
+    /// <summary>absmax / 127 of the block of <see cref="BlockwiseInt8.BlockSize"/> values (in flattened order) each value falls in.</summary>
     private static Tensor BlockwiseInt8Step(Tensor values)
     {
         var flat = values.flatten();
         var count = flat.shape[0];
-        var block = TensorCodec.QuantizationBlockSize;
+        var block = BlockwiseInt8.BlockSize;
         var padded = nn.functional.pad(flat, [0, (block - count % block) % block]);
         var steps = padded.view(-1, block).abs().amax([1]) / 127.0;
         return steps.repeat_interleave(block).narrow(0, 0, count).view(values.shape);

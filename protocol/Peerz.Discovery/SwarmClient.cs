@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Peerz.Client.Routing;
 using Peerz.P2P;
 using Peerz.P2P.Dcutr;
 using Peerz.P2P.Kademlia;
@@ -8,7 +7,7 @@ using Peerz.P2P.Relay;
 using Peerz.Protocol.Swarm;
 using Peerz.Protocol.Wire;
 
-namespace Peerz.Client.Swarm;
+namespace Peerz.Discovery;
 
 /// <summary>
 /// The client's view of the swarm: its own libp2p host and DHT node (it does not announce

@@ -4,16 +4,12 @@ namespace Peerz.Hosting;
 
 /// <summary>
 /// The embedded default model: a tiny Llama trained on generated stories (<see cref="TrainedTinyModel"/>), written on
-/// first use under $PEERZ_HOME (default ~/.peerz), so a fresh clone runs and writes text without downloading anything.
+/// first use under <see cref="PeerzHome"/>, so a fresh clone runs and writes text without downloading anything.
 /// </summary>
 public static class DefaultModel
 {
     /// <summary>Holds the fingerprint of the default model written to a directory.</summary>
     public const string MarkerFile = "peerz-default-model.txt";
-
-    public static string Home(Func<string, string?>? environment = null) =>
-        (environment ?? Environment.GetEnvironmentVariable)("PEERZ_HOME")
-        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".peerz");
 
     /// <summary>A model's name in the swarm when none is given: its directory's name.</summary>
     public static string IdOf(string modelDirectory) =>
@@ -22,7 +18,7 @@ public static class DefaultModel
     public static string Resolve(string? modelDirectory, TextWriter progress)
     {
         if (modelDirectory is not null) return modelDirectory;
-        var directory = Path.Combine(Home(), "models", "tiny-llama");
+        var directory = Path.Combine(PeerzHome.Directory(), "models", "tiny-llama");
         // A copy written by another version (or the random-weight model of earlier versions) is replaced.
         var marker = Path.Combine(directory, MarkerFile);
         if (!File.Exists(marker) || File.ReadAllText(marker).Trim() != TrainedTinyModel.Fingerprint)

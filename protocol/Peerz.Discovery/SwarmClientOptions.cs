@@ -2,7 +2,7 @@ using Peerz.P2P;
 using Peerz.P2P.Dcutr;
 using Peerz.P2P.Relay;
 
-namespace Peerz.Client.Swarm;
+namespace Peerz.Discovery;
 
 /// <summary>How a client joins the swarm and reaches providers behind NATs.</summary>
 public sealed record SwarmClientOptions

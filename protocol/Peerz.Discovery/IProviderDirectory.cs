@@ -1,4 +1,4 @@
-namespace Peerz.Client.Routing;
+namespace Peerz.Discovery;
 
 /// <summary>Where the client learns which providers serve which blocks (the DHT in a real swarm).</summary>
 public interface IProviderDirectory

@@ -1,6 +1,6 @@
 using Peerz.Protocol.Wire;
 
-namespace Peerz.Client.Routing;
+namespace Peerz.Discovery;
 
 /// <summary>What the swarm announces about one provider (from its signed DHT record).</summary>
 public sealed record ProviderRecord

@@ -1,6 +1,5 @@
-using Peerz.Client.Routing;
 
-namespace Peerz.Client.Swarm;
+namespace Peerz.Discovery;
 
 /// <summary>What a status page needs from the swarm: every announcement of a model (not only the usable ones) and pings.</summary>
 public interface ISwarmSurvey
