@@ -11,9 +11,9 @@ using Peerz.Settlement.Rewards;
 namespace Peerz.Settlement.Storage;
 
 /// <summary>
-/// The settlement's database (a SQLite file by default, or PostgreSQL: <see cref="StoreLocation"/>): accepted receipts (deduplicated by digest), verification and uptime contributions
-/// (deduplicated by key), the per-epoch close state machine, the rewards with their proofs, and what each epoch
-/// credited per (provider, client) pair. A contribution for an epoch that is already computed is refused inside the same
+/// The settlement's database (a SQLite file by default, or PostgreSQL: <see cref="StoreLocation"/>): accepted
+/// receipts (deduplicated by digest), verification and uptime contributions (deduplicated by key), the per-epoch
+/// close state machine, the rewards with their proofs, and what each epoch credited per (provider, client) pair. A contribution for an epoch that is already computed is refused inside the same
 /// transaction that checks it, so nothing counted after a close can silently go missing.
 /// </summary>
 public sealed class SettlementStore : IAsyncDisposable
