@@ -8,6 +8,7 @@ using Peerz.Hosting.Wallets;
 using Peerz.Settlement;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
+using Peerz.Settlement.Storage;
 using Peerz.Settlement.Uptime;
 
 // Crash testing only: kill this process right after postRoot is sent, before the store records it.
@@ -18,7 +19,12 @@ var rpcUrl = ChainOptions.RpcUrl();
 var deployment = ChainOptions.Deployment();
 var keystore = WalletOptions.Keystore();
 var passwordFile = WalletOptions.PasswordFile();
-var dataDir = new Option<string>("--data-dir") { Description = "Directory of settlement.db and the published epoch-N.json proofs", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "settlement") };
+var dataDir = new Option<string>("--data-dir") { Description = "Directory of the published epoch-N.json proofs (and of settlement.db unless --store is given)", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "settlement") };
+var store = new Option<string?>("--store")
+{
+    Description = "The settlement store: a postgres:// or postgresql:// URL (e.g. postgres://peerz:PASSWORD@db.example:5432/settlement) is a PostgreSQL database; "
+        + "anything else is a SQLite file path (default: settlement.db in --data-dir)",
+};
 var listen = new Option<string>("--listen") { Description = "HTTP address of the settlement API (port 0 picks a free port)", DefaultValueFactory = _ => "http://127.0.0.1:8547" };
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Routing peers whose uptime is rewarded, as ACCOUNT=MULTIADDR (with /p2p/ID)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var uptimeSeconds = new Option<int>("--uptime-interval") { Description = "Seconds between uptime pings of each routing peer", DefaultValueFactory = _ => 60 };
@@ -40,7 +46,7 @@ var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
 
 var root = new RootCommand("peerz-settle: collect verified work, close reward epochs on chain, publish Merkle proofs")
 {
-    config, rpcUrl, deployment, keystore, passwordFile, dataDir, listen, models, verifierUrls, closeDelay, bootstrap, uptimeSeconds, pollSeconds, maxBody, verbose,
+    config, rpcUrl, deployment, keystore, passwordFile, dataDir, store, listen, models, verifierUrls, closeDelay, bootstrap, uptimeSeconds, pollSeconds, maxBody, verbose,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -50,6 +56,7 @@ root.SetAction(async (result, cancellationToken) =>
     var options = new SettlementOptions
     {
         DataDirectory = s.Get(result, dataDir),
+        Store = s.Get(result, store),
         Listen = listenUri,
         BootstrapPeers = ParsePeers(s.Get(result, bootstrap)),
         UptimeInterval = TimeSpan.FromSeconds(Positive(s.Get(result, uptimeSeconds), "--uptime-interval")),
@@ -70,7 +77,7 @@ root.SetAction(async (result, cancellationToken) =>
     if (options.CloseDelay.TotalSeconds >= chain.Clock.EpochLength) throw new UserErrorException($"--close-delay must be shorter than an epoch ({chain.Clock.EpochLength} s)");
     Action? crash = Environment.GetEnvironmentVariable(CrashAfterPostVariable) == "1" ? () => Process.GetCurrentProcess().Kill() : null;
     await using var service = await SettlementService.StartAsync(chain, options, loggers, crash, cancellationToken);
-    Console.WriteLine($"peerz-settle: account {key.Address}, API on {service.Address}, data in {options.DataDirectory}");
+    Console.WriteLine($"peerz-settle: account {key.Address}, API on {service.Address}, data in {options.DataDirectory}, store {StoreLocation.Describe(options.StoreLocation)}");
     try
     {
         await service.RunAsync(cancellationToken);
@@ -80,7 +87,7 @@ root.SetAction(async (result, cancellationToken) =>
         // Ctrl-C: the store is consistent after every step, so stopping anywhere is safe.
     }
 });
-return await CommandRunner.RunAsync(root, args, e => e is SettlementConflictException or FormatException);
+return await CommandRunner.RunAsync(root, args, e => e is SettlementConflictException or FormatException or StoreUnavailableException);
 
 static IReadOnlyList<BootstrapPeer> ParsePeers(string[] texts)
 {

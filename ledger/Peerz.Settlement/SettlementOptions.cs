@@ -6,7 +6,7 @@ namespace Peerz.Settlement;
 /// <summary>Settings of a settlement service; every limit is explicit.</summary>
 public sealed class SettlementOptions
 {
-    /// <summary>Holds settlement.db and the published epoch-N.json proof files.</summary>
+    /// <summary>Holds the published epoch-N.json proof files, and settlement.db unless <see cref="Store"/> says otherwise.</summary>
     public required string DataDirectory { get; init; }
 
     /// <summary>Where the HTTP API listens, e.g. http://127.0.0.1:8547 (port 0 picks a free one).</summary>
@@ -46,7 +46,10 @@ public sealed class SettlementOptions
     /// <summary>How long one forward may take per verifier.</summary>
     public TimeSpan ForwardTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    public string DatabasePath => Path.Combine(DataDirectory, "settlement.db");
+    /// <summary>The settlement store: a SQLite file path or a postgres:// URL (<see cref="Storage.StoreLocation"/>); null for settlement.db in <see cref="DataDirectory"/>.</summary>
+    public string? Store { get; init; }
+
+    public string StoreLocation => Store ?? Path.Combine(DataDirectory, "settlement.db");
 
     public string ProofsDirectory => Path.Combine(DataDirectory, "epochs");
 }

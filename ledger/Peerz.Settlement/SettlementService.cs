@@ -56,7 +56,7 @@ public sealed class SettlementService : IAsyncDisposable
         // Receipts of an ended epoch are taken until its close; a delay of an epoch or more would leave two epochs open.
         if (options.CloseDelay < TimeSpan.Zero || options.CloseDelay.TotalSeconds >= chain.Clock.EpochLength)
             throw new ArgumentException($"the close delay must be at least 0 and shorter than an epoch ({chain.Clock.EpochLength} s)", nameof(options));
-        var store = await SettlementStore.OpenAsync(options.DatabasePath, cancellationToken).ConfigureAwait(false);
+        var store = await SettlementStore.OpenAsync(options.StoreLocation, cancellationToken).ConfigureAwait(false);
         var closer = new EpochCloser(chain, store, options, loggerFactory.CreateLogger<EpochCloser>()) { AfterPostRootSent = afterPostRootSent };
         var forwardHttp = new HttpClient { Timeout = options.ForwardTimeout };
         var forwarder = new ReceiptForwarder(forwardHttp, options, loggerFactory.CreateLogger<ReceiptForwarder>());
@@ -128,5 +128,6 @@ public sealed class SettlementService : IAsyncDisposable
         await _forwarder.DisposeAsync().ConfigureAwait(false);
         _forwardHttp.Dispose();
         if (_host is not null) await _host.DisposeAsync().ConfigureAwait(false);
+        await Store.DisposeAsync().ConfigureAwait(false);
     }
 }

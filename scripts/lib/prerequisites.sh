@@ -3,7 +3,8 @@
 # Where it can (root, or passwordless sudo, with apt-get) it installs the missing ones Debian/Ubuntu
 # package; otherwise it stops with one line per missing tool naming it and the command that installs it.
 # Usage (sourced): require_prerequisites run|test
-# test adds chromium when PEERZ_REQUIRE_BROWSER=1 and ip/iptables when PEERZ_REQUIRE_NETNS=1 (set by .ci/run);
+# test adds chromium when PEERZ_REQUIRE_BROWSER=1, ip/iptables when PEERZ_REQUIRE_NETNS=1 and PostgreSQL when
+# PEERZ_REQUIRE_POSTGRES=1 (all set by .ci/run);
 # elsewhere those tests skip with the reason.
 
 # prerequisites_for ENTRY: the tools ENTRY needs, one per line. g++ builds the ELF tool and shim that adapt
@@ -14,7 +15,8 @@ prerequisites_for() {
     run) echo python3 ;;
     test)
       if [ "${PEERZ_REQUIRE_BROWSER:-}" = 1 ]; then echo chromium; fi
-      if [ "${PEERZ_REQUIRE_NETNS:-}" = 1 ]; then echo ip; echo iptables; fi ;;
+      if [ "${PEERZ_REQUIRE_NETNS:-}" = 1 ]; then echo ip; echo iptables; fi
+      if [ "${PEERZ_REQUIRE_POSTGRES:-}" = 1 ]; then echo postgres; fi ;;
   esac
 }
 
@@ -24,6 +26,7 @@ prerequisite_present() {
     dotnet) dotnet --list-sdks 2>/dev/null | grep -qE '^10\.' ;;
     node) [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ] ;;
     chromium) [ -x /usr/bin/chromium ] ;; # the browser tests start that path
+    postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;; # the store tests start the server from there
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -34,6 +37,7 @@ prerequisite_package() {
     dotnet) echo dotnet-sdk-10.0 ;;
     node) echo nodejs ;;
     ip) echo iproute2 ;;
+    postgres) echo postgresql ;;
     *) echo "$1" ;;
   esac
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Dapper;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
-using Peerz.Ledger.Storage;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
 using Peerz.Settlement.Rewards;
@@ -12,19 +11,20 @@ using Peerz.Settlement.Rewards;
 namespace Peerz.Settlement.Storage;
 
 /// <summary>
-/// The settlement's SQLite file: accepted receipts (deduplicated by digest), verification and uptime contributions
-/// (deduplicated by key), the per-epoch close state machine, the rewards with their proofs, and what each epoch
-/// credited per (provider, client) pair. A contribution for an epoch that is already computed is refused inside the same
+/// The settlement's database (a SQLite file by default, or PostgreSQL: <see cref="StoreLocation"/>): accepted
+/// receipts (deduplicated by digest), verification and uptime contributions (deduplicated by key), the per-epoch
+/// close state machine, the rewards with their proofs, and what each epoch credited per (provider, client) pair. A contribution for an epoch that is already computed is refused inside the same
 /// transaction that checks it, so nothing counted after a close can silently go missing.
 /// </summary>
-public sealed class SettlementStore
+public sealed class SettlementStore : IAsyncDisposable
 {
-    private readonly SqliteDatabase _database;
+    private readonly SettlementDatabase _database;
 
-    private SettlementStore(SqliteDatabase database) => _database = database;
+    private SettlementStore(SettlementDatabase database) => _database = database;
 
-    public static async Task<SettlementStore> OpenAsync(string path, CancellationToken cancellationToken) =>
-        new(await SqliteDatabase.OpenAsync(path, SettlementMigrations.All, cancellationToken).ConfigureAwait(false));
+    /// <summary>Opens the store at <paramref name="location"/>: a SQLite file path, or a postgres:// URL (<see cref="StoreLocation"/>).</summary>
+    public static async Task<SettlementStore> OpenAsync(string location, CancellationToken cancellationToken) =>
+        new(await SettlementDatabase.OpenAsync(location, cancellationToken).ConfigureAwait(false));
 
     public static string Key(Address account) => account.ToString().ToLowerInvariant();
 
@@ -35,7 +35,7 @@ public sealed class SettlementStore
         ArgumentNullException.ThrowIfNull(contribution);
         return InsertUnlessClosedAsync(
             contribution.Epoch,
-            "INSERT OR IGNORE INTO contributions (key, epoch, account, role, units, recorded_at) VALUES (@Key, @Epoch, @Account, @Role, @Units, @Now);",
+            "INSERT INTO contributions (key, epoch, account, role, units, recorded_at) VALUES (@Key, @Epoch, @Account, @Role, @Units, @Now) ON CONFLICT DO NOTHING;",
             new { contribution.Key, contribution.Epoch, Account = Key(contribution.Account), Role = (int)contribution.Role, contribution.Units, Now = Now() },
             cancellationToken);
     }
@@ -47,7 +47,7 @@ public sealed class SettlementStore
         ArgumentNullException.ThrowIfNull(receipt);
         return InsertUnlessClosedAsync(
             receipt.Epoch,
-            "INSERT OR IGNORE INTO receipts (digest, epoch, provider, client, role, amount, recorded_at) VALUES (@Digest, @Epoch, @Provider, @Client, @Role, @Amount, @Now);",
+            "INSERT INTO receipts (digest, epoch, provider, client, role, amount, recorded_at) VALUES (@Digest, @Epoch, @Provider, @Client, @Role, @Amount, @Now) ON CONFLICT DO NOTHING;",
             new { receipt.Digest, receipt.Epoch, Provider = Key(receipt.Provider), Client = Key(receipt.Client), Role = (int)receipt.Role, Amount = Text(receipt.Amount), Now = Now() },
             cancellationToken);
     }
@@ -123,8 +123,8 @@ public sealed class SettlementStore
     /// <summary>
     /// Stores a computed epoch, all its rewards and its pair credits in one transaction (state 'computed'), unless the epoch no longer
     /// has <paramref name="contributionCount"/> contributions: a report that slipped in while the allocation was
-    /// computed must not be lost, so the caller recomputes (false). Transactions are IMMEDIATE, so this check and
-    /// the intake's "epoch closed?" check are serialized.
+    /// computed must not be lost, so the caller recomputes (false). Both run in write transactions
+    /// (<see cref="SettlementDatabase.BeginWriteAsync"/>), so this check and the intake's "epoch closed?" check are serialized.
     /// </summary>
     public async Task<bool> SaveComputedAsync(EpochRecord record, IEnumerable<RewardRecord> rewards, IEnumerable<PairCredit> credits, long contributionCount, CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ public sealed class SettlementStore
         ArgumentNullException.ThrowIfNull(rewards);
         ArgumentNullException.ThrowIfNull(credits);
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await _database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
             """
             INSERT INTO epochs (epoch, state, root, total, pool, unallocated, weights, role_pools, role_allocated, excluded_providers, tx_hash, updated_at)
@@ -199,10 +199,12 @@ public sealed class SettlementStore
         return rows.Select(r => r.ToRecord()).ToArray();
     }
 
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
     private async Task<bool> InsertUnlessClosedAsync(long epoch, string insertSql, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await _database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var closed = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM epochs WHERE epoch = @Epoch;", new { Epoch = epoch }, transaction).ConfigureAwait(false);
         if (closed > 0) throw IntakeException.Conflict($"epoch {epoch} is already settled");
         var inserted = await connection.ExecuteAsync(insertSql, parameters, transaction).ConfigureAwait(false);

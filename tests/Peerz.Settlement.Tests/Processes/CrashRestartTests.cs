@@ -8,12 +8,16 @@ using Peerz.Settlement.Storage;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Storage;
 
 namespace Peerz.Settlement.Tests.Processes;
 
-/// <summary>Kills a real peerz-settle between sending postRoot and recording it, restarts it, and claims with the real peerz CLI.</summary>
+/// <summary>
+/// Kills a real peerz-settle between sending postRoot and recording it, restarts it, and claims with the real peerz CLI;
+/// once on the default SQLite store and once on a PostgreSQL store (--store postgres://…).
+/// </summary>
 [Collection(ProcessDevnetCollection.Name)]
-public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
+public sealed class CrashRestartTests(ProcessDevnet devnet, PostgresServer postgres) : IDisposable
 {
     private readonly string _data = TempDirectory.Create("settle-crash");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -24,15 +28,20 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         TempDirectory.Delete(_data);
     }
 
-    [Fact]
-    public async Task A_crash_right_after_postRoot_neither_posts_twice_nor_loses_contributions()
+    [SkippableTheory]
+    [InlineData("SQLite")]
+    [InlineData("PostgreSQL")]
+    public async Task A_crash_right_after_postRoot_neither_posts_twice_nor_loses_contributions(string engine)
     {
-        // Pre-funded accounts: the processes under test send from the deployer, so its cached nonce cannot fund fresh ones.
-        var (a, b, payer) = (HardhatNode.Accounts[1], HardhatNode.Accounts[2], HardhatNode.Accounts[3]);
-        var signerA = await devnet.RegisterProviderAsync(a);
-        var signerB = await devnet.RegisterProviderAsync(b);
+        Skip.If(engine == "PostgreSQL" && postgres.SkipReason is not null, postgres.SkipReason);
+        var storeLocation = engine == "PostgreSQL" ? postgres.CreateDatabase() : Path.Combine(_data, "settlement.db");
+        // Fresh accounts, so each engine's run starts alike; earlier runs' processes sent from the deployer, so its nonce is read anew.
+        devnet.ForgetNonces();
+        var (a, signerA) = await devnet.NewProviderAsync();
+        var (b, signerB) = await devnet.NewProviderAsync();
+        var payer = await devnet.NewFundedAccountAsync();
         var url = new Uri($"http://127.0.0.1:{HardhatNode.FreePort()}/");
-        string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), .. ProcessDevnet.SettleArguments, "--data-dir", _data, "--listen", url.ToString(), "--poll-interval", "1"];
+        string[] arguments = [.. devnet.ChainArguments(devnet.Deployer), .. ProcessDevnet.SettleArguments, "--data-dir", _data, "--store", storeLocation, "--listen", url.ToString(), "--poll-interval", "1"];
 
         long epoch;
         await using (var first = await SettleProcess.StartAsync(arguments))
@@ -60,7 +69,7 @@ public sealed class CrashRestartTests(ProcessDevnet devnet) : IDisposable
         // The post landed on chain, but the store never recorded it: exactly the window the restart must handle.
         var posted = await devnet.Rewards().GetEpochAsync(epoch);
         Assert.True(posted.Posted);
-        var store = await SettlementStore.OpenAsync(Path.Combine(_data, "settlement.db"), CancellationToken.None);
+        await using var store = await SettlementStore.OpenAsync(storeLocation, CancellationToken.None);
         var crashed = (await store.GetEpochAsync(epoch, CancellationToken.None))!;
         Assert.Equal(EpochState.Computed, crashed.State);
         Assert.Null(crashed.TransactionHash);

@@ -1,6 +1,7 @@
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Testing;
+using Peerz.Testing.Storage;
 
 namespace Peerz.Settlement.Tests.Support;
 
@@ -57,8 +58,9 @@ public sealed class ProcessDevnet : GovernedDevnet
     public Task<ToolResult> PeerzAsync(params string[] arguments) => ToolProcess.RunAsync("peerz", arguments);
 }
 
+/// <summary>The process tests' devnet, and a PostgreSQL server for running peerz-settle on a PostgreSQL store.</summary>
 [CollectionDefinition(Name)]
-public sealed class ProcessDevnetCollection : ICollectionFixture<ProcessDevnet>
+public sealed class ProcessDevnetCollection : ICollectionFixture<ProcessDevnet>, ICollectionFixture<PostgresServer>
 {
     public const string Name = "process devnet";
 }

@@ -66,6 +66,9 @@ public class PeerzDevnet : HardhatNode
         return key;
     }
 
+    /// <summary>Drops the cached senders: after processes under test sent from these accounts, each next transaction reads its nonce from the chain.</summary>
+    public void ForgetNonces() => _senders.Clear();
+
     /// <summary>A transaction sender for <paramref name="key"/>; senders of one key must share its nonce manager, so keep one per key.</summary>
     public TransactionSender Sender(EthKey key) => _senders.GetOrAdd(key.Address, _ => new TransactionSender(Rpc, key));
 
