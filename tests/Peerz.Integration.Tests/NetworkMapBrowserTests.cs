@@ -1,13 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
 using Peerz.Chain.Wallet;
 using Peerz.Model.Tiny;
 using Peerz.P2P;
+using Peerz.Settlement.Http;
 using Peerz.Testing.Chain;
 using Peerz.Testing.Processes;
 using Xunit.Abstractions;
@@ -20,7 +24,7 @@ namespace Peerz.Integration.Tests;
 /// (playwright-core, js/network-map.mjs) watches /network; the test kills a provider and the page must draw its span as a
 /// gap within a bounded time, without reloading. Stake and jail of /v1/network are checked against the registry read
 /// here; then a slash proposed against another provider must draw it jailed. Saves TestResults/network-map.png,
-/// network-map-gap.png and network-map-jailed.png.
+/// network-map-gap.png and network-map-jailed.png. The economics panel test adds `peerz-settle` and saves economics-panel.png.
 /// </summary>
 public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
@@ -146,30 +150,61 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         Assert.Equal([1, 1, 0, 0], jailed.GetProperty("redundancy").EnumerateArray().Select(r => r.GetInt32()));
     }
 
+    /// <summary>
+    /// The panel follows chain time into the next epoch, and lists the top earners of the epoch `peerz-settle` then settles:
+    /// settlement rewards the uptime of one routing peer (a libp2p host here), sampled in this epoch, so that peer's account
+    /// is the settled epoch's earner. Its amount is checked against the role total posted on chain and by claiming it with
+    /// settlement's proof.
+    /// </summary>
     [ChromiumFact]
-    public async Task The_economics_panel_follows_the_chain_into_the_next_epoch()
+    public async Task The_economics_panel_follows_the_chain_into_the_next_epoch_and_lists_the_settled_epochs_top_earners()
     {
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment]);
-        _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+        await using var routingPeer = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        await routingPeer.StartAsync(CancellationToken.None);
+        var routing = HardhatNode.Accounts[5].Address;
         var rewards = devnet.Rewards();
         var epoch = await rewards.CurrentEpochAsync();
         var length = await rewards.EpochLengthAsync();
+
+        // A pool to share out (on top of any emission), so the routing share is not zero.
+        await devnet.Token(devnet.Deployer).ApproveAsync(devnet.Deployment.Rewards, 100 * PeerzDevnet.Prz);
+        await devnet.Rewards(devnet.Deployer).FundAsync(100 * PeerzDevnet.Prz);
+
+        var settlementUrl = $"http://127.0.0.1:{HardhatNode.FreePort()}";
+        var settlement = PeerzProcess.Start(PeerzProcess.AssemblyPath("ledger/Peerz.Settle", "peerz-settle"),
+        [
+            "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(devnet.Deployer, "settler"), "--password-file", _passwordFile,
+            "--data-dir", Path.Combine(_home, "settlement"), "--listen", settlementUrl, "--model", "tiny=4", "--bootstrap", $"{routing}={routingPeer.ListenAddresses[0]}",
+            "--uptime-interval", "1", "--poll-interval", "1", "--close-delay", "0", "--verbose",
+        ]);
+        _processes.Add(settlement);
+        settlement.WaitForLineContaining("API on ", TimeSpan.FromSeconds(60));
+        // Samples are recorded one after another: once the second answer is logged, the first is in the store, counted in this epoch.
+        await WaitForAsync(() => UptimeAnswer().Count(settlement.Output) >= 2 || settlement.HasExited, TimeSpan.FromSeconds(60), "settlement never sampled the routing peer");
+        Assert.False(settlement.HasExited, settlement.Output);
+
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+        [
+            "serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment,
+            "--settlement-url", settlementUrl,
+        ]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
         var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "economics-panel.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         var ready = Path.Combine(_home, "economics-ready");
         var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "economics-panel.mjs");
-        var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), epoch.ToString(CultureInfo.InvariantCulture),
+            ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(150));
         await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(60), "the economics panel never showed an epoch");
         if (run.IsCompleted) Assert.Fail((await run).Error + "\n" + gateway.Output);
 
-        // One epoch later on the chain's clock; the open page must follow.
+        // One epoch later on the chain's clock; the open page must follow, and settlement closes the epoch that ended.
         await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(length));
         Assert.Equal(epoch + 1, await rewards.CurrentEpochAsync());
         var result = await run;
-        Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output);
+        Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output + "\n" + settlement.Output);
         output.WriteLine($"screenshot: {screenshot}");
         using var page = JsonDocument.Parse(result.Output);
         Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
@@ -191,6 +226,31 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         using var json = JsonDocument.Parse(await http.GetStringAsync(url + "/v1/economics"));
         Assert.InRange(json.RootElement.GetProperty("seconds_left").GetUInt64(), left - 10, left + 10);
         Assert.Equal((ulong)(epoch + 1), json.RootElement.GetProperty("epoch").GetUInt64());
+
+        // Top earners of the settled epoch: the routing peer's account alone, with the amount the chain holds for the role.
+        var earners = page.RootElement.GetProperty("earners");
+        Assert.StartsWith($"top earners of epoch {epoch} (last settled", earners.GetProperty("title").GetString());
+        var row = Assert.Single(earners.GetProperty("rows").EnumerateArray());
+        Assert.Equal(routing, Address.Parse(row.GetProperty("account").GetString()!));
+        Assert.Equal("routing", row.GetProperty("role").GetString());
+        var last = json.RootElement.GetProperty("last_epoch_earners");
+        Assert.Equal((long)epoch, last.GetProperty("epoch").GetInt64());
+        var amount = BigInteger.Parse(Assert.Single(last.GetProperty("earners").EnumerateArray()).GetProperty("amount").GetString()!, CultureInfo.InvariantCulture);
+        var onChain = await rewards.GetEpochAsync(epoch);
+        Assert.True(onChain.Posted);
+        Assert.Equal(Hex.Encode(onChain.Root), last.GetProperty("root").GetString());
+        Assert.Equal([BigInteger.Zero, BigInteger.Zero, BigInteger.Zero, amount], await rewards.RoleTotalsAsync(epoch));
+        Assert.True(amount > 0);
+
+        // Settlement's own proof for that reward verifies on chain: claiming it pays exactly the amount shown.
+        using var settlementHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var proof = (await new SettlementClient(settlementHttp, new Uri(settlementUrl + "/")).GetProofAsync((long)epoch, routing)).Parse();
+        var (role, claimAmount, path) = Assert.Single(proof.Claims);
+        Assert.Equal((RewardRole.Routing, amount), (role, claimAmount));
+        var balance = await devnet.Token().BalanceOfAsync(routing);
+        // Sent by the routing account itself: the deployer's nonces belong to the running settlement.
+        await devnet.Rewards(HardhatNode.Accounts[5]).ClaimAsync(epoch, routing, role, claimAmount, path);
+        Assert.Equal(balance + amount, await devnet.Token().BalanceOfAsync(routing));
     }
 
     private (PeerzProcess Process, Multiaddr Address) StartProvider(EthKey account, string name, string blocks, params string[] extra)
@@ -230,4 +290,7 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
 
     [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
     private static partial Regex ServingLine();
+
+    [GeneratedRegex(@"Uptime: \S+ answered in")]
+    private static partial Regex UptimeAnswer();
 }

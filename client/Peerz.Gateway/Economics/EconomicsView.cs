@@ -5,30 +5,36 @@ using Microsoft.Extensions.Options;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Rpc;
 using Peerz.Hosting;
+using Peerz.Settlement.Http;
+using Peerz.Settlement.Rewards;
 
 namespace Peerz.Gateway.Economics;
 
 /// <summary>
 /// The economics panel behind GET /v1/economics: current epoch and time left (by the latest block's timestamp, the clock
-/// the contracts use), role weights in force, the epoch's pool, and voucher redemptions over a bounded window of blocks.
-/// Reads are shared and bounded like the network map's.
+/// the contracts use), role weights in force, the epoch's pool, and voucher redemptions over a bounded window of blocks;
+/// and from settlement, the top earners of the last settled epoch. Reads are shared and bounded like the network map's;
+/// the chain and settlement are read side by side, and one failing leaves the other's part in place.
 /// </summary>
 public sealed class EconomicsView
 {
     private readonly EthRpcClient? _rpc;
     private readonly EpochRewards? _rewards;
     private readonly PaymentEscrow? _escrow;
+    private readonly SettlementClient? _settlement;
     private readonly EconomicsViewOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EconomicsView> _logger;
     private readonly SharedRead<EconomicsSnapshot> _shared;
 
-    /// <summary>Pass null bindings for a gateway without a chain.</summary>
-    public EconomicsView(EthRpcClient? rpc, EpochRewards? rewards, PaymentEscrow? escrow, IOptions<EconomicsViewOptions> options, TimeProvider time, ILogger<EconomicsView> logger)
+    /// <summary>Pass null bindings for a gateway without a chain, and a null <paramref name="settlement"/> without a settlement API.</summary>
+    public EconomicsView(EthRpcClient? rpc, EpochRewards? rewards, PaymentEscrow? escrow, SettlementClient? settlement, IOptions<EconomicsViewOptions> options, TimeProvider time,
+        ILogger<EconomicsView> logger)
     {
         _rpc = rpc;
         _rewards = rewards;
         _escrow = escrow;
+        _settlement = settlement;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -39,9 +45,17 @@ public sealed class EconomicsView
 
     private async Task<EconomicsSnapshot> ReadAsync()
     {
+        using var bound = new CancellationTokenSource(_options.Timeout, _time);
+        var earners = ReadEarnersAsync(bound);
+        var chain = await ReadChainAsync(bound);
+        var (last, earnersError) = await earners;
+        return chain with { Settlement = _settlement is not null, LastEpochEarners = last, EarnersError = earnersError };
+    }
+
+    private async Task<EconomicsSnapshot> ReadChainAsync(CancellationTokenSource bound)
+    {
         if (_rpc is null || _rewards is null || _escrow is null)
             return new EconomicsSnapshot(false, null, null, null, null, null, null, null, null, null, null, null);
-        using var bound = new CancellationTokenSource(_options.Timeout, _time);
         try
         {
             return await ReadChainAsync(_rpc, _rewards, _escrow, bound.Token).WaitAsync(bound.Token);
@@ -51,6 +65,26 @@ public sealed class EconomicsView
             var error = bound.IsCancellationRequested ? $"the chain did not answer within {_options.Timeout.TotalSeconds:0.#} s" : e.Message;
             _logger.LogInformation("economics: chain read failed: {Error}", error);
             return new EconomicsSnapshot(true, null, null, null, null, null, null, null, null, null, null, error);
+        }
+    }
+
+    /// <summary>Settlement's top earners; "no epoch is settled yet" (its 404) is an answer, not an error.</summary>
+    private async Task<(EpochEarners? Last, string? Error)> ReadEarnersAsync(CancellationTokenSource bound)
+    {
+        if (_settlement is null) return (null, null);
+        try
+        {
+            return (await _settlement.GetLastEarnersAsync(_options.TopEarners, bound.Token).WaitAsync(bound.Token), null);
+        }
+        catch (SettlementException e) when (e.StatusCode == 404)
+        {
+            return (null, null);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException or SettlementException)
+        {
+            var error = bound.IsCancellationRequested ? $"settlement did not answer within {_options.Timeout.TotalSeconds:0.#} s" : $"settlement: {e.Message}";
+            _logger.LogInformation("economics: settlement read failed: {Error}", error);
+            return (null, error);
         }
     }
 

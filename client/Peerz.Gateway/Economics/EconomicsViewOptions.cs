@@ -11,4 +11,7 @@ public sealed class EconomicsViewOptions
 
     /// <summary>How many blocks back Redeemed events are summed (eth_getLogs over all history is refused or slow on real nodes).</summary>
     public ulong RedeemedWindowBlocks { get; set; } = 10_000;
+
+    /// <summary>How many of the last settled epoch's largest rewards the panel lists.</summary>
+    public int TopEarners { get; set; } = 10;
 }
