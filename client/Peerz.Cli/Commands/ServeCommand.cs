@@ -35,7 +35,8 @@ public static class ServeCommand
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
-                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far"));
+                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far",
+                    [.. backend.Hops.Select(h => new RouteHopDetail(h.Provider.PeerId[^8..], h.Start, h.End, backend.Swarm?.MeasuredRoundTrip(h.Provider.PeerId)?.TotalMilliseconds))]));
             // One registry for the process: the gateway's own metrics and what the wallet paid.
             var metrics = new MetricsRegistry();
             var payments = new PaymentMetrics(metrics);

@@ -191,6 +191,9 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
         return IsRelayed(peerId) ? measured + _options.RelayedHopPenalty : measured;
     }
 
+    /// <summary>The last ping round trip measured to a provider, without routing's default or relay penalty; null before any.</summary>
+    public TimeSpan? MeasuredRoundTrip(string peerId) => _roundTrips.TryGetValue(peerId, out var measured) ? measured : null;
+
     /// <summary>Whether the connection to a provider goes through a relay now (false when not connected, or direct).</summary>
     public bool IsRelayed(string peerId)
     {
