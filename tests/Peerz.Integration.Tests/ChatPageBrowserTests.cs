@@ -161,6 +161,39 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         }
     }
 
+    /// <summary>
+    /// A block nobody can serve is a readable notice, not silence or a bare status: the [2,4) provider is killed before the
+    /// gateway starts (its DHT record outlives it, but it answers no ping), so the route cannot be built.
+    /// </summary>
+    [ChromiumFact]
+    public async Task A_missing_span_is_shown_as_a_readable_notice()
+    {
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
+        _processes.Add(first);
+        var (second, _) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        _processes.Add(second);
+        second.Kill();
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-notice.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-notice.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "Anyone there?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var result = JsonDocument.Parse(run.Output);
+        var page = result.RootElement;
+        Assert.Empty(page.GetProperty("consoleErrors").EnumerateArray());
+        Assert.Equal(503, page.GetProperty("status").GetInt32());
+        Assert.Equal("no online provider serves block 2 of model 'tiny' (needed blocks [0, 4)); wait for a provider to join or start one", page.GetProperty("notice").GetString());
+        Assert.True(page.GetProperty("replyIsError").GetBoolean());
+        Assert.True(page.GetProperty("sendEnabled").GetBoolean());
+        Assert.False(first.HasExited);
+    }
+
     public Task DisposeAsync()
     {
         foreach (var process in Enumerable.Reverse(_processes)) process.Dispose();
