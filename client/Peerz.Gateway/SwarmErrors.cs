@@ -17,7 +17,9 @@ public static class SwarmErrors
     public static OpenAiError? From(Exception exception) => exception switch
     {
         NoRouteException => new OpenAiError(503, $"{exception.Message}; wait for a provider to join or start one", type: "no_route"),
-        PeerzRequestException { Code: ErrorCode.PaymentRequired } or PaymentException { ClientMustFix: true } =>
+        // The wallet's own refusal already says what to do; a provider's does not.
+        PaymentException { ClientMustFix: true } => new OpenAiError(402, $"payment required: {exception.Message}", type: "payment_required"),
+        PeerzRequestException { Code: ErrorCode.PaymentRequired } =>
             new OpenAiError(402, $"payment required: {exception.Message} (deposit PRZ into the escrow for the gateway's wallet: peerz deposit)", type: "payment_required"),
         PeerzRequestException or PaymentException or SwarmUnreachableException or IOException or SocketException or TimeoutException =>
             new OpenAiError(502, $"the swarm did not complete the request: {exception.Message}", type: "swarm_error"),

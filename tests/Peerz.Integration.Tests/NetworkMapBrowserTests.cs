@@ -9,6 +9,7 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Wallet;
+using Peerz.Hosting.Chain;
 using Peerz.Model.Tiny;
 using Peerz.P2P;
 using Peerz.Settlement.Http;
@@ -251,6 +252,62 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         // Sent by the routing account itself: the deployer's nonces belong to the running settlement.
         await devnet.Rewards(HardhatNode.Accounts[5]).ClaimAsync(epoch, routing, role, claimAmount, path);
         Assert.Equal(balance + amount, await devnet.Token().BalanceOfAsync(routing));
+    }
+
+    /// <summary>
+    /// A paid reply on the chat page: two staked providers charge 10^13 wei per token per block, the gateway pays from its
+    /// wallet, and the cost the page shows for the reply is what the providers then redeem on chain from the gateway's lanes.
+    /// </summary>
+    [ChromiumFact]
+    public async Task The_chat_page_shows_what_a_reply_cost_as_redeemed_on_chain()
+    {
+        const string price = "10000000000000";
+        var (providerA, providerB, client) = (await devnet.NewFundedAccountAsync(), await devnet.NewFundedAccountAsync(), await devnet.NewFundedAccountAsync());
+        // The gateway's wallet pays from its escrow deposit.
+        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
+        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
+        var (_, firstAddress) = StartProvider(providerA, "paid-a", "0:2", "--price", price, "--redeem-seconds", "2");
+        StartProvider(providerB, "paid-b", "2:4", "--price", price, "--redeem-seconds", "2", "--bootstrap", firstAddress.ToString());
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+        [
+            "serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
+            "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(client, "paying-gateway"),
+            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "paying-gateway-ledger.db"),
+        ]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-paid.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "What does this cost?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var page = JsonDocument.Parse(run.Output);
+        Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
+
+        // The providers redeem the gateway's latest vouchers every 2 s. What the page counts is what the providers answered;
+        // a voucher is signed before its step is answered, so each provider may also hold (and redeem) the voucher of one
+        // step the reply no longer needed: at most one token through its 2 blocks.
+        var paid = page.RootElement.GetProperty("paid").GetString()!;
+        Assert.EndsWith(" PRZ paid so far", paid);
+        var shown = PrzAmount.ParseToWei(paid[..paid.IndexOf(' ', StringComparison.Ordinal)], "paid");
+        var unansweredStepBound = 2 * 2 * BigInteger.Parse(price, CultureInfo.InvariantCulture);
+        var escrow = devnet.Escrow();
+        async Task<BigInteger> RedeemedAsync() => await escrow.RedeemedAsync(client.Address, providerA.Address) + await escrow.RedeemedAsync(client.Address, providerB.Address);
+        var started = Stopwatch.GetTimestamp();
+        var redeemed = await RedeemedAsync();
+        while (redeemed < shown && Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(500);
+            redeemed = await RedeemedAsync();
+        }
+
+        output.WriteLine($"the reply cost {paid}; the providers redeemed {PrzAmount.Format(redeemed)} PRZ");
+        Assert.True(shown > 0, paid);
+        Assert.InRange(redeemed, shown, shown + unansweredStepBound);
+        // The first reply's cost is the whole running total.
+        Assert.Equal($"{((decimal)shown / 1_000_000_000_000_000_000m).ToString("F6", CultureInfo.InvariantCulture)} PRZ", page.RootElement.GetProperty("cost").GetString());
     }
 
     private (PeerzProcess Process, Multiaddr Address) StartProvider(EthKey account, string name, string blocks, params string[] extra)
