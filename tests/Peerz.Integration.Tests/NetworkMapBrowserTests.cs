@@ -171,6 +171,14 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         await devnet.Token(devnet.Deployer).ApproveAsync(devnet.Deployment.Rewards, 100 * PeerzDevnet.Prz);
         await devnet.Rewards(devnet.Deployer).FundAsync(100 * PeerzDevnet.Prz);
 
+        // An open DAO proposal for the panel to list (sent before settlement starts: both use the deployer's nonces).
+        var governor = new PeerzGovernor(devnet.Rpc, devnet.Deployment.Governor, devnet.Sender(devnet.Deployer));
+        var weightsCall = EpochRewards.SetRoleWeightsFunction.EncodeCall([new object?[] { (BigInteger)60, (BigInteger)20, (BigInteger)10, (BigInteger)10 }]);
+        var proposed = governor.Events(await governor.ProposeAsync([devnet.Deployment.Rewards], [BigInteger.Zero], [weightsCall], "Routing weight to 10"),
+            PeerzGovernor.ProposalCreatedEvent).Single();
+        var proposalId = (BigInteger)proposed["proposalId"]!;
+        var voteEnd = (BigInteger)proposed["voteEnd"]!;
+
         var settlementUrl = $"http://127.0.0.1:{HardhatNode.FreePort()}";
         var settlement = PeerzProcess.Start(PeerzProcess.AssemblyPath("ledger/Peerz.Settle", "peerz-settle"),
         [
@@ -227,6 +235,12 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         using var json = JsonDocument.Parse(await http.GetStringAsync(url + "/v1/economics"));
         Assert.InRange(json.RootElement.GetProperty("seconds_left").GetUInt64(), left - 10, left + 10);
         Assert.Equal((ulong)(epoch + 1), json.RootElement.GetProperty("epoch").GetUInt64());
+
+        // The proposal as the panel shows it, with the voting end the chain recorded and a state the governor confirms it had.
+        var proposal = after.GetProperty("proposals").GetString()!;
+        Assert.Matches($"^“Routing weight to 10” (pending|active), voting ends at block {voteEnd}: 0 PRZ for, 0 against$", proposal);
+        Assert.Contains(await governor.StateAsync(proposalId), new[] { ProposalState.Pending, ProposalState.Active });
+        Assert.Equal(proposalId.ToString(CultureInfo.InvariantCulture), json.RootElement.GetProperty("proposals")[0].GetProperty("id").GetString());
 
         // Top earners of the settled epoch: the routing peer's account alone, with the amount the chain holds for the role.
         var earners = page.RootElement.GetProperty("earners");

@@ -50,7 +50,7 @@ public static class ServeCommand
                 Options.Create(new NetworkViewOptions()), TimeProvider.System, NullLogger<NetworkView>.Instance);
             using var settlementHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var settlement = settings.Get(result, settlementUrl) is { } settlementAddress ? new SettlementClient(settlementHttp, HttpUrl.Parse(settlementAddress, "--settlement-url")) : null;
-            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, settlement,
+            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, chainConnection?.Governor, settlement,
                 Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
             await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network,
                 economics: economics, cancellationToken: cancellationToken);

@@ -17,7 +17,7 @@ try {
   page.on("framenavigated", (frame) => { if (frame === page.mainFrame()) navigations++; });
   await page.goto(url + "/network", { waitUntil: "load" });
 
-  const read = () => page.evaluate(() => Object.fromEntries(["epoch", "time-left", "weights", "pool", "vouchers", "economics-block"]
+  const read = () => page.evaluate(() => Object.fromEntries(["epoch", "time-left", "weights", "pool", "vouchers", "proposals", "economics-block"]
     .map((id) => [id, document.getElementById(id)?.textContent ?? null])));
   const panel = () => page.evaluate(() => document.getElementById("economics").textContent);
 
