@@ -85,16 +85,16 @@ public static class GatewayEndpoints
         }
 
         // The first chunk is taken before any byte is written, so a rejected request (e.g. a prompt
-        // longer than the context) still gets a proper OpenAI error instead of a broken stream.
+        // longer than the context, or no provider for a block) still gets a proper OpenAI error instead of a broken stream.
         var chunks = engine.CompleteAsync(request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
         {
             await chunks.MoveNextAsync();
         }
-        catch (OpenAiError e)
+        catch (Exception e) when ((e as OpenAiError ?? SwarmErrors.From(e)) is { } error)
         {
             await chunks.DisposeAsync();
-            await e.ToResult().ExecuteAsync(context);
+            await error.ToResult().ExecuteAsync(context);
             return null;
         }
         await using var _ = chunks;
@@ -108,22 +108,31 @@ public static class GatewayEndpoints
             context.Response.Headers.CacheControl = "no-cache";
             var first = true;
             CompletionUsage? streamed = null;
-            do
+            try
             {
-                var chunk = chunks.Current;
-                if (chunk.Text.Length > 0 || chunk.FinishReason is not null)
+                do
                 {
-                    object choice = chat
-                        ? new { index = 0, delta = first ? new { role = "assistant", content = chunk.Text } : (object)new { content = chunk.Text }, finish_reason = chunk.FinishReason }
-                        : new { index = 0, text = chunk.Text, logprobs = (object?)null, finish_reason = chunk.FinishReason };
-                    await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = new[] { choice }, peerz = chunk.Details });
-                    first = false;
+                    var chunk = chunks.Current;
+                    if (chunk.Text.Length > 0 || chunk.FinishReason is not null)
+                    {
+                        object choice = chat
+                            ? new { index = 0, delta = first ? new { role = "assistant", content = chunk.Text } : (object)new { content = chunk.Text }, finish_reason = chunk.FinishReason }
+                            : new { index = 0, text = chunk.Text, logprobs = (object?)null, finish_reason = chunk.FinishReason };
+                        await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = new[] { choice }, peerz = chunk.Details });
+                        first = false;
+                    }
+                    streamed ??= chunk.Usage;
+                    if (chunk.Usage is { } usage && includeUsage)
+                        await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = Array.Empty<object>(), usage = Usage(usage) });
                 }
-                streamed ??= chunk.Usage;
-                if (chunk.Usage is { } usage && includeUsage)
-                    await WriteEventAsync(context, new { id, @object = chat ? "chat.completion.chunk" : kind, created, model = engine.ModelId, choices = Array.Empty<object>(), usage = Usage(usage) });
+                while (await chunks.MoveNextAsync());
             }
-            while (await chunks.MoveNextAsync());
+            catch (Exception e) when (SwarmErrors.From(e) is { } error)
+            {
+                // The status is sent already: the failure ends the stream as an error event (as OpenAI's API does), without [DONE].
+                await WriteEventAsync(context, error.Body);
+                return null;
+            }
             await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
             return streamed;
         }
@@ -132,14 +141,22 @@ public static class GatewayEndpoints
         string? finish = null;
         CompletionUsage? total = null;
         CompletionDetails? details = null;
-        do
+        try
         {
-            text.Append(chunks.Current.Text);
-            finish ??= chunks.Current.FinishReason;
-            total ??= chunks.Current.Usage;
-            details = chunks.Current.Details ?? details;
+            do
+            {
+                text.Append(chunks.Current.Text);
+                finish ??= chunks.Current.FinishReason;
+                total ??= chunks.Current.Usage;
+                details = chunks.Current.Details ?? details;
+            }
+            while (await chunks.MoveNextAsync());
         }
-        while (await chunks.MoveNextAsync());
+        catch (Exception e) when (SwarmErrors.From(e) is { } error)
+        {
+            await error.ToResult().ExecuteAsync(context);
+            return null;
+        }
         object result = chat
             ? new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = finish }
             : new { index = 0, text = text.ToString(), logprobs = (object?)null, finish_reason = finish };

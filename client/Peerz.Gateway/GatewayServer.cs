@@ -27,7 +27,7 @@ public static class GatewayServer
         builder.Services.AddPeerzMetrics(registry);
         var app = builder.Build();
         network ??= new NetworkView(null, [], null, Options.Create(new NetworkViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<NetworkView>>());
-        economics ??= new EconomicsView(null, null, null, Options.Create(new EconomicsViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<EconomicsView>>());
+        economics ??= new EconomicsView(null, null, null, null, null, Options.Create(new EconomicsViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<EconomicsView>>());
         GatewayEndpoints.Map(app, engine, maxTokensPerRequest, new GatewayMetrics(registry), network, economics);
         app.MapMetrics(registry);
         await app.StartAsync(cancellationToken);

@@ -7,5 +7,8 @@ public sealed class OpenAiError(int status, string message, string? param = null
 {
     public int Status { get; } = status;
 
-    public IResult ToResult() => Results.Json(new { error = new { message = Message, type, param, code = (string?)null } }, statusCode: Status);
+    /// <summary>The <c>error</c> object of OpenAI's format, as an answer's body or a stream's last event.</summary>
+    public object Body => new { error = new { message = Message, type, param, code = (string?)null } };
+
+    public IResult ToResult() => Results.Json(Body, statusCode: Status);
 }

@@ -9,6 +9,8 @@ public sealed record ProviderRecord
     public required string ModelId { get; init; }
     public required int Start { get; init; }
     public required int End { get; init; }
+    /// <summary>The model's number of blocks as the provider announces it; 0 when it does not say.</summary>
+    public int ModelBlocks { get; init; }
     /// <summary>Tokens per second through the provider's whole span.</summary>
     public double Throughput { get; init; } = 1;
     public ServerState State { get; init; } = ServerState.Online;

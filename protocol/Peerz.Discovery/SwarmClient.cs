@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Peerz.P2P;
 using Peerz.P2P.Dcutr;
@@ -101,6 +102,23 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
         return records.OfType<ProviderRecord>().ToList();
     }
 
+    public async Task<IReadOnlyList<ProviderRecord>> SampleAnnouncementsAsync(CancellationToken cancellationToken)
+    {
+        var walk = await _dht.GetClosestPeersAsync(RandomNumberGenerator.GetBytes(32), cancellationToken);
+        var records = await Task.WhenAll(walk.ClosestPeers.Select(async peer =>
+        {
+            try
+            {
+                return await ReadRecordAsync(PeerId.FromBytes(peer.Id), null, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }));
+        return records.OfType<ProviderRecord>().ToList();
+    }
+
     /// <summary>One libp2p ping (dialling the provider if needed); the caller bounds it with its token.</summary>
     public async Task<TimeSpan> PingAsync(string peerId, CancellationToken cancellationToken)
     {
@@ -109,11 +127,12 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
         return roundTrip;
     }
 
-    private async Task<ProviderRecord?> ReadRecordAsync(PeerId peer, string modelId, CancellationToken cancellationToken)
+    /// <summary>The peer's valid announcement, if it serves <paramref name="modelId"/> (any model when null).</summary>
+    private async Task<ProviderRecord?> ReadRecordAsync(PeerId peer, string? modelId, CancellationToken cancellationToken)
     {
         var value = await _dht.GetValueAsync(SwarmKeys.Server(peer), cancellationToken);
         var announcement = value is null ? null : ServerRecords.Read(peer, value, DateTimeOffset.UtcNow);
-        if (announcement?.Info is not { } info || info.ModelId != modelId) return null;
+        if (announcement?.Info is not { } info || (modelId is not null && info.ModelId != modelId)) return null;
         _host.AddAddresses(peer, announcement.Addresses.Select(Multiaddr.Parse));
         return new ProviderRecord
         {
@@ -121,6 +140,7 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
             ModelId = info.ModelId,
             Start = (int)info.BlockStart,
             End = (int)info.BlockEnd,
+            ModelBlocks = (int)Math.Min(info.ModelBlocks, int.MaxValue),
             Throughput = info.Throughput,
             State = info.State,
             FreeCacheBytes = info.FreeCacheBytes,
@@ -169,6 +189,9 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
         var measured = _roundTrips.GetValueOrDefault(peerId, UnmeasuredRoundTrip);
         return IsRelayed(peerId) ? measured + _options.RelayedHopPenalty : measured;
     }
+
+    /// <summary>The last ping round trip measured to a provider, without routing's default or relay penalty; null before any.</summary>
+    public TimeSpan? MeasuredRoundTrip(string peerId) => _roundTrips.TryGetValue(peerId, out var measured) ? measured : null;
 
     /// <summary>Whether the connection to a provider goes through a relay now (false when not connected, or direct).</summary>
     public bool IsRelayed(string peerId)

@@ -37,13 +37,14 @@ public sealed class LocalGateway : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <param name="network">The network map to serve at /v1/network (none: a local gateway's empty map).</param>
-    public static async Task<LocalGateway> StartAsync(NetworkView? network = null)
+    /// <param name="wrap">Wraps the model's pipeline (e.g. to make it fail as a swarm would).</param>
+    public static async Task<LocalGateway> StartAsync(NetworkView? network = null, Func<IBlockPipeline, IBlockPipeline>? wrap = null)
     {
         var directory = TempDirectory.Create("gateway");
         TinyCheckpoint.Write(directory, TinyModelFixture.TestShape with { Vocab = 512 });
         var model = LocalModel.Load(directory);
         var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
-        var engine = new PipelineCompletionEngine(ModelId, model.Head, model.Pipeline, tokenizer, new HashSet<int>(), () => new CompletionDetails("local", null));
+        var engine = new PipelineCompletionEngine(ModelId, model.Head, wrap is null ? model.Pipeline : wrap(model.Pipeline), tokenizer, new HashSet<int>(), () => new CompletionDetails("local", null));
         var app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0", metrics: new MetricsRegistry(), network: network);
         return new LocalGateway(directory, model, tokenizer, app);
     }

@@ -26,22 +26,25 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         return Task.CompletedTask;
     }
 
+    /// <summary>Runs the shipped trained model (8 blocks), so the reply, and the README's screenshot of this page, read as text.</summary>
     [ChromiumFact]
     public async Task The_chat_page_streams_the_reply_and_shows_the_route_and_payment()
     {
-        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
+        var trained = Path.Combine(_home, "trained");
+        TrainedTinyModel.WriteTo(trained);
+        var (first, firstAddress) = ProviderProcess.Start(trained, Path.Combine(_home, "a.key"), "0:4");
         _processes.Add(first);
-        var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        var (second, secondAddress) = ProviderProcess.Start(trained, Path.Combine(_home, "b.key"), "4:8", "--bootstrap", firstAddress.ToString());
         _processes.Add(second);
         var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+            ["serve", "--model", trained, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
         _processes.Add(gateway);
         var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
         var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-page.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
-        var run = await NodeScript.RunAsync(script, [url, "Which blocks do you serve?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        var run = await NodeScript.RunAsync(script, [url, "Once upon a time, there was a", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
         output.WriteLine($"screenshot: {screenshot}");
         using var result = JsonDocument.Parse(run.Output);
@@ -78,7 +81,7 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         // The route through both providers, each with its span, as the page displays it.
         var peerA = firstAddress.ToString().Split("/p2p/")[1];
         var peerB = secondAddress.ToString().Split("/p2p/")[1];
-        var expectedRoute = $"{peerA[^8..]}[0,2) -> {peerB[^8..]}[2,4)";
+        var expectedRoute = $"{peerA[^8..]}[0,4) -> {peerB[^8..]}[4,8)";
         Assert.Equal(expectedRoute, page.GetProperty("route").GetString());
         Assert.Equal([expectedRoute], routes);
         Assert.Equal("not paid (no chain configured)", page.GetProperty("paid").GetString());
@@ -135,6 +138,9 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         var peerA = firstAddress.ToString().Split("/p2p/")[1];
         var peerB = secondAddress.ToString().Split("/p2p/")[1];
         Assert.Equal([$"{peerA[^8..]}[0,2)", $"{peerB[^8..]}[2,4)"], page.GetProperty("hops").EnumerateArray().Select(h => h.GetString()));
+        // Each hop with the gateway's measured round trip to its provider (routing pings every candidate).
+        Assert.All(page.GetProperty("latencies").EnumerateArray(), latency => Assert.Matches(@"^ · \d+\.\d ms$", latency.GetString()));
+        Assert.Equal(2, page.GetProperty("latencies").GetArrayLength());
 
         // Both providers closed the session, and stopped computing long before max_tokens.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -153,6 +159,39 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
             output.WriteLine($"provider computed {tokens} tokens before the stop (max_tokens {maxTokens})");
             Assert.True(tokens < maxTokens, $"the provider computed {tokens} tokens");
         }
+    }
+
+    /// <summary>
+    /// A block nobody can serve is a readable notice, not silence or a bare status: the [2,4) provider is killed before the
+    /// gateway starts (its DHT record outlives it, but it answers no ping), so the route cannot be built.
+    /// </summary>
+    [ChromiumFact]
+    public async Task A_missing_span_is_shown_as_a_readable_notice()
+    {
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
+        _processes.Add(first);
+        var (second, _) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        _processes.Add(second);
+        second.Kill();
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-notice.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-notice.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "Anyone there?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var result = JsonDocument.Parse(run.Output);
+        var page = result.RootElement;
+        Assert.Empty(page.GetProperty("consoleErrors").EnumerateArray());
+        Assert.Equal(503, page.GetProperty("status").GetInt32());
+        Assert.Equal("no online provider serves block 2 of model 'tiny' (needed blocks [0, 4)); wait for a provider to join or start one", page.GetProperty("notice").GetString());
+        Assert.True(page.GetProperty("replyIsError").GetBoolean());
+        Assert.True(page.GetProperty("sendEnabled").GetBoolean());
+        Assert.False(first.HasExited);
     }
 
     public Task DisposeAsync()

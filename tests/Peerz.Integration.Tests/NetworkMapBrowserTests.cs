@@ -1,13 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
 using Peerz.Chain.Wallet;
+using Peerz.Hosting.Chain;
 using Peerz.Model.Tiny;
 using Peerz.P2P;
+using Peerz.Settlement.Http;
 using Peerz.Testing.Chain;
 using Peerz.Testing.Processes;
 using Xunit.Abstractions;
@@ -20,7 +25,7 @@ namespace Peerz.Integration.Tests;
 /// (playwright-core, js/network-map.mjs) watches /network; the test kills a provider and the page must draw its span as a
 /// gap within a bounded time, without reloading. Stake and jail of /v1/network are checked against the registry read
 /// here; then a slash proposed against another provider must draw it jailed. Saves TestResults/network-map.png,
-/// network-map-gap.png and network-map-jailed.png.
+/// network-map-gap.png and network-map-jailed.png. The economics panel test adds `peerz-settle` and saves economics-panel.png.
 /// </summary>
 public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
@@ -146,30 +151,69 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         Assert.Equal([1, 1, 0, 0], jailed.GetProperty("redundancy").EnumerateArray().Select(r => r.GetInt32()));
     }
 
+    /// <summary>
+    /// The panel follows chain time into the next epoch, and lists the top earners of the epoch `peerz-settle` then settles:
+    /// settlement rewards the uptime of one routing peer (a libp2p host here), sampled in this epoch, so that peer's account
+    /// is the settled epoch's earner. Its amount is checked against the role total posted on chain and by claiming it with
+    /// settlement's proof.
+    /// </summary>
     [ChromiumFact]
-    public async Task The_economics_panel_follows_the_chain_into_the_next_epoch()
+    public async Task The_economics_panel_follows_the_chain_into_the_next_epoch_and_lists_the_settled_epochs_top_earners()
     {
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment]);
-        _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+        await using var routingPeer = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
+        await routingPeer.StartAsync(CancellationToken.None);
+        var routing = HardhatNode.Accounts[5].Address;
         var rewards = devnet.Rewards();
         var epoch = await rewards.CurrentEpochAsync();
         var length = await rewards.EpochLengthAsync();
+
+        // A pool to share out (on top of any emission), so the routing share is not zero.
+        await devnet.Token(devnet.Deployer).ApproveAsync(devnet.Deployment.Rewards, 100 * PeerzDevnet.Prz);
+        await devnet.Rewards(devnet.Deployer).FundAsync(100 * PeerzDevnet.Prz);
+
+        // An open DAO proposal for the panel to list (sent before settlement starts: both use the deployer's nonces).
+        var governor = new PeerzGovernor(devnet.Rpc, devnet.Deployment.Governor, devnet.Sender(devnet.Deployer));
+        var weightsCall = EpochRewards.SetRoleWeightsFunction.EncodeCall([new object?[] { (BigInteger)60, (BigInteger)20, (BigInteger)10, (BigInteger)10 }]);
+        var proposed = governor.Events(await governor.ProposeAsync([devnet.Deployment.Rewards], [BigInteger.Zero], [weightsCall], "Routing weight to 10"),
+            PeerzGovernor.ProposalCreatedEvent).Single();
+        var proposalId = (BigInteger)proposed["proposalId"]!;
+        var voteEnd = (BigInteger)proposed["voteEnd"]!;
+
+        var settlementUrl = $"http://127.0.0.1:{HardhatNode.FreePort()}";
+        var settlement = PeerzProcess.Start(PeerzProcess.AssemblyPath("ledger/Peerz.Settle", "peerz-settle"),
+        [
+            "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(devnet.Deployer, "settler"), "--password-file", _passwordFile,
+            "--data-dir", Path.Combine(_home, "settlement"), "--listen", settlementUrl, "--model", "tiny=4", "--bootstrap", $"{routing}={routingPeer.ListenAddresses[0]}",
+            "--uptime-interval", "1", "--poll-interval", "1", "--close-delay", "0", "--verbose",
+        ]);
+        _processes.Add(settlement);
+        settlement.WaitForLineContaining("API on ", TimeSpan.FromSeconds(60));
+        // Samples are recorded one after another: once the second answer is logged, the first is in the store, counted in this epoch.
+        await WaitForAsync(() => UptimeAnswer().Count(settlement.Output) >= 2 || settlement.HasExited, TimeSpan.FromSeconds(60), "settlement never sampled the routing peer");
+        Assert.False(settlement.HasExited, settlement.Output);
+
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+        [
+            "serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment,
+            "--settlement-url", settlementUrl,
+        ]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
         var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "economics-panel.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         var ready = Path.Combine(_home, "economics-ready");
         var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "economics-panel.mjs");
-        var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
+        var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), epoch.ToString(CultureInfo.InvariantCulture),
+            ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(150));
         await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(60), "the economics panel never showed an epoch");
         if (run.IsCompleted) Assert.Fail((await run).Error + "\n" + gateway.Output);
 
-        // One epoch later on the chain's clock; the open page must follow.
+        // One epoch later on the chain's clock; the open page must follow, and settlement closes the epoch that ended.
         await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(length));
         Assert.Equal(epoch + 1, await rewards.CurrentEpochAsync());
         var result = await run;
-        Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output);
+        Assert.True(result.ExitCode == 0, result.Error + "\n" + gateway.Output + "\n" + settlement.Output);
         output.WriteLine($"screenshot: {screenshot}");
         using var page = JsonDocument.Parse(result.Output);
         Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
@@ -191,6 +235,93 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         using var json = JsonDocument.Parse(await http.GetStringAsync(url + "/v1/economics"));
         Assert.InRange(json.RootElement.GetProperty("seconds_left").GetUInt64(), left - 10, left + 10);
         Assert.Equal((ulong)(epoch + 1), json.RootElement.GetProperty("epoch").GetUInt64());
+
+        // The proposal as the panel shows it, with the voting end the chain recorded and a state the governor confirms it had.
+        var proposal = after.GetProperty("proposals").GetString()!;
+        Assert.Matches($"^“Routing weight to 10” (pending|active), voting ends at block {voteEnd}: 0 PRZ for, 0 against$", proposal);
+        Assert.Contains(await governor.StateAsync(proposalId), new[] { ProposalState.Pending, ProposalState.Active });
+        Assert.Equal(proposalId.ToString(CultureInfo.InvariantCulture), json.RootElement.GetProperty("proposals")[0].GetProperty("id").GetString());
+
+        // Top earners of the settled epoch: the routing peer's account alone, with the amount the chain holds for the role.
+        var earners = page.RootElement.GetProperty("earners");
+        Assert.StartsWith($"top earners of epoch {epoch} (last settled", earners.GetProperty("title").GetString());
+        var row = Assert.Single(earners.GetProperty("rows").EnumerateArray());
+        Assert.Equal(routing, Address.Parse(row.GetProperty("account").GetString()!));
+        Assert.Equal("routing", row.GetProperty("role").GetString());
+        var last = json.RootElement.GetProperty("last_epoch_earners");
+        Assert.Equal((long)epoch, last.GetProperty("epoch").GetInt64());
+        var amount = BigInteger.Parse(Assert.Single(last.GetProperty("earners").EnumerateArray()).GetProperty("amount").GetString()!, CultureInfo.InvariantCulture);
+        var onChain = await rewards.GetEpochAsync(epoch);
+        Assert.True(onChain.Posted);
+        Assert.Equal(Hex.Encode(onChain.Root), last.GetProperty("root").GetString());
+        Assert.Equal([BigInteger.Zero, BigInteger.Zero, BigInteger.Zero, amount], await rewards.RoleTotalsAsync(epoch));
+        Assert.True(amount > 0);
+
+        // Settlement's own proof for that reward verifies on chain: claiming it pays exactly the amount shown.
+        using var settlementHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var proof = (await new SettlementClient(settlementHttp, new Uri(settlementUrl + "/")).GetProofAsync((long)epoch, routing)).Parse();
+        var (role, claimAmount, path) = Assert.Single(proof.Claims);
+        Assert.Equal((RewardRole.Routing, amount), (role, claimAmount));
+        var balance = await devnet.Token().BalanceOfAsync(routing);
+        // Sent by the routing account itself: the deployer's nonces belong to the running settlement.
+        await devnet.Rewards(HardhatNode.Accounts[5]).ClaimAsync(epoch, routing, role, claimAmount, path);
+        Assert.Equal(balance + amount, await devnet.Token().BalanceOfAsync(routing));
+    }
+
+    /// <summary>
+    /// A paid reply on the chat page: two staked providers charge 10^13 wei per token per block, the gateway pays from its
+    /// wallet, and the cost the page shows for the reply is what the providers then redeem on chain from the gateway's lanes.
+    /// </summary>
+    [ChromiumFact]
+    public async Task The_chat_page_shows_what_a_reply_cost_as_redeemed_on_chain()
+    {
+        const string price = "10000000000000";
+        var (providerA, providerB, client) = (await devnet.NewFundedAccountAsync(), await devnet.NewFundedAccountAsync(), await devnet.NewFundedAccountAsync());
+        // The gateway's wallet pays from its escrow deposit.
+        await devnet.Token(client).ApproveAsync(devnet.Deployment.Escrow, 10 * PeerzDevnet.Prz);
+        await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
+        var (_, firstAddress) = StartProvider(providerA, "paid-a", "0:2", "--price", price, "--redeem-seconds", "2");
+        StartProvider(providerB, "paid-b", "2:4", "--price", price, "--redeem-seconds", "2", "--bootstrap", firstAddress.ToString());
+        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
+        [
+            "serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
+            "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(client, "paying-gateway"),
+            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "paying-gateway-ledger.db"),
+        ]);
+        _processes.Add(gateway);
+        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-paid.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
+        var run = await NodeScript.RunAsync(script, [url, "What does this cost?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var page = JsonDocument.Parse(run.Output);
+        Assert.Empty(page.RootElement.GetProperty("consoleErrors").EnumerateArray());
+
+        // The providers redeem the gateway's latest vouchers every 2 s. What the page counts is what the providers answered;
+        // a voucher is signed before its step is answered, so each provider may also hold (and redeem) the voucher of one
+        // step the reply no longer needed: at most one token through its 2 blocks.
+        var paid = page.RootElement.GetProperty("paid").GetString()!;
+        Assert.EndsWith(" PRZ paid so far", paid);
+        var shown = PrzAmount.ParseToWei(paid[..paid.IndexOf(' ', StringComparison.Ordinal)], "paid");
+        var unansweredStepBound = 2 * 2 * BigInteger.Parse(price, CultureInfo.InvariantCulture);
+        var escrow = devnet.Escrow();
+        async Task<BigInteger> RedeemedAsync() => await escrow.RedeemedAsync(client.Address, providerA.Address) + await escrow.RedeemedAsync(client.Address, providerB.Address);
+        var started = Stopwatch.GetTimestamp();
+        var redeemed = await RedeemedAsync();
+        while (redeemed < shown && Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(500);
+            redeemed = await RedeemedAsync();
+        }
+
+        output.WriteLine($"the reply cost {paid}; the providers redeemed {PrzAmount.Format(redeemed)} PRZ");
+        Assert.True(shown > 0, paid);
+        Assert.InRange(redeemed, shown, shown + unansweredStepBound);
+        // The first reply's cost is the whole running total.
+        Assert.Equal($"{((decimal)shown / 1_000_000_000_000_000_000m).ToString("F6", CultureInfo.InvariantCulture)} PRZ", page.RootElement.GetProperty("cost").GetString());
     }
 
     private (PeerzProcess Process, Multiaddr Address) StartProvider(EthKey account, string name, string blocks, params string[] extra)
@@ -230,4 +361,7 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
 
     [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
     private static partial Regex ServingLine();
+
+    [GeneratedRegex(@"Uptime: \S+ answered in")]
+    private static partial Regex UptimeAnswer();
 }

@@ -116,15 +116,18 @@ public sealed class PeerzGovernor(EthRpcClient rpc, Address address, Transaction
     public Task<BigInteger> QuorumAsync(BigInteger blockNumber, CancellationToken cancellationToken = default) => CallSingleAsync<BigInteger>(QuorumFunction, [blockNumber], cancellationToken);
 
     /// <summary>Finds a proposal's actions in the ProposalCreated logs (this governor has no on-chain proposal storage).</summary>
-    public async Task<GovernorProposal?> FindProposalAsync(BigInteger proposalId, CancellationToken cancellationToken = default)
+    public async Task<GovernorProposal?> FindProposalAsync(BigInteger proposalId, CancellationToken cancellationToken = default) =>
+        (await ProposalsSinceAsync(BigInteger.Zero, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Id == proposalId);
+
+    /// <summary>The proposals created from block <paramref name="fromBlock"/> on, oldest first, as ProposalCreated recorded them.</summary>
+    public async Task<IReadOnlyList<GovernorProposal>> ProposalsSinceAsync(BigInteger fromBlock, CancellationToken cancellationToken = default)
     {
-        var logs = await Rpc.GetLogsAsync(Address, ProposalCreatedEvent.Topic, BigInteger.Zero, cancellationToken).ConfigureAwait(false);
-        foreach (var log in logs)
+        var logs = await Rpc.GetLogsAsync(Address, ProposalCreatedEvent.Topic, fromBlock, cancellationToken).ConfigureAwait(false);
+        return [.. logs.Select(log =>
         {
             var e = ProposalCreatedEvent.DecodeLog(log.Topics, log.Data);
-            if (Big(e["proposalId"]) != proposalId) continue;
             return new GovernorProposal(
-                proposalId,
+                Big(e["proposalId"]),
                 (Address)e["proposer"]!,
                 ((object?[])e["targets"]!).Select(t => (Address)t!).ToArray(),
                 ((object?[])e["values"]!).Select(Big).ToArray(),
@@ -132,9 +135,7 @@ public sealed class PeerzGovernor(EthRpcClient rpc, Address address, Transaction
                 Big(e["voteStart"]),
                 Big(e["voteEnd"]),
                 (string)e["description"]!);
-        }
-
-        return null;
+        })];
     }
 
     private static object?[] ActionArguments(IReadOnlyList<Address> targets, IReadOnlyList<BigInteger> values, IReadOnlyList<byte[]> calldatas)

@@ -71,8 +71,5 @@ public sealed class BackendOptions
         return (backend, modelId, directory);
     }
 
-    private static IReadOnlyList<Uri> ReportUrls(string[] texts) => texts.Select(text =>
-        Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new UserErrorException($"--report-to '{text}' is not an http(s) URL")).ToList();
+    private static IReadOnlyList<Uri> ReportUrls(string[] texts) => texts.Select(text => HttpUrl.Parse(text, "--report-to")).ToList();
 }

@@ -44,6 +44,9 @@ public sealed class GenerationBackend : IAsyncDisposable
     /// <summary>The current route, for display ("local" when every block runs here).</summary>
     public string Route { get; private set; } = "local";
 
+    /// <summary>The current route's hops (empty when every block runs here).</summary>
+    public IReadOnlyList<RouteHop> Hops { get; private set; } = [];
+
     public static GenerationBackend Local(string directory, BlockLoadOptions options)
     {
         var layers = Model.Configuration.ModelConfig.Load(Path.Combine(directory, Checkpoint.ConfigFile)).NumLayers;
@@ -87,6 +90,7 @@ public sealed class GenerationBackend : IAsyncDisposable
         }
         pipeline.RouteChanged += route =>
         {
+            result.Hops = route;
             result.Route = string.Join(" -> ", route.Select(h => $"{h.Provider.PeerId[^8..]}[{h.Start},{h.End}){(swarm.IsRelayed(h.Provider.PeerId) ? " via relay" : "")}"));
             Console.Error.WriteLine($"route: {result.Route}");
         };

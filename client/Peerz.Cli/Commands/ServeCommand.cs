@@ -10,6 +10,7 @@ using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Tokenization;
+using Peerz.Settlement.Http;
 
 namespace Peerz.Cli.Commands;
 
@@ -21,9 +22,10 @@ public static class ServeCommand
         var backendOptions = new BackendOptions();
         var url = new Option<string>("--url") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var maxTokens = new Option<int>("--max-tokens-per-request") { Description = "Upper bound on max_tokens", DefaultValueFactory = _ => 512 };
+        var settlementUrl = new Option<string?>("--settlement-url") { Description = "Settlement API (http://…) whose last settled epoch's top earners the economics panel shows" };
         var command = new Command("serve", "Serve an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions), a chat page at / and a map of the swarm at /network")
         {
-            url, maxTokens,
+            url, maxTokens, settlementUrl,
         };
         backendOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -33,7 +35,8 @@ public static class ServeCommand
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
-                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far"));
+                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far",
+                    [.. backend.Hops.Select(h => new RouteHopDetail(h.Provider.PeerId[^8..], h.Start, h.End, backend.Swarm?.MeasuredRoundTrip(h.Provider.PeerId)?.TotalMilliseconds))]));
             // One registry for the process: the gateway's own metrics and what the wallet paid.
             var metrics = new MetricsRegistry();
             var payments = new PaymentMetrics(metrics);
@@ -45,7 +48,9 @@ public static class ServeCommand
             var network = new NetworkView(backend.Swarm, backend.Swarm is null ? [] : [new ModelShape(id, backend.Head.Config.NumLayers)],
                 chainConnection is null ? null : new ChainStakeReader(chainConnection.Rpc, chainConnection.Registry),
                 Options.Create(new NetworkViewOptions()), TimeProvider.System, NullLogger<NetworkView>.Instance);
-            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow,
+            using var settlementHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var settlement = settings.Get(result, settlementUrl) is { } settlementAddress ? new SettlementClient(settlementHttp, HttpUrl.Parse(settlementAddress, "--settlement-url")) : null;
+            var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, chainConnection?.Governor, settlement,
                 Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
             await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network,
                 economics: economics, cancellationToken: cancellationToken);

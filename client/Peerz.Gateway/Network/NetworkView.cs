@@ -10,7 +10,9 @@ namespace Peerz.Gateway.Network;
 
 /// <summary>
 /// The network map behind GET /v1/network: the DHT's announcements for each model, a bounded ping to every announced
-/// provider, and stake and jail from the registry. One survey runs at a time and its result is shared for
+/// provider, and stake and jail from the registry. The models are the gateway's own (<paramref name="models"/>) and every
+/// model found announced by the peers of a random-walk lookup, one walk per survey, remembered while announced (a DHT cannot
+/// list its keys, so a model is found once one of its providers is sampled; at most <see cref="NetworkViewOptions.MaxModels"/>). One survey runs at a time and its result is shared for
 /// <see cref="NetworkViewOptions.CacheFor"/>, so any number of polling pages cost one DHT walk per period; every read is
 /// bounded, and a failed read becomes an error field of the snapshot instead of a failed request.
 /// </summary>
@@ -23,6 +25,9 @@ public sealed class NetworkView(
     ILogger<NetworkView> logger)
 {
     private readonly NetworkViewOptions _options = options.Value;
+
+    /// <summary>Models found by sampling, by id: remembered across surveys (surveys run one at a time), dropped when nobody announces them.</summary>
+    private readonly Dictionary<string, ModelShape> _found = new(StringComparer.Ordinal);
     private SharedRead<NetworkSnapshot>? _shared;
 
     /// <summary>The current survey: the cached one while it is fresh (or still running), else a new one.</summary>
@@ -41,22 +46,38 @@ public sealed class NetworkView(
 
         string? dhtError = null;
         var announced = new Dictionary<string, IReadOnlyList<ProviderRecord>>();
+        IReadOnlyList<ModelShape> surveyed;
         using (var dht = new CancellationTokenSource(_options.DhtTimeout, time))
         {
-            foreach (var model in models)
+            // WaitAsync as well as the token: the bound holds even where a lookup does not observe cancellation promptly.
+            async Task<IReadOnlyList<ProviderRecord>?> BoundedAsync(Func<Task<IReadOnlyList<ProviderRecord>>> read, string what)
             {
                 try
                 {
-                    // WaitAsync as well as the token: the bound holds even where a lookup does not observe cancellation promptly.
-                    announced[model.Id] = await swarm.AnnouncedAsync(model.Id, dht.Token).WaitAsync(dht.Token);
+                    return await read().WaitAsync(dht.Token);
                 }
                 catch (Exception e) when (e is OperationCanceledException or IOException or TimeoutException or InvalidOperationException)
                 {
                     dhtError = dht.IsCancellationRequested ? $"the DHT lookup took longer than {_options.DhtTimeout.TotalSeconds:0.#} s" : e.Message;
-                    logger.LogInformation("network map: DHT lookup for {Model} failed: {Error}", model.Id, dhtError);
-                    announced[model.Id] = [];
+                    logger.LogInformation("network map: {What} failed: {Error}", what, dhtError);
+                    return null;
                 }
             }
+
+            // The sample runs beside the gateway's own models' lookups, so finding other models never delays the map of its own.
+            var sample = BoundedAsync(() => swarm.SampleAnnouncementsAsync(dht.Token), "sampling the DHT for models");
+            foreach (var model in models) announced[model.Id] = await BoundedAsync(() => swarm.AnnouncedAsync(model.Id, dht.Token), $"DHT lookup for {model.Id}") ?? [];
+            if (await sample is { } sampled) Remember(sampled);
+            foreach (var model in _found.Values.OrderBy(m => m.Id, StringComparer.Ordinal).ToList())
+            {
+                var found = await BoundedAsync(() => swarm.AnnouncedAsync(model.Id, dht.Token), $"DHT lookup for {model.Id}");
+                // A found model nobody announces any more is forgotten (not merely one whose lookup failed); otherwise its depth follows its providers.
+                if (found is { Count: 0 }) _found.Remove(model.Id);
+                else if (found is not null) Remember(found);
+                announced[model.Id] = found ?? [];
+            }
+
+            surveyed = [.. models, .. _found.Values.OrderBy(m => m.Id, StringComparer.Ordinal)];
         }
 
         var records = announced.Values.SelectMany(r => r).ToList();
@@ -65,8 +86,22 @@ public sealed class NetworkView(
         var results = new Dictionary<string, PingResult>();
         foreach (var (peer, ping) in pings) results[peer] = await ping;
 
-        var maps = models.Select(model => Map(model, announced[model.Id].Select(r => Status(r, results[r.PeerId], entries, chainBlock is not null)).ToList())).ToList();
+        var maps = surveyed.Select(model => Map(model, announced[model.Id].Select(r => Status(r, results[r.PeerId], entries, chainBlock is not null)).ToList())).ToList();
         return new NetworkSnapshot(readAt, true, chainBlock, chainError, dhtError, maps);
+    }
+
+    /// <summary>
+    /// Adds the models of <paramref name="records"/> the gateway does not run, up to the bound. Their depth is the largest
+    /// announced (a provider that does not announce it implies at least its span's end), capped, since announcements are untrusted.
+    /// </summary>
+    private void Remember(IEnumerable<ProviderRecord> records)
+    {
+        foreach (var group in records.Where(r => r.ModelId.Length is > 0 and <= NetworkViewOptions.MaxModelIdLength && models.All(m => m.Id != r.ModelId)).GroupBy(r => r.ModelId))
+        {
+            if (!_found.ContainsKey(group.Key) && _found.Count >= _options.MaxModels) continue;
+            var blocks = group.Max(r => Math.Max(r.ModelBlocks, r.End));
+            _found[group.Key] = new ModelShape(group.Key, Math.Clamp(blocks, 1, NetworkViewOptions.MaxBlocks));
+        }
     }
 
     private async Task<PingResult> PingAsync(string peerId)

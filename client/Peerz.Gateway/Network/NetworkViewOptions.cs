@@ -14,4 +14,13 @@ public sealed class NetworkViewOptions
 
     /// <summary>All chain reads of one survey (block number, then each announced account's registry entry).</summary>
     public TimeSpan ChainTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Models found in the DHT (beyond the gateway's own) the map keeps: each costs a provider lookup per survey.</summary>
+    public int MaxModels { get; set; } = 16;
+
+    /// <summary>A found model is drawn with at most this many blocks (its depth comes from untrusted announcements).</summary>
+    public const int MaxBlocks = 1024;
+
+    /// <summary>Longer model ids in announcements are ignored.</summary>
+    public const int MaxModelIdLength = 128;
 }

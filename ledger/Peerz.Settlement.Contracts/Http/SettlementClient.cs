@@ -37,6 +37,13 @@ public sealed class SettlementClient(HttpClient http, Uri baseAddress)
         return await ReadAsync<ClaimProof>(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The <paramref name="top"/> largest rewards of the newest settled epoch (404 as <see cref="SettlementException"/> when none is settled).</summary>
+    public async Task<EpochEarners> GetLastEarnersAsync(int top, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(new Uri(baseAddress, $"v1/epochs/last/earners?top={top}"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<EpochEarners>(response, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<ReportResult> PostAsync<T>(string path, T body, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync(new Uri(baseAddress, path), body, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,8 +16,8 @@ using Peerz.Settlement.Storage;
 namespace Peerz.Settlement.Http;
 
 /// <summary>
-/// The settlement HTTP API on Kestrel: <c>POST /v1/receipts</c>, <c>POST /v1/verifications</c> and
-/// <c>GET /v1/epochs/{n}/proofs/{account}</c>. Bodies are bounded (413 beyond <see cref="SettlementOptions.MaxRequestBytes"/>),
+/// The settlement HTTP API on Kestrel: <c>POST /v1/receipts</c>, <c>POST /v1/verifications</c>,
+/// <c>GET /v1/epochs/{n}/proofs/{account}</c> and <c>GET /v1/epochs/last/earners?top=N</c> (read-only, for dashboards). Bodies are bounded (413 beyond <see cref="SettlementOptions.MaxRequestBytes"/>),
 /// malformed JSON is a 400, and every refusal carries <c>{"error": "..."}</c>.
 /// </summary>
 public sealed class SettlementHttpServer : IAsyncDisposable
@@ -56,6 +57,19 @@ public sealed class SettlementHttpServer : IAsyncDisposable
             return rewards.Count == 0
                 ? Error(404, $"{address} has no reward in epoch {n}")
                 : Results.Json(new ClaimProof(n, rewards[0].Account, Hex.Encode(record.Root), [.. rewards.Select(r => RoleClaim.From(r.Role, r.Amount, r.Proof))]));
+        });
+
+        app.MapGet("/v1/epochs/last/earners", async (string? top, CancellationToken ct) =>
+        {
+            var count = 10;
+            if (top is not null && (!int.TryParse(top, out count) || count is < 1 or > EpochEarners.MaxEarners))
+                return Error(400, $"top must be a number from 1 to {EpochEarners.MaxEarners}");
+            var record = await store.LastPublishedEpochAsync(ct).ConfigureAwait(false);
+            if (record is null) return Error(404, "no epoch is settled yet");
+            var rewards = await store.TopRewardsAsync(record.Epoch, count, ct).ConfigureAwait(false);
+            return Results.Json(new EpochEarners(record.Epoch, Hex.Encode(record.Root), record.Total.ToString(CultureInfo.InvariantCulture),
+                record.TransactionHash is null ? null : Hex.Encode(record.TransactionHash),
+                [.. rewards.Select(r => new EpochEarner(r.Account, RoleClaim.NameOf(r.Role), r.Amount.ToString(CultureInfo.InvariantCulture)))]));
         });
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

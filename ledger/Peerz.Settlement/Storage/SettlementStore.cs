@@ -199,6 +199,27 @@ public sealed class SettlementStore : IAsyncDisposable
         return rows.Select(r => r.ToRecord()).ToArray();
     }
 
+    /// <summary>The newest epoch whose close finished (root posted, proofs published), or null when none has.</summary>
+    public async Task<EpochRecord?> LastPublishedEpochAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var epoch = await connection.ExecuteScalarAsync<long?>("SELECT MAX(epoch) FROM epochs WHERE state = 'published';").ConfigureAwait(false);
+        return epoch is null ? null : await GetEpochAsync(epoch.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> largest rewards of <paramref name="epoch"/>, largest first (ties by account and role).
+    /// Amounts are decimal text without leading zeros, so ordering by length, then text, is ordering by value, in SQL and bounded.
+    /// </summary>
+    public async Task<IReadOnlyList<RewardRecord>> TopRewardsAsync(long epoch, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<RewardRow>(
+            "SELECT account AS Account, role AS Role, amount AS Amount, proof AS Proof FROM rewards WHERE epoch = @Epoch ORDER BY length(amount) DESC, amount DESC, account, role LIMIT @Count;",
+            new { Epoch = epoch, Count = count }).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
+    }
+
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     private async Task<bool> InsertUnlessClosedAsync(long epoch, string insertSql, object parameters, CancellationToken cancellationToken)

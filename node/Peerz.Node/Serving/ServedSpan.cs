@@ -153,6 +153,7 @@ public sealed class ServedSpan : IDisposable
         ModelId = ModelId,
         BlockStart = (uint)Blocks.Start,
         BlockEnd = (uint)Blocks.End,
+        ModelBlocks = (uint)Blocks.Config.NumLayers,
         State = State,
         Throughput = Throughput,
         FreeCacheBytes = (ulong)CacheBudget.FreeBytes,

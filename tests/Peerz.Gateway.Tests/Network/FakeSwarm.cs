@@ -21,6 +21,13 @@ public sealed class FakeSwarm(IReadOnlyList<ProviderRecord> announced) : ISwarmS
     {
         Interlocked.Increment(ref _surveys);
         if (DhtHangs) await Task.Delay(Timeout.Infinite, cancellationToken);
+        return [.. announced.Where(r => r.ModelId == modelId)];
+    }
+
+    /// <summary>Every scripted announcement, whatever its model, as if one walk had met every provider.</summary>
+    public async Task<IReadOnlyList<ProviderRecord>> SampleAnnouncementsAsync(CancellationToken cancellationToken)
+    {
+        if (DhtHangs) await Task.Delay(Timeout.Infinite, cancellationToken);
         return announced;
     }
 

@@ -104,6 +104,43 @@ public sealed class NetworkEndpointTests
     }
 
     [Fact]
+    public async Task Models_found_in_the_DHT_are_mapped_beside_the_gateways_own_up_to_the_bound()
+    {
+        var swarm = new FakeSwarm(
+        [
+            Record("peerA", AccountA, 0, 10, ServerState.Online, Reachability.Public),
+            Record("peerF", "", 0, 2, ServerState.Online, Reachability.Public) with { ModelId = "alpha", ModelBlocks = 6 },
+            Record("peerG", "", 1, 3, ServerState.Online, Reachability.Public) with { ModelId = "beta" },
+            Record("peerH", "", 0, 1, ServerState.Online, Reachability.Public) with { ModelId = "gamma", ModelBlocks = 1_000_000 },
+            Record("peerI", "", 0, 1, ServerState.Online, Reachability.Public) with { ModelId = new string('x', NetworkViewOptions.MaxModelIdLength + 1) },
+        ]);
+        foreach (var peer in new[] { "peerA", "peerF", "peerG", "peerH" }) swarm.Pings[peer] = TimeSpan.FromMilliseconds(1);
+        await using var gateway = await LocalGateway.StartAsync(View(swarm, null, options: new NetworkViewOptions { MaxModels = 3 }));
+
+        using var json = JsonDocument.Parse(await gateway.Http.GetStringAsync("/v1/network"));
+        var models = json.RootElement.GetProperty("models").EnumerateArray().ToList();
+        // The gateway's own model first, then those found, by id; an overlong id is ignored.
+        Assert.Equal(["tiny", "alpha", "beta", "gamma"], models.Select(m => m.GetProperty("id").GetString()));
+        // Depth as announced; without one, at least the largest span end; never beyond the drawing bound.
+        Assert.Equal([10, 6, 3, NetworkViewOptions.MaxBlocks], models.Select(m => m.GetProperty("blocks").GetInt32()));
+        Assert.Equal([(2, 6)], models[1].GetProperty("gaps").EnumerateArray().Select(g => (g.GetProperty("start").GetInt32(), g.GetProperty("end").GetInt32())));
+        Assert.Equal("peerG", Assert.Single(models[2].GetProperty("providers").EnumerateArray()).GetProperty("peer_id").GetString());
+    }
+
+    [Fact]
+    public async Task No_more_found_models_are_kept_than_the_bound()
+    {
+        var swarm = new FakeSwarm(
+        [
+            Record("peerF", "", 0, 2, ServerState.Online, Reachability.Public) with { ModelId = "alpha" },
+            Record("peerG", "", 0, 2, ServerState.Online, Reachability.Public) with { ModelId = "beta" },
+        ]);
+        await using var gateway = await LocalGateway.StartAsync(View(swarm, null, options: new NetworkViewOptions { MaxModels = 1, PingTimeout = TimeSpan.FromMilliseconds(100) }));
+        using var json = JsonDocument.Parse(await gateway.Http.GetStringAsync("/v1/network"));
+        Assert.Equal(2, json.RootElement.GetProperty("models").GetArrayLength());
+    }
+
+    [Fact]
     public async Task The_page_is_served_and_a_local_gateway_maps_no_swarm()
     {
         await using var gateway = await LocalGateway.StartAsync();

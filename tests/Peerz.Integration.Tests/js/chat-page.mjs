@@ -37,6 +37,7 @@ try {
     route: document.getElementById("route").textContent,
     paid: document.getElementById("paid").textContent,
     tokens: document.getElementById("tokens").textContent,
+    cost: document.getElementById("cost").textContent,
   }));
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify({ ...result, streamEnded, status: response.status(), body, consoleErrors }));

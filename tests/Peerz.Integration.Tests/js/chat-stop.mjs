@@ -33,7 +33,8 @@ try {
     stopped: document.querySelector("#log .assistant:last-child .stopped") !== null,
     stopDisabled: document.getElementById("stop").disabled,
     notice: document.getElementById("notice").textContent,
-    hops: [...document.querySelectorAll("#hops li")].map((li) => li.textContent),
+    hops: [...document.querySelectorAll("#hops .hop")].map((hop) => hop.textContent),
+    latencies: [...document.querySelectorAll("#hops .latency")].map((latency) => latency.textContent),
     rate: document.getElementById("rate").textContent,
     cost: document.getElementById("cost").textContent,
   }));

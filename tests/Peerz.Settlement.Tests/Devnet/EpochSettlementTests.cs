@@ -118,6 +118,15 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
         Assert.Equal(reference["root"]!.GetValue<string>(), Hex.Encode(onChain.Root));
         Assert.Equal([inferenceA + inferenceBAmount, trainingB, r2, r3], await rewards.RoleTotalsAsync(epoch));
 
+        // The dashboards' read (GET /v1/epochs/last/earners): the largest rewards first, exactly the leaves the posted root was checked against above.
+        var earners = await client.GetLastEarnersAsync(3);
+        Assert.Equal(epoch, earners.Epoch);
+        Assert.Equal(Hex.Encode(onChain.Root), earners.Root);
+        Assert.Equal(onChain.Total.ToString(CultureInfo.InvariantCulture), earners.Total);
+        var largest = expected.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Account.ToString().ToLowerInvariant(), StringComparer.Ordinal).ThenBy(kv => kv.Key.Role).Take(3);
+        Assert.Equal(largest.Select(kv => (kv.Key.Account.ToString().ToLowerInvariant(), RoleClaim.NameOf(kv.Key.Role), kv.Value.ToString(CultureInfo.InvariantCulture))),
+            earners.Earners.Select(e => (e.Account, e.Role, e.Amount)));
+
         // A wrong amount (one wei more), or a's inference amount claimed as training, does not verify against the root.
         var proofA = (await client.GetProofAsync(epoch, a.Address)).Parse();
         Assert.Single(proofA.Claims);

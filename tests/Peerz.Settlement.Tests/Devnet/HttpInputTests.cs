@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Settlement.Contributions;
+using Peerz.Settlement.Http;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing;
 using Peerz.Testing.Chain;
@@ -188,6 +189,25 @@ public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri(_service.Address, $"v1/epochs/999999/proofs/{Provider.Address}"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync(new Uri(_service.Address, "v1/epochs/0/proofs/0xnotanaddress"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync(new Uri(_service.Address, $"v1/epochs/-1/proofs/{Provider.Address}"))).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("101")]
+    [InlineData("ten")]
+    public async Task Top_earners_refuse_a_count_outside_1_to_100(string top)
+    {
+        var response = await _http.GetAsync(new Uri(_service.Address, $"v1/epochs/last/earners?top={top}"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("top must be a number from 1 to 100", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Top_earners_before_any_settled_epoch_are_a_404_saying_so()
+    {
+        var refused = await Assert.ThrowsAsync<SettlementException>(() => new SettlementClient(_http, _service.Address).GetLastEarnersAsync(10));
+        Assert.Equal(404, refused.StatusCode);
+        Assert.Equal("no epoch is settled yet", refused.Message);
     }
 
     private VerificationReport Verification(EthKey key, byte[] digest, ulong timestamp)
