@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
-using Peerz.Client.Swarm;
+using Peerz.Discovery;
 using Peerz.Protocol.Wire;
 
 namespace Peerz.Gateway;
