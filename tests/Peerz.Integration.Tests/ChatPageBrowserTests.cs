@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Peerz.Model.Tiny;
 using Peerz.Testing.Processes;
 using Peerz.Testing.Prometheus;
@@ -12,7 +11,7 @@ namespace Peerz.Integration.Tests;
 /// runs the gateway over them, and chromium (playwright-core, js/chat-page.mjs) sends a prompt and
 /// watches the reply stream in with the route through the swarm. Saves a screenshot.
 /// </summary>
-public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _home = TempDirectory.Create("chat-page");
     private readonly List<PeerzProcess> _processes = [];
@@ -36,14 +35,11 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         _processes.Add(first);
         var (second, secondAddress) = ProviderProcess.Start(trained, Path.Combine(_home, "b.key"), "4:8", "--bootstrap", firstAddress.ToString());
         _processes.Add(second);
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--model", trained, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        var (gateway, url) = GatewayProcess.Start("--model", trained, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0");
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-page.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
+        var screenshot = BrowserPage.Screenshot("chat-page.png");
+        var script = BrowserPage.Script("chat-page.mjs");
         var run = await NodeScript.RunAsync(script, [url, "Once upon a time, there was a", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
         output.WriteLine($"screenshot: {screenshot}");
@@ -107,14 +103,11 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         _processes.Add(first);
         var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString(), "--metrics-listen", "http://127.0.0.1:0");
         _processes.Add(second);
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0", "--max-tokens-per-request", maxTokens.ToString()]);
+        var (gateway, url) = GatewayProcess.Start("--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0", "--max-tokens-per-request", maxTokens.ToString());
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-stop.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-stop.mjs");
+        var screenshot = BrowserPage.Screenshot("chat-stop.png");
+        var script = BrowserPage.Script("chat-stop.mjs");
         var run = await NodeScript.RunAsync(script, [url, "Tell me everything about the blocks you serve.", maxTokens.ToString(), screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
         output.WriteLine($"screenshot: {screenshot}");
@@ -173,14 +166,11 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         var (second, _) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
         _processes.Add(second);
         second.Kill();
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        var (gateway, url) = GatewayProcess.Start("--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0");
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-notice.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-notice.mjs");
+        var screenshot = BrowserPage.Screenshot("chat-notice.png");
+        var script = BrowserPage.Script("chat-notice.mjs");
         var run = await NodeScript.RunAsync(script, [url, "Anyone there?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
         output.WriteLine($"screenshot: {screenshot}");
@@ -200,7 +190,4 @@ public sealed partial class ChatPageBrowserTests(ITestOutputHelper output) : IAs
         TempDirectory.Delete(_home);
         return Task.CompletedTask;
     }
-
-    [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
-    private static partial Regex ServingLine();
 }

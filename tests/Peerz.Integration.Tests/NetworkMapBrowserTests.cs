@@ -54,19 +54,15 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         var (first, firstAddress) = StartProvider(HardhatNode.Accounts[1], "a", "0:2");
         var (second, _) = StartProvider(HardhatNode.Accounts[2], "b", "2:3", "--bootstrap", firstAddress.ToString());
         StartProvider(HardhatNode.Accounts[3], "c", "3:4", "--bootstrap", firstAddress.ToString());
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-        [
-            "serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
+        var (gateway, url) = GatewayProcess.Start(
+            "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
             "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(HardhatNode.Accounts[4], "gateway"),
-            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "gateway-ledger.db"),
-        ]);
+            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "gateway-ledger.db"));
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshots = Path.Combine(RepositoryRoot.Path, "TestResults");
-        Directory.CreateDirectory(screenshots);
+        var screenshots = BrowserPage.ScreenshotDirectory();
         var ready = Path.Combine(_home, "map-ready");
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "network-map.mjs");
+        var script = BrowserPage.Script("network-map.mjs");
         var gapSeen = Path.Combine(_home, "map-gap");
         var run = NodeScript.RunAsync(script, [url, screenshots, ready, "3", "2", "3", gapSeen, "3", ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(240));
 
@@ -194,18 +190,14 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         await WaitForAsync(() => UptimeAnswer().Count(settlement.Output) >= 2 || settlement.HasExited, TimeSpan.FromSeconds(60), "settlement never sampled the routing peer");
         Assert.False(settlement.HasExited, settlement.Output);
 
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-        [
-            "serve", "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment,
-            "--settlement-url", settlementUrl,
-        ]);
+        var (gateway, url) = GatewayProcess.Start(
+            "--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0", "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment,
+            "--settlement-url", settlementUrl);
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "economics-panel.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var screenshot = BrowserPage.Screenshot("economics-panel.png");
         var ready = Path.Combine(_home, "economics-ready");
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "economics-panel.mjs");
+        var script = BrowserPage.Script("economics-panel.mjs");
         var run = NodeScript.RunAsync(script, [url, screenshot, ready, (epoch + 1).ToString(CultureInfo.InvariantCulture), epoch.ToString(CultureInfo.InvariantCulture),
             ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(150));
         await WaitForAsync(() => File.Exists(ready) || run.IsCompleted, TimeSpan.FromSeconds(60), "the economics panel never showed an epoch");
@@ -284,18 +276,14 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         await devnet.Escrow(client).DepositAsync(10 * PeerzDevnet.Prz);
         var (_, firstAddress) = StartProvider(providerA, "paid-a", "0:2", "--price", price, "--redeem-seconds", "2");
         StartProvider(providerB, "paid-b", "2:4", "--price", price, "--redeem-seconds", "2", "--bootstrap", firstAddress.ToString());
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-        [
-            "serve", "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
+        var (gateway, url) = GatewayProcess.Start(
+            "--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0",
             "--rpc-url", devnet.Endpoint.ToString(), "--deployment", _deployment, "--keystore", WriteKeystore(client, "paying-gateway"),
-            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "paying-gateway-ledger.db"),
-        ]);
+            "--password-file", _passwordFile, "--ledger", Path.Combine(_home, "paying-gateway-ledger.db"));
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "chat-paid.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "chat-page.mjs");
+        var screenshot = BrowserPage.Screenshot("chat-paid.png");
+        var script = BrowserPage.Script("chat-page.mjs");
         var run = await NodeScript.RunAsync(script, [url, "What does this cost?", screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(120));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
         output.WriteLine($"screenshot: {screenshot}");
@@ -360,9 +348,6 @@ public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutp
         TempDirectory.Delete(_home);
         return Task.CompletedTask;
     }
-
-    [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
-    private static partial Regex ServingLine();
 
     [GeneratedRegex(@"Uptime: \S+ answered in")]
     private static partial Regex UptimeAnswer();

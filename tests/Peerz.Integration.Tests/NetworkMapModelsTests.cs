@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Peerz.Model.Tiny;
 using Peerz.Testing.Processes;
 
@@ -11,7 +10,7 @@ namespace Peerz.Integration.Tests;
 /// announce different model ids (the same tiny checkpoint under two names), `peerz serve` runs one of them, and GET
 /// /v1/network must map both, the other with the depth its provider announces and the blocks nobody serves as a gap.
 /// </summary>
-public sealed partial class NetworkMapModelsTests : IDisposable
+public sealed class NetworkMapModelsTests : IDisposable
 {
     private readonly string _home = TempDirectory.Create("network-models");
     private readonly List<PeerzProcess> _processes = [];
@@ -27,10 +26,8 @@ public sealed partial class NetworkMapModelsTests : IDisposable
             ["--model", model, "--model-id", "tiny-twin", "--blocks", "0:2", "--identity", Path.Combine(_home, "b.key"), "--bootstrap", ownAddress.ToString()]);
         _processes.Add(other);
         other.WaitForLine("ready ", TimeSpan.FromSeconds(60));
-        var gateway = PeerzProcess.Start(PeerzProcess.AssemblyPath("client/Peerz.Cli", "peerz"),
-            ["serve", "--model", model, "--model-id", "tiny", "--bootstrap", ownAddress.ToString(), "--url", "http://127.0.0.1:0"]);
+        var (gateway, url) = GatewayProcess.Start("--model", model, "--model-id", "tiny", "--bootstrap", ownAddress.ToString(), "--url", "http://127.0.0.1:0");
         _processes.Add(gateway);
-        var url = ServingLine().Match(gateway.WaitForLine("serving ", TimeSpan.FromSeconds(60))).Groups[1].Value;
 
         // Each survey samples the DHT once; in a swarm this small one walk meets both providers.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
@@ -61,7 +58,4 @@ public sealed partial class NetworkMapModelsTests : IDisposable
         foreach (var process in Enumerable.Reverse(_processes)) process.Dispose();
         TempDirectory.Delete(_home);
     }
-
-    [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
-    private static partial Regex ServingLine();
 }

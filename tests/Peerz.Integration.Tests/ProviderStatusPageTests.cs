@@ -37,9 +37,8 @@ public sealed partial class ProviderStatusPageTests(PeerzDevnet devnet, ITestOut
         var url = StatusLine().Match(provider.Output).Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(url), "no 'status page on' line:\n" + provider.Output);
 
-        var screenshot = Path.Combine(RepositoryRoot.Path, "TestResults", "provider-status.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Peerz.Integration.Tests", "js", "provider-status.mjs");
+        var screenshot = BrowserPage.Screenshot("provider-status.png");
+        var script = BrowserPage.Script("provider-status.mjs");
         var run = await NodeScript.RunAsync(script, [url, screenshot, ChromiumFactAttribute.ExecutablePath], TimeSpan.FromSeconds(90));
         Assert.True(run.ExitCode == 0, run.Error + "\n" + provider.Output);
         output.WriteLine($"screenshot: {screenshot}");
