@@ -56,7 +56,7 @@ public static class ModelCommand
                 KvHeads = settings.Get(result, kvHeads),
                 Vocab = settings.Get(result, vocab),
             };
-            var written = TinyCheckpoint.Write(directory, options);
+            var written = TinyCheckpoint.Write(directory, Checked(options));
             Console.WriteLine($"wrote a {written.NumLayers}-block tiny Llama (hidden {written.HiddenSize}, vocab {written.VocabSize}) to {directory}");
         });
         return command;
@@ -79,19 +79,25 @@ public static class ModelCommand
         {
             var settings = settingsFor(result.GetValue(config));
             var training = defaults with { Steps = settings.Get(result, steps) is > 0 and var n ? n : throw new UserErrorException("--steps must be positive"), Seed = settings.Get(result, seed) };
-            var shape = defaultShape with { Layers = settings.Get(result, layers), Hidden = settings.Get(result, hidden) };
-            try
-            {
-                shape.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new UserErrorException(e.Message);
-            }
+            var shape = Checked(defaultShape with { Layers = settings.Get(result, layers), Hidden = settings.Get(result, hidden) });
             DefaultModelRecipe.Run(settings.Get(result, output), training, training.Seed, Console.Out, shape, cancellationToken);
             return Task.CompletedTask;
         });
         return command;
+    }
+
+    /// <summary>A tiny model shape from the command line, refused with the reason when it cannot be built (a user error, not a crash).</summary>
+    private static TinyModelOptions Checked(TinyModelOptions shape)
+    {
+        try
+        {
+            shape.Validate();
+            return shape;
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserErrorException(e.Message);
+        }
     }
 
     private static Command Logits(Func<string?, LayeredSettings> settingsFor, Option<string?> config)
