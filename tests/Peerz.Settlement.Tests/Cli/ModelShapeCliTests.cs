@@ -1,5 +1,5 @@
-using Peerz.Testing;
 using Peerz.Settlement.Tests.Support;
+using Peerz.Testing;
 
 namespace Peerz.Settlement.Tests.Cli;
 
