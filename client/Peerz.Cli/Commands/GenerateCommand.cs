@@ -65,7 +65,6 @@ public static class GenerateCommand
             var loadOptions = ModelOptions.LoadOptions(settings.Get(result, backendOptions.DType), settings.Get(result, backendOptions.Quant));
             using var speculative = speculativeOptions.Resolve(settings, result, backend.Head, directory, loadOptions);
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
-            Console.Write(settings.Get(result, prompt));
             using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
             var pipeline = prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
             // Soft prompts prepend positions the rollback bookkeeping does not know about.
@@ -75,8 +74,15 @@ public static class GenerateCommand
                 ? new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken)
                 : generator.GenerateAsync(promptIds, options, cancellationToken);
             var decoder = tokenizer.CreateStreamingDecoder();
-            await foreach (var token in tokens) Console.Write(decoder.Add(token));
-            Console.WriteLine(decoder.Flush());
+            // The prompt is echoed with the first token: the "route:" line (stderr) is printed while the first step opens the
+            // sessions, and would otherwise land in the middle of the prompt's line.
+            var unechoed = settings.Get(result, prompt);
+            await foreach (var token in tokens)
+            {
+                Console.Write(unechoed + decoder.Add(token));
+                unechoed = "";
+            }
+            Console.WriteLine(unechoed + decoder.Flush());
             if (generator is not null)
             {
                 var statistics = generator.Statistics;
