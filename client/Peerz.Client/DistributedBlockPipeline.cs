@@ -115,11 +115,13 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         }
     }
 
-    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IRollbackBlockSession
+    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IRollbackBlockSession, IReroutingSession
     {
         private readonly List<Hop> _hops = [];
         private readonly HashSet<string> _failed = [];
         private readonly HashSet<string> _forgiven = [];
+
+        public event Action<ProviderReplacement>? ProviderReplaced;
 
         public int Position { get; private set; }
 
@@ -334,8 +336,10 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
                 _hops.RemoveAt(index);
                 _hops.InsertRange(index, replacements);
                 foreach (var input in failed.Inputs) input.Dispose();
+                var replayedPositions = history is null ? 0 : (int)history.shape[1];
                 history?.Dispose();
                 pipeline.RouteChanged?.Invoke(_hops.Select(h => h.Route).ToList());
+                ProviderReplaced?.Invoke(new ProviderReplacement(failed.Route, [.. replacements.Select(h => h.Route)], replayedPositions));
                 return replacements.Count;
             }
         }

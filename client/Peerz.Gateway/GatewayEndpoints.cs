@@ -21,6 +21,7 @@ public static class GatewayEndpoints
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/network", () => Results.Content(NetworkPage.Value, "text/html; charset=utf-8"));
+        app.MapGet("/markdown.js", () => Results.Content(MarkdownScript.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/v1/network", async (CancellationToken cancellationToken) => Results.Json(await network.GetAsync(cancellationToken), Json));
         app.MapGet("/v1/economics", async (CancellationToken cancellationToken) => Results.Json(await economics.GetAsync(cancellationToken), Json));
         app.MapGet("/v1/models", () => Results.Json(new
@@ -50,6 +51,8 @@ public static class GatewayEndpoints
     private static readonly Lazy<string> ChatPage = new(() => Resource("index.html"));
 
     private static readonly Lazy<string> NetworkPage = new(() => Resource("network.html"));
+
+    private static readonly Lazy<string> MarkdownScript = new(() => Resource("markdown.js"));
 
     private static string Resource(string name)
     {

@@ -38,11 +38,13 @@ public sealed class PipelineCompletionEngine(
             Sampling = new SamplingOptions { Temperature = request.Temperature, TopP = request.TopP, Seed = request.Seed },
             StopTokenIds = endOfSequenceIds,
         };
+        var rerouting = new ReroutingNotices(pipeline);
+        CompletionDetails Details() => rerouting.Notices is { Count: > 0 } notices ? details() with { Notices = notices } : details();
         var decoder = tokenizer.CreateStreamingDecoder();
         var filter = new StopSequenceFilter(request.Stop);
         var produced = 0;
         var finish = "length";
-        await foreach (var token in new TextGenerator(head, pipeline).GenerateAsync(promptIds, options, cancellationToken))
+        await foreach (var token in new TextGenerator(head, rerouting).GenerateAsync(promptIds, options, cancellationToken))
         {
             produced++;
             if (endOfSequenceIds.Contains(token))
@@ -51,7 +53,7 @@ public sealed class PipelineCompletionEngine(
                 break;
             }
             var text = filter.Push(decoder.Add(token));
-            if (text.Length > 0) yield return new CompletionChunk(text, null, null, details());
+            if (text.Length > 0) yield return new CompletionChunk(text, null, null, Details());
             if (filter.Stopped)
             {
                 finish = "stop";
@@ -59,6 +61,6 @@ public sealed class PipelineCompletionEngine(
             }
         }
         var rest = filter.Push(decoder.Flush()) + filter.Flush();
-        yield return new CompletionChunk(rest, finish, new CompletionUsage(promptIds.Length, produced), details());
+        yield return new CompletionChunk(rest, finish, new CompletionUsage(promptIds.Length, produced), Details());
     }
 }

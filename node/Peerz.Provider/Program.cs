@@ -92,6 +92,7 @@ root.SetAction(async (result, cancellationToken) =>
         },
         IdentityFile = s.Get(result, identity),
         Push = new PushOptions { Enabled = !s.Get(result, noPush) },
+        Fault = WrongOutputFault.FromVariable(Environment.GetEnvironmentVariable(WrongOutputFault.RateVariable)),
         PricePerToken = System.Numerics.BigInteger.TryParse(s.Get(result, price), out var wei) && wei >= 0 ? wei : throw new UserErrorException("--price must be a non-negative integer (PRZ wei)"),
         Payments = chain is null ? null : new PaymentSettings
         {

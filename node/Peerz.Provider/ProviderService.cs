@@ -33,6 +33,9 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (settings.Fault is { } fault)
+            _logger.LogWarning("{Variable} is set: answering {Percent:F1}% of responses WRONG on purpose (chaos testing); verifiers will slash this provider",
+                WrongOutputFault.RateVariable, fault.Rate * 100);
         var identity = LoadIdentity(settings.IdentityFile);
         ProviderPayments? payments = null;
         if (settings.Payments is { } paid)
@@ -89,7 +92,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
     {
         _logger.LogInformation("loading blocks [{Start}, {End}) of {Model} ({DType}, {Quant})", start, end, settings.ModelId, settings.LoadOptions.DType, settings.LoadOptions.Quantization);
         var blocks = BlockSpan.Load(_checkpoint!, start, end, settings.LoadOptions, new ConsoleProgress("loading blocks", end - start));
-        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits, metrics);
+        var served = new ServedSpan(settings.ModelId, blocks, settings.Limits, metrics, settings.Fault);
         var throughput = served.MeasureThroughput();
         _logger.LogInformation("throughput {Throughput:F1} tokens/s through {Blocks} blocks", throughput, end - start);
         return served;

@@ -29,6 +29,8 @@ public sealed record ProviderSettings
     public Peerz.Node.Push.PushOptions Push { get; init; } = new();
     /// <summary>Null serves for free, off chain.</summary>
     public PaymentSettings? Payments { get; init; }
+    /// <summary>Chaos testing only (<see cref="WrongOutputFault.RateVariable"/>): answer a fraction of responses wrong.</summary>
+    public WrongOutputFault? Fault { get; init; }
 }
 
 /// <summary>How the provider is paid: the chain, the account's keystore, its ledger and chores.</summary>

@@ -74,6 +74,14 @@ public sealed class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
         output.WriteLine($"the reply grew in {shown.Count} DOM updates ({deltas.Count} streamed pieces) before the stream ended");
         Assert.True(shown.Count >= 2, $"expected the reply to grow in at least two DOM updates before the stream ended; saw {page.GetProperty("updates")}");
 
+        // Replies render as markdown, built from text nodes only: the sample's <script> and code stay text.
+        Assert.Equal(
+            "<h3>Title</h3><p>Some <strong>bold</strong>, <em>italic</em> and <code>a &lt; b</code> code,<br>a "
+            + "<a href=\"https://example.org/x\" rel=\"noopener noreferrer\" target=\"_blank\">link</a> and &lt;script&gt;alert(1)&lt;/script&gt;.</p>"
+            + "<ul><li>one</li><li>two</li></ul><ol><li>first</li></ol><blockquote><p>quoted</p></blockquote>"
+            + "<pre><code class=\"language-js\">let x = '&lt;b&gt;';</code></pre>",
+            page.GetProperty("markdown").GetString());
+
         // The route through both providers, each with its span, as the page displays it.
         var peerA = firstAddress.ToString().Split("/p2p/")[1];
         var peerB = secondAddress.ToString().Split("/p2p/")[1];

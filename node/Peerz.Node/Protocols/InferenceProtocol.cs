@@ -254,7 +254,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             charge ??= await AuthorizeAsync(opened, step, tokens, cancellationToken);
         }
         // Rolled back (on the compute lane) only once the step is accepted and paid for, so a refused step leaves the session as it was.
-        var output = new StepOutput { Step = step.Step, Hidden = await served.StepAsync("inference", session, hidden, position, o => TensorCodec.Encode(o, open.OutputCompression), cancellationToken) };
+        var output = new StepOutput { Step = step.Step, Hidden = await served.StepAsync("inference", session, hidden, position, o => TensorCodec.Encode(served.Answer(o), open.OutputCompression), cancellationToken) };
         var next = opened.Links?.Next;
         output.Pushed = next is not null && await next.ReadyAsync();
         if (payments is not null)

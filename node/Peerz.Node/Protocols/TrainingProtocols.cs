@@ -25,7 +25,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(), cancellationToken);
-            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(blocks.Forward(hidden, prompts), request.OutputCompression), cancellationToken) };
+            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(served.Answer(blocks.Forward(hidden, prompts)), request.OutputCompression), cancellationToken) };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);

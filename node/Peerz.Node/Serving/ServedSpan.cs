@@ -20,9 +20,10 @@ public sealed class ServedSpan : IDisposable
     private readonly DecodeBatcher? _batcher;
     private volatile bool _retired;
 
-    public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null)
+    public ServedSpan(string modelId, BlockSpan blocks, ServingLimits limits, ServingMetrics? metrics = null, WrongOutputFault? fault = null)
     {
         ModelId = modelId;
+        Fault = fault;
         Blocks = blocks;
         Limits = limits;
         CacheBudget = new KvCacheBudget(limits.CacheBytes);
@@ -48,6 +49,12 @@ public sealed class ServedSpan : IDisposable
 
     /// <summary>Batches decode steps across sessions; null when <see cref="ServingLimits.Batching"/> is off.</summary>
     public DecodeBatcher? Batcher => _batcher;
+
+    /// <summary>Chaos testing only: answers a fraction of responses wrong (null for every real provider).</summary>
+    public WrongOutputFault? Fault { get; }
+
+    /// <summary>What a response carries for the computed <paramref name="output"/>: the output itself unless <see cref="Fault"/> is injecting.</summary>
+    public Tensor Answer(Tensor output) => Fault?.Apply(output) ?? output;
 
     public int ActiveSessions => Limits.MaxSessions - _sessionSlots.CurrentCount;
 

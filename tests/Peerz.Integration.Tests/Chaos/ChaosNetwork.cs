@@ -3,6 +3,7 @@ using System.Numerics;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Model.Tiny;
+using Peerz.Node.Serving;
 using Peerz.Testing.Chain;
 using Peerz.Testing.Processes;
 
@@ -10,8 +11,8 @@ namespace Peerz.Integration.Tests.Chaos;
 
 /// <summary>
 /// The whole network as real processes from the build output, wired like scripts/run.sh: four honest staked providers
-/// (two per half of the model, so any one can die and a route remains), one cheating provider (the same shape with other
-/// weights, serving the second half), the verifier, settlement with one-minute epochs, and a paying gateway; plus an
+/// (two per half of the model, so any one can die and a route remains), one cheating provider (the honest weights, serving the second
+/// half, answering one response in ten wrong), the verifier, settlement with one-minute epochs, and a paying gateway; plus an
 /// unpaid local gateway (every block in one process) as the reference for the paying one's answers. Ports and
 /// identities are fixed, so a restarted process is found where it was.
 /// </summary>
@@ -19,6 +20,13 @@ public sealed class ChaosNetwork : IAsyncDisposable
 {
     public const string ModelId = "tiny";
     public const string Password = "chaos";
+    /// <summary>
+    /// The cheater serves the honest weights but answers one response in ten wrong (signed like the rest), through the
+    /// provider's fault injection: rarely enough that most of its answers pass, often enough that the verifier, which
+    /// checks every session here, catches it within the short soak (a 13-step generation holds a wrong step with
+    /// probability 1 - 0.9^13 = 75 %).
+    /// </summary>
+    public const double CheatRate = 0.1;
     public static readonly BigInteger Price = 1_000_000_000;
     private const int Blocks = 4;
 
@@ -28,12 +36,11 @@ public sealed class ChaosNetwork : IAsyncDisposable
     private readonly string _passwordFile;
     private PeerzProcess? _localGateway;
 
-    private ChaosNetwork(ChaosDevnet devnet, string directory, string model, string cheaterModel)
+    private ChaosNetwork(ChaosDevnet devnet, string directory, string model)
     {
         _devnet = devnet;
         Directory = directory;
         Model = model;
-        CheaterModel = cheaterModel;
         Logs = System.IO.Directory.CreateDirectory(Path.Combine(directory, "logs")).FullName;
         _deployment = devnet.WriteDeploymentFile(directory);
         _passwordFile = Path.Combine(directory, "password");
@@ -43,8 +50,6 @@ public sealed class ChaosNetwork : IAsyncDisposable
     public string Directory { get; }
 
     public string Model { get; }
-
-    public string CheaterModel { get; }
 
     /// <summary>Where each process's output goes (one file per role, all incarnations).</summary>
     public string Logs { get; }
@@ -80,10 +85,7 @@ public sealed class ChaosNetwork : IAsyncDisposable
     {
         var model = Path.Combine(directory, "model");
         TinyCheckpoint.Write(model, TinyModelFixture.TestShape with { Vocab = 512 });
-        // The cheater serves a cheaper model: the same shape and tokenizer, other weights; its answers are wrong but signed like honest ones.
-        var cheaterModel = Path.Combine(directory, "cheater-model");
-        TinyCheckpoint.Write(cheaterModel, TinyModelFixture.TestShape with { Vocab = 512, Seed = TinyModelFixture.TestShape.Seed + 1 });
-        var network = new ChaosNetwork(devnet, directory, model, cheaterModel);
+        var network = new ChaosNetwork(devnet, directory, model);
         try
         {
             await network.StartAllAsync(honestKeys, cheaterKey, gatewayKey);
@@ -133,7 +135,10 @@ public sealed class ChaosNetwork : IAsyncDisposable
             HonestProviders.Add((role, honestKeys[i], ledger));
             Bootstrap.Add(role.Start().Split(' ')[1]);
         }
-        var (cheater, cheaterLedger) = Provider("cheater", cheaterKey, "2:4", CheaterModel);
+        var (cheater, cheaterLedger) = Provider("cheater", cheaterKey, "2:4", Model, new Dictionary<string, string>
+        {
+            [WrongOutputFault.RateVariable] = CheatRate.ToString(CultureInfo.InvariantCulture),
+        });
         var cheaterAddress = cheater.Start().Split(' ')[1];
         Cheater = (cheater, cheaterKey, cheaterLedger, cheaterAddress[(cheaterAddress.LastIndexOf('/') + 1)..]);
 
@@ -151,7 +156,7 @@ public sealed class ChaosNetwork : IAsyncDisposable
         [
             "--model", Model, "--model-id", ModelId, "--bootstrap", .. Bootstrap, .. Chain, .. Wallet(ChaosDevnet.VerifierKey), "--http", VerifierUrl,
             "--ledger", Path.Combine(Directory, "verifier.db"), "--client-ledger", Path.Combine(Directory, "verifier-client.db"),
-            "--sample-rate", "0.5", "--probe-seconds", "15", "--settlement-url", SettlementUrl,
+            "--sample-rate", "1", "--probe-seconds", "15", "--settlement-url", SettlementUrl,
         ]), line => line.StartsWith("ready ", StringComparison.Ordinal)));
         Verifier.Start();
 
@@ -166,7 +171,7 @@ public sealed class ChaosNetwork : IAsyncDisposable
         _localGateway.WaitForPrintedLine(line => line.StartsWith("serving ", StringComparison.Ordinal), "serving", TimeSpan.FromSeconds(120));
     }
 
-    private (ChaosRole Role, string Ledger) Provider(string name, EthKey key, string blocks, string model)
+    private (ChaosRole Role, string Ledger) Provider(string name, EthKey key, string blocks, string model, IReadOnlyDictionary<string, string>? environment = null)
     {
         var ledger = Path.Combine(Directory, name + ".db");
         var listen = $"/ip4/127.0.0.1/tcp/{HardhatNode.FreePort()}";
@@ -176,7 +181,7 @@ public sealed class ChaosNetwork : IAsyncDisposable
             .. BootstrapExcept(listen), .. Chain, .. Wallet(key), "--ledger", ledger, "--price", Price.ToString(CultureInfo.InvariantCulture),
             // Staked once; a restart serves on the stake already registered.
             "--stake", incarnation == 0 ? "100" : "0", "--redeem-seconds", "10",
-        ]), line => line.StartsWith("ready ", StringComparison.Ordinal)));
+        ], environment), line => line.StartsWith("ready ", StringComparison.Ordinal)));
         return (role, ledger);
     }
 

@@ -49,7 +49,7 @@ public static class ChaosSoak
             }
 
             await using var network = await ChaosNetwork.StartAsync(devnet, directory, honest, cheaterKey, gatewayKey);
-            Say($"network up in {wall.Elapsed.TotalSeconds:F0} s; logs in {network.Logs}; cheater {cheaterKey.Address} (peer …{network.Cheater.PeerId[^8..]}) serves 2:4 with other weights");
+            Say($"network up in {wall.Elapsed.TotalSeconds:F0} s; logs in {network.Logs}; cheater {cheaterKey.Address} (peer …{network.Cheater.PeerId[^8..]}) serves 2:4, answering {ChaosNetwork.CheatRate:P0} of responses wrong");
             var load = new ChaosLoad(network, Prompts, MaxNewTokens, seed);
             await load.ComputeReferencesAsync();
 

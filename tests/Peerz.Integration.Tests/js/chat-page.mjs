@@ -5,6 +5,10 @@
 import { chromium } from "playwright-core";
 
 const [url, prompt, screenshot, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
+const markdownSample = [
+  "# Title", "Some **bold**, *italic* and `a < b` code,", "a [link](https://example.org/x) and <script>alert(1)</script>.", "",
+  "- one", "- two", "", "1. first", "", "> quoted", "", "```js", "let x = '<b>';", "```",
+].join("\n");
 // --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], timeout: 30_000 });
 try {
@@ -19,7 +23,7 @@ try {
     window.peerzUpdates = [];
     new MutationObserver(() => {
       const reply = document.querySelector("#log .assistant:last-child");
-      if (reply) window.peerzUpdates.push({ at: performance.now(), text: reply.textContent });
+      if (reply) window.peerzUpdates.push({ at: performance.now(), text: reply.dataset.source ?? "" });
     }).observe(document.getElementById("log"), { childList: true, subtree: true, characterData: true });
   });
 
@@ -31,14 +35,20 @@ try {
   const streamEnded = await page.evaluate(() => performance.now());
   await page.waitForFunction(() => !document.getElementById("send").disabled, null, { timeout: 30_000 });
 
-  const result = await page.evaluate(() => ({
+  const result = await page.evaluate((MARKDOWN_SAMPLE) => ({
     updates: window.peerzUpdates,
-    reply: document.querySelector("#log .assistant:last-child").textContent,
+    reply: document.querySelector("#log .assistant:last-child").dataset.source,
+    // The page's markdown rendering of a reply that uses every supported element and tries to inject markup.
+    markdown: (() => {
+      const box = document.createElement("div");
+      box.append(renderMarkdown(MARKDOWN_SAMPLE, document));
+      return box.innerHTML;
+    })(),
     route: document.getElementById("route").textContent,
     paid: document.getElementById("paid").textContent,
     tokens: document.getElementById("tokens").textContent,
     cost: document.getElementById("cost").textContent,
-  }));
+  }), markdownSample);
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify({ ...result, streamEnded, status: response.status(), body, consoleErrors }));
 } finally {
