@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Peerz.Model.Tiny;
 using Peerz.Testing.Processes;
 using Peerz.Testing.Prometheus;
@@ -160,6 +161,62 @@ public sealed class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
             output.WriteLine($"provider computed {tokens} tokens before the stop (max_tokens {maxTokens})");
             Assert.True(tokens < maxTokens, $"the provider computed {tokens} tokens");
         }
+    }
+
+    /// <summary>
+    /// A provider lost mid-reply is a notice, and the reply still completes: two providers serve [2,4); once the reply
+    /// streams, the page's own last hop is SIGKILLed; the gateway replays the session on the other, the page names the lost
+    /// provider, the replacement and the positions replayed, and the text is what a local gateway answers to the same request.
+    /// </summary>
+    [ChromiumFact]
+    public async Task A_provider_lost_mid_reply_is_a_notice_and_the_reply_completes_as_the_local_run()
+    {
+        const int maxTokens = 120;
+        const string prompt = "Tell me about the blocks.";
+        var (first, firstAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "a.key"), "0:2");
+        _processes.Add(first);
+        var (second, secondAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "b.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        _processes.Add(second);
+        var (third, thirdAddress) = ProviderProcess.Start(_model, Path.Combine(_home, "c.key"), "2:4", "--bootstrap", firstAddress.ToString());
+        _processes.Add(third);
+        var (gateway, url) = GatewayProcess.Start("--model", _model, "--model-id", "tiny", "--bootstrap", firstAddress.ToString(), "--url", "http://127.0.0.1:0");
+        _processes.Add(gateway);
+        var suffixes = new[] { (second, secondAddress), (third, thirdAddress) }.ToDictionary(p => p.Item2.ToString().Split("/p2p/")[1][^8..], p => p.Item1);
+
+        var screenshot = BrowserPage.Screenshot("chat-reroute.png");
+        var run = await NodeScript.RunAsync(BrowserPage.Script("chat-reroute.mjs"),
+            [url, prompt, maxTokens.ToString(), screenshot, ChromiumFactAttribute.ExecutablePath, .. suffixes.Select(s => $"{s.Key}={s.Value.Id}")], TimeSpan.FromSeconds(150));
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + gateway.Output);
+        output.WriteLine($"screenshot: {screenshot}");
+        using var result = JsonDocument.Parse(run.Output);
+        var page = result.RootElement;
+        Assert.Empty(page.GetProperty("consoleErrors").EnumerateArray());
+        var victim = page.GetProperty("victim").GetString()!;
+        var survivor = suffixes.Keys.Single(s => s != victim);
+        Assert.True(suffixes[victim].HasExited);
+
+        var notice = page.GetProperty("notice").GetString()!;
+        output.WriteLine($"notice: {notice}; the reply had {page.GetProperty("atKill").GetString()!.Length} characters at the kill");
+        var match = Regex.Match(notice, $@"^provider {victim}\[2,4\) was lost; replayed (\d+) positions on {survivor}\[2,4\)$");
+        Assert.True(match.Success, notice);
+        Assert.True(int.Parse(match.Groups[1].Value) > 0);
+        Assert.Equal("rerouted", page.GetProperty("noticeClass").GetString());
+        Assert.False(page.GetProperty("replyIsError").GetBoolean());
+        Assert.Equal($"{survivor}[2,4)", page.GetProperty("hops").EnumerateArray().Last().GetString());
+
+        // The same request to a gateway that runs every block itself: replaying the lost provider's positions on another
+        // changes nothing in a greedy reply.
+        var (local, localUrl) = GatewayProcess.Start("--local", "--model", _model, "--model-id", "tiny", "--url", "http://127.0.0.1:0");
+        _processes.Add(local);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var answer = await http.PostAsync(localUrl + "/v1/chat/completions", new StringContent(
+            JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = prompt } }, max_tokens = maxTokens, temperature = 0, top_p = 1 }),
+            System.Text.Encoding.UTF8, "application/json"));
+        answer.EnsureSuccessStatusCode();
+        using var expected = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        var expectedText = expected.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+        Assert.Equal(expectedText, page.GetProperty("reply").GetString());
+        Assert.Equal(expected.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32().ToString(), page.GetProperty("tokens").GetString());
     }
 
     /// <summary>

@@ -36,6 +36,9 @@ public sealed class PeerzProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The operating system's process id (for tests that signal the process from another program).</summary>
+    public int Id => _process.Id;
+
     /// <summary>The build output of <paramref name="assemblyName"/> from <paramref name="projectDirectory"/>, in the test's own configuration.</summary>
     public static string AssemblyPath(string projectDirectory, string assemblyName)
     {
