@@ -209,22 +209,26 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         {
             var (batch, positions) = ((int)hidden.shape[0], (int)hidden.shape[1]);
             var pending = new List<PendingStep?>();
+            var input = TensorCodec.Encode(hidden, pipeline._callOptions.Compression);
             try
             {
+                // Hops are sent in route order, the first with its input: a step holds each provider's payment lane from
+                // sending until answered, and taking lanes in route order in every session means no two sessions can each
+                // hold a lane the other waits for (sending linked hops before the first one deadlocked two gateway
+                // requests that shared both providers of a route: docs/testing.md).
                 for (var i = 0; i < _hops.Count; i++)
                 {
                     pending.Add(null);
-                    if (!Linked(i)) continue;
+                    if (i > 0 && !Linked(i)) continue;
                     try
                     {
-                        pending[i] = await SendAsync(i, null, batch, positions, cancellationToken);
+                        pending[i] = await SendAsync(i, i == 0 ? input : null, batch, positions, cancellationToken);
                     }
                     catch (Exception e) when (IsProviderFailure(e))
                     {
                         // The hop is handled (replaced) when the walk below reaches it.
                     }
                 }
-                var input = TensorCodec.Encode(hidden, pipeline._callOptions.Compression);
                 var inputTensor = hidden;
                 var relay = false;
                 for (var i = 0; i < _hops.Count; i++)

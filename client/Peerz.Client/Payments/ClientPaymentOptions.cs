@@ -12,4 +12,11 @@ public sealed record ClientPaymentOptions
     public required Address Registry { get; init; }
     /// <summary>How far a receipt's timestamp may be from the client's clock.</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a request waits for the previous request to the same provider to be answered (requests to one provider
+    /// go one at a time, so vouchers arrive in nonce order). Past it the request fails with a <see cref="TimeoutException"/>,
+    /// which routing treats as a provider failure: two sessions that each hold one provider and wait for the other's can
+    /// never hang for good. Twice the default request timeout, so a slow but live answer is waited for.
+    /// </summary>
+    public TimeSpan ProviderQueueTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

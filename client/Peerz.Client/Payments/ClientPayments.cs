@@ -33,7 +33,8 @@ public sealed class ClientPayments(ClientPaymentOptions options, ClientLedger le
         var account = await accounts.ResolveAsync(provider, cancellationToken).ConfigureAwait(false);
         var cost = WorkPricing.Cost(tokens, blocks, account.PricePerToken);
         var gate = _locks.GetOrAdd(account.Account, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!await gate.WaitAsync(options.ProviderQueueTimeout, cancellationToken).ConfigureAwait(false))
+            throw new TimeoutException($"waited {options.ProviderQueueTimeout.TotalSeconds:F0} s for the previous request to provider {provider.PeerId} to be answered");
         try
         {
             Protocol.Wire.Voucher? voucher = null;

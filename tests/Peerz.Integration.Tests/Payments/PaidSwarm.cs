@@ -60,13 +60,16 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
     }
 
     /// <param name="laneAmount">How much the client reserves per lane top-up (default <see cref="EscrowLanes.DefaultTopUp"/>).</param>
-    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap, BigInteger? laneAmount = null)
+    /// <param name="providerQueueTimeout">How long a request waits behind the previous one to the same provider (default: the option's).</param>
+    public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap, BigInteger? laneAmount = null,
+        TimeSpan? providerQueueTimeout = null)
     {
         var swarm = new SwarmClient(bootstrap, NullLoggerFactory.Instance);
         _owned.Add(swarm);
         await swarm.StartAsync(CancellationToken.None);
         var ledger = await ClientLedger.OpenAsync(Path.Combine(directory, $"client-{client.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var options = new ClientPaymentOptions { Client = client, ChainId = devnet.Deployment.ChainId, Escrow = devnet.Deployment.Escrow, Registry = devnet.Deployment.Registry };
+        if (providerQueueTimeout is { } wait) options = options with { ProviderQueueTimeout = wait };
         var lanes = new EscrowLanes(devnet.Escrow(client), client.Address, laneAmount ?? EscrowLanes.DefaultTopUp, NullLogger<EscrowLanes>.Instance);
         return (swarm, new ClientPayments(options, ledger, new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
             NullLogger<ClientPayments>.Instance, lanes));
