@@ -14,23 +14,12 @@ namespace Peerz.Integration.Tests.Payments;
 /// compute) is not charged, as the error tells the client, so client and provider agree on what is owed and the
 /// next voucher is accepted instead of both sides deadlocking on PAYMENT_REQUIRED.
 /// </summary>
-public sealed class ChargedThenRefusedTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class ChargedThenRefusedTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;
-    private readonly string _directory = TempDirectory.Create("charged-refused");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "charged-refused");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task Work_refused_after_the_voucher_check_is_not_charged_and_the_next_voucher_is_accepted()

@@ -11,28 +11,17 @@ namespace Peerz.Integration.Tests.Payments;
 /// lane to it can pay, so one deposit cannot buy a full deposit's worth from each of two providers, and a client that
 /// asks for its lane back cannot keep buying with it; everything a provider accepted is redeemed in full.
 /// </summary>
-public sealed class EscrowLaneTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class EscrowLaneTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
     private const int Tokens = 10;
-    private readonly string _directory = TempDirectory.Create("lanes");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "lanes");
 
     /// <summary>One forward request of <see cref="Tokens"/> tokens through 4 blocks.</summary>
     private static BigInteger Cost => Tokens * 4 * Price;
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task One_deposit_cannot_make_two_providers_each_compute_a_full_deposits_worth()

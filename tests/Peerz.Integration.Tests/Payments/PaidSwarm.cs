@@ -21,6 +21,13 @@ namespace Peerz.Integration.Tests.Payments;
 public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private bool _deleteDirectory;
+
+    /// <summary>A swarm in a fresh temporary directory of its own, deleted when the swarm is disposed (one per test).</summary>
+    public static PaidSwarm InTemporaryDirectory(PeerzDevnet devnet, string name) => new(devnet, TempDirectory.Create(name)) { _deleteDirectory = true };
+
+    /// <summary>Where the swarm's ledgers and keys live.</summary>
+    public string Directory => directory;
 
     /// <param name="laneCacheTtl">How long the provider trusts a client's lane read from chain (default: the production default).</param>
     /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound).</param>
@@ -82,6 +89,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
     public async ValueTask DisposeAsync()
     {
         foreach (var owned in Enumerable.Reverse(_owned)) await owned.DisposeAsync();
+        if (_deleteDirectory) TempDirectory.Delete(directory);
     }
 }
 

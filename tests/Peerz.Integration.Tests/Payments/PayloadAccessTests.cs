@@ -15,23 +15,12 @@ namespace Peerz.Integration.Tests.Payments;
 /// Issue 22 #7 and #3 on the provider: /peerz/payload answers only signed requests from the session's paying client
 /// or a VERIFIER_ROLE holder, with a fresh timestamp, in bounded chunks; and the retention window is in the provider's info.
 /// </summary>
-public sealed class PayloadAccessTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class PayloadAccessTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;
-    private readonly string _directory = TempDirectory.Create("payload-access");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "payload-access");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task Only_the_sessions_client_and_verifiers_read_its_payload_in_chunks()

@@ -21,25 +21,14 @@ namespace Peerz.Integration.Tests.Payments;
 /// Paying per token on Hardhat's node: two staked providers on real libp2p hosts, a client that deposits and
 /// generates, redemption on chain, and every way the payment path must refuse.
 /// </summary>
-public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly int[] Prompt = [1, 17, 42, 99];
     private static readonly BigInteger Price = 3_000_000_000_000; // wei per token per block
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly string _directory = TempDirectory.Create("payments");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "payments");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task A_client_pays_exactly_tokens_times_blocks_times_price_to_each_provider_and_a_client_without_deposit_is_refused()

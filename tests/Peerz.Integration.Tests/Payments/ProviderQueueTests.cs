@@ -9,23 +9,12 @@ namespace Peerz.Integration.Tests.Payments;
 /// one gives up after <see cref="Client.Payments.ClientPaymentOptions.ProviderQueueTimeout"/> instead of waiting for
 /// good: the chaos soak saw two gateway sessions each hold one provider of a shared route and wait for the other's.
 /// </summary>
-public sealed class ProviderQueueTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class ProviderQueueTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;
-    private readonly string _directory = TempDirectory.Create("provider-queue");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "provider-queue");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task A_request_queued_behind_an_unanswered_one_gives_up_with_a_timeout_and_signs_nothing()

@@ -16,24 +16,13 @@ namespace Peerz.Integration.Tests.Payments;
 /// Issue 22 #6 on real libp2p streams and Hardhat's node: opening a session is paid, one peer holds a bounded number
 /// of sessions, and a session closes its idle timeout after its last accepted step however many bad steps arrive.
 /// </summary>
-public sealed class SessionSlotTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class SessionSlotTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4);
-    private readonly string _directory = TempDirectory.Create("session-slots");
-    private PaidSwarm _swarm = null!;
+    private readonly PaidSwarm _swarm = PaidSwarm.InTemporaryDirectory(devnet, "session-slots");
 
-    public Task InitializeAsync()
-    {
-        _swarm = new PaidSwarm(devnet, _directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _swarm.DisposeAsync();
-        TempDirectory.Delete(_directory);
-    }
+    public ValueTask DisposeAsync() => _swarm.DisposeAsync();
 
     [Fact]
     public async Task Sixteen_streams_sending_a_bad_step_every_second_cannot_keep_paying_clients_out()

@@ -180,6 +180,40 @@ public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IC
 
     private byte[] Digest(SignedReceipt receipt) => receipt.Receipt.Digest(devnet.Deployment.ChainId, devnet.Deployment.Registry);
 
+    [Fact]
+    public async Task A_reporter_that_gives_up_does_not_cancel_the_provider_lookup_later_reports_reuse()
+    {
+        var (provider, swarm, _) = await StartAsync();
+        // A DHT listing slower than the first caller waits, as on a loaded machine.
+        var slow = new SlowDirectory(swarm, TimeSpan.FromSeconds(2));
+        var resolver = new Verifier.Providers.ProviderResolver(devnet.Registry(), slow, swarm, "tiny", TimeSpan.FromMinutes(1), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Verifier.Providers.ProviderResolver>.Instance);
+        var account = provider.Payments.Options.Account;
+
+        using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resolver.ResolveAsync(account, impatient.Token));
+        var resolved = await resolver.ResolveAsync(account, CancellationToken.None);
+
+        // The lookup the first caller started went on and served the second: one listing, the provider's addresses in it.
+        Assert.Equal(provider.Node.PeerId.ToString(), resolved!.PeerId);
+        Assert.NotEmpty(resolved.Record.Addresses);
+        Assert.Equal(1, slow.Listings);
+    }
+
+    private sealed class SlowDirectory(IProviderDirectory inner, TimeSpan delay) : IProviderDirectory
+    {
+        private int _listings;
+
+        public int Listings => _listings;
+
+        public async Task<IReadOnlyList<ProviderRecord>> GetProvidersAsync(string modelId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _listings);
+            await Task.Delay(delay, cancellationToken);
+            return await inner.GetProvidersAsync(modelId, cancellationToken);
+        }
+    }
+
     private async Task<(Payments.PaidProviderHost Provider, SwarmClient Swarm, ClientPayments Payments)> StartAsync()
     {
         var checkpoint = Checkpoint.Open(model.Directory);

@@ -21,22 +21,45 @@ public sealed class ProviderResolver(ProviderRegistry registry, IProviderDirecto
     /// <summary>The window providers keep payloads for when their info does not say (the provider's default).</summary>
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromHours(1);
 
+    /// <summary>How long one lookup (chain read, DHT listing, info request) may take before it fails for every caller waiting on it.</summary>
+    public static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(60);
+
     private const string InfoProtocolId = "/peerz/info/1.0.0";
     private const int MaxInfoBytes = 64 * 1024;
     private static readonly TimeSpan InfoTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<Address, (RegisteredProvider? Provider, DateTimeOffset ReadAt)> _providers = new();
+    private readonly ConcurrentDictionary<Address, Lazy<Task<RegisteredProvider?>>> _lookups = new();
     private readonly SemaphoreSlim _listingLock = new(1, 1);
     private (IReadOnlyList<ProviderRecord> Records, DateTimeOffset ReadAt)? _listing;
 
     /// <summary>The registered provider, or null when the account has no peer id on chain (then its receipts are not evidence).</summary>
+    /// <remarks>
+    /// One lookup per account at a time, bounded by its own deadline (<see cref="LookupTimeout"/>), not by the caller's
+    /// token: a caller that gives up stops waiting but does not cancel the lookup, which then serves every later
+    /// report from the cache. (Cancelled with the caller, a lookup slower than reporters wait never finished: on a
+    /// loaded machine the chaos soak's verifier took no report for minutes and missed a cheater.)
+    /// </remarks>
     public async Task<RegisteredProvider?> ResolveAsync(Address account, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (_providers.TryGetValue(account, out var cached) && now - cached.ReadAt < ttl) return cached.Provider;
-        var provider = await LoadAsync(account, cancellationToken);
-        _providers[account] = (provider, now);
-        return provider;
+        if (_providers.TryGetValue(account, out var cached) && time.GetUtcNow() - cached.ReadAt < ttl) return cached.Provider;
+        var lookup = _lookups.GetOrAdd(account, a => new Lazy<Task<RegisteredProvider?>>(() => LookUpAsync(a)));
+        return await lookup.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<RegisteredProvider?> LookUpAsync(Address account)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(LookupTimeout, time);
+            var provider = await LoadAsync(account, deadline.Token);
+            _providers[account] = (provider, time.GetUtcNow());
+            return provider;
+        }
+        finally
+        {
+            _lookups.TryRemove(account, out _);
+        }
     }
 
     private async Task<RegisteredProvider?> LoadAsync(Address account, CancellationToken cancellationToken)
