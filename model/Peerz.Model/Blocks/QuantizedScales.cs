@@ -33,7 +33,9 @@ internal sealed class QuantizedScales : IDisposable
     {
         using var scope = NewDisposeScope();
         var count = scales.shape[0];
-        var offset = scales.mean().item<float>();
+        // In float64, so that a verifier quantizing the same checkpoint gets the same float32 offset whatever order its
+        // kernels sum in (everything else here is exact elementwise arithmetic): its replay holds the provider's weights.
+        var offset = (float)scales.to_type(ScalarType.Float64).mean().item<double>();
         var centred = scales - offset;
         var padding = (GroupSize - count % GroupSize) % GroupSize;
         var groups = (padding > 0 ? cat([centred, zeros(padding)]) : centred).view(-1, GroupSize);
