@@ -11,6 +11,7 @@ using Peerz.Bench.Verification;
 var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
+    ["quantized-decode"] = QuantizedDecodeBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
     ["relay"] = RelayBenchmark.RunAsync,
     ["reachability"] = ReachabilityBenchmark.RunAsync,

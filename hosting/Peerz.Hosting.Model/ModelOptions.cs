@@ -10,7 +10,7 @@ public static class ModelOptions
 
     public static Option<string> DType() => new("--dtype") { Description = "Compute dtype: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
 
-    public static Option<string> Quant() => new("--quant") { Description = "Weight quantization: none or int8 (per-row absmax)", DefaultValueFactory = _ => "none" };
+    public static Option<string> Quant() => new("--quant") { Description = "Weight quantization: none, int8 (per-row absmax) or nf4 (4-bit NormalFloat, blocks of 64)", DefaultValueFactory = _ => "none" };
 
     public static BlockLoadOptions LoadOptions(string dtype, string quant)
     {
@@ -23,7 +23,8 @@ public static class ModelOptions
                 {
                     "none" => WeightQuantization.None,
                     "int8" => WeightQuantization.Int8,
-                    _ => throw new ArgumentException($"unknown quantization '{quant}' (use none or int8)"),
+                    "nf4" => WeightQuantization.Nf4,
+                    _ => throw new ArgumentException($"unknown quantization '{quant}' (use none, int8 or nf4)"),
                 },
             };
         }

@@ -13,10 +13,12 @@ public sealed class BatchedDecodeTests(TinyModelFixture model, ITestOutputHelper
     // rounding ~6e-8 each over hidden sizes of tens to hundreds of terms), far below 1e-5 on the tiny model's O(1) activations.
     private const float Tolerance = 1e-5f;
 
-    [Fact]
-    public void Batched_decode_equals_per_session_decode_for_sessions_at_different_positions_and_after_a_rollback()
+    [Theory]
+    [InlineData(WeightQuantization.None)]
+    [InlineData(WeightQuantization.Nf4)] // NF4 weights are dequantized to the same float32 matrix for every call
+    public void Batched_decode_equals_per_session_decode_for_sessions_at_different_positions_and_after_a_rollback(WeightQuantization quantization)
     {
-        using var local = LocalModel.Load(model.Directory);
+        using var local = LocalModel.Load(model.Directory, new BlockLoadOptions { Quantization = quantization });
         var budget = new KvCacheBudget(1L << 27);
         int[][] prompts = [[1, 2, 3], [9], [4, 5, 6, 7, 8, 10, 11], [12, 13]];
         var batched = prompts.Select(_ => local.Blocks.OpenSession(1, 32, budget)).ToArray();

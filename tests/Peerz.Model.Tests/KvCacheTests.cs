@@ -7,10 +7,13 @@ namespace Peerz.Model.Tests;
 
 public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
 {
-    [Fact]
-    public async Task Incremental_decoding_of_32_tokens_equals_full_recomputation()
+    [Theory]
+    [InlineData(WeightQuantization.None)]
+    [InlineData(WeightQuantization.Int8)]
+    [InlineData(WeightQuantization.Nf4)]
+    public async Task Incremental_decoding_of_32_tokens_equals_full_recomputation(WeightQuantization quantization)
     {
-        using var local = LocalModel.Load(model.Directory);
+        using var local = LocalModel.Load(model.Directory, new BlockLoadOptions { Quantization = quantization });
         int[] prompt = [1, 17, 42, 99];
         var generated = await local.CreateGenerator().GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 32 }).ToListAsync();
         Assert.Equal(32, generated.Count);
@@ -34,7 +37,7 @@ public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper outpu
             sequence.Add(next);
             step = [next];
         }
-        output.WriteLine($"max abs logit diff, cached vs recomputed over 32 steps: {worst:E2}");
+        output.WriteLine($"max abs logit diff, cached vs recomputed over 32 steps: {worst:E2} (weights {quantization})");
         Assert.True(worst <= 1e-4, $"max abs diff {worst}");
     }
 

@@ -9,10 +9,14 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
 {
     private static readonly int[] Tokens = [1, 17, 42, 99, 3, 250, 7, 7, 128, 64, 5, 200];
 
-    [Fact]
-    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits()
+    [Theory]
+    [InlineData(WeightQuantization.None)]
+    [InlineData(WeightQuantization.Int8)]
+    [InlineData(WeightQuantization.Nf4)] // quantized per projection, so every span holds exactly the whole model's weights
+    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits(WeightQuantization quantization)
     {
-        using var whole = LocalModel.Load(model.Directory);
+        var options = new BlockLoadOptions { Quantization = quantization };
+        using var whole = LocalModel.Load(model.Directory, options);
         var expected = whole.Logits(Tokens);
         using var checkpoint = Checkpoint.Open(model.Directory);
         var layers = checkpoint.Config.NumLayers;
@@ -21,7 +25,7 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
         var chains = Enumerable.Range(1, layers - 1).Select(k => new[] { 0, k, layers }).Append(Enumerable.Range(0, layers + 1).ToArray());
         foreach (var boundaries in chains)
         {
-            var spans = boundaries.Zip(boundaries.Skip(1)).Select(b => BlockSpan.Load(checkpoint, b.First, b.Second)).ToList();
+            var spans = boundaries.Zip(boundaries.Skip(1)).Select(b => BlockSpan.Load(checkpoint, b.First, b.Second, options)).ToList();
             try
             {
                 using var scope = NewDisposeScope();
@@ -37,7 +41,7 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
                 foreach (var span in spans) span.Dispose();
             }
         }
-        output.WriteLine($"max abs logit diff over all splits: {worst:E2} (float32)");
+        output.WriteLine($"max abs logit diff over all splits: {worst:E2} (float32, weights {quantization})");
     }
 
     [Fact]

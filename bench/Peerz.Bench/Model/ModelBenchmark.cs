@@ -18,13 +18,7 @@ public static class ModelBenchmark
         var layers = args.Length > 0 ? int.Parse(args[0]) : 16;
         var promptLength = args.Length > 1 ? int.Parse(args[1]) : 128;
         const int decodeSteps = 16;
-        var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = 2048, Heads = 32, KvHeads = 8, Vocab = 32000, Intermediate = 5632, MaxPositions = 4096 };
-        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-llama-{layers}");
-        if (!File.Exists(Path.Combine(directory, "model.safetensors")))
-        {
-            Console.Error.WriteLine($"writing a {layers}-block 2048-hidden checkpoint to {directory} ...");
-            TinyModelGenerator.Write(directory, shape);
-        }
+        var (directory, shape) = EnsureCheckpoint(layers);
 
         Console.WriteLine($"threads: {get_num_threads()}");
         var matmulGflops = MeasureMatmulGflops(1024);
@@ -62,6 +56,19 @@ public static class ModelBenchmark
         Console.WriteLine($"prefill ({promptLength} tokens, best of 3): {prefillTokensPerSecond:F1} tokens/s; matmul ceiling {prefillCeiling:F1} tokens/s; achieved/ceiling {prefillTokensPerSecond / prefillCeiling:P0}");
         Console.WriteLine($"decode (batch 1, best of 3 x {decodeSteps}): {decodeTokensPerSecond:F2} tokens/s; bandwidth ceiling {decodeCeiling:F2} tokens/s; achieved/ceiling {decodeTokensPerSecond / decodeCeiling:P0}");
         return Task.CompletedTask;
+    }
+
+    /// <summary>The benchmark's Llama shape with <paramref name="layers"/> blocks, generated once into the temp directory.</summary>
+    internal static (string Directory, TinyModelOptions Shape) EnsureCheckpoint(int layers)
+    {
+        var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = 2048, Heads = 32, KvHeads = 8, Vocab = 32000, Intermediate = 5632, MaxPositions = 4096 };
+        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-llama-{layers}");
+        if (!File.Exists(Path.Combine(directory, "model.safetensors")))
+        {
+            Console.Error.WriteLine($"writing a {layers}-block 2048-hidden checkpoint to {directory} ...");
+            TinyModelGenerator.Write(directory, shape);
+        }
+        return (directory, shape);
     }
 
     private static double MeasureMatmulGflops(int n)

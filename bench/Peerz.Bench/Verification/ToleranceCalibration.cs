@@ -17,7 +17,9 @@ namespace Peerz.Bench.Verification;
 /// one position per step, decode steps batched with 1, 4 or 16 sessions of different lengths, each output compression
 /// on the wire — in every serving mode, replayed by <see cref="SpanRecomputer"/> and compared by
 /// <see cref="Recomputed.DivergenceOf"/>, exactly as the verifier does. Per step: the relative L2 error, and the same
-/// divided by the mode's unit roundoff (the statistic <see cref="VerificationTolerances"/> bounds).
+/// divided by the mode's unit roundoff (the statistic <see cref="VerificationTolerances"/> bounds). Arguments: model
+/// shapes LAYERSxHIDDEN (random weights; default 8x512) and optionally <c>--mode NAME</c> to calibrate one serving mode.
+/// Besides those, the tests' tiny model and the shipped default model (trained weights) are always measured.
 /// </summary>
 internal static class ToleranceCalibration
 {
@@ -25,11 +27,16 @@ internal static class ToleranceCalibration
 
     public static Task RunAsync(string[] args)
     {
+        var modeAt = Array.IndexOf(args, "--mode");
+        var modes = modeAt < 0 ? Modes : Modes.Where(m => m.Name == args[modeAt + 1]).ToArray();
+        if (modeAt >= 0) args = [.. args[..modeAt], .. args[(modeAt + 2)..]];
         var verifierThreads = get_num_threads();
         Console.WriteLine($"verifier threads: {verifierThreads}; {DecodeSteps} decode steps per session; inputs: unit-scale Gaussian hidden states");
         var tinyDirectory = Path.Combine(Path.GetTempPath(), "peerz-bench-tolerance-tiny");
         if (!File.Exists(Path.Combine(tinyDirectory, Checkpoint.SingleFile))) TinyModelGenerator.Write(tinyDirectory, TinyModelFixture.TestShape);
-        var models = new List<(string Name, string Directory)> { ("tests' tiny 4×64", tinyDirectory) };
+        var defaultDirectory = Path.Combine(Path.GetTempPath(), "peerz-bench-tolerance-default");
+        TrainedTinyModel.WriteTo(defaultDirectory);
+        var models = new List<(string Name, string Directory)> { ("tests' tiny 4×64", tinyDirectory), ("default model 8×128 (trained)", defaultDirectory) };
         foreach (var size in args.Length > 0 ? args : ["8x512"])
         {
             var parts = size.Split('x');
@@ -42,7 +49,7 @@ internal static class ToleranceCalibration
         {
             using var checkpoint = Checkpoint.Open(directory);
             using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default);
-            foreach (var mode in Modes)
+            foreach (var mode in modes)
             {
                 var worst = new List<double>();
                 using var blocks = BlockSpan.Load(checkpoint, 0, checkpoint.Config.NumLayers, mode.Load);
@@ -66,6 +73,9 @@ internal static class ToleranceCalibration
         ("float16", new BlockLoadOptions { DType = ScalarType.Float16 }, Math.Pow(2, -11)),
         // Int8 rows round each weight to the nearest of 127 steps of the row's absmax: half a step is 1/254 of it.
         ("int8", new BlockLoadOptions { Quantization = WeightQuantization.Int8 }, 1.0 / 254),
+        // NF4 rounds each weight to the nearest of 16 levels of its 64-weight block's absmax: at worst half the widest
+        // gap between levels, (1 − 0.7230) / 2 of it.
+        ("nf4", new BlockLoadOptions { Quantization = WeightQuantization.Nf4 }, (Nf4Weight.Levels[15] - Nf4Weight.Levels[14]) / 2.0),
     ];
 
     /// <summary>One way of serving: provider threads, prompt chunking, how many sessions share a decode batch, wire compression.</summary>
@@ -139,7 +149,8 @@ internal static class ToleranceCalibration
                 position += h.shape[1];
                 return step;
             }).ToList();
-            var expected = recomputer.Inference(0, blocks.End, steps, variation.Compression);
+            var weights = SpanRecomputer.ReplayWeights(blocks.Options.Quantization.ToString().ToLowerInvariant());
+            var expected = recomputer.Inference(0, blocks.End, steps, variation.Compression, weights);
             for (var i = 0; i < steps.Count; i++)
                 divergences.Add(expected[i].DivergenceOf(TensorCodec.Decode(TensorCodec.Encode(outputs[s][i], variation.Compression), TensorLimits.Default)));
         }

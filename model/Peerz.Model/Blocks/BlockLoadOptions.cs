@@ -10,7 +10,10 @@ public sealed record BlockLoadOptions
     /// <summary>Compute dtype: Float32, BFloat16 or Float16. Checkpoint weights are converted to it on load.</summary>
     public torch.ScalarType DType { get; init; } = torch.ScalarType.Float32;
 
-    /// <summary>Int8 stores linear weights as int8 with one float scale per output row (Petals-style 8-bit weights).</summary>
+    /// <summary>
+    /// Int8 stores linear weights as int8 with one float scale per output row (Petals-style 8-bit weights); Nf4 as 4-bit
+    /// NormalFloat codes with an 8-bit scale per 64 weights (QLoRA, <see cref="Nf4Weight"/>).
+    /// </summary>
     public WeightQuantization Quantization { get; init; } = WeightQuantization.None;
 
     public static torch.ScalarType ParseDType(string name) => name.ToLowerInvariant() switch
@@ -35,4 +38,5 @@ public enum WeightQuantization
 {
     None,
     Int8,
+    Nf4,
 }

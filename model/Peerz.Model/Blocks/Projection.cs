@@ -5,19 +5,22 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Blocks;
 
 /// <summary>
-/// A linear layer's weights, either in the compute dtype or as int8 with a per-output-row absmax
-/// scale (y = (x · q^T) * s, exact up to rounding of q), which quarters float32 weight memory.
+/// A linear layer's weights: in the compute dtype; as int8 with a per-output-row absmax scale
+/// (y = (x · q^T) * s, exact up to rounding of q), which quarters float32 weight memory; or as NF4
+/// (<see cref="Nf4Weight"/>, about an eighth), dequantized for each call.
 /// </summary>
 public sealed class Projection : IDisposable
 {
     private readonly Tensor? _weight;
     private readonly Tensor? _quantized;
     private readonly Tensor? _scale;
+    private readonly Nf4Weight? _nf4;
     private readonly Tensor? _bias;
     private readonly ScalarType _dtype;
 
-    private Projection(Tensor? weight, Tensor? quantized, Tensor? scale, Tensor? bias, ScalarType dtype)
+    private Projection(Tensor? weight, Tensor? quantized, Tensor? scale, Nf4Weight? nf4, Tensor? bias, ScalarType dtype)
     {
+        _nf4 = nf4;
         // Weights live as long as the span; no dispose scope open on the loading thread may own them.
         _weight = weight?.DetachFromDisposeScope();
         _quantized = quantized?.DetachFromDisposeScope();
@@ -30,15 +33,19 @@ public sealed class Projection : IDisposable
     {
         var raw = checkpoint.Load(name + ".weight", outFeatures, inFeatures);
         var bias = hasBias ? checkpoint.Load(name + ".bias", outFeatures).MoveToDType(options.DType) : null;
-        if (options.Quantization == WeightQuantization.Int8)
+        switch (options.Quantization)
         {
-            using (raw)
-            {
-                var (quantized, scale) = QuantizeRows(raw);
-                return new Projection(null, quantized, scale.MoveToDType(options.DType), bias, options.DType);
-            }
+            case WeightQuantization.Int8:
+                using (raw)
+                {
+                    var (quantized, scale) = QuantizeRows(raw);
+                    return new Projection(null, quantized, scale.MoveToDType(options.DType), null, bias, options.DType);
+                }
+            case WeightQuantization.Nf4:
+                using (raw) return new Projection(null, null, null, Nf4Weight.Quantize(raw), bias, options.DType);
+            default:
+                return new Projection(raw.MoveToDType(options.DType), null, null, null, bias, options.DType);
         }
-        return new Projection(raw.MoveToDType(options.DType), null, null, bias, options.DType);
     }
 
     /// <summary>Per-row absmax int8 quantization: scale = max|w_row| / 127, q = round(w / scale).</summary>
@@ -55,12 +62,18 @@ public sealed class Projection : IDisposable
         (_weight?.NumberOfElements * _weight?.ElementSize ?? 0)
         + (_quantized?.NumberOfElements ?? 0)
         + (_scale?.NumberOfElements * _scale?.ElementSize ?? 0)
+        + (_nf4?.Bytes ?? 0)
         + (_bias?.NumberOfElements * _bias?.ElementSize ?? 0);
 
     public Tensor Forward(Tensor input)
     {
         if (_weight is not null)
             return nn.functional.linear(input, _weight, _bias);
+        if (_nf4 is not null)
+        {
+            using var weight = _nf4.Dequantize(_dtype);
+            return nn.functional.linear(input, weight, _bias);
+        }
         using var scope = NewDisposeScope();
         var output = nn.functional.linear(input, _quantized!.to_type(_dtype)) * _scale!;
         if (_bias is not null) output = output + _bias;
@@ -72,6 +85,7 @@ public sealed class Projection : IDisposable
         _weight?.Dispose();
         _quantized?.Dispose();
         _scale?.Dispose();
+        _nf4?.Dispose();
         _bias?.Dispose();
     }
 }

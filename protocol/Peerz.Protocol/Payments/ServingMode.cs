@@ -2,7 +2,7 @@ namespace Peerz.Protocol.Payments;
 
 /// <summary>
 /// How a provider computed a response, as signed in its receipt (<c>uint8 servingMode</c>): the low nibble is the
-/// compute dtype (0 float32, 1 float16, 2 bfloat16), the high nibble the weight quantization (0 none, 1 int8).
+/// compute dtype (0 float32, 1 float16, 2 bfloat16), the high nibble the weight quantization (0 none, 1 int8, 2 nf4).
 /// The verifier judges a receipt at the tolerance of the mode it states, never at a self-announced one.
 /// </summary>
 public readonly record struct ServingMode(string DType, string Quantization)
@@ -10,7 +10,7 @@ public readonly record struct ServingMode(string DType, string Quantization)
     public static readonly ServingMode Float32 = new("float32", "none");
 
     private static readonly string[] DTypes = ["float32", "float16", "bfloat16"];
-    private static readonly string[] Quantizations = ["none", "int8"];
+    private static readonly string[] Quantizations = ["none", "int8", "nf4"];
 
     /// <exception cref="ArgumentException">The dtype or quantization has no code.</exception>
     public byte Encode()

@@ -82,6 +82,7 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
             ("float32", new BlockLoadOptions()),
             ("bfloat16", new BlockLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 }),
             ("int8", new BlockLoadOptions { Quantization = WeightQuantization.Int8 }),
+            ("nf4", new BlockLoadOptions { Quantization = WeightQuantization.Nf4 }),
         };
         var hosts = new List<Payments.PaidProviderHost>();
         for (var i = 0; i < modes.Length; i++)
@@ -118,13 +119,15 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
         using var other = Checkpoint.Open(otherDirectory);
         var near = await _swarm.StartProviderAsync(rounded, await devnet.NewFundedAccountAsync(), Price, [], Stake);
         var far = await _swarm.StartProviderAsync(other, await devnet.NewFundedAccountAsync(), Price, near.Node.ListenAddresses, Stake);
-        foreach (var host in new[] { near, far }) await host.Node.AnnounceAsync(CancellationToken.None);
+        // Another model in NF4, signed as NF4: judged against the verifier's NF4 replay of the right model.
+        var farNf4 = await _swarm.StartProviderAsync(other, await devnet.NewFundedAccountAsync(), Price, near.Node.ListenAddresses, Stake, new BlockLoadOptions { Quantization = WeightQuantization.Nf4 });
+        foreach (var host in new[] { near, far, farNf4 }) await host.Node.AnnounceAsync(CancellationToken.None);
         var clients = await ConnectClientsAsync(near.Node.ListenAddresses);
         var records = await clients[0].Swarm.GetProvidersAsync("tiny", CancellationToken.None);
         var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
         using var harness = new VerifierHarness(devnet, model.Directory, clients[0].Swarm, ledger);
 
-        foreach (var (host, name, lowest, highest) in new[] { (near, "bfloat16-rounded weights", 1e-3, 0.1), (far, "another seed", 0.3, double.MaxValue) })
+        foreach (var (host, name, lowest, highest) in new[] { (near, "bfloat16-rounded weights", 1e-3, 0.1), (far, "another seed", 0.3, double.MaxValue), (farNf4, "another seed in nf4", 0.3, double.MaxValue) })
         {
             var provider = records.Single(r => r.Account == host.Payments.Options.Account.ToString());
             var sessions = await ServeConcurrentSessionsAsync(clients, provider, TensorCompression.None);

@@ -35,7 +35,7 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
     [Fact]
-    public async Task Honest_providers_in_float32_bfloat16_and_int8_are_never_flagged()
+    public async Task Honest_providers_in_float32_bfloat16_int8_and_nf4_are_never_flagged()
     {
         using var checkpoint = Checkpoint.Open(model.Directory);
         var modes = new (string Name, BlockLoadOptions Load)[]
@@ -43,10 +43,11 @@ public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet
             ("float32", new BlockLoadOptions()),
             ("bfloat16", new BlockLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 }),
             ("int8", new BlockLoadOptions { Quantization = WeightQuantization.Int8 }),
+            ("nf4", new BlockLoadOptions { Quantization = WeightQuantization.Nf4 }),
         };
         var hosts = new List<Payments.PaidProviderHost>();
         for (var i = 0; i < modes.Length; i++)
-            hosts.Add(await _swarm.StartProviderAsync(checkpoint, HardhatNode.Accounts[1 + i], Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
+            hosts.Add(await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, hosts.Count == 0 ? [] : hosts[0].Node.ListenAddresses, Stake, modes[i].Load));
         foreach (var host in hosts) await host.Node.AnnounceAsync(CancellationToken.None);
         var (swarm, payments) = await _swarm.ConnectPayingClientAsync(HardhatNode.Accounts[4], hosts[0].Node.ListenAddresses);
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);

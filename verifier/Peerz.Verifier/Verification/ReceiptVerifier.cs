@@ -1,6 +1,7 @@
 using System.Numerics;
 using Google.Protobuf;
 using Peerz.Chain.Crypto;
+using Peerz.Model.Blocks;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
@@ -74,7 +75,7 @@ public sealed class ReceiptVerifier(
         {
             try
             {
-                return Compare(receipt, steps, tolerance);
+                return Compare(receipt, steps, tolerance, SpanRecomputer.ReplayWeights(mode.Quantization));
             }
             finally
             {
@@ -91,15 +92,15 @@ public sealed class ReceiptVerifier(
         }
     }
 
-    private VerificationOutcome Compare(SignedReceipt receipt, IReadOnlyList<CheckedStep> steps, double tolerance)
+    private VerificationOutcome Compare(SignedReceipt receipt, IReadOnlyList<CheckedStep> steps, double tolerance, WeightQuantization weights)
     {
         try
         {
             return receipt.Kind switch
             {
-                WorkKind.Inference => CompareInference(steps, tolerance),
-                WorkKind.Forward => CompareForward(steps[0], tolerance),
-                WorkKind.Backward => CompareBackward(steps[0], tolerance),
+                WorkKind.Inference => CompareInference(steps, tolerance, weights),
+                WorkKind.Forward => CompareForward(steps[0], tolerance, weights),
+                WorkKind.Backward => CompareBackward(steps[0], tolerance, weights),
                 _ => new(VerificationVerdict.NotEvidence, 0, $"unknown work kind {receipt.Receipt.SessionId[0]}"),
             };
         }
@@ -152,14 +153,14 @@ public sealed class ReceiptVerifier(
         return steps;
     }
 
-    private VerificationOutcome CompareInference(IReadOnlyList<CheckedStep> steps, double tolerance)
+    private VerificationOutcome CompareInference(IReadOnlyList<CheckedStep> steps, double tolerance, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
         var r = steps[0].Receipt.Receipt;
         // The session's output compression is not in the payload; the provider's first answer carries it.
         var compression = TryParse(StepOutput.Parser, steps[0].Output)?.Hidden?.Compression ?? TensorCompression.None;
-        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression);
+        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights);
         var worst = 0.0;
         for (var i = 0; i < steps.Count; i++)
         {
@@ -176,12 +177,12 @@ public sealed class ReceiptVerifier(
         return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}");
     }
 
-    private VerificationOutcome CompareForward(CheckedStep step, double tolerance)
+    private VerificationOutcome CompareForward(CheckedStep step, double tolerance, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var request = ForwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
-        var expected = recomputer.Forward(request);
+        var expected = recomputer.Forward(request, weights);
         var provided = TryParse(ForwardResponse.Parser, step.Output);
         var divergence = DivergenceFrom(expected, provided?.Hidden);
         if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
@@ -190,12 +191,12 @@ public sealed class ReceiptVerifier(
         return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the output");
     }
 
-    private VerificationOutcome CompareBackward(CheckedStep step, double tolerance)
+    private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var request = BackwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
-        var expected = recomputer.Backward(request);
+        var expected = recomputer.Backward(request, weights);
         var provided = TryParse(BackwardResponse.Parser, step.Output);
         var divergence = DivergenceFrom(expected, provided?.InputGradient);
         if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");

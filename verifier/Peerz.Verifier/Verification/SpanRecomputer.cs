@@ -7,8 +7,10 @@ using static TorchSharp.torch;
 namespace Peerz.Verifier.Verification;
 
 /// <summary>
-/// Recomputes what a provider should have answered, in float32 on the verifier's own copy of the blocks. Only
-/// the blocks a receipt covers are loaded (memory-mapped from the checkpoint); the last few spans stay loaded.
+/// Recomputes what a provider should have answered, in float32 on the verifier's own copy of the blocks, with the
+/// checkpoint's weights or, for a receipt signed as NF4, with the same NF4 weights the provider holds
+/// (<see cref="ReplayWeights"/>). Only the blocks a receipt covers are loaded (memory-mapped from the checkpoint);
+/// the last few spans stay loaded.
 /// Results are encoded with the output compression the provider used, and codec rounding is not counted as a
 /// difference (<see cref="Recomputed"/>). Inputs are validated against the model before anything is computed (block range, hidden size,
 /// positions below the model's maximum, batch × positions at most <paramref name="maxTokens"/>, which bounds memory
@@ -16,8 +18,17 @@ namespace Peerz.Verifier.Verification;
 /// </summary>
 public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, long maxTokens = 16384, int maxLoadedSpans = 2) : IDisposable
 {
-    private readonly LinkedList<(int Start, int End, BlockSpan Blocks)> _loaded = new();
+    private readonly LinkedList<(int Start, int End, WeightQuantization Weights, BlockSpan Blocks)> _loaded = new();
     private readonly Lock _lock = new();
+
+    /// <summary>
+    /// The weights a receipt's serving mode is replayed with. NF4 rounds every weight by up to 14 % of its block's
+    /// absmax, so a float32 replay would put honest NF4 providers as far from the verifier (measured up to 0.63, relative)
+    /// as another model's outputs (0.73); NF4 quantization is a deterministic function of the checkpoint, so the verifier
+    /// quantizes the same way and only kernel-order rounding is left (docs/verification.md). Int8 stays replayed in
+    /// float32 under its own tolerance (its rounding is 30× smaller).
+    /// </summary>
+    public static WeightQuantization ReplayWeights(string quantization) => quantization == "nf4" ? WeightQuantization.Nf4 : WeightQuantization.None;
 
     /// <summary>
     /// The outputs of every step of an inference session. The steps are replayed as causal forward passes over
@@ -26,12 +37,12 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     /// held rolls the session back (speculative decoding): the steps so far are answered from one pass, the inputs
     /// are cut at that position, and replay goes on, so a session costs one pass per rollback plus one.
     /// </summary>
-    public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression)
+    public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression, WeightQuantization weights = WeightQuantization.None)
     {
         var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
         if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
             throw new FormatException("the session's steps do not share one batch size");
-        var blocks = Span(start, end);
+        var blocks = Span(start, end, weights);
         var outputs = new Recomputed[inputs.Count];
         // The inputs of the positions the session holds, and the steps since the last pass (the tail of those positions).
         var held = new List<Tensor>();
@@ -70,17 +81,17 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     }
 
     /// <summary>A forward request's output, with its deep prompts when it carried any.</summary>
-    public Recomputed Forward(ForwardRequest request)
+    public Recomputed Forward(ForwardRequest request, WeightQuantization weights = WeightQuantization.None)
     {
-        var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts));
+        var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         return Encode(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression);
     }
 
     /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
-    public Recomputed Backward(BackwardRequest request)
+    public Recomputed Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None)
     {
-        var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
+        var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
         return Encode(Shaped(() =>
@@ -128,20 +139,20 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
 
     private static Recomputed Encode(Tensor output, TensorCompression compression) => new(TensorCodec.Encode(output, compression), output);
 
-    private BlockSpan Span(int start, int end)
+    private BlockSpan Span(int start, int end, WeightQuantization weights)
     {
         if (start < 0 || end > checkpoint.Config.NumLayers || start >= end) throw new FormatException($"blocks [{start}, {end}) are not in the model");
         lock (_lock)
         {
             for (var node = _loaded.First; node is not null; node = node.Next)
             {
-                if (node.Value.Start > start || node.Value.End < end) continue;
+                if (node.Value.Start > start || node.Value.End < end || node.Value.Weights != weights) continue;
                 _loaded.Remove(node);
                 _loaded.AddFirst(node);
                 return node.Value.Blocks.Slice(start, end);
             }
-            var blocks = BlockSpan.Load(checkpoint, start, end);
-            _loaded.AddFirst((start, end, blocks));
+            var blocks = BlockSpan.Load(checkpoint, start, end, new BlockLoadOptions { Quantization = weights });
+            _loaded.AddFirst((start, end, weights, blocks));
             while (_loaded.Count > maxLoadedSpans)
             {
                 _loaded.Last!.Value.Blocks.Dispose();
@@ -153,7 +164,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
 
     public void Dispose()
     {
-        foreach (var (_, _, blocks) in _loaded) blocks.Dispose();
+        foreach (var (_, _, _, blocks) in _loaded) blocks.Dispose();
         _loaded.Clear();
     }
 }

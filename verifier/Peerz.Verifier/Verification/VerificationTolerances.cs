@@ -15,6 +15,13 @@ public sealed record VerificationTolerances
     public double BFloat16 { get; init; } = 6e-2;
     public double Int8 { get; init; } = 8e-2;
 
+    /// <summary>
+    /// NF4 receipts are replayed with the provider's own NF4 weights (<see cref="SpanRecomputer.ReplayWeights"/>), so
+    /// what is left is kernel order, as for float32: honest NF4 sessions on the default model measured at most 5.7e-7
+    /// (Nf4ReplayTests, docs/verification.md).
+    /// </summary>
+    public double Nf4 { get; init; } = 1e-3;
+
     /// <summary>The bound for a provider serving in <paramref name="dtype"/> with <paramref name="quantization"/> (the looser of the two).</summary>
     public double For(string dtype, string quantization)
     {
@@ -24,6 +31,11 @@ public sealed record VerificationTolerances
             "float16" => Float16,
             _ => Float32,
         };
-        return quantization == "int8" ? Math.Max(byDType, Int8) : byDType;
+        return quantization switch
+        {
+            "int8" => Math.Max(byDType, Int8),
+            "nf4" => Math.Max(byDType, Nf4),
+            _ => byDType,
+        };
     }
 }
