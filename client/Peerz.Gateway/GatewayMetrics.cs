@@ -1,24 +1,37 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using Peerz.Hosting.Metrics;
 
 namespace Peerz.Gateway;
 
 /// <summary>The gateway's own metrics: requests by endpoint and HTTP status, tokens in and out, request latency.</summary>
-public sealed class GatewayMetrics(MetricsRegistry registry)
+public sealed class GatewayMetrics
 {
-    private readonly Counter _requests = registry.Counter("peerz_gateway_requests_total", "Completion requests answered, by endpoint (completions, chat_completions) and HTTP status", "endpoint", "status");
-    private readonly Counter _generated = registry.Counter("peerz_gateway_tokens_generated_total", "Completion tokens generated through the swarm", "endpoint");
-    private readonly Counter _prompt = registry.Counter("peerz_gateway_prompt_tokens_total", "Prompt tokens sent through the swarm", "endpoint");
-    private readonly Histogram _duration = registry.Histogram("peerz_gateway_request_duration_seconds", "Time from request to the last byte of the answer (streamed or not)", Histogram.DefaultSecondsBuckets, "endpoint");
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _generated;
+    private readonly Counter<long> _prompt;
+    private readonly Histogram<double> _duration;
+
+    public GatewayMetrics(PeerzMeters meters)
+    {
+        var meter = meters.Create("Gateway");
+        _requests = meter.CreateCounter<long>("peerz_gateway_requests_total", description: "Completion requests answered, by endpoint (completions, chat_completions) and HTTP status");
+        _generated = meter.CreateCounter<long>("peerz_gateway_tokens_generated_total", description: "Completion tokens generated through the swarm");
+        _prompt = meter.CreateCounter<long>("peerz_gateway_prompt_tokens_total", description: "Prompt tokens sent through the swarm");
+        _duration = meter.CreateSecondsHistogram("peerz_gateway_request_duration_seconds", "Time from request to the last byte of the answer (streamed or not)");
+    }
 
     public void Answered(string endpoint, int status, TimeSpan elapsed)
     {
-        _requests.WithLabels(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
-        _duration.WithLabels(endpoint).Observe(elapsed.TotalSeconds);
+        var byEndpoint = new KeyValuePair<string, object?>("endpoint", endpoint);
+        _requests.Add(1, byEndpoint, new KeyValuePair<string, object?>("status", status.ToString(CultureInfo.InvariantCulture)));
+        _duration.Record(elapsed.TotalSeconds, byEndpoint);
     }
 
     public void Generated(string endpoint, CompletionUsage usage)
     {
-        _generated.WithLabels(endpoint).Inc(usage.CompletionTokens);
-        _prompt.WithLabels(endpoint).Inc(usage.PromptTokens);
+        var byEndpoint = new KeyValuePair<string, object?>("endpoint", endpoint);
+        _generated.Add(usage.CompletionTokens, byEndpoint);
+        _prompt.Add(usage.PromptTokens, byEndpoint);
     }
 }

@@ -11,25 +11,25 @@ namespace Peerz.Gateway;
 
 /// <summary>
 /// Starts the OpenAI-compatible gateway on Kestrel at the given URL (e.g. http://127.0.0.1:8080),
-/// with GET /metrics over <paramref name="metrics"/> (a new registry when the caller has none to share).
+/// with GET /metrics over the app's own meters (its PaymentMetrics is in app.Services for the caller to count payments).
 /// </summary>
 public static class GatewayServer
 {
     /// <param name="network">The swarm map behind /v1/network; without one (a local gateway) the map lists no models.</param>
     /// <param name="economics">The chain's reward epoch and voucher flow behind /v1/economics; without one it says there is no chain.</param>
-    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning, MetricsRegistry? metrics = null,
+    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning,
         NetworkView? network = null, EconomicsView? economics = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
         builder.WebHost.UseUrls(url);
-        var registry = metrics ?? new MetricsRegistry();
-        builder.Services.AddPeerzMetrics(registry);
+        builder.Services.AddPeerzMetrics();
+        builder.Services.AddSingleton<GatewayMetrics>();
         var app = builder.Build();
         network ??= new NetworkView(null, [], null, Options.Create(new NetworkViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<NetworkView>>());
         economics ??= new EconomicsView(null, null, null, null, null, Options.Create(new EconomicsViewOptions()), TimeProvider.System, app.Services.GetRequiredService<ILogger<EconomicsView>>());
-        GatewayEndpoints.Map(app, engine, maxTokensPerRequest, new GatewayMetrics(registry), network, economics);
-        app.MapMetrics(registry);
+        GatewayEndpoints.Map(app, engine, maxTokensPerRequest, app.Services.GetRequiredService<GatewayMetrics>(), network, economics);
+        app.MapMetrics(app.Services.GetRequiredService<PeerzMeters>());
         await app.StartAsync(cancellationToken);
         return app;
     }

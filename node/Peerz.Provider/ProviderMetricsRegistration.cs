@@ -9,10 +9,9 @@ public static class ProviderMetricsRegistration
 {
     public static IServiceCollection AddProviderMetrics(this IServiceCollection services, string? listen)
     {
-        var registry = new MetricsRegistry();
-        services.AddPeerzMetrics(registry, MetricsOptions.ParseListen(listen));
-        services.AddSingleton(new ServingMetrics(registry));
-        services.AddSingleton(new ReachabilityMetrics(registry));
+        services.AddPeerzMetrics(MetricsOptions.ParseListen(listen));
+        services.AddSingleton<ServingMetrics>();
+        services.AddSingleton<ReachabilityMetrics>();
         return services;
     }
 }

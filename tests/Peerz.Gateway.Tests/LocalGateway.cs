@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Peerz.Gateway.Network;
-using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
@@ -45,7 +44,7 @@ public sealed class LocalGateway : IAsyncDisposable
         var model = LocalModel.Load(directory);
         var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
         var engine = new PipelineCompletionEngine(ModelId, model.Head, wrap is null ? model.Pipeline : wrap(model.Pipeline), tokenizer, new HashSet<int>(), () => new CompletionDetails("local", null));
-        var app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0", metrics: new MetricsRegistry(), network: network);
+        var app = await GatewayServer.StartAsync(engine, "http://127.0.0.1:0", network: network);
         return new LocalGateway(directory, model, tokenizer, app);
     }
 

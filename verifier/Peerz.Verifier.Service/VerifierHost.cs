@@ -69,8 +69,9 @@ public static class VerifierHost
             await PendingSessions.OpenAsync(ledger, settings.SessionQuiet, QueueCapacity, time, cancellationToken), chainId, registry);
         var traffic = new TrafficShapes();
         intake.Evidence += traffic.Observe;
-        var metrics = new MetricsRegistry();
-        var verifications = new VerificationMetrics(metrics);
+        // The verifier's /metrics (on its --http listener) lists its spot checks only.
+        await using var metrics = new ServiceCollection().AddMetricsExporter().AddSingleton<VerificationMetrics>().BuildServiceProvider();
+        var verifications = metrics.GetRequiredService<VerificationMetrics>();
         service.Checked += (receipt, outcome) =>
         {
             logger.LogInformation("checked {Provider}: {Verdict} ({Detail})", receipt.Receipt.Provider, outcome.Verdict, outcome.Detail);
@@ -96,7 +97,7 @@ public static class VerifierHost
             };
         }
 
-        await using var web = await StartHttpAsync(settings.HttpUrl, intake, ledger, metrics, cancellationToken);
+        await using var web = await StartHttpAsync(settings.HttpUrl, intake, ledger, metrics.GetRequiredService<PeerzMeters>(), cancellationToken);
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"ready {url} verifier {key.Address}");
 
@@ -131,14 +132,14 @@ public static class VerifierHost
         }
     }
 
-    private static async Task<WebApplication> StartHttpAsync(string url, ReceiptIntake intake, VerifierLedger ledger, MetricsRegistry metrics, CancellationToken cancellationToken)
+    private static async Task<WebApplication> StartHttpAsync(string url, ReceiptIntake intake, VerifierLedger ledger, PeerzMeters metrics, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxReportBytes);
         var app = builder.Build();
-        app.MapGet("/metrics", () => Results.Text(metrics.Export(), TextFormat.ContentType));
+        app.MapMetrics(metrics);
         app.MapGet("/v1/evidence/{hash}", async (string hash, CancellationToken requestAborted) =>
         {
             byte[] evidenceHash;

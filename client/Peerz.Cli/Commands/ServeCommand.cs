@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -37,10 +38,6 @@ public static class ServeCommand
             var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
                 () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far",
                     [.. backend.Hops.Select(h => new RouteHopDetail(h.Provider.PeerId[^8..], h.Start, h.End, backend.Swarm?.MeasuredRoundTrip(h.Provider.PeerId)?.TotalMilliseconds))]));
-            // One registry for the process: the gateway's own metrics and what the wallet paid.
-            var metrics = new MetricsRegistry();
-            var payments = new PaymentMetrics(metrics);
-            backend.PaymentMade += payments.Paid;
             // The network map reads the registry over its own read-only connection: it needs no key, and its reads must
             // not queue behind the wallet's transactions.
             var chain = ChainOptions.Resolve(settings, result, backendOptions.RpcUrl, backendOptions.Deployment);
@@ -52,8 +49,10 @@ public static class ServeCommand
             var settlement = settings.Get(result, settlementUrl) is { } settlementAddress ? new SettlementClient(settlementHttp, HttpUrl.Parse(settlementAddress, "--settlement-url")) : null;
             var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, chainConnection?.Governor, settlement,
                 Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
-            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), metrics: metrics, network: network,
+            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), network: network,
                 economics: economics, cancellationToken: cancellationToken);
+            // The gateway's /metrics counts what the wallet paid.
+            backend.PaymentMade += app.Services.GetRequiredService<PaymentMetrics>().Paid;
             Console.WriteLine($"serving {id} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
             await app.WaitForShutdownAsync(cancellationToken);
         });

@@ -10,7 +10,7 @@ namespace Peerz.Hosting.Metrics;
 /// own (peerz-provider, peerz-verifier). Started with the host, so it can be scraped while the
 /// model loads.
 /// </summary>
-public sealed class MetricsServer(Uri url, MetricsRegistry registry, ILogger<MetricsServer> logger) : IHostedService, IAsyncDisposable
+public sealed class MetricsServer(Uri url, PeerzMeters meters, ILogger<MetricsServer> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -30,7 +30,7 @@ public sealed class MetricsServer(Uri url, MetricsRegistry registry, ILogger<Met
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
         _app = builder.Build();
-        _app.MapMetrics(registry);
+        _app.MapMetrics(meters);
         try
         {
             await _app.StartAsync(cancellationToken);

@@ -28,7 +28,7 @@ public sealed class ServedSpan : IDisposable
         Limits = limits;
         CacheBudget = new KvCacheBudget(limits.CacheBytes);
         _sessionSlots = new SemaphoreSlim(limits.MaxSessions, limits.MaxSessions);
-        Metrics = metrics ?? new ServingMetrics(new Hosting.Metrics.MetricsRegistry());
+        Metrics = metrics ?? new ServingMetrics(Hosting.Metrics.PeerzMeters.Unexported);
         if (limits.Batching.Enabled) _batcher = new DecodeBatcher(limits.Batching, RunOnLaneAsync);
         Metrics.Track(this);
     }

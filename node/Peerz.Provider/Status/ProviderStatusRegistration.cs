@@ -14,7 +14,7 @@ public static class ProviderStatusRegistration
         if (listen is null) return services;
         if (!Uri.TryCreate(listen, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || url.AbsolutePath != "/" || string.IsNullOrEmpty(url.Host))
             throw new UserErrorException($"--status-listen '{listen}' must be http://HOST:PORT, e.g. http://127.0.0.1:9102");
-        services.AddSingleton(sp => new ProviderStatusServer(url, sp.GetRequiredService<ProviderStatusSource>(), sp.GetRequiredService<MetricsRegistry>(),
+        services.AddSingleton(sp => new ProviderStatusServer(url, sp.GetRequiredService<ProviderStatusSource>(), sp.GetRequiredService<PeerzMeters>(),
             sp.GetRequiredService<ILogger<ProviderStatusServer>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProviderStatusServer>());
         return services;

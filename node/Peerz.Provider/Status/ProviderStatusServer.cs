@@ -15,9 +15,9 @@ namespace Peerz.Provider.Status;
 /// <summary>
 /// `--status-listen`: a page for the provider's operator at /, over what the provider already knows: /status.json (its
 /// ServerInfo, as announced and answered on /peerz/info, plus stake and jail read from the registry, shared for 5 s and
-/// bounded at 3 s) and /metrics (the same registry --metrics-listen serves: sessions, cache, tokens, payments).
+/// bounded at 3 s) and /metrics (the same meters --metrics-listen serves: sessions, cache, tokens, payments).
 /// </summary>
-public sealed class ProviderStatusServer(Uri url, ProviderStatusSource source, MetricsRegistry registry, ILogger<ProviderStatusServer> logger) : IHostedService, IAsyncDisposable
+public sealed class ProviderStatusServer(Uri url, ProviderStatusSource source, PeerzMeters meters, ILogger<ProviderStatusServer> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan ChainTimeout = TimeSpan.FromSeconds(3);
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true).WithFormatDefaultValues(true));
@@ -53,7 +53,7 @@ public sealed class ProviderStatusServer(Uri url, ProviderStatusSource source, M
             };
             return Results.Content(status.ToJsonString(), "application/json");
         });
-        _app.MapMetrics(registry);
+        _app.MapMetrics(meters);
         try
         {
             await _app.StartAsync(cancellationToken);
