@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Protocol.Payments;
@@ -13,7 +14,7 @@ public sealed class PendingSessionsTests : IDisposable
     private static readonly TimeSpan Retention = TimeSpan.FromHours(1);
     private readonly EthKey _signer = EthKey.Generate();
     private readonly string _directory = Directory.CreateTempSubdirectory("peerz-pending-").FullName;
-    private readonly ManualTime _time = new(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
 
     [Fact]
     public async Task A_session_is_due_once_quiet_through_its_latest_step_or_at_its_deadline_if_never_quiet()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Peerz.Verifier.Sampling;
 
 namespace Peerz.Verifier.Tests;
@@ -7,7 +8,7 @@ public sealed class ReporterRateLimitTests
     [Fact]
     public void Refused_reports_drain_a_reporters_bucket_which_refills_over_time_and_not_when_the_clock_steps_back()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var limit = new ReporterRateLimit(perMinute: 6, burst: 3, time);
         for (var i = 0; i < 3; i++)
         {
@@ -17,9 +18,9 @@ public sealed class ReporterRateLimitTests
         Assert.True(limit.IsLimited("junk"));
         Assert.False(limit.IsLimited("other")); // per reporter
 
-        time.Now -= TimeSpan.FromMinutes(5); // a clock stepping back neither refills nor drains
+        time.AdjustTime(time.GetUtcNow() - TimeSpan.FromMinutes(5)); // a clock stepping back neither refills nor drains
         Assert.True(limit.IsLimited("junk"));
-        time.Now += TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10); // one token per 10 s
+        time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10)); // one token per 10 s
         Assert.False(limit.IsLimited("junk"));
         limit.Charge("junk");
         Assert.True(limit.IsLimited("junk"));
@@ -28,20 +29,13 @@ public sealed class ReporterRateLimitTests
     [Fact]
     public void Quiet_reporters_are_forgotten_when_too_many_are_tracked()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var limit = new ReporterRateLimit(perMinute: 60, burst: 1, time, maxReporters: 2);
         limit.Charge("a");
         limit.Charge("b");
-        time.Now += TimeSpan.FromMinutes(1);
+        time.Advance(TimeSpan.FromMinutes(1));
         limit.Charge("c"); // a and b are full again: forgotten, with nothing lost
         Assert.False(limit.IsLimited("a"));
         Assert.True(limit.IsLimited("c"));
-    }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch + TimeSpan.FromDays(20000);
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

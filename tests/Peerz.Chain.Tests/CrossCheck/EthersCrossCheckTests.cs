@@ -5,10 +5,10 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rlp;
-using Peerz.Chain.Tests.Support;
 using Peerz.Chain.Transactions;
 using Peerz.Chain.TypedData;
 using Peerz.Chain.Wallet;
+using Peerz.Testing;
 using Xunit.Abstractions;
 
 namespace Peerz.Chain.Tests.CrossCheck;
@@ -61,7 +61,7 @@ public sealed class EthersCrossCheckTests(ITestOutputHelper output)
             ["rewardLeaves"] = new JsonArray(leaves.Select(l => (JsonNode)new JsonObject { ["account"] = l.Account.ToString(), ["role"] = (int)l.Role, ["amount"] = l.Amount.ToString() }).ToArray()),
             ["keystores"] = new JsonArray(keystoreKeys.Select(k => (JsonNode)new JsonObject { ["key"] = Hex.Encode(k.ExportPrivateKey()), ["password"] = "pw " + k.Address }).ToArray()),
         };
-        var answer = await NodeScript.RunAsync("ethers-vectors.mjs", request);
+        var answer = await NodeScript.RequestAsync(NodeScript.TestScript("Peerz.Chain.Tests", "ethers-vectors.mjs"), request);
 
         for (var i = 0; i < Count; i++)
         {

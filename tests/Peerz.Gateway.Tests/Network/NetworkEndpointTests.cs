@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Peerz.Discovery;
 using Peerz.Gateway.Network;
 using Peerz.Protocol.Wire;
@@ -162,7 +163,7 @@ public sealed class NetworkEndpointTests
     {
         var swarm = new FakeSwarm(Announced[..1]);
         swarm.Pings["peerA"] = TimeSpan.FromMilliseconds(50);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var view = View(swarm, null, time, new NetworkViewOptions { CacheFor = TimeSpan.FromSeconds(3) });
 
         // Concurrent callers share the running survey.

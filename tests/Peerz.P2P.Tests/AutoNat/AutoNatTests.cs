@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Peerz.P2P.AutoNat;
 using Peerz.P2P.Encoding;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.AutoNat;
 
@@ -15,10 +16,10 @@ public sealed class AutoNatTests
     public async Task ClientReachableOnLoopbackBecomesPublic()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var serverLog = new RecordingLoggerFactory();
+        var serverLog = new RecordedLogs();
         await using var server = await StartHostAsync(serverLog, listen: true, cts.Token);
         await using var service = new AutoNatService(server, new AutoNatServiceOptions());
-        await using var client = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var client = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await ConnectAndIdentifyAsync(client, server, cts.Token);
         var changes = new List<Reachability>();
         client.ReachabilityChanged += (_, r) => changes.Add(r);
@@ -38,13 +39,13 @@ public sealed class AutoNatTests
     public async Task ClientNobodyCanDialBecomesPrivate()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var serverA = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
-        await using var serverB = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var serverA = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
+        await using var serverB = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await using var serviceA = new AutoNatService(serverA, new AutoNatServiceOptions());
         await using var serviceB = new AutoNatService(serverB, new AutoNatServiceOptions());
         // The client does not listen; it claims a loopback port nobody listens on (as a host behind a NAT
         // whose mapping drops unsolicited connections would).
-        var clientLog = new RecordingLoggerFactory();
+        var clientLog = new RecordedLogs();
         await using var client = await StartHostAsync(clientLog, listen: false, cts.Token);
         client.Addresses.AddAdvertised(Multiaddr.Parse($"/ip4/127.0.0.1/tcp/{DeadPort()}"));
         await ConnectAndIdentifyAsync(client, serverA, cts.Token);
@@ -61,10 +62,10 @@ public sealed class AutoNatTests
     public async Task ServerRefusesForeignAddressesMismatchedPeersGarbageAndOversizedRequests()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var serverLog = new RecordingLoggerFactory();
+        var serverLog = new RecordedLogs();
         await using var server = await StartHostAsync(serverLog, listen: true, cts.Token);
         await using var service = new AutoNatService(server, new AutoNatServiceOptions());
-        await using var client = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var client = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await client.ConnectAsync(server.ListenAddresses[0], cts.Token);
 
         // A third party's address: never dialled (no amplification against others).
@@ -93,10 +94,10 @@ public sealed class AutoNatTests
     public async Task ServerRateLimitsARequestFlood()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var serverLog = new RecordingLoggerFactory();
+        var serverLog = new RecordedLogs();
         await using var server = await StartHostAsync(serverLog, listen: true, cts.Token);
         await using var service = new AutoNatService(server, new AutoNatServiceOptions { MaxRequestsPerPeer = 3, RateLimitInterval = TimeSpan.FromHours(1) });
-        await using var client = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var client = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await client.ConnectAsync(server.ListenAddresses[0], cts.Token);
 
         var request = AutoNatMessage.Request(client.PeerId, client.ListenAddresses).Encode();
@@ -114,7 +115,7 @@ public sealed class AutoNatTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var js = await JsPeer.StartAsync("autonat-server.mjs", [], cts.Token);
-        await using var client = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var client = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await ConnectAndIdentifyAsync(client, js.Address, cts.Token);
         Assert.Contains(AutoNatMessage.ProtocolId, client.GetIdentifyInfo(js.PeerId)!.Protocols);
 
@@ -128,7 +129,7 @@ public sealed class AutoNatTests
         Assert.Equal(Reachability.Unknown, await autoNat.ProbeAsync(cts.Token));
     }
 
-    private static async Task<Libp2pHost> StartHostAsync(RecordingLoggerFactory log, bool listen, CancellationToken ct)
+    private static async Task<Libp2pHost> StartHostAsync(RecordedLogs log, bool listen, CancellationToken ct)
     {
         var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = listen ? [Loopback] : [] }, log);
         await host.StartAsync(ct);

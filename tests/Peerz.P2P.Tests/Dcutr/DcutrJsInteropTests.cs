@@ -5,6 +5,7 @@ using Peerz.P2P.Dcutr;
 using Peerz.P2P.Relay;
 using Peerz.P2P.Tests.Infrastructure;
 using Peerz.P2P.Tests.Relay;
+using Peerz.Testing.Logging;
 using Xunit.Abstractions;
 
 namespace Peerz.P2P.Tests.Dcutr;
@@ -31,7 +32,7 @@ public sealed class DcutrJsInteropTests(ITestOutputHelper output)
     public async Task CSharpReceivesTheRelayedConnectionAndUpgradesWithJs()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(NullLoggerFactory.Instance, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         var (target, client, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -56,7 +57,7 @@ public sealed class DcutrJsInteropTests(ITestOutputHelper output)
     public async Task JsReceivesTheRelayedConnectionAndUpgradesWithCSharp()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(NullLoggerFactory.Instance, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         var relayAddress = relayHost.ListenAddresses[0];

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Peerz.P2P.Dcutr;
 using Peerz.P2P.Encoding;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Dcutr;
 
@@ -19,8 +20,8 @@ public sealed class HolePuncherTests
     public async Task UpgradeReplacesTheCoordinatingConnectionWithADirectOne()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logA = new RecordingLoggerFactory();
-        var logB = new RecordingLoggerFactory();
+        var logA = new RecordedLogs();
+        var logB = new RecordedLogs();
         await using var a = await StartHostAsync(logA, listen: true, cts.Token);
         await using var b = await StartHostAsync(logB, listen: true, cts.Token);
         await using var punchA = new HolePuncher(a, Manual);
@@ -52,9 +53,9 @@ public sealed class HolePuncherTests
     public async Task UnreachableAddressesKeepTheExistingConnectionAndReportFailure()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var a = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var a = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         // B has no listener (so it cannot punch from a listen port) and offers a port nobody listens on.
-        var logB = new RecordingLoggerFactory();
+        var logB = new RecordedLogs();
         await using var b = await StartHostAsync(logB, listen: false, cts.Token);
         b.Addresses.AddAdvertised(Multiaddr.Parse($"/ip4/127.0.0.1/tcp/{DeadPort()}"));
         await using var punchA = new HolePuncher(a, Manual);
@@ -79,8 +80,8 @@ public sealed class HolePuncherTests
     public async Task ConnectCarriesOurCandidatesAndGarbageAnswersAreRefused()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var a = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
-        var logB = new RecordingLoggerFactory();
+        await using var a = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
+        var logB = new RecordedLogs();
         await using var b = await StartHostAsync(logB, listen: true, cts.Token);
         await using var punchB = new HolePuncher(b, Manual);
         // A hostile A: records B's CONNECT and answers with addresses that are not addresses.
@@ -109,9 +110,9 @@ public sealed class HolePuncherTests
     public async Task GarbageAndOversizedConnectsAreRefusedAndTheConnectionStays()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logA = new RecordingLoggerFactory();
+        var logA = new RecordedLogs();
         await using var a = await StartHostAsync(logA, listen: true, cts.Token);
-        await using var b = await StartHostAsync(new RecordingLoggerFactory(), listen: true, cts.Token);
+        await using var b = await StartHostAsync(new RecordedLogs(), listen: true, cts.Token);
         await using var punchA = new HolePuncher(a, Manual);
         var aDone = new TaskCompletionSource<HolePunchResult>();
         punchA.Completed += (_, r) => aDone.TrySetResult(r);
@@ -148,7 +149,7 @@ public sealed class HolePuncherTests
         }
     }
 
-    private static async Task<Libp2pHost> StartHostAsync(RecordingLoggerFactory log, bool listen, CancellationToken ct)
+    private static async Task<Libp2pHost> StartHostAsync(RecordedLogs log, bool listen, CancellationToken ct)
     {
         var options = new Libp2pHostOptions { ListenAddresses = listen ? [Loopback] : [] };
         var host = new Libp2pHost(options, log);

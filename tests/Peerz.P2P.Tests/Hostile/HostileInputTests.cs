@@ -3,6 +3,7 @@ using Peerz.P2P.Encoding;
 using Peerz.P2P.Noise;
 using Peerz.P2P.Tests.Infrastructure;
 using Peerz.P2P.Yamux;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Hostile;
 
@@ -12,7 +13,7 @@ namespace Peerz.P2P.Tests.Hostile;
 /// </summary>
 public sealed class HostileInputTests : IAsyncLifetime
 {
-    private readonly RecordingLoggerFactory _logs = new();
+    private readonly RecordedLogs _logs = new();
     private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(30));
     private Libp2pHost _host = null!;
 

@@ -1,6 +1,7 @@
 using Peerz.P2P.Noise;
 using Peerz.P2P.Tests.Infrastructure;
 using Peerz.P2P.Yamux;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Hostile;
 
@@ -15,7 +16,7 @@ public sealed class YamuxControlTests
         {
             ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")],
             MaxStreamsPerConnection = 2,
-        }, new RecordingLoggerFactory());
+        }, new RecordedLogs());
         await host.StartAsync(cts.Token);
         await using var secure = await RawPeer.SecureAsync(host, new NoiseHandshake(Identity.Generate()), cts.Token);
 

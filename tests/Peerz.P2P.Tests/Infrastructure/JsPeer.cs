@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Peerz.Testing;
 
 namespace Peerz.P2P.Tests.Infrastructure;
 
@@ -45,14 +46,7 @@ internal sealed class JsPeer : IAsyncDisposable
     /// <summary>Starts another js/ script that speaks the same JSON lines (a "listening" event first).</summary>
     public static async Task<JsPeer> StartAsync(string script, IEnumerable<string> arguments, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(RepoPaths.Node, [RepoPaths.Script(script), .. arguments])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        var peer = new JsPeer(Process.Start(start)!);
+        var peer = new JsPeer(Process.Start(NodeScript.StartInfo(NodeScript.TestScript("Peerz.P2P.Tests", script), arguments))!);
         peer._process.BeginOutputReadLine();
         peer._process.BeginErrorReadLine();
         var listening = await peer.WaitForEventAsync("listening", _ => true, ct);

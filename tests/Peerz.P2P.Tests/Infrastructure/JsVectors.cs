@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Peerz.Testing;
 
 namespace Peerz.P2P.Tests.Infrastructure;
 
@@ -10,25 +10,8 @@ internal static class JsVectors
     public static async Task<JsonObject> ComputeAsync(byte[] seed, byte[] message, string[] multiaddrs)
     {
         var input = JsonSerializer.Serialize(new { seed = Convert.ToHexStringLower(seed), message = Convert.ToHexStringLower(message), multiaddrs });
-        var start = new ProcessStartInfo(RepoPaths.Node) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        start.ArgumentList.Add(RepoPaths.Script("vectors.mjs"));
-        start.ArgumentList.Add(input);
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        Assert.True(process.ExitCode == 0, await error);
-        return JsonNode.Parse(await output)!.AsObject();
+        var run = await NodeScript.RunAsync(NodeScript.TestScript("Peerz.P2P.Tests", "vectors.mjs"), [input], TimeSpan.FromSeconds(30));
+        Assert.True(run.ExitCode == 0, run.Error);
+        return JsonNode.Parse(run.Output)!.AsObject();
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Peerz.P2P.Kademlia;
 using Peerz.P2P.Kademlia.Records;
 using Peerz.P2P.Kademlia.Wire;
@@ -191,7 +192,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task BootstrapRefusesAPeerThatIsNotTheOneAddressed()
     {
-        var logger = new ListLogger();
+        var logger = new FakeLogger();
         await using var swarm = await DhtSwarmFixture.StartAsync(2, Options, SwarmTransport.Libp2p);
         await using var host = new Libp2pHost(new Libp2pHostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] }, NullLoggerFactory.Instance);
         await host.StartAsync(CancellationToken.None);
@@ -203,7 +204,7 @@ public sealed class DhtSwarmTests
         var known = await dht.BootstrapAsync([impostor], CancellationToken.None);
 
         Assert.Equal(0, known);
-        Assert.Contains(logger.Lines, l => l.Contains("bootstrap peer") && l.Contains("failed"));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("bootstrap peer") && r.Message.Contains("failed"));
     }
 
     [Fact]
@@ -216,7 +217,7 @@ public sealed class DhtSwarmTests
     [Fact]
     public async Task MalformedAndOversizedMessagesCloseTheStreamWithALogLine()
     {
-        var logger = new ListLogger();
+        var logger = new FakeLogger();
         var swarm = new InProcessDhtSwarm();
         var server = swarm.AddNode();
         var client = swarm.AddNode();
@@ -238,9 +239,9 @@ public sealed class DhtSwarmTests
         Assert.Equal(0, await SendRawAsync([(byte)badPut.Length, .. badPut]));
         await swarm.DrainAsync();
 
-        Assert.Contains(logger.Lines, l => l.Contains("exceeds"));
-        Assert.Contains(logger.Lines, l => l.Contains("unknown DHT message type 99"));
-        Assert.Contains(logger.Lines, l => l.Contains("rejected record"));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("exceeds"));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("unknown DHT message type 99"));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("rejected record"));
         Assert.Equal(0, dht.Records.Count);
     }
 

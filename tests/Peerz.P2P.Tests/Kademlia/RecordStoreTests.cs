@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Time.Testing;
 using Peerz.P2P.Kademlia.Records;
 using Peerz.P2P.Tests.Kademlia.Support;
 
@@ -7,7 +8,7 @@ namespace Peerz.P2P.Tests.Kademlia;
 public sealed class RecordStoreTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private readonly ManualTimeProvider _time = new(Now);
+    private readonly FakeTimeProvider _time = new(Now);
     private readonly byte[] _seed = RandomNumberGenerator.GetBytes(32);
 
     private RecordStore Store(int maxRecords = 10) => new(

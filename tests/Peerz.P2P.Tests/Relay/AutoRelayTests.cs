@@ -1,5 +1,6 @@
 using Peerz.P2P.Relay;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Relay;
 
@@ -10,7 +11,7 @@ public sealed class AutoRelayTests
     public async Task PrivateHostKeepsTwoReservationsOnRelayCandidatesAndReplacesALostOne()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         var relays = new List<(Libp2pHost Host, CircuitRelayService Service)>();
         await using var notRelay = await RelayHosts.StartAsync(logs, cts.Token);
         await using var host = await RelayHosts.StartAsync(logs, cts.Token);
@@ -65,7 +66,7 @@ public sealed class AutoRelayTests
     public async Task HostNotKnownToBePrivateReservesNothingUntilItIs()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         await using var host = await RelayHosts.StartAsync(logs, cts.Token);

@@ -4,6 +4,7 @@ using Peerz.P2P.Noise;
 using Peerz.P2P.Relay;
 using Peerz.P2P.Relay.Wire;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Relay;
 
@@ -14,7 +15,7 @@ public sealed class CircuitRelayHostileTests
     public async Task OversizedHopMessageIsRefusedAsMalformed()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         await using var peer = await RelayHosts.StartAsync(logs, cts.Token);
@@ -37,7 +38,7 @@ public sealed class CircuitRelayHostileTests
     public async Task MalformedHopMessageIsRefused(byte[] message)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         await using var peer = await RelayHosts.StartAsync(logs, cts.Token);
@@ -53,7 +54,7 @@ public sealed class CircuitRelayHostileTests
     public async Task StatusSentAsHopRequestIsUnexpected()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         await using var peer = await RelayHosts.StartAsync(logs, cts.Token);
@@ -68,7 +69,7 @@ public sealed class CircuitRelayHostileTests
     public async Task MalformedStopRequestIsRefusedByTheReservedPeer()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         var (target, client, _) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);

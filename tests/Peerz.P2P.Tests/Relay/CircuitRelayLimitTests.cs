@@ -1,5 +1,6 @@
 using Peerz.P2P.Relay;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Relay;
 
@@ -10,7 +11,7 @@ public sealed class CircuitRelayLimitTests
     public async Task ConnectToPeerWithoutReservationGetsNoReservation()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions());
         await using var target = await RelayHosts.StartAsync(logs, cts.Token);
@@ -30,7 +31,7 @@ public sealed class CircuitRelayLimitTests
     public async Task ReservationFloodFromOneIpIsRefusedAfterTheLimit()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { MaxReservationsPerIp = 3 });
         var peers = new List<Libp2pHost>();
@@ -67,7 +68,7 @@ public sealed class CircuitRelayLimitTests
     public async Task ReservationsBeyondTheTotalAreRefusedButRenewalsAreNot()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { MaxReservations = 1 });
         var (first, firstClient, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -91,7 +92,7 @@ public sealed class CircuitRelayLimitTests
     public async Task DataLimitResetsTheCircuit()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { CircuitDataLimit = 64 * 1024 });
         var (target, targetClient, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -120,7 +121,7 @@ public sealed class CircuitRelayLimitTests
     public async Task DurationLimitResetsTheCircuit()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { CircuitDuration = TimeSpan.FromSeconds(1) });
         var (target, targetClient, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -142,7 +143,7 @@ public sealed class CircuitRelayLimitTests
     public async Task CircuitsPerPeerAreLimited()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { MaxCircuitsPerPeer = 1 });
         var (target, targetClient, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -165,7 +166,7 @@ public sealed class CircuitRelayLimitTests
     public async Task CircuitsInTotalAreLimited()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { MaxCircuits = 1 });
         var (a, aClient, aReservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);

@@ -1,5 +1,6 @@
 using Peerz.P2P.Relay;
 using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing.Logging;
 
 namespace Peerz.P2P.Tests.Relay;
 
@@ -10,7 +11,7 @@ public sealed class ReservationRenewalTests
     public async Task ReservationIsRenewedBeforeItExpires()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         await using var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { ReservationTtl = TimeSpan.FromSeconds(3) });
         var (host, client, first) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);
@@ -34,7 +35,7 @@ public sealed class ReservationRenewalTests
     public async Task ReservationThatCannotBeRenewedIsLost()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var logs = new RecordingLoggerFactory();
+        var logs = new RecordedLogs();
         await using var relayHost = await RelayHosts.StartAsync(logs, cts.Token);
         var relay = new CircuitRelayService(relayHost, new CircuitRelayServiceOptions { ReservationTtl = TimeSpan.FromSeconds(3) });
         var (host, client, reservation) = await RelayHosts.StartReservedAsync(relayHost, logs, cts.Token);

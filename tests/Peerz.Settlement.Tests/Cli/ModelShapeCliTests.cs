@@ -17,8 +17,8 @@ public sealed class ModelShapeCliTests : IDisposable
         var result = await ToolProcess.RunAsync("peerz", ["model", .. command, "--hidden", "30", "--out", output]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("error: hidden (30) must split into 4 heads of an even size", result.Stderr.Trim());
-        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("error: hidden (30) must split into 4 heads of an even size", result.Error.Trim());
+        Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(output, "config.json")));
     }
 

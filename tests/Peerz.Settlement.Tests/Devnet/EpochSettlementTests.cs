@@ -421,7 +421,7 @@ public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifeti
 
     private static byte[] RandomModelId() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
-    private static Task<JsonNode> ReferenceTreeAsync(IReadOnlyDictionary<RewardLeaf, BigInteger> leaves) => Support.NodeScript.RunAsync("standard-merkle-tree.mjs", new JsonObject
+    private static Task<JsonNode> ReferenceTreeAsync(IReadOnlyDictionary<RewardLeaf, BigInteger> leaves) => NodeScript.RequestAsync(NodeScript.TestScript("Peerz.Settlement.Tests", "standard-merkle-tree.mjs"), new JsonObject
     {
         ["leaves"] = new JsonArray([.. leaves.Select(kv => (JsonNode)new JsonObject
         {

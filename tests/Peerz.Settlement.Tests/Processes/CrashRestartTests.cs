@@ -96,7 +96,7 @@ public sealed class CrashRestartTests(ProcessDevnet devnet, PostgresServer postg
         var beforeB = await devnet.Token().BalanceOfAsync(b.Address);
         var early = await devnet.PeerzAsync(["claim", "--epoch", epoch.ToString(CultureInfo.InvariantCulture), "--proofs", proofsFile, .. devnet.ChainArguments(a)]);
         Assert.Equal(1, early.ExitCode);
-        Assert.Contains("not open yet", early.Stderr, StringComparison.Ordinal);
+        Assert.Contains("not open yet", early.Error, StringComparison.Ordinal);
         Assert.Equal(beforeA, await devnet.Token().BalanceOfAsync(a.Address));
         await devnet.AdvanceToAsync(await devnet.Rewards().ClaimsOpenAtAsync(epoch));
         var claimA = await devnet.PeerzAsync(["claim", "--epoch", epoch.ToString(CultureInfo.InvariantCulture), "--proofs", proofsFile, .. devnet.ChainArguments(a)]);
@@ -108,7 +108,7 @@ public sealed class CrashRestartTests(ProcessDevnet devnet, PostgresServer postg
 
         var again = await devnet.PeerzAsync(["claim", "--proofs", url.ToString(), .. devnet.ChainArguments(b)]);
         Assert.Equal(1, again.ExitCode);
-        Assert.Contains("already claimed", again.Stderr, StringComparison.Ordinal);
+        Assert.Contains("already claimed", again.Error, StringComparison.Ordinal);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, SettleProcess process)

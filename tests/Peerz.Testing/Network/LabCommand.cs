@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using System.ComponentModel;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Testing.Network;
 
@@ -17,29 +18,21 @@ internal static class LabCommand
     /// <summary>Runs <paramref name="fileName"/> in namespace <paramref name="ns"/>.</summary>
     public static string RunIn(string ns, string fileName, params string[] arguments) => Run("ip", ["netns", "exec", ns, fileName, .. arguments]);
 
-    public static (int ExitCode, string Output, string Error) TryRun(string fileName, params string[] arguments)
+    /// <summary>Runs <paramref name="fileName"/> to its end; a missing tool is exit code 127 and a hung one 124, as in a shell.</summary>
+    public static ProcessResult TryRun(string fileName, params string[] arguments)
     {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}");
+            // Synchronous: the lab is built from constructors and Dispose.
+            return ProcessRun.RunAsync(fileName, arguments, Timeout).GetAwaiter().GetResult();
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Win32Exception e)
         {
-            return (127, "", $"{fileName}: {e.Message}");
+            return new ProcessResult(127, "", $"{fileName}: {e.Message}");
         }
-        using (process)
+        catch (TimeoutException e)
         {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return (124, "", $"{fileName} did not finish within {Timeout.TotalSeconds:F0} s");
-            }
-            return (process.ExitCode, output.Result, error.Result);
+            return new ProcessResult(124, "", e.Message);
         }
     }
 }

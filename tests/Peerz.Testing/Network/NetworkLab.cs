@@ -124,7 +124,7 @@ public sealed class NetworkLab : IDisposable
     }
 
     /// <summary>Runs a short command inside <paramref name="host"/>'s namespace and returns exit code and output.</summary>
-    public (int ExitCode, string Output, string Error) Run(LabHost host, string fileName, params string[] arguments) =>
+    public ProcessResult Run(LabHost host, string fileName, params string[] arguments) =>
         LabCommand.TryRun("ip", ["netns", "exec", host.Namespace, fileName, .. arguments]);
 
     public void Dispose()

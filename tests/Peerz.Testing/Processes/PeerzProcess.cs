@@ -52,16 +52,8 @@ public sealed class PeerzProcess : IDisposable
         StartProgram("dotnet", [assemblyPath, .. arguments], environment);
 
     /// <summary>Any program (e.g. <c>bash scripts/run.sh</c>), optionally in another working directory.</summary>
-    public static PeerzProcess StartProgram(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // A developer's own PEERZ_* settings must not leak into the process under test.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PEERZ_", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(name);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        return new PeerzProcess(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}"));
-    }
+    public static PeerzProcess StartProgram(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        new(Process.Start(ProcessRun.StartInfo(fileName, arguments, environment, workingDirectory)) ?? throw new InvalidOperationException($"cannot start {fileName}"));
 
     /// <summary>Sends SIGTERM (what Ctrl-C-like stops look like to a script's traps) and leaves the process to exit on its own.</summary>
     public void Terminate()

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Peerz.P2P.Tests.Infrastructure;
+using Peerz.Testing;
 
 namespace Peerz.P2P.Tests.Kademlia.Support;
 
@@ -39,16 +39,7 @@ internal sealed class JsKadNode : IAsyncDisposable
 
     public static async Task<JsKadNode> StartAsync(string protocolId)
     {
-        var start = new ProcessStartInfo(RepoPaths.Node)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        start.ArgumentList.Add(RepoPaths.Script("kad-node.mjs"));
-        start.ArgumentList.Add(protocolId);
-        var node = new JsKadNode(Process.Start(start)!);
+        var node = new JsKadNode(Process.Start(NodeScript.StartInfo(NodeScript.TestScript("Peerz.P2P.Tests", "kad-node.mjs"), [protocolId]))!);
         node._process.BeginOutputReadLine();
         node._process.BeginErrorReadLine();
         var hello = await node.NextLineAsync();
