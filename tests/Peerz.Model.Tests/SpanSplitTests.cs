@@ -10,14 +10,16 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
     private static readonly int[] Tokens = [1, 17, 42, 99, 3, 250, 7, 7, 128, 64, 5, 200];
 
     [Fact]
-    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits()
+    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits() => AssertEverySplitGivesTheWholeModel(model.Directory, output);
+
+    /// <summary>Every split point k ([0, k) then [k, L)) and the finest split, one block per span, give the whole model's logits.</summary>
+    internal static void AssertEverySplitGivesTheWholeModel(string directory, ITestOutputHelper output)
     {
-        using var whole = LocalModel.Load(model.Directory);
+        using var whole = LocalModel.Load(directory);
         var expected = whole.Logits(Tokens);
-        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var checkpoint = Checkpoint.Open(directory);
         var layers = checkpoint.Config.NumLayers;
         double worst = 0;
-        // Every split point k: [0, k) then [k, L); and the finest split, one block per span.
         var chains = Enumerable.Range(1, layers - 1).Select(k => new[] { 0, k, layers }).Append(Enumerable.Range(0, layers + 1).ToArray());
         foreach (var boundaries in chains)
         {
@@ -37,7 +39,7 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
                 foreach (var span in spans) span.Dispose();
             }
         }
-        output.WriteLine($"max abs logit diff over all splits: {worst:E2} (float32)");
+        output.WriteLine($"{checkpoint.Config.ModelType}: max abs logit diff over all splits: {worst:E2} (float32)");
     }
 
     [Fact]
