@@ -11,9 +11,13 @@ public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper outpu
     [InlineData(WeightQuantization.None)]
     [InlineData(WeightQuantization.Int8)]
     [InlineData(WeightQuantization.Nf4)]
-    public async Task Incremental_decoding_of_32_tokens_equals_full_recomputation(WeightQuantization quantization)
+    public Task Incremental_decoding_of_32_tokens_equals_full_recomputation(WeightQuantization quantization) =>
+        AssertIncrementalDecodingEqualsRecomputation(model.Directory, new BlockLoadOptions { Quantization = quantization }, output);
+
+    /// <summary>32 greedy tokens through the KV cache match recomputing the whole sequence at every step (logits and tokens).</summary>
+    internal static async Task AssertIncrementalDecodingEqualsRecomputation(string directory, BlockLoadOptions options, ITestOutputHelper output)
     {
-        using var local = LocalModel.Load(model.Directory, new BlockLoadOptions { Quantization = quantization });
+        using var local = LocalModel.Load(directory, options);
         int[] prompt = [1, 17, 42, 99];
         var generated = await local.CreateGenerator().GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 32 }).ToListAsync();
         Assert.Equal(32, generated.Count);
@@ -37,7 +41,7 @@ public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper outpu
             sequence.Add(next);
             step = [next];
         }
-        output.WriteLine($"max abs logit diff, cached vs recomputed over 32 steps: {worst:E2} (weights {quantization})");
+        output.WriteLine($"{local.Checkpoint.Config.ModelType}: max abs logit diff, cached vs recomputed over 32 steps: {worst:E2} (weights {options.Quantization})");
         Assert.True(worst <= 1e-4, $"max abs diff {worst}");
     }
 

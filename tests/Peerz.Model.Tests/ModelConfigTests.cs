@@ -31,6 +31,15 @@ public sealed class ModelConfigTests
      "tie_word_embeddings":true,"torch_dtype":"bfloat16","transformers_version":"4.40.1","use_cache":true,"use_sliding_window":false,"vocab_size":151936}
     """;
 
+    // mistralai/Mixtral-8x7B-v0.1 config.json
+    private const string Mixtral = """
+    {"architectures":["MixtralForCausalLM"],"attention_dropout":0.0,"bos_token_id":1,"eos_token_id":2,"hidden_act":"silu","hidden_size":4096,
+     "initializer_range":0.02,"intermediate_size":14336,"max_position_embeddings":32768,"model_type":"mixtral","num_attention_heads":32,
+     "num_experts_per_tok":2,"num_hidden_layers":32,"num_key_value_heads":8,"num_local_experts":8,"output_router_logits":false,"rms_norm_eps":1e-05,
+     "rope_theta":1000000.0,"router_aux_loss_coef":0.02,"sliding_window":null,"tie_word_embeddings":false,"torch_dtype":"bfloat16",
+     "transformers_version":"4.36.0.dev0","use_cache":true,"vocab_size":32000}
+    """;
+
     [Fact]
     public void Llama_31_config_with_llama3_rope_scaling()
     {
@@ -63,6 +72,25 @@ public sealed class ModelConfigTests
         var config = ModelConfig.Parse(Mistral);
         Assert.Equal(("mistral", 1e6, 32768), (config.ModelType, config.RopeTheta, config.VocabSize));
         Assert.Null(config.RopeScaling);
+    }
+
+    [Fact]
+    public void Mixtral_config_routes_each_token_to_2_of_8_experts()
+    {
+        var config = ModelConfig.Parse(Mixtral);
+        Assert.Equal(("mixtral", 8, 2, 14336), (config.ModelType, config.NumExperts, config.ExpertsPerToken, config.IntermediateSize));
+        Assert.True(config.IsMixtureOfExperts);
+        Assert.False(ModelConfig.Parse(Mistral).IsMixtureOfExperts);
+        var written = ModelConfig.Parse(config.ToJson());
+        Assert.Equal((8, 2), (written.NumExperts, written.ExpertsPerToken));
+        Assert.Contains("MixtralForCausalLM", config.ToJson());
+    }
+
+    [Fact]
+    public void Mixtral_config_routing_to_more_experts_than_it_has_is_refused()
+    {
+        var error = Assert.Throws<CheckpointFormatException>(() => ModelConfig.Parse(Mixtral.Replace("\"num_experts_per_tok\":2", "\"num_experts_per_tok\":9")));
+        Assert.Contains("num_experts_per_tok (9) exceeds num_local_experts (8)", error.Message);
     }
 
     [Fact]

@@ -6,7 +6,9 @@ namespace Peerz.Model.Tests;
 /// <summary>
 /// An independent Llama forward pass in plain C# doubles, written from the HF modeling_llama
 /// equations without TorchSharp: loops for matmuls, explicit rotate-half rope, head h reading
-/// kv head h / groups, softmax over j ≤ i. It shares only the safetensors reader with Peerz.
+/// kv head h / groups, softmax over j ≤ i; for Mixtral, HF's MixtralSparseMoeBlock per token (softmax over the router's
+/// logits, the top num_experts_per_tok experts by probability, weights renormalised to sum 1, Σ w·w2(silu(w1 x)·w3 x)).
+/// It shares only the safetensors reader and the config parser with Peerz.
 /// </summary>
 public sealed class NaiveLlama
 {
@@ -36,7 +38,7 @@ public sealed class NaiveLlama
             var attention = Attention(normed, p + "self_attn.");
             x = x.Select((row, i) => Add(row, attention[i])).ToArray();
             normed = x.Select(row => Norm(row, _weights[p + "post_attention_layernorm.weight"])).ToArray();
-            x = x.Select((row, i) => Add(row, Mlp(normed[i], p + "mlp."))).ToArray();
+            x = x.Select((row, i) => Add(row, _config.ModelType == "mixtral" ? SparseMoe(normed[i], p + "block_sparse_moe.") : Mlp(normed[i], p + "mlp."))).ToArray();
         }
         var head = _config.TieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
         return x.Select(row => MatVec(_weights[head], Norm(row, _weights["model.norm.weight"]), _config.VocabSize)).ToArray();
@@ -91,13 +93,34 @@ public sealed class NaiveLlama
         }
     }
 
-    private double[] Mlp(double[] x, string p)
+    private double[] Mlp(double[] x, string p) => SwiGlu(x, p + "gate_proj.weight", p + "up_proj.weight", p + "down_proj.weight");
+
+    private double[] SparseMoe(double[] x, string p)
+    {
+        var logits = MatVec(_weights[p + "gate.weight"], x, _config.NumExperts);
+        var max = logits.Max();
+        var exponentials = logits.Select(l => Math.Exp(l - max)).ToArray();
+        var sum = exponentials.Sum();
+        var probabilities = exponentials.Select(v => v / sum).ToArray();
+        var top = Enumerable.Range(0, _config.NumExperts).OrderByDescending(e => probabilities[e]).Take(_config.ExpertsPerToken).ToArray();
+        var kept = top.Sum(e => probabilities[e]);
+        var result = new double[x.Length];
+        foreach (var expert in top)
+        {
+            var e = $"{p}experts.{expert}.";
+            var output = SwiGlu(x, e + "w1.weight", e + "w3.weight", e + "w2.weight");
+            for (var i = 0; i < result.Length; i++) result[i] += probabilities[expert] / kept * output[i];
+        }
+        return result;
+    }
+
+    private double[] SwiGlu(double[] x, string gateName, string upName, string downName)
     {
         var inter = _config.IntermediateSize;
-        var gate = MatVec(_weights[p + "gate_proj.weight"], x, inter);
-        var up = MatVec(_weights[p + "up_proj.weight"], x, inter);
+        var gate = MatVec(_weights[gateName], x, inter);
+        var up = MatVec(_weights[upName], x, inter);
         var hidden = gate.Select((g, i) => g / (1 + Math.Exp(-g)) * up[i]).ToArray();
-        return MatVec(_weights[p + "down_proj.weight"], hidden, _config.HiddenSize);
+        return MatVec(_weights[downName], hidden, _config.HiddenSize);
     }
 
     private double[] Norm(double[] x, double[] weight)

@@ -13,6 +13,7 @@ public sealed class ReferenceModelTests(ITestOutputHelper output)
     [Theory]
     [InlineData("llama", false)]
     [InlineData("qwen2", true)]
+    [InlineData("mixtral", false)]
     public void TorchSharp_blocks_match_an_independent_double_precision_implementation(string modelType, bool tied)
     {
         var dir = TempDirectory.Create("naive");

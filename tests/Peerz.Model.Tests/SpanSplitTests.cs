@@ -13,15 +13,17 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
     [InlineData(WeightQuantization.None)]
     [InlineData(WeightQuantization.Int8)]
     [InlineData(WeightQuantization.Nf4)] // quantized per projection, so every span holds exactly the whole model's weights
-    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits(WeightQuantization quantization)
+    public void Splitting_into_spans_at_every_boundary_gives_the_whole_models_logits(WeightQuantization quantization) =>
+        AssertEverySplitGivesTheWholeModel(model.Directory, new BlockLoadOptions { Quantization = quantization }, output);
+
+    /// <summary>Every split point k ([0, k) then [k, L)) and the finest split, one block per span, give the whole model's logits.</summary>
+    internal static void AssertEverySplitGivesTheWholeModel(string directory, BlockLoadOptions options, ITestOutputHelper output)
     {
-        var options = new BlockLoadOptions { Quantization = quantization };
-        using var whole = LocalModel.Load(model.Directory, options);
+        using var whole = LocalModel.Load(directory, options);
         var expected = whole.Logits(Tokens);
-        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var checkpoint = Checkpoint.Open(directory);
         var layers = checkpoint.Config.NumLayers;
         double worst = 0;
-        // Every split point k: [0, k) then [k, L); and the finest split, one block per span.
         var chains = Enumerable.Range(1, layers - 1).Select(k => new[] { 0, k, layers }).Append(Enumerable.Range(0, layers + 1).ToArray());
         foreach (var boundaries in chains)
         {
@@ -41,7 +43,7 @@ public sealed class SpanSplitTests(TinyModelFixture model, ITestOutputHelper out
                 foreach (var span in spans) span.Dispose();
             }
         }
-        output.WriteLine($"max abs logit diff over all splits: {worst:E2} (float32, weights {quantization})");
+        output.WriteLine($"{checkpoint.Config.ModelType}: max abs logit diff over all splits: {worst:E2} (float32, weights {options.Quantization})");
     }
 
     [Fact]

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 
 namespace Peerz.Model.Blocks;
 
-/// <summary>One pre-norm decoder layer: h = x + attn(norm(x)); out = h + mlp(norm(h)).</summary>
-internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, SwiGluMlp mlp) : IDisposable
+/// <summary>One pre-norm decoder layer: h = x + attn(norm(x)); out = h + mlp(norm(h)), the MLP dense or a mixture of experts.</summary>
+internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, IFeedForward mlp) : IDisposable
 {
     public static string Prefix(int index) => $"model.layers.{index}.";
 
@@ -17,7 +17,9 @@ internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, R
             LoadNorm(checkpoint, prefix + "input_layernorm.weight", options),
             Attention.Load(checkpoint, config, prefix + "self_attn.", options),
             LoadNorm(checkpoint, prefix + "post_attention_layernorm.weight", options),
-            SwiGluMlp.Load(checkpoint, config, prefix + "mlp.", options));
+            config.IsMixtureOfExperts
+                ? SparseMoeMlp.Load(checkpoint, config, prefix + "block_sparse_moe.", options)
+                : SwiGluMlp.Load(checkpoint, config, prefix + "mlp.", options));
     }
 
     internal static RmsNorm LoadNorm(Checkpoint checkpoint, string name, BlockLoadOptions options) =>

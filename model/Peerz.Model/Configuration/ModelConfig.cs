@@ -5,11 +5,12 @@ namespace Peerz.Model.Configuration;
 
 /// <summary>
 /// The architecture of a Llama-family checkpoint, read from Hugging Face's config.json.
-/// Covers <c>llama</c> (Llama 2/3, incl. llama3 rope scaling), <c>mistral</c> and <c>qwen2</c>.
+/// Covers <c>llama</c> (Llama 2/3, incl. llama3 rope scaling), <c>mistral</c>, <c>qwen2</c> and <c>mixtral</c>
+/// (Mistral attention with a sparse mixture-of-experts MLP).
 /// </summary>
 public sealed record ModelConfig
 {
-    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2" };
+    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2", "mixtral" };
 
     public required string ModelType { get; init; }
     public required int HiddenSize { get; init; }
@@ -32,6 +33,12 @@ public sealed record ModelConfig
     public int? BosTokenId { get; init; }
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
     public string TorchDtype { get; init; } = "float32";
+    /// <summary>Experts per MLP (Mixtral's num_local_experts); 0 for a dense SwiGLU MLP.</summary>
+    public int NumExperts { get; init; }
+    /// <summary>Experts each token is routed to (Mixtral's num_experts_per_tok, top-k routing).</summary>
+    public int ExpertsPerToken { get; init; }
+
+    public bool IsMixtureOfExperts => NumExperts > 0;
 
     public int KeyValueGroups => NumHeads / NumKeyValueHeads;
 
@@ -76,12 +83,13 @@ public sealed record ModelConfig
         if (reader.OptionalPositiveInt("head_dim") is null && hidden % heads != 0)
             throw new CheckpointFormatException(source, $"hidden_size ({hidden}) is not divisible by num_attention_heads ({heads})");
         var sliding = reader.OptionalPositiveInt("sliding_window");
-        var useSliding = reader.OptionalBool("use_sliding_window") ?? modelType == "mistral";
+        var useSliding = reader.OptionalBool("use_sliding_window") ?? modelType is "mistral" or "mixtral";
         var maxPositions = reader.OptionalPositiveInt("max_position_embeddings") ?? 2048;
         if (useSliding && sliding is { } window && window < maxPositions)
             throw new CheckpointFormatException(source, $"sliding_window {window} shorter than max_position_embeddings is not supported");
 
         var attentionBias = reader.OptionalBool("attention_bias") ?? false;
+        var (experts, expertsPerToken) = modelType == "mixtral" ? ReadExperts(reader, source) : (0, 0);
         return new ModelConfig
         {
             ModelType = modelType,
@@ -103,14 +111,26 @@ public sealed record ModelConfig
             BosTokenId = reader.OptionalInt("bos_token_id"),
             EosTokenIds = reader.IntOrIntList("eos_token_id"),
             TorchDtype = reader.OptionalString("torch_dtype") ?? "float32",
+            NumExperts = experts,
+            ExpertsPerToken = expertsPerToken,
         };
+    }
+
+    /// <summary>Mixtral's routing: num_local_experts experts, each token sent to the top num_experts_per_tok (HF defaults 8 and 2).</summary>
+    private static (int Experts, int PerToken) ReadExperts(ConfigReader reader, string source)
+    {
+        var experts = reader.OptionalPositiveInt("num_local_experts") ?? 8;
+        var perToken = reader.OptionalPositiveInt("num_experts_per_tok") ?? 2;
+        if (perToken > experts)
+            throw new CheckpointFormatException(source, $"num_experts_per_tok ({perToken}) exceeds num_local_experts ({experts})");
+        return (experts, perToken);
     }
 
     public string ToJson()
     {
         var root = new JsonObject
         {
-            ["architectures"] = new JsonArray(ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", _ => "LlamaForCausalLM" }),
+            ["architectures"] = new JsonArray(ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", "mixtral" => "MixtralForCausalLM", _ => "LlamaForCausalLM" }),
             ["model_type"] = ModelType,
             ["hidden_size"] = HiddenSize,
             ["intermediate_size"] = IntermediateSize,
@@ -131,6 +151,13 @@ public sealed record ModelConfig
         if (BosTokenId is { } bos) root["bos_token_id"] = bos;
         if (EosTokenIds.Count > 0) root["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(id => (JsonNode)id).ToArray());
         if (RopeScaling is not null) root["rope_scaling"] = RopeScaling.ToJson();
+        if (IsMixtureOfExperts)
+        {
+            root["num_local_experts"] = NumExperts;
+            root["num_experts_per_tok"] = ExpertsPerToken;
+            root["router_aux_loss_coef"] = 0.02;
+            root["output_router_logits"] = false;
+        }
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 }

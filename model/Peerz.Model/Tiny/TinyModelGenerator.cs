@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Tiny;
 
 /// <summary>
-/// Writes a real Hugging Face Llama checkpoint (config.json, model.safetensors) with deterministic
+/// Writes a real Hugging Face Llama-family checkpoint (llama, mistral, qwen2 or mixtral) (config.json, model.safetensors) with deterministic
 /// random weights. Scales are chosen so the logits are far from uniform: embeddings and the
 /// residual stream have unit scale, the LM head gives logits with a standard deviation near 4.
 /// </summary>
@@ -35,6 +35,8 @@ public static class TinyModelGenerator
             BosTokenId = bosTokenId,
             EosTokenIds = eosTokenId is { } eos ? [eos] : [],
             TorchDtype = storage switch { SafetensorsDType.F16 => "float16", SafetensorsDType.BF16 => "bfloat16", _ => "float32" },
+            NumExperts = options.ModelType == "mixtral" ? options.Experts : 0,
+            ExpertsPerToken = options.ModelType == "mixtral" ? options.ExpertsPerToken : 0,
         };
         var random = new DeterministicRandom(options.Seed);
         var tensors = new List<(string, Tensor)>();
@@ -77,6 +79,19 @@ public static class TinyModelGenerator
             }
             Add(prefix + "self_attn.o_proj.weight", residualScale / Math.Sqrt(query), 0, hidden, query);
             Add(prefix + "post_attention_layernorm.weight", 0.1, 1, hidden);
+            if (config.IsMixtureOfExperts)
+            {
+                // Router logits of unit scale: routing is decided, not uniform, and near-ties are as rare as in a trained router.
+                Add(prefix + "block_sparse_moe.gate.weight", 1 / Math.Sqrt(hidden), 0, config.NumExperts, hidden);
+                for (var expert = 0; expert < config.NumExperts; expert++)
+                {
+                    var e = $"{prefix}block_sparse_moe.experts.{expert}.";
+                    Add(e + "w1.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
+                    Add(e + "w2.weight", residualScale / Math.Sqrt(inter), 0, hidden, inter);
+                    Add(e + "w3.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
+                }
+                continue;
+            }
             Add(prefix + "mlp.gate_proj.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
             Add(prefix + "mlp.up_proj.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
             Add(prefix + "mlp.down_proj.weight", residualScale / Math.Sqrt(inter), 0, hidden, inter);

@@ -1,6 +1,6 @@
 namespace Peerz.Model.Tiny;
 
-/// <summary>Shape of a generated tiny Llama checkpoint. The defaults are the embedded demo model.</summary>
+/// <summary>Shape of a generated tiny Llama-family checkpoint. The defaults are the embedded demo model.</summary>
 public sealed record TinyModelOptions
 {
     public ulong Seed { get; init; } = 42;
@@ -12,7 +12,11 @@ public sealed record TinyModelOptions
     /// <summary>0 picks the Llama ratio (about 8/3 · hidden, rounded up to a multiple of 32).</summary>
     public int Intermediate { get; init; }
     public int MaxPositions { get; init; } = 2048;
+    /// <summary>llama, mistral, qwen2 or mixtral.</summary>
     public string ModelType { get; init; } = "llama";
+    /// <summary>Mixtral only: experts per block and experts each token is routed to.</summary>
+    public int Experts { get; init; } = 4;
+    public int ExpertsPerToken { get; init; } = 2;
     public bool TieWordEmbeddings { get; init; }
     /// <summary>F32, F16 or BF16: the dtype the weights are stored in.</summary>
     public string StorageDType { get; init; } = "F32";
@@ -27,5 +31,9 @@ public sealed record TinyModelOptions
             throw new ArgumentException($"hidden ({Hidden}) must split into {Heads} heads of an even size");
         if (Heads % KvHeads != 0)
             throw new ArgumentException($"heads ({Heads}) must be a multiple of kv-heads ({KvHeads})");
+        if (!Configuration.ModelConfig.SupportedModelTypes.Contains(ModelType))
+            throw new ArgumentException($"model type '{ModelType}' is not one of {string.Join(", ", Configuration.ModelConfig.SupportedModelTypes)}");
+        if (ModelType == "mixtral" && (Experts < 1 || ExpertsPerToken < 1 || ExpertsPerToken > Experts))
+            throw new ArgumentException($"experts ({Experts}) must be positive and at least the experts per token ({ExpertsPerToken})");
     }
 }

@@ -1,0 +1,13 @@
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>The MLP half of a decoder layer: a dense SwiGLU or a sparse mixture of experts.</summary>
+internal interface IFeedForward : IDisposable
+{
+    /// <summary>Bytes of every weight held, all experts included (what a span announces as its memory).</summary>
+    long WeightBytes { get; }
+
+    /// <summary>[..., hidden] to [..., hidden]; each position independently of the others.</summary>
+    Tensor Forward(Tensor input);
+}

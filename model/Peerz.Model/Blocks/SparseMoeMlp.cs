@@ -1,0 +1,87 @@
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Configuration;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Blocks;
+
+/// <summary>
+/// Mixtral's sparse mixture-of-experts MLP (Hugging Face's MixtralSparseMoeBlock): a router (gate, hidden → experts,
+/// no bias) scores every expert, softmax in float32, each token keeps its top-k experts with their probabilities
+/// renormalised to sum to 1, and the output is Σ weight_k · expert_k(x), each expert a SwiGLU w2(silu(w1 x) · w3 x).
+/// Every expert is loaded: which ones a token needs is known only once it arrives.
+/// </summary>
+/// <remarks>
+/// The router stays unquantized and runs in float32 whatever the compute dtype: an expert choice decided by a near-tie
+/// flips under rounding noise and changes that token's output by a whole expert's contribution (docs/verification.md),
+/// so the router gets the least noise we can give it for a few KB per block.
+/// </remarks>
+internal sealed class SparseMoeMlp : IFeedForward
+{
+    private readonly Tensor _router;
+    private readonly IReadOnlyList<SwiGluMlp> _experts;
+    private readonly int _perToken;
+
+    private SparseMoeMlp(Tensor router, IReadOnlyList<SwiGluMlp> experts, int perToken)
+    {
+        _router = router.DetachFromDisposeScope();
+        _experts = experts;
+        _perToken = perToken;
+    }
+
+    public static SparseMoeMlp Load(Checkpoint checkpoint, ModelConfig config, string prefix, BlockLoadOptions options)
+    {
+        var experts = new List<SwiGluMlp>(config.NumExperts);
+        try
+        {
+            for (var e = 0; e < config.NumExperts; e++)
+            {
+                var expert = $"{prefix}experts.{e}.";
+                experts.Add(SwiGluMlp.Load(checkpoint, config, expert + "w1", expert + "w3", expert + "w2", options));
+            }
+            var router = checkpoint.Load(prefix + "gate.weight", config.NumExperts, config.HiddenSize).MoveToDType(ScalarType.Float32);
+            return new SparseMoeMlp(router, experts, config.ExpertsPerToken);
+        }
+        catch
+        {
+            foreach (var expert in experts) expert.Dispose();
+            throw;
+        }
+    }
+
+    public long WeightBytes => _router.NumberOfElements * _router.ElementSize + _experts.Sum(e => e.WeightBytes);
+
+    public Tensor Forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var shape = input.shape;
+        var tokens = input.reshape(-1, shape[^1]);
+        var (weights, chosen) = Route(tokens);
+        weights = weights.to_type(input.dtype);
+        var output = zeros_like(tokens);
+        for (var e = 0; e < _experts.Count; e++)
+        {
+            // Rows routed to expert e, and the weight each gives it (a token picks an expert at most once).
+            var picked = chosen.eq(e);
+            var rows = picked.any(1).nonzero().squeeze(1);
+            if (rows.shape[0] == 0) continue;
+            var weight = (weights * picked).sum(1).index_select(0, rows).unsqueeze(1);
+            output = output.index_add(0, rows, _experts[e].Forward(tokens.index_select(0, rows)) * weight, 1);
+        }
+        return output.reshape(shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The top-k experts of each token ([tokens, k] indices) and their renormalised float32 weights.</summary>
+    private (Tensor Weights, Tensor Chosen) Route(Tensor tokens)
+    {
+        var dtype = Precision.AtLeastFloat32(tokens.dtype);
+        var probabilities = nn.functional.softmax(nn.functional.linear(tokens.to_type(dtype), dtype == _router.dtype ? _router : _router.to_type(dtype)), 1);
+        var (top, chosen) = probabilities.topk(_perToken, dim: 1);
+        return (top / top.sum(1, keepdim: true), chosen);
+    }
+
+    public void Dispose()
+    {
+        _router.Dispose();
+        foreach (var expert in _experts) expert.Dispose();
+    }
+}
