@@ -33,19 +33,20 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
 
     public Payments.PaidSwarm Clients { get; } = new(devnet, directory);
 
-    /// <summary>A staked provider of blocks [0, 4) of the tiny model.</summary>
+    /// <summary>A staked provider of blocks [0, 4) of a 4-block model announced as "tiny" (the test shape of any architecture).</summary>
     /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound); small values make the verifier fetch in chunks.</param>
     /// <param name="limits">Serving limits (default: <see cref="ServingLimits"/>' defaults, batching off).</param>
+    /// <param name="fault">Wrong answers the provider signs like honest ones (default: none).</param>
     public Task<Payments.PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
-        BlockLoadOptions? load = null, TimeSpan? retention = null, int payloadAnswerBytes = PayloadLimits.MaxResponseBytes, ServingLimits? limits = null) =>
-        StartAsync(checkpoint, account, account.Address, price, bootstrap, stake, load, retention ?? TimeSpan.FromHours(1), payloadAnswerBytes, limits);
+        BlockLoadOptions? load = null, TimeSpan? retention = null, int payloadAnswerBytes = PayloadLimits.MaxResponseBytes, ServingLimits? limits = null, WrongOutputFault? fault = null) =>
+        StartAsync(checkpoint, account, account.Address, price, bootstrap, stake, load, retention ?? TimeSpan.FromHours(1), payloadAnswerBytes, limits, fault);
 
     /// <summary>An unstaked peer announcing <paramref name="victim"/> as its account, signing with its own key.</summary>
     public Task<Payments.PaidProviderHost> StartImpostorAsync(Checkpoint checkpoint, Address victim, IReadOnlyList<Multiaddr> bootstrap, BlockLoadOptions? load = null) =>
-        StartAsync(checkpoint, EthKey.Generate(), victim, 1, bootstrap, stake: 0, load, TimeSpan.FromHours(1), PayloadLimits.MaxResponseBytes, limits: null);
+        StartAsync(checkpoint, EthKey.Generate(), victim, 1, bootstrap, stake: 0, load, TimeSpan.FromHours(1), PayloadLimits.MaxResponseBytes, limits: null, fault: null);
 
     private async Task<Payments.PaidProviderHost> StartAsync(Checkpoint checkpoint, EthKey signer, Address account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap,
-        BigInteger stake, BlockLoadOptions? load, TimeSpan retention, int payloadAnswerBytes, ServingLimits? limits)
+        BigInteger stake, BlockLoadOptions? load, TimeSpan retention, int payloadAnswerBytes, ServingLimits? limits, WrongOutputFault? fault)
     {
         var identity = Identity.Generate();
         if (stake > 0)
@@ -65,7 +66,7 @@ public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsync
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{identity.PeerId}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account, options.BalanceCacheTtl, TimeProvider.System),
             TimeProvider.System, NullLogger<ProviderPayments>.Instance);
-        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, 0, 4, load), limits ?? new ServingLimits());
+        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, 0, 4, load), limits ?? new ServingLimits(), fault: fault);
         served.MeasureThroughput(16);
         var node = new ProviderNode(served, new ProviderNodeOptions
         {

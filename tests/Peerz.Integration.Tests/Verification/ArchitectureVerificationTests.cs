@@ -1,0 +1,87 @@
+using System.Numerics;
+using Peerz.Chain.Contracts;
+using Peerz.Client.Payments;
+using Peerz.Discovery;
+using Peerz.Model.Checkpoints;
+using Peerz.Model.Client;
+using Peerz.Model.Tiny;
+using Peerz.Node.Serving;
+using Peerz.Testing.Chain;
+using Peerz.Verifier.Storage;
+using Peerz.Verifier.Verification;
+using Xunit.Abstractions;
+
+namespace Peerz.Integration.Tests.Verification;
+
+/// <summary>
+/// The verifier against paid providers of every supported architecture (issue 17: "the verifier recomputes and accepts
+/// honest providers of that architecture and flags tampered outputs"): for a generated checkpoint of the test shape in
+/// each model type, every receipt of an honest provider (a greedy generation's steps, forward requests) is judged
+/// Honest through the real payload fetch and recomputation, and a provider signing wrong outputs
+/// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. A new architecture is one more InlineData.
+/// </summary>
+public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
+{
+    private static readonly BigInteger Price = 1_000_000_000;
+    private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "verify-architecture");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _swarm.DisposeAsync();
+
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    [InlineData("mixtral")]
+    public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType)
+    {
+        var directory = Path.Combine(_swarm.Directory, modelType);
+        var shape = TinyModelFixture.TestShape with { ModelType = modelType };
+        TinyModelGenerator.Write(directory, shape);
+        using var checkpoint = Checkpoint.Open(directory);
+        Assert.Equal(modelType, checkpoint.Config.ModelType);
+        var honest = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, [], Stake);
+        var cheater = await _swarm.StartProviderAsync(checkpoint, await devnet.NewFundedAccountAsync(), Price, honest.Node.ListenAddresses, Stake,
+            fault: new WrongOutputFault(1, new Random(1)));
+        foreach (var host in new[] { honest, cheater }) await host.Node.AnnounceAsync(CancellationToken.None);
+        var (swarm, payments) = await _swarm.ConnectPayingClientAsync(await devnet.NewFundedAccountAsync(), honest.Node.ListenAddresses);
+        var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
+        ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
+        using var head = ClientHead.Load(checkpoint);
+
+        // Per provider: a greedy generation (its last receipt covers every step) and forward requests of two batch shapes.
+        async Task<List<PaymentRecord>> PayForWorkAsync(Payments.PaidProviderHost host)
+        {
+            var receipts = new List<PaymentRecord> { (await VerifierHarness.GenerateAsync(swarm, payments, Record(host), head, [3, 9, 27, 81], 8))[^1] };
+            for (var i = 0; i < 2; i++)
+                receipts.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(host), 1 + i, 5 + 7 * i, shape.Hidden, seed: i));
+            return receipts;
+        }
+        var honestReceipts = await PayForWorkAsync(honest);
+        var cheaterReceipts = await PayForWorkAsync(cheater);
+
+        var ledger = await VerifierLedger.OpenAsync(Path.Combine(_swarm.Directory, "verifier.db"), CancellationToken.None);
+        using var harness = new VerifierHarness(devnet, directory, swarm, ledger);
+        var divergences = new List<double>();
+        foreach (var receipt in honestReceipts)
+        {
+            var outcome = (await harness.Service.CheckAsync(receipt.Receipt, CancellationToken.None))!;
+            Assert.True(outcome.Verdict == VerificationVerdict.Honest, $"{modelType}: {outcome.Detail}");
+            divergences.Add(outcome.Divergence);
+        }
+        foreach (var receipt in cheaterReceipts)
+        {
+            var outcome = (await harness.Service.CheckAsync(receipt.Receipt, CancellationToken.None))!;
+            Assert.True(outcome.Verdict == VerificationVerdict.Mismatch, $"{modelType}: a wrong output was judged {outcome.Verdict} ({outcome.Detail})");
+        }
+        output.WriteLine($"{modelType}: {honestReceipts.Count} honest receipts, divergence max {divergences.Max():E2}; {cheaterReceipts.Count} wrong ones flagged");
+
+        Assert.False((await devnet.Registry().GetProviderAsync(honest.Payments.Options.Account)).Jailed);
+        Assert.True((await devnet.Registry().GetProviderAsync(cheater.Payments.Options.Account)).Jailed);
+        var pending = await devnet.Registry().PendingSlashAsync(cheater.Payments.Options.Account);
+        Assert.True(pending.Active);
+        Assert.Equal(SlashFault.WrongOutput, pending.Fault);
+    }
+}
