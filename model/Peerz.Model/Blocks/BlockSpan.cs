@@ -11,18 +11,20 @@ namespace Peerz.Model.Blocks;
 /// </summary>
 public sealed class BlockSpan : IDisposable
 {
-    private readonly IReadOnlyList<TransformerBlock> _blocks;
-    private readonly RotaryEmbedding _rotary;
+    private readonly IReadOnlyList<IDecoderBlock> _blocks;
+    private readonly RotaryEmbedding? _rotary;
     private readonly bool _ownsBlocks;
 
-    private BlockSpan(ModelConfig config, int start, IReadOnlyList<TransformerBlock> blocks, BlockLoadOptions options, RotaryEmbedding? rotary = null)
+    /// <param name="owner">The span a slice shares its blocks (and rotary table) with; null for a span that owns them.</param>
+    private BlockSpan(ModelConfig config, int start, IReadOnlyList<IDecoderBlock> blocks, BlockLoadOptions options, BlockSpan? owner = null)
     {
         Config = config;
         Start = start;
         _blocks = blocks;
         Options = options;
-        _ownsBlocks = rotary is null;
-        _rotary = rotary ?? new RotaryEmbedding(config);
+        _ownsBlocks = owner is null;
+        // ALiBi models (BLOOM) bias attention scores instead of rotating queries and keys.
+        _rotary = owner is not null ? owner._rotary : config.Alibi ? null : new RotaryEmbedding(config);
     }
 
     public ModelConfig Config { get; }
@@ -42,12 +44,12 @@ public sealed class BlockSpan : IDisposable
         if (start < 0 || end > config.NumLayers || start >= end)
             throw new ArgumentOutOfRangeException(nameof(start), $"span [{start}, {end}) is not inside the model's {config.NumLayers} blocks");
         options ??= BlockLoadOptions.Default;
-        var blocks = new List<TransformerBlock>(end - start);
+        var blocks = new List<IDecoderBlock>(end - start);
         try
         {
             for (var index = start; index < end; index++)
             {
-                blocks.Add(TransformerBlock.Load(checkpoint, index, options));
+                blocks.Add(config.ModelType == BloomConfig.ModelType ? BloomBlock.Load(checkpoint, index, options) : TransformerBlock.Load(checkpoint, index, options));
                 progress?.Report(blocks.Count);
             }
         }
@@ -68,7 +70,7 @@ public sealed class BlockSpan : IDisposable
         if (start < Start || end > End || start >= end)
             throw new ArgumentOutOfRangeException(nameof(start), $"blocks [{start}, {end}) are not inside this span [{Start}, {End})");
         if (start == Start && end == End && !_ownsBlocks) return this;
-        return new BlockSpan(Config, start, _blocks.Skip(start - Start).Take(end - start).ToArray(), Options, _rotary);
+        return new BlockSpan(Config, start, _blocks.Skip(start - Start).Take(end - start).ToArray(), Options, this);
     }
 
     /// <summary>Runs the span over a whole sequence without a cache (training, verification, prefill checks).</summary>
@@ -164,7 +166,7 @@ public sealed class BlockSpan : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var rotary = _rotary.Angles(positions, Options.DType);
+        var rotary = _rotary?.Angles(positions, Options.DType);
         for (var i = 0; i < _blocks.Count; i++)
             hidden = _blocks[i].ForwardDecodeBatch(hidden, positions, rotary, caches.Select(c => c[i]).ToArray());
         return hidden.MoveToOuterDisposeScope();
@@ -172,7 +174,7 @@ public sealed class BlockSpan : IDisposable
 
     private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
     {
-        var rotary = _rotary.Angles(startPosition, hidden.shape[1], Options.DType);
+        var rotary = _rotary?.Angles(startPosition, hidden.shape[1], Options.DType);
         for (var i = 0; i < _blocks.Count; i++)
         {
             if (prompts is not null)
@@ -209,6 +211,6 @@ public sealed class BlockSpan : IDisposable
     {
         if (!_ownsBlocks) return;
         foreach (var block in _blocks) block.Dispose();
-        _rotary.Dispose();
+        _rotary?.Dispose();
     }
 }

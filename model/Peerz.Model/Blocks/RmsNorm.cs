@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Blocks;
 
 /// <summary>Root-mean-square layer norm, computed in at least float32 and scaled in the compute dtype (as HF Llama does).</summary>
-public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
+public sealed class RmsNorm(Tensor weight, double eps) : INormalization
 {
     private readonly Tensor _weight = weight.DetachFromDisposeScope();
 

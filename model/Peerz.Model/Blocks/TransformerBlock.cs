@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Blocks;
 
 /// <summary>One pre-norm decoder layer: h = x + attn(norm(x)); out = h + mlp(norm(h)), the MLP dense or a mixture of experts.</summary>
-internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, IFeedForward mlp) : IDisposable
+internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, IFeedForward mlp) : IDecoderBlock
 {
     public static string Prefix(int index) => $"model.layers.{index}.";
 
@@ -27,20 +27,22 @@ internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, R
 
     public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
 
-    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin) rotary, LayerKvCache? cache)
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, rotary, cache);
+        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, rotary ?? throw MissingRotary(), cache);
         return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
     }
 
     /// <summary>One decode position for each of N sessions (see <see cref="Attention.ForwardDecodeBatch"/>).</summary>
-    public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin) rotary, LayerKvCache[] caches)
+    public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache[] caches)
     {
         using var scope = NewDisposeScope();
-        var hidden = input + attention.ForwardDecodeBatch(inputNorm.Forward(input), positions, rotary, caches);
+        var hidden = input + attention.ForwardDecodeBatch(inputNorm.Forward(input), positions, rotary ?? throw MissingRotary(), caches);
         return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
     }
+
+    private static InvalidOperationException MissingRotary() => new("Llama-family blocks need the span's rotary angles");
 
     public void Dispose()
     {

@@ -6,19 +6,21 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Client;
 
 /// <summary>
-/// What a client holds locally: token embeddings, the final norm and the LM head. It reads only
-/// those tensors from the checkpoint; the transformer blocks live on providers.
+/// What a client holds locally: token embeddings (for BLOOM followed by word_embeddings_layernorm), the final norm and
+/// the LM head. It reads only those tensors from the checkpoint; the transformer blocks live on providers.
 /// </summary>
 public sealed class ClientHead : IDisposable
 {
     private readonly Tensor _embeddings;
-    private readonly RmsNorm _norm;
+    private readonly INormalization? _embeddingNorm;
+    private readonly INormalization _norm;
     private readonly Tensor _lmHead;
 
-    private ClientHead(ModelConfig config, Tensor embeddings, RmsNorm norm, Tensor lmHead)
+    private ClientHead(ModelConfig config, Tensor embeddings, INormalization? embeddingNorm, INormalization norm, Tensor lmHead)
     {
         Config = config;
         _embeddings = embeddings.DetachFromDisposeScope();
+        _embeddingNorm = embeddingNorm;
         _norm = norm;
         _lmHead = lmHead.DetachFromDisposeScope();
     }
@@ -28,16 +30,23 @@ public sealed class ClientHead : IDisposable
     public static ClientHead Load(Checkpoint checkpoint, ScalarType dtype = ScalarType.Float32)
     {
         var config = checkpoint.Config;
-        var embeddings = checkpoint.Load("model.embed_tokens.weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
-        var norm = TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", new BlockLoadOptions { DType = dtype });
+        var options = new BlockLoadOptions { DType = dtype };
+        var bloom = config.ModelType == BloomConfig.ModelType;
+        var root = bloom ? BloomTensorNames.Root(checkpoint) : "model.";
+        var embeddings = checkpoint.Load(root + (bloom ? BloomTensorNames.WordEmbeddings : "embed_tokens") + ".weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
+        var embeddingNorm = bloom ? BloomNorm(checkpoint, root + BloomTensorNames.WordEmbeddingsNorm, options) : null;
+        INormalization norm = bloom ? BloomNorm(checkpoint, root + BloomTensorNames.FinalNorm, options) : TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", options);
         // Tied checkpoints often omit lm_head.weight; some still carry a copy, which we ignore.
         var lmHead = config.TieWordEmbeddings
             ? embeddings.alias()
             : checkpoint.Load("lm_head.weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
-        return new ClientHead(config, embeddings, norm, lmHead);
+        return new ClientHead(config, embeddings, embeddingNorm, norm, lmHead);
     }
 
-    /// <summary>[batch, length] token ids → [batch, length, hidden] in the head's dtype.</summary>
+    private static LayerNorm BloomNorm(Checkpoint checkpoint, string name, BlockLoadOptions options) =>
+        LayerNorm.Load(checkpoint, name, checkpoint.Config.HiddenSize, checkpoint.Config.LayerNormEps, hasBias: true, options);
+
+    /// <summary>[batch, length] token ids → [batch, length, hidden] in the head's dtype (BLOOM: normalized by word_embeddings_layernorm).</summary>
     public Tensor Embed(Tensor tokenIds)
     {
         if (tokenIds.dtype != ScalarType.Int64 || tokenIds.ndim != 2)
@@ -51,7 +60,9 @@ public sealed class ClientHead : IDisposable
         }
         using var flat = tokenIds.flatten();
         using var rows = _embeddings.index_select(0, flat);
-        return rows.view(tokenIds.shape[0], tokenIds.shape[1], Config.HiddenSize);
+        var embedded = rows.view(tokenIds.shape[0], tokenIds.shape[1], Config.HiddenSize);
+        if (_embeddingNorm is null) return embedded;
+        using (embedded) return _embeddingNorm.Forward(embedded);
     }
 
     public Tensor EmbedSequence(IReadOnlyList<int> tokenIds)
@@ -71,6 +82,7 @@ public sealed class ClientHead : IDisposable
     public void Dispose()
     {
         _embeddings.Dispose();
+        _embeddingNorm?.Dispose();
         _norm.Dispose();
         _lmHead.Dispose();
     }

@@ -5,12 +5,12 @@ namespace Peerz.Model.Configuration;
 
 /// <summary>
 /// The architecture of a Llama-family checkpoint, read from Hugging Face's config.json.
-/// Covers <c>llama</c> (Llama 2/3, incl. llama3 rope scaling), <c>mistral</c>, <c>qwen2</c> and <c>mixtral</c>
-/// (Mistral attention with a sparse mixture-of-experts MLP).
+/// Covers <c>llama</c> (Llama 2/3, incl. llama3 rope scaling), <c>mistral</c>, <c>qwen2</c>, <c>mixtral</c>
+/// (Mistral attention with a sparse mixture-of-experts MLP) and <c>bloom</c> (<see cref="BloomConfig"/>).
 /// </summary>
 public sealed record ModelConfig
 {
-    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2", "mixtral" };
+    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2", "mixtral", BloomConfig.ModelType };
 
     public required string ModelType { get; init; }
     public required int HiddenSize { get; init; }
@@ -37,6 +37,11 @@ public sealed record ModelConfig
     public int NumExperts { get; init; }
     /// <summary>Experts each token is routed to (Mixtral's num_experts_per_tok, top-k routing).</summary>
     public int ExpertsPerToken { get; init; }
+
+    /// <summary>LayerNorm epsilon (BLOOM's layer_norm_epsilon); the Llama family uses <see cref="RmsNormEps"/>.</summary>
+    public double LayerNormEps { get; init; } = 1e-5;
+    /// <summary>Positions enter attention as ALiBi biases (BLOOM) instead of rotary embeddings.</summary>
+    public bool Alibi { get; init; }
 
     public bool IsMixtureOfExperts => NumExperts > 0;
 
@@ -71,6 +76,8 @@ public sealed record ModelConfig
         var modelType = reader.String("model_type");
         if (!SupportedModelTypes.Contains(modelType))
             throw new CheckpointFormatException(source, $"model_type '{modelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
+        if (modelType == BloomConfig.ModelType)
+            return BloomConfig.Read(reader, source);
 
         var hidden = reader.PositiveInt("hidden_size");
         var heads = reader.PositiveInt("num_attention_heads");
@@ -128,6 +135,14 @@ public sealed record ModelConfig
 
     public string ToJson()
     {
+        var root = ModelType == BloomConfig.ModelType ? BloomConfig.ToJson(this) : LlamaFamilyJson();
+        if (BosTokenId is { } bos) root["bos_token_id"] = bos;
+        if (EosTokenIds.Count > 0) root["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(id => (JsonNode)id).ToArray());
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private JsonObject LlamaFamilyJson()
+    {
         var root = new JsonObject
         {
             ["architectures"] = new JsonArray(ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", "mixtral" => "MixtralForCausalLM", _ => "LlamaForCausalLM" }),
@@ -148,8 +163,6 @@ public sealed record ModelConfig
             ["torch_dtype"] = TorchDtype,
             ["hidden_act"] = "silu",
         };
-        if (BosTokenId is { } bos) root["bos_token_id"] = bos;
-        if (EosTokenIds.Count > 0) root["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(id => (JsonNode)id).ToArray());
         if (RopeScaling is not null) root["rope_scaling"] = RopeScaling.ToJson();
         if (IsMixtureOfExperts)
         {
@@ -158,6 +171,6 @@ public sealed record ModelConfig
             root["router_aux_loss_coef"] = 0.02;
             root["output_router_logits"] = false;
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return root;
     }
 }

@@ -12,7 +12,7 @@ public sealed record TinyModelOptions
     /// <summary>0 picks the Llama ratio (about 8/3 · hidden, rounded up to a multiple of 32).</summary>
     public int Intermediate { get; init; }
     public int MaxPositions { get; init; } = 2048;
-    /// <summary>llama, mistral, qwen2 or mixtral.</summary>
+    /// <summary>llama, mistral, qwen2, mixtral or bloom (whose MLP is 4 · hidden wide and has a key/value head per head).</summary>
     public string ModelType { get; init; } = "llama";
     /// <summary>Mixtral only: experts per block and experts each token is routed to.</summary>
     public int Experts { get; init; } = 4;
@@ -27,7 +27,8 @@ public sealed record TinyModelOptions
     {
         if (Layers < 1 || Hidden < 2 || Heads < 1 || KvHeads < 1 || Vocab < 2 || MaxPositions < 1)
             throw new ArgumentException("layers, hidden, heads, kv-heads, vocab and max positions must be positive");
-        if (Hidden % Heads != 0 || Hidden / Heads % 2 != 0)
+        // Rotary embeddings rotate pairs of a head's dimensions; BLOOM's ALiBi takes heads of any size.
+        if (Hidden % Heads != 0 || ModelType != Configuration.BloomConfig.ModelType && Hidden / Heads % 2 != 0)
             throw new ArgumentException($"hidden ({Hidden}) must split into {Heads} heads of an even size");
         if (Heads % KvHeads != 0)
             throw new ArgumentException($"heads ({Heads}) must be a multiple of kv-heads ({KvHeads})");

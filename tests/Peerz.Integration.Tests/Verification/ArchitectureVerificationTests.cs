@@ -39,6 +39,7 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
     [InlineData("mistral")]
     [InlineData("qwen2")]
     [InlineData("mixtral")]
+    [InlineData("bloom")]
     public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType)
     {
         var directory = Path.Combine(_swarm.Directory, modelType);
