@@ -22,7 +22,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// each model type, every receipt of an honest provider (a greedy generation's steps, forward requests) is judged
 /// Honest through the real payload fetch and recomputation, and a provider signing wrong outputs
 /// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. The provider's /peerz/info announces its span's weight
-bytes. A new architecture is one more InlineData.
+/// bytes. A new architecture is one more InlineData.
 /// </summary>
 public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
@@ -40,10 +40,13 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
     [InlineData("qwen2")]
     [InlineData("mixtral")]
     [InlineData("bloom")]
-    public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType)
+    [InlineData("falcon")]
+    [InlineData("falcon", 1)]
+    public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType, int kvHeads = 2)
     {
         var directory = Path.Combine(_swarm.Directory, modelType);
-        var shape = TinyModelFixture.TestShape with { ModelType = modelType };
+        // Falcon: 2 key/value heads write the new decoder architecture (Falcon-40B/180B), 1 Falcon-7B's multi-query layout.
+        var shape = TinyModelFixture.TestShape with { ModelType = modelType, KvHeads = kvHeads };
         TinyModelGenerator.Write(directory, shape);
         using var checkpoint = Checkpoint.Open(directory);
         Assert.Equal(modelType, checkpoint.Config.ModelType);
