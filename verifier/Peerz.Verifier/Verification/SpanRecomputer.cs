@@ -100,11 +100,12 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
         using var margins = RouterMargins.Observe();
-        return Encode(Shaped(() =>
+        var inputGradient = Shaped(() =>
         {
             using var gradients = blocks.Backward(hidden, prompts, outputGradient);
             return gradients.TakeInput();
-        }), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        });
+        return Encode(inputGradient, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
     /// <summary>Hidden states of [batch, length, hidden size].</summary>
