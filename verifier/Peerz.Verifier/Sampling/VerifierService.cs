@@ -6,6 +6,7 @@ using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using Peerz.Protocol.Payments;
+using Peerz.Verifier.Hosting;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Slashing;
 using Peerz.Verifier.Storage;
@@ -22,7 +23,7 @@ namespace Peerz.Verifier.Sampling;
 /// until its verdict is final (<see cref="ReceiptState.IsSettled"/>), never again after.
 /// </summary>
 public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver providers, VerifierLedger ledger, SlashProposer slashes, UnavailabilityPolicy unavailability,
-    string modelId, Address verifierAccount, BigInteger chainId, Address registry, TimeProvider time, ILogger<VerifierService> logger)
+    string modelId, Address verifierAccount, BigInteger chainId, Address registry, TimeProvider time, ILogger<VerifierService> logger) : IReceiptChecker
 {
     /// <summary>Raised after every check (for metrics, settlement reports and tests).</summary>
     public event Action<SignedReceipt, VerificationOutcome>? Checked;
