@@ -31,7 +31,7 @@ var unavailableFailures = new Option<int>("--unavailable-failures") { Descriptio
 var unavailableSpacing = new Option<int>("--unavailable-spacing-seconds") { Description = "Least time between two failed fetches that both count", DefaultValueFactory = _ => 600 };
 var reportsPerMinute = new Option<int>("--reports-per-minute") { Description = "Refused receipt reports (bad signature, other model, not checkable) each reporter address may send per minute before it is turned away", DefaultValueFactory = _ => 60 };
 var maxRecomputeTokens = new Option<long>("--max-recompute-tokens") { Description = "Largest batch × positions recomputed per check (bounds memory and time)", DefaultValueFactory = _ => 16384 };
-var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var verbose = CommonOptions.Verbose();
 
 var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
 {

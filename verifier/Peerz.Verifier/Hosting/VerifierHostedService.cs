@@ -152,7 +152,7 @@ public sealed partial class VerifierHostedService(IOptions<VerifierOptions> opti
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or SettlementException)
         {
-            LogSettlementRefused(_logger, e, e.Message);
+            LogSettlementRefused(_logger, e.Message);
         }
     }
 
@@ -160,7 +160,7 @@ public sealed partial class VerifierHostedService(IOptions<VerifierOptions> opti
     private static partial void LogChecked(ILogger logger, string provider, VerificationVerdict verdict, string detail);
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "settlement did not take a verification report: {Error}")]
-    private static partial void LogSettlementRefused(ILogger logger, Exception exception, string error);
+    private static partial void LogSettlementRefused(ILogger logger, string error);
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "stopping")]
     private static partial void LogStopping(ILogger logger);
