@@ -10,6 +10,7 @@ LayeredSettings SettingsFor(string? file) => LayeredSettings.Load(file);
 var root = new System.CommandLine.RootCommand("peerz: run and fine-tune large language models across a peer-to-peer swarm")
 {
     config,
+    CliLogging.Verbose,
     ModelCommand.Create(SettingsFor, config),
     GenerateCommand.Create(SettingsFor, config),
     ServeCommand.Create(SettingsFor, config),

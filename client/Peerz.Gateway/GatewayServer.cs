@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Peerz.Hosting.Logging;
 using Microsoft.Extensions.Options;
 using Peerz.Gateway.Economics;
 using Peerz.Gateway.Network;
@@ -17,11 +18,12 @@ public static class GatewayServer
 {
     /// <param name="network">The swarm map behind /v1/network; without one (a local gateway) the map lists no models.</param>
     /// <param name="economics">The chain's reward epoch and voucher flow behind /v1/economics; without one it says there is no chain.</param>
-    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, LogLevel logLevel = LogLevel.Warning,
+    public static async Task<WebApplication> StartAsync(ICompletionEngine engine, string url, int maxTokensPerRequest = 512, bool verbose = false,
         NetworkView? network = null, EconomicsView? economics = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(logLevel);
+        // The CLI's logging (peerz serve): warnings and errors on stderr, everything from Debug on with --verbose.
+        builder.Logging.AddPeerzConsole(verbose, LogLevel.Warning, toStandardError: true);
         builder.WebHost.UseUrls(url);
         builder.Services.AddPeerzMetrics();
         builder.Services.AddSingleton<GatewayMetrics>();

@@ -1,8 +1,12 @@
 using System.CommandLine;
+using Microsoft.Extensions.Options;
 
 namespace Peerz.Hosting;
 
-/// <summary>Runs a command line: user mistakes print one "error:" line and exit 1; Ctrl-C exits 130.</summary>
+/// <summary>
+/// Runs a command line: user mistakes (including settings refused by a host's start-up validation) print one "error:" line and exit 1;
+/// Ctrl-C exits 130.
+/// </summary>
 public static class CommandRunner
 {
     public static async Task<int> RunAsync(RootCommand root, string[] args, Func<Exception, bool>? isUserError = null)
@@ -11,7 +15,7 @@ public static class CommandRunner
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UserErrorException || isUserError?.Invoke(e) == true)
+        catch (Exception e) when (e is UserErrorException or OptionsValidationException || isUserError?.Invoke(e) == true)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

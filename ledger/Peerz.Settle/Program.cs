@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-using Peerz.Chain.Rpc;
+using Microsoft.Extensions.Hosting;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
+using Peerz.Hosting.Logging;
 using Peerz.Hosting.Wallets;
+using Peerz.Settle;
 using Peerz.Settlement;
 using Peerz.Settlement.Contributions;
 using Peerz.Settlement.Epochs;
+using Peerz.Settlement.Hosting;
 using Peerz.Settlement.Storage;
 using Peerz.Settlement.Uptime;
 
@@ -42,7 +44,7 @@ var closeDelay = new Option<int>("--close-delay")
     DefaultValueFactory = _ => 300,
 };
 var maxBody = new Option<int>("--max-request-bytes") { Description = "Largest accepted request body", DefaultValueFactory = _ => 16 * 1024 };
-var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var verbose = CommonOptions.Verbose();
 
 var root = new RootCommand("peerz-settle: collect verified work, close reward epochs on chain, publish Merkle proofs")
 {
@@ -53,39 +55,25 @@ root.SetAction(async (result, cancellationToken) =>
     var s = LayeredSettings.Load(result.GetValue(config));
     var chainSettings = ChainOptions.Resolve(s, result, rpcUrl, deployment) ?? throw new UserErrorException("peerz-settle needs --rpc-url and --deployment");
     if (!Uri.TryCreate(s.Get(result, listen), UriKind.Absolute, out var listenUri)) throw new UserErrorException("--listen must be an http URL such as http://127.0.0.1:8547");
-    var options = new SettlementOptions
+    using var connector = new WalletChainConnector(chainSettings, s.Get(result, keystore), s.Get(result, passwordFile));
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.AddPeerzConsole(s.Get(result, verbose));
+    var crash = Environment.GetEnvironmentVariable(CrashAfterPostVariable) == "1" ? new SettlementHooks(() => Process.GetCurrentProcess().Kill()) : null;
+    // Values are parsed here; the ranges are checked when the host starts (SettlementOptionsValidator), before the wallet is opened.
+    builder.Services.AddPeerzSettlement(o =>
     {
-        DataDirectory = s.Get(result, dataDir),
-        Store = s.Get(result, store),
-        Listen = listenUri,
-        BootstrapPeers = ParsePeers(s.Get(result, bootstrap)),
-        UptimeInterval = TimeSpan.FromSeconds(Positive(s.Get(result, uptimeSeconds), "--uptime-interval")),
-        PollInterval = TimeSpan.FromSeconds(Positive(s.Get(result, pollSeconds), "--poll-interval")),
-        MaxRequestBytes = Positive(s.Get(result, maxBody), "--max-request-bytes"),
-        Models = ParseModels(s.Get(result, models)),
-        VerifierUrls = [.. s.Get(result, verifierUrls).Select(ParseVerifierUrl)],
-        CloseDelay = TimeSpan.FromSeconds(s.Get(result, closeDelay) is >= 0 and var delay ? delay : throw new UserErrorException("--close-delay cannot be negative")),
-    };
-    var key = WalletLoader.ForConsole().Load(s.Get(result, keystore), s.Get(result, passwordFile));
-
-    using var loggers = LoggerFactory.Create(b => b
-        .AddSimpleConsole(o => o.SingleLine = true)
-        .SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information)
-        .AddFilter("Microsoft", LogLevel.Warning));
-    using var connection = await ChainConnection.ConnectAsync(chainSettings, key, cancellationToken);
-    var chain = await SettlementChain.ConnectAsync(connection.Rpc, connection.Deployment, new TransactionSender(connection.Rpc, key), cancellationToken);
-    if (options.CloseDelay.TotalSeconds >= chain.Clock.EpochLength) throw new UserErrorException($"--close-delay must be shorter than an epoch ({chain.Clock.EpochLength} s)");
-    Action? crash = Environment.GetEnvironmentVariable(CrashAfterPostVariable) == "1" ? () => Process.GetCurrentProcess().Kill() : null;
-    await using var service = await SettlementService.StartAsync(chain, options, loggers, crash, cancellationToken);
-    Console.WriteLine($"peerz-settle: account {key.Address}, API on {service.Address}, data in {options.DataDirectory}, store {StoreLocation.Describe(options.StoreLocation)}");
-    try
-    {
-        await service.RunAsync(cancellationToken);
-    }
-    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-    {
-        // Ctrl-C: the store is consistent after every step, so stopping anywhere is safe.
-    }
+        o.DataDirectory = s.Get(result, dataDir);
+        o.Store = s.Get(result, store);
+        o.Listen = listenUri;
+        o.BootstrapPeers = ParsePeers(s.Get(result, bootstrap));
+        o.UptimeInterval = TimeSpan.FromSeconds(s.Get(result, uptimeSeconds));
+        o.PollInterval = TimeSpan.FromSeconds(s.Get(result, pollSeconds));
+        o.MaxRequestBytes = s.Get(result, maxBody);
+        o.Models = ParseModels(s.Get(result, models));
+        o.VerifierUrls = [.. s.Get(result, verifierUrls).Select(ParseVerifierUrl)];
+        o.CloseDelay = TimeSpan.FromSeconds(s.Get(result, closeDelay));
+    }, connector, crash);
+    await PeerzHost.RunAsync(builder.Build(), cancellationToken);
 });
 return await CommandRunner.RunAsync(root, args, e => e is SettlementConflictException or FormatException or StoreUnavailableException);
 
@@ -105,8 +93,7 @@ static ServedModels ParseModels(string[] texts)
 {
     try
     {
-        var parsed = ServedModels.Parse(texts);
-        return parsed.Count > 0 ? parsed : throw new UserErrorException("give at least one --model NAME=LAYERS: settlement rewards only work on models it knows");
+        return ServedModels.Parse(texts);
     }
     catch (FormatException e)
     {
@@ -118,5 +105,3 @@ static Uri ParseVerifierUrl(string text) =>
     Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
         ? url
         : throw new UserErrorException($"--verifier-url: '{text}' is not an http(s) URL");
-
-static int Positive(int value, string option) => value > 0 ? value : throw new UserErrorException($"{option} must be positive");

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
+using Peerz.Hosting.Logging;
 using Peerz.Hosting.Metrics;
 using Peerz.Model;
 using Peerz.Model.Tokenization;
@@ -33,7 +33,7 @@ var relayService = new Option<string>("--relay-service") { Description = "Relay 
 var bootstrap = new Option<string[]>("--bootstrap") { Description = "Multiaddrs (with /p2p/ID) of swarm members to join through", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true };
 var identity = new Option<string>("--identity") { Description = "Ed25519 key file (created with mode 0600 if missing)", DefaultValueFactory = _ => Path.Combine(PeerzHome.Directory(), "provider.key") };
 var price = new Option<string>("--price") { Description = "Price in PRZ wei per token per block", DefaultValueFactory = _ => "0" };
-var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var verbose = CommonOptions.Verbose();
 var account = AccountOptions.Create();
 var stake = new Option<string>("--stake") { Description = "PRZ to add to the stake at start (e.g. 1000); needed once to register", DefaultValueFactory = _ => "0" };
 var redeemSeconds = new Option<int>("--redeem-seconds") { Description = "Redeem held vouchers this often; must be shorter than the escrow's withdrawal delay (checked at start)", DefaultValueFactory = _ => 600 };
@@ -106,14 +106,12 @@ root.SetAction(async (result, cancellationToken) =>
         },
     };
     var builder = Host.CreateApplicationBuilder();
-    builder.Logging.ClearProviders();
-    builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information);
-    builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+    builder.Logging.AddPeerzConsole(s.Get(result, verbose));
     builder.Services.AddSingleton(settings);
     builder.Services.AddProviderMetrics(s.Get(result, metricsListen));
     builder.Services.AddProviderStatus(s.Get(result, statusListen));
     builder.Services.AddHostedService<ProviderService>();
-    await builder.Build().RunAsync(cancellationToken);
+    await PeerzHost.RunAsync(builder.Build(), cancellationToken);
 });
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or TokenizerException or FormatException or ProviderNotEligibleException);
 

@@ -143,7 +143,7 @@ public sealed class ProviderService(ProviderSettings settings, ServingMetrics me
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _logger.LogWarning("could not redeem on shutdown ({Error}); run `peerz-provider redeem` later", e.Message);
+                _logger.LogWarning(e, "could not redeem on shutdown ({Error}); run `peerz-provider redeem` later", e.Message);
             }
             _account.Dispose();
         }

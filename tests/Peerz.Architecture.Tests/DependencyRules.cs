@@ -24,7 +24,7 @@ public static class DependencyRules
         ["Peerz.Node"] = ["Peerz.Protocol", "Peerz.Protocol.Tensors", "Peerz.Hosting", "Peerz.Ledger"],
         ["Peerz.Client"] = ["Peerz.Protocol", "Peerz.Protocol.Tensors", "Peerz.Discovery", "Peerz.Ledger", "Peerz.Settlement.Contracts"],
         ["Peerz.Gateway"] = ["Peerz.Client", "Peerz.Hosting"],
-        ["Peerz.Verifier"] = ["Peerz.Protocol", "Peerz.Protocol.Tensors", "Peerz.Ledger", "Peerz.Client", "Peerz.Settlement.Contracts"],
+        ["Peerz.Verifier"] = ["Peerz.Protocol", "Peerz.Protocol.Tensors", "Peerz.Ledger", "Peerz.Client", "Peerz.Settlement.Contracts", "Peerz.Hosting"],
         ["Peerz.Provider"] = ["Peerz.Node", "Peerz.Discovery", "Peerz.Hosting", "Peerz.Hosting.Model"],
         ["Peerz.Cli"] = ["Peerz.Gateway", "Peerz.Hosting", "Peerz.Hosting.Model", "Peerz.Settlement.Contracts"],
         ["Peerz.Settle"] = ["Peerz.Settlement", "Peerz.Hosting"],

@@ -1,12 +1,14 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting;
 using Peerz.Discovery;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
+using Peerz.Hosting.Logging;
 using Peerz.Hosting.Wallets;
 using Peerz.Model;
 using Peerz.P2P;
-using Peerz.Verifier.Service;
+using Peerz.Verifier.Hosting;
+using Peerz.Verifier.Sampling;
 
 var config = CommonOptions.Config();
 var model = ModelOptions.Model();
@@ -29,7 +31,7 @@ var unavailableFailures = new Option<int>("--unavailable-failures") { Descriptio
 var unavailableSpacing = new Option<int>("--unavailable-spacing-seconds") { Description = "Least time between two failed fetches that both count", DefaultValueFactory = _ => 600 };
 var reportsPerMinute = new Option<int>("--reports-per-minute") { Description = "Refused receipt reports (bad signature, other model, not checkable) each reporter address may send per minute before it is turned away", DefaultValueFactory = _ => 60 };
 var maxRecomputeTokens = new Option<long>("--max-recompute-tokens") { Description = "Largest batch × positions recomputed per check (bounds memory and time)", DefaultValueFactory = _ => 16384 };
-var verbose = new Option<bool>("--verbose") { Description = "Debug logging" };
+var verbose = CommonOptions.Verbose();
 
 var root = new RootCommand("peerz-verifier: spot-check providers' signed receipts by recomputing their blocks; slash fraud on chain")
 {
@@ -40,47 +42,37 @@ root.SetAction(async (result, cancellationToken) =>
 {
     var s = LayeredSettings.Load(result.GetValue(config));
     var directory = DefaultModel.Resolve(s.Get(result, model), Console.Error);
-    var rate = s.Get(result, sampleRate);
-    if (rate is < 0 or > 1) throw new UserErrorException("--sample-rate must be between 0 and 1");
-    var cheatRate = s.Get(result, designCheatRate);
-    if (cheatRate is < 0 or > 1) throw new UserErrorException("--design-cheat-rate must be between 0 and 1");
-    var quiet = s.Get(result, sessionQuiet);
-    // A quiet period past the shortest retention windows would leave sessions' payloads deleted before their check.
-    if (quiet is < 0 or > 600) throw new UserErrorException("--session-quiet-seconds must be between 0 and 600");
-    var failures = s.Get(result, unavailableFailures);
-    if (failures < 1) throw new UserErrorException("--unavailable-failures must be at least 1");
-    var spacing = s.Get(result, unavailableSpacing);
-    if (spacing < 0) throw new UserErrorException("--unavailable-spacing-seconds must not be negative");
-    var perMinute = s.Get(result, reportsPerMinute);
-    if (perMinute < 1) throw new UserErrorException("--reports-per-minute must be at least 1");
-    var tokens = s.Get(result, maxRecomputeTokens);
-    if (tokens < 1) throw new UserErrorException("--max-recompute-tokens must be at least 1");
-    var addresses = s.Get(result, bootstrap);
-    if (addresses.Length == 0) throw new UserErrorException("--bootstrap is required: the verifier finds providers through the swarm");
-    var settings = new VerifierSettings
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.AddPeerzConsole(s.Get(result, verbose));
+    // Values are parsed here; the ranges are checked when the host starts (VerifierOptionsValidator), before anything is opened.
+    builder.Services.AddPeerzVerifier(o =>
     {
-        ModelDirectory = directory,
-        ModelId = s.Get(result, modelId) ?? DefaultModel.IdOf(directory),
-        Bootstrap = ParseAddresses(addresses),
-        Chain = ChainOptions.Resolve(s, result, rpcUrl, deployment) ?? throw new UserErrorException("--rpc-url and --deployment are required: fraud is slashed on chain"),
-        Keystore = s.Get(result, keystore),
-        PasswordFile = s.Get(result, passwordFile),
-        LedgerPath = s.Get(result, ledger),
-        ProbeDirectory = Path.ChangeExtension(s.Get(result, clientLedger), null) + "-probes",
-        ProbesPerKey = s.Get(result, probesPerKey) is var perKey and > 0 ? perKey : throw new UserErrorException("--probes-per-key must be at least 1"),
-        SampleRate = rate,
-        DesignCheatRate = cheatRate,
-        SessionQuiet = TimeSpan.FromSeconds(quiet),
-        ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds))),
-        HttpUrl = s.Get(result, http),
-        Unavailability = Peerz.Verifier.Sampling.UnavailabilityPolicy.Default with { Failures = failures, Spacing = TimeSpan.FromSeconds(spacing) },
-        ReportsPerMinute = perMinute,
-        MaxRecomputeTokens = tokens,
-        SettlementUrl = s.Get(result, settlementUrl) is { } url
+        o.ModelDirectory = directory;
+        o.ModelId = s.Get(result, modelId) ?? DefaultModel.IdOf(directory);
+        o.Bootstrap = ParseAddresses(s.Get(result, bootstrap));
+        o.Chain = ChainOptions.Resolve(s, result, rpcUrl, deployment);
+        o.Keystore = s.Get(result, keystore);
+        o.PasswordFile = s.Get(result, passwordFile);
+        o.LedgerPath = s.Get(result, ledger);
+        o.ProbeDirectory = Path.ChangeExtension(s.Get(result, clientLedger), null) + "-probes";
+        o.ProbesPerKey = s.Get(result, probesPerKey);
+        o.SampleRate = s.Get(result, sampleRate);
+        o.DesignCheatRate = s.Get(result, designCheatRate);
+        o.SessionQuiet = TimeSpan.FromSeconds(s.Get(result, sessionQuiet));
+        o.ProbeInterval = TimeSpan.FromSeconds(Math.Max(0, s.Get(result, probeSeconds)));
+        o.HttpUrl = s.Get(result, http);
+        o.Unavailability = UnavailabilityPolicy.Default with
+        {
+            Failures = s.Get(result, unavailableFailures),
+            Spacing = TimeSpan.FromSeconds(s.Get(result, unavailableSpacing)),
+        };
+        o.ReportsPerMinute = s.Get(result, reportsPerMinute);
+        o.MaxRecomputeTokens = s.Get(result, maxRecomputeTokens);
+        o.SettlementUrl = s.Get(result, settlementUrl) is { } url
             ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) ? uri : throw new UserErrorException($"--settlement-url '{url}' is not a URL")
-            : null,
-    };
-    await VerifierHost.RunAsync(settings, s.Get(result, verbose) ? LogLevel.Debug : LogLevel.Information, cancellationToken);
+            : null;
+    });
+    await PeerzHost.RunAsync(builder.Build(), cancellationToken);
 });
 return await CommandRunner.RunAsync(root, args, e => e is CheckpointFormatException or SwarmUnreachableException);
 

@@ -39,7 +39,7 @@ public static class FinetuneCommand
             var length = settings.Get(result, sequenceLength);
             if (length < 2) throw new UserErrorException("--sequence-length must be at least 2");
             var text = ReadText(settings.Get(result, data));
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            using var logging = CliLogging.Create(settings, result, LogLevel.Warning);
             var (backend, _, directory) = await backendOptions.OpenAsync(settings, result, cancellationToken, logging);
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Peerz.Client.Training;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
@@ -25,10 +24,9 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "Sample within this cumulative probability (1 = all)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
         var softPrompts = new Option<string?>("--prompts") { Description = "Soft prompts trained by `peerz finetune` (a .safetensors file)" };
-        var verbose = new Option<bool>("--verbose") { Description = "Log what the swarm client does (discovery, dials, relays, hole punching, reroutes) to stderr" };
         var command = new Command("generate", "Generate text with a model")
         {
-            prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts, verbose,
+            prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts,
         };
         backendOptions.AddTo(command);
         speculativeOptions.AddTo(command);
@@ -54,10 +52,8 @@ public static class GenerateCommand
             {
                 throw new UserErrorException(e.Message);
             }
-            // stdout carries only the generated text; logs go to stderr.
-            using var logging = settings.Get(result, verbose)
-                ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Information))
-                : null;
+            // stdout carries only the generated text; with --verbose, what the swarm client does (discovery, dials, relays, hole punching, reroutes) goes to stderr.
+            using var logging = CliLogging.IsVerbose(settings, result) ? CliLogging.Create(settings, result, LogLevel.Debug) : null;
             var (backend, _, directory) = await backendOptions.OpenAsync(settings, result, cancellationToken, logging);
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));

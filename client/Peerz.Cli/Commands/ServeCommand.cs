@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Peerz.Gateway;
 using Peerz.Gateway.Economics;
@@ -32,7 +32,8 @@ public static class ServeCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = settingsFor(result.GetValue(config));
-            var (backend, id, directory) = await backendOptions.OpenAsync(settings, result, cancellationToken);
+            using var logging = CliLogging.Create(settings, result, LogLevel.Warning);
+            var (backend, id, directory) = await backendOptions.OpenAsync(settings, result, cancellationToken, logging);
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
             var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
@@ -44,12 +45,12 @@ public static class ServeCommand
             using var chainConnection = chain is null ? null : await ChainConnection.ConnectAsync(chain, null, cancellationToken);
             var network = new NetworkView(backend.Swarm, backend.Swarm is null ? [] : [new ModelShape(id, backend.Head.Config.NumLayers)],
                 chainConnection is null ? null : new ChainStakeReader(chainConnection.Rpc, chainConnection.Registry),
-                Options.Create(new NetworkViewOptions()), TimeProvider.System, NullLogger<NetworkView>.Instance);
+                Options.Create(new NetworkViewOptions()), TimeProvider.System, logging.CreateLogger<NetworkView>());
             using var settlementHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var settlement = settings.Get(result, settlementUrl) is { } settlementAddress ? new SettlementClient(settlementHttp, HttpUrl.Parse(settlementAddress, "--settlement-url")) : null;
             var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, chainConnection?.Governor, settlement,
-                Options.Create(new EconomicsViewOptions()), TimeProvider.System, NullLogger<EconomicsView>.Instance);
-            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), network: network,
+                Options.Create(new EconomicsViewOptions()), TimeProvider.System, logging.CreateLogger<EconomicsView>());
+            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), CliLogging.IsVerbose(settings, result), network: network,
                 economics: economics, cancellationToken: cancellationToken);
             // The gateway's /metrics counts what the wallet paid.
             backend.PaymentMade += app.Services.GetRequiredService<PaymentMetrics>().Paid;

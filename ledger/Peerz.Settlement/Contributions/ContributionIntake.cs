@@ -59,7 +59,7 @@ public sealed class ContributionIntake(SettlementChain chain, SettlementStore st
         var epoch = await EpochOfAsync(receipt.Timestamp, cancellationToken).ConfigureAwait(false);
         var fresh = await store.AddReceiptAsync(new PaidReceipt(digest, epoch, provider, receipt.Client, role, receipt.Amount), cancellationToken).ConfigureAwait(false);
         if (fresh) forwarder.Forward(report);
-        logger.LogDebug("Receipt {Digest} of {Provider} for {Client}: {Amount} wei of {Role} in epoch {Epoch}{Duplicate}", Hex.Encode(digest), provider, receipt.Client, receipt.Amount, role, epoch, fresh ? "" : " (duplicate)");
+        if (logger.IsEnabled(LogLevel.Debug)) IntakeLog.ReceiptTaken(logger, Hex.Encode(digest), provider, receipt.Client, receipt.Amount, role, epoch, fresh ? "" : " (duplicate)");
         return new ReportResult(epoch, RoleClaim.NameOf(role), receipt.Amount.ToString(CultureInfo.InvariantCulture), !fresh, Hex.Encode(digest));
     }
 
@@ -77,6 +77,7 @@ public sealed class ContributionIntake(SettlementChain chain, SettlementStore st
         var epoch = await EpochOfAsync(message.Timestamp, cancellationToken).ConfigureAwait(false);
         var key = Keccak.Hash([.. VerificationKeyPrefix, .. message.ReceiptDigest]);
         var fresh = await store.AddContributionAsync(new Contribution(key, epoch, message.Verifier, RewardRole.Verification, 1), cancellationToken).ConfigureAwait(false);
+        if (logger.IsEnabled(LogLevel.Debug)) IntakeLog.VerificationTaken(logger, Hex.Encode(message.ReceiptDigest), message.Verifier, epoch, fresh ? "" : " (duplicate)");
         return new ReportResult(epoch, RoleClaim.NameOf(RewardRole.Verification), "1", !fresh, Hex.Encode(key));
     }
 

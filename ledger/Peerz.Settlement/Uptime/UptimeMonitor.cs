@@ -65,7 +65,7 @@ public sealed class UptimeMonitor(Libp2pHost host, SettlementChain chain, Settle
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             // Any failure to dial, handshake or echo is downtime; the sample simply does not count.
-            logger.LogInformation("Uptime: {Peer} did not answer: {Reason}", peer.Address, e.Message);
+            logger.LogInformation(e, "Uptime: {Peer} did not answer: {Reason}", peer.Address, e.Message);
             return false;
         }
     }

@@ -43,7 +43,7 @@ public sealed class PaymentMaintenance(ProviderPayments payments, VoucherRedeeme
             }
             catch (Exception e)
             {
-                logger.LogWarning("payment maintenance failed: {Error}; retrying later", e.Message);
+                logger.LogWarning(e, "payment maintenance failed: {Error}; retrying later", e.Message);
             }
         }
     }

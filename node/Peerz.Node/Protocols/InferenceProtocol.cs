@@ -69,10 +69,10 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             try
             {
                 served.Metrics.SessionOpened();
-                logger.LogInformation("session {Session} opened by {Peer}: blocks [{Start}, {End}), max length {MaxLength}", sessionHex, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
+                ServingLog.SessionOpened(logger, sessionHex, remotePeer, open.BlockStart, open.BlockEnd, open.MaxLength);
                 await DelimitedMessages.WriteAsync(stream, new InferenceResponse { Opened = new SessionOpened { SessionId = sessionHex, CacheBytes = (ulong)session.Cache.CacheBytes } }, cancellationToken);
                 await ServeStepsAsync(stream, session with { Links = links }, cancellationToken);
-                logger.LogInformation("session {Session} closed after {Positions} positions", sessionHex, session.Cache.Position);
+                ServingLog.SessionClosed(logger, sessionHex, session.Cache.Position);
             }
             finally
             {
@@ -263,6 +263,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         // Forwarded only once the step is charged: an output that is never answered is never pushed either.
         opened.Links?.Inbox.Completed(step.Position);
         if (output.Pushed) await next!.SendAsync(step.Step, step.Position, output.Hidden, cancellationToken);
+        if (logger.IsEnabled(LogLevel.Debug)) ServingLog.StepServed(logger, step.Step, Convert.ToHexString(opened.Id).ToLowerInvariant(), step.Position, output.Pushed);
         return output;
     }
 
@@ -294,7 +295,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             if (pushed is { IsCompletedSuccessfully: true })
             {
                 if (Fits(pushed.Result, step, opened.Cache.BatchSize)) return pushed.Result.Hidden;
-                logger.LogInformation("pushed input of step {Step} does not fit the step; awaiting the client's relay", step.Step);
+                ServingLog.PushedInputMismatch(logger, step.Step);
                 takePush = false;
                 continue;
             }
@@ -336,7 +337,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
 
     private Task ReplyErrorAsync(Stream stream, RequestRejectedException error, CancellationToken cancellationToken)
     {
-        logger.LogInformation("inference request refused: {Code} {Message}", error.Code, error.Message);
+        ServingLog.Refused(logger, error.Code, error.Message);
         served.Metrics.Refused("inference", error.Code);
         return DelimitedMessages.WriteAsync(stream, new InferenceResponse { Error = error.ToWire() }, cancellationToken);
     }

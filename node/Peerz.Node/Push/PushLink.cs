@@ -42,7 +42,7 @@ public sealed class PushLink : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
         {
-            _logger.LogInformation("push link to {Peer} could not be opened: {Error}", _next.PeerId, e.Message);
+            _logger.LogInformation(e, "push link to {Peer} could not be opened: {Error}", _next.PeerId, e.Message);
             _failed = true;
             return null;
         }

@@ -113,7 +113,7 @@ public sealed class NatTraversal : IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _logger.LogWarning("could not {Action} the relay service: {Error}", relaying ? "start" : "stop", e.Message);
+            _logger.LogWarning(e, "could not {Action} the relay service: {Error}", relaying ? "start" : "stop", e.Message);
         }
         finally
         {

@@ -157,7 +157,7 @@ public sealed class ProviderNode : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _logger.LogWarning("announcing the new span failed ({Error}); the next refresh retries", e.Message);
+            _logger.LogWarning(e, "announcing the new span failed ({Error}); the next refresh retries", e.Message);
         }
     }
 
@@ -192,7 +192,7 @@ public sealed class ProviderNode : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning("refreshing the announcement failed: {Error}", e.Message);
+                _logger.LogWarning(e, "refreshing the announcement failed: {Error}", e.Message);
             }
         }
     }
@@ -227,7 +227,7 @@ public sealed class ProviderNode : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning("announcing new addresses failed: {Error}", e.Message);
+                _logger.LogWarning(e, "announcing new addresses failed: {Error}", e.Message);
             }
         }
     }

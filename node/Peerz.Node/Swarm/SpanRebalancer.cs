@@ -31,7 +31,7 @@ public sealed class SpanRebalancer(ProviderNode node, Func<int, int, Cancellatio
             catch (Exception e)
             {
                 // A failed look at the swarm (or a failed load) leaves the provider serving where it is.
-                logger.LogWarning("rebalancing check failed: {Error}", e.Message);
+                logger.LogWarning(e, "rebalancing check failed: {Error}", e.Message);
             }
         }
     }

@@ -106,7 +106,7 @@ public sealed class AutoNatClient : IAsyncDisposable
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                _logger.LogWarning("autonat: probe failed: {Reason}", ex.Message);
+                _logger.LogWarning(ex, "autonat: probe failed: {Reason}", ex.Message);
             }
             delay = _host.Reachability == Reachability.Unknown ? _options.RetryInterval : _options.RefreshInterval;
         }
@@ -142,7 +142,7 @@ public sealed class AutoNatClient : IAsyncDisposable
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            _logger.LogDebug("autonat: asking {Server} failed: {Reason}", server, ex.Message);
+            _logger.LogDebug(ex, "autonat: asking {Server} failed: {Reason}", server, ex.Message);
             return null;
         }
     }

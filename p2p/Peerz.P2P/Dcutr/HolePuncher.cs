@@ -245,7 +245,7 @@ public sealed class HolePuncher : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _logger.LogDebug("dcutr: abandoned our dial to {Target}, the peer's reached us: {Reason}", target, ex.Message);
+                _logger.LogDebug(ex, "dcutr: abandoned our dial to {Target}, the peer's reached us: {Reason}", target, ex.Message);
             }
             return true;
         }

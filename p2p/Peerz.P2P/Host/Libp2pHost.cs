@@ -477,7 +477,7 @@ public sealed class Libp2pHost : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogWarning("inbound connection from {Remote} failed during handshake: {Reason}", remoteAddress, ex.Message);
+            _logger.LogWarning(ex, "inbound connection from {Remote} failed during handshake: {Reason}", remoteAddress, ex.Message);
             await transport.DisposeAsync().ConfigureAwait(false);
             Interlocked.Decrement(ref _connectionCount);
         }
@@ -533,7 +533,7 @@ public sealed class Libp2pHost : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogDebug("identify with {Peer} failed: {Reason}", peer, ex.Message);
+            _logger.LogDebug(ex, "identify with {Peer} failed: {Reason}", peer, ex.Message);
         }
     }
 
@@ -570,7 +570,7 @@ public sealed class Libp2pHost : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogDebug("inbound stream {Protocol} from {Peer} failed: {Reason}", stream.Protocol, connection.RemotePeer, ex.Message);
+            _logger.LogDebug(ex, "inbound stream {Protocol} from {Peer} failed: {Reason}", stream.Protocol, connection.RemotePeer, ex.Message);
             stream.Reset();
         }
     }

@@ -77,7 +77,7 @@ public sealed class KademliaDht : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                _logger.LogWarning("DHT bootstrap peer {Address} failed: {Error}", Convert.ToHexString(addr), e.Message);
+                _logger.LogWarning(e, "DHT bootstrap peer {Address} failed: {Error}", Convert.ToHexString(addr), e.Message);
             }
         })).ConfigureAwait(false);
         await GetClosestPeersAsync(LocalPeerId, ct).ConfigureAwait(false);
@@ -229,7 +229,7 @@ public sealed class KademliaDht : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            _logger.LogDebug("DHT {Type} to {Peer} failed: {Error}", request.Type, Convert.ToHexString(peer), e.Message);
+            _logger.LogDebug(e, "DHT {Type} to {Peer} failed: {Error}", request.Type, Convert.ToHexString(peer), e.Message);
             return false;
         }
     }
@@ -295,7 +295,7 @@ public sealed class KademliaDht : IAsyncDisposable
         }
         catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
-            _logger.LogDebug("Evicting unresponsive DHT peer {Peer}: {Error}", Convert.ToHexString(oldest.PeerId), e.Message);
+            _logger.LogDebug(e, "Evicting unresponsive DHT peer {Peer}: {Error}", Convert.ToHexString(oldest.PeerId), e.Message);
             RoutingTable.Replace(oldest.PeerId, candidate);
         }
         catch (OperationCanceledException)

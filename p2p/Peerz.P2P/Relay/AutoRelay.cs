@@ -78,7 +78,7 @@ public sealed class AutoRelay : IAsyncDisposable
                     }
                     catch (Exception ex) when (!stop.IsCancellationRequested)
                     {
-                        _logger.LogWarning("relay round failed: {Reason}", ex.Message);
+                        _logger.LogWarning(ex, "relay round failed: {Reason}", ex.Message);
                     }
                     await _wake.WaitAsync(_options.CheckInterval, stop.Token).ConfigureAwait(false);
                 }

@@ -238,7 +238,7 @@ internal sealed class YamuxSession : IAsyncDisposable
         {
             if (!IsClosed)
             {
-                _logger.LogDebug("yamux connection ended: {Reason}", ex.Message);
+                _logger.LogDebug(ex, "yamux connection ended: {Reason}", ex.Message);
             }
             Close(ex);
         }

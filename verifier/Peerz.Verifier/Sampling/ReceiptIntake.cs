@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Threading.Channels;
 using Peerz.Chain.Crypto;
 using Peerz.Protocol.Payments;
+using Peerz.Verifier.Hosting;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -19,13 +20,12 @@ namespace Peerz.Verifier.Sampling;
 /// without being kept again.
 /// </summary>
 public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver providers, SamplingDecision sampling, ReporterRateLimit rateLimit, VerifierLedger ledger,
-    PendingSessions pending, BigInteger chainId, Address registry)
+    PendingSessions pending, BigInteger chainId, Address registry) : ICheckQueue
 {
-    // Every queued receipt is a pending session, so the queue never holds more than the pending sessions' capacity.
-    private readonly Channel<SignedReceipt> _queue = Channel.CreateUnbounded<SignedReceipt>();
+    private readonly SessionCheckQueue _checks = new(pending);
 
     /// <summary>Receipts of sampled sessions that are due for their check, in the order they were released.</summary>
-    public ChannelReader<SignedReceipt> Queue => _queue.Reader;
+    public ChannelReader<SignedReceipt> Queue => _checks.Queue;
 
     /// <summary>Sampled sessions pending or queued.</summary>
     public int Count => pending.Count;
@@ -43,15 +43,10 @@ public sealed class ReceiptIntake(ReceiptVerifier verifier, ProviderResolver pro
     }
 
     /// <summary>Moves the sessions now due (quiet long enough, or at their deadline) to <see cref="Queue"/>; returns how many.</summary>
-    public int ReleaseDue()
-    {
-        var due = pending.TakeDue();
-        foreach (var receipt in due) _queue.Writer.TryWrite(receipt);
-        return due.Count;
-    }
+    public int ReleaseDue() => _checks.ReleaseDue();
 
     /// <summary>After a receipt taken off the queue was checked: its session is done up to that step.</summary>
-    public Task DequeuedAsync(SignedReceipt receipt, CancellationToken cancellationToken) => pending.CheckedAsync(receipt, cancellationToken);
+    public Task DequeuedAsync(SignedReceipt receipt, CancellationToken cancellationToken) => _checks.DequeuedAsync(receipt, cancellationToken);
 
     private async Task<IntakeResult> TakeAsync(SignedReceipt receipt, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Peerz.Chain.Crypto;
 using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using Peerz.Protocol.Payments;
+using Peerz.Verifier.Hosting;
 using Peerz.Verifier.Providers;
 using Peerz.Verifier.Slashing;
 using Peerz.Verifier.Storage;
@@ -21,8 +22,8 @@ namespace Peerz.Verifier.Sampling;
 /// provider is always the one the receipt names, resolved on chain (<see cref="ProviderResolver"/>). A receipt is judged
 /// until its verdict is final (<see cref="ReceiptState.IsSettled"/>), never again after.
 /// </summary>
-public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver providers, VerifierLedger ledger, SlashProposer slashes, UnavailabilityPolicy unavailability,
-    string modelId, Address verifierAccount, BigInteger chainId, Address registry, TimeProvider time, ILogger<VerifierService> logger)
+public sealed partial class VerifierService(ReceiptVerifier verifier, ProviderResolver providers, VerifierLedger ledger, SlashProposer slashes, UnavailabilityPolicy unavailability,
+    string modelId, Address verifierAccount, BigInteger chainId, Address registry, TimeProvider time, ILogger<VerifierService> logger) : IReceiptChecker
 {
     /// <summary>Raised after every check (for metrics, settlement reports and tests).</summary>
     public event Action<SignedReceipt, VerificationOutcome>? Checked;
@@ -37,7 +38,7 @@ public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver p
         var outcome = await JudgeAsync(receipt, cancellationToken);
         await ledger.RecordAsync(digest, receipt.Receipt.Provider.ToString(), receipt.ToWire().ToByteArray(), outcome, time.GetUtcNow(), cancellationToken);
         Checked?.Invoke(receipt, outcome);
-        logger.LogDebug("receipt {Digest} of {Provider}: {Verdict} ({Detail})", Hex.Encode(digest), receipt.Receipt.Provider, outcome.Verdict, outcome.Detail);
+        if (logger.IsEnabled(LogLevel.Debug)) LogJudged(logger, Hex.Encode(digest), receipt.Receipt.Provider, outcome.Verdict, outcome.Detail);
         try
         {
             await ActAsync(digest, receipt, outcome, state, cancellationToken);
@@ -45,7 +46,7 @@ public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver p
         catch (Exception e) when (e is RpcException or HttpRequestException)
         {
             // The verdict is recorded; an unavailable payload is asked for again, and a failed proposal is logged for the operator.
-            logger.LogWarning("acting on the {Verdict} verdict for {Provider} failed: {Error}", outcome.Verdict, receipt.Receipt.Provider, e.Message);
+            LogActingFailed(logger, outcome.Verdict, receipt.Receipt.Provider, e.Message);
         }
         return outcome;
     }
@@ -69,7 +70,7 @@ public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver p
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Whatever went wrong is the verifier's problem (chain, model, TorchSharp), never evidence against the provider.
-            logger.LogError(e, "checking a receipt of {Provider} failed", receipt.Receipt.Provider);
+            LogCheckFailed(logger, e, receipt.Receipt.Provider);
             return new(VerificationVerdict.Error, 0, $"the verifier failed: {e.GetType().Name}: {e.Message}");
         }
     }
@@ -101,4 +102,13 @@ public sealed class VerifierService(ReceiptVerifier verifier, ProviderResolver p
         var proposal = new SlashProposal(evidence.Receipt.Provider, evidence.Receipt.Digest(chainId, registry), fault, recomputedOutputHash, record);
         return slashes.ProposeAsync(digest, evidence, proposal, cancellationToken);
     }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Debug, Message = "receipt {Digest} of {Provider}: {Verdict} ({Detail})")]
+    private static partial void LogJudged(ILogger logger, string digest, Address provider, VerificationVerdict verdict, string detail);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "acting on the {Verdict} verdict for {Provider} failed: {Error}")]
+    private static partial void LogActingFailed(ILogger logger, VerificationVerdict verdict, Address provider, string error);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Error, Message = "checking a receipt of {Provider} failed")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception, Address provider);
 }

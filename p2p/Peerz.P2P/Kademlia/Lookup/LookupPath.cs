@@ -74,7 +74,7 @@ internal sealed class LookupPath(
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogDebug("DHT lookup query to {Peer} failed: {Error}", Convert.ToHexString(candidate.Peer.Id), e.Message);
+            logger.LogDebug(e, "DHT lookup query to {Peer} failed: {Error}", Convert.ToHexString(candidate.Peer.Id), e.Message);
             throw;
         }
     }
