@@ -2,7 +2,7 @@
 # that a fresh machine fails with an instruction instead of halfway through a build.
 # Where it can (root, or passwordless sudo, with apt-get) it installs the missing ones Debian/Ubuntu
 # package; otherwise it stops with one line per missing tool naming it and the command that installs it.
-# Usage (sourced): require_prerequisites run|test
+# Usage (sourced): require_prerequisites run|test|fast   (fast: scripts/test.sh --fast, .NET only)
 # test adds chromium when PEERZ_REQUIRE_BROWSER=1, ip/iptables when PEERZ_REQUIRE_NETNS=1 and PostgreSQL when
 # PEERZ_REQUIRE_POSTGRES=1 (all set by .ci/run);
 # elsewhere those tests skip with the reason.
@@ -10,7 +10,9 @@
 # prerequisites_for ENTRY: the tools ENTRY needs, one per line. g++ builds the ELF tool and shim that adapt
 # TorchSharp to libstdc++ 12 (docs/operations.md); python3 picks free ports in run.sh.
 prerequisites_for() {
-  echo dotnet; echo node; echo npm; echo g++
+  echo dotnet; echo g++
+  if [ "$1" = fast ]; then return 0; fi
+  echo node; echo npm
   case $1 in
     run) echo python3 ;;
     test)

@@ -6,6 +6,7 @@ namespace Peerz.Gateway.Tests;
 /// The gateway through the unmodified official `openai` npm package (js/openai-client.mjs, Node 22):
 /// completions, chat, streamed chat and an error, checked against the tiny model run without the gateway.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class OpenAiClientTests : IAsyncLifetime
 {
     private LocalGateway _gateway = null!;

@@ -12,6 +12,7 @@ namespace Peerz.Integration.Tests;
 /// runs the gateway over them, and chromium (playwright-core, js/chat-page.mjs) sends a prompt and
 /// watches the reply stream in with the route through the swarm. Saves a screenshot.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _home = TempDirectory.Create("chat-page");

@@ -27,6 +27,7 @@ namespace Peerz.Integration.Tests;
 /// here; then a slash proposed against another provider must draw it jailed. Saves TestResults/network-map.png,
 /// network-map-gap.png and network-map-jailed.png. The economics panel test adds `peerz-settle` and saves economics-panel.png.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed partial class NetworkMapBrowserTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     /// <summary>Survey cache (3 s) + ping bound (2 s) + the page's poll (2 s) + a DHT walk, with room for a loaded machine.</summary>

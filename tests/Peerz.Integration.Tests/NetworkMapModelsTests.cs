@@ -10,6 +10,7 @@ namespace Peerz.Integration.Tests;
 /// announce different model ids (the same tiny checkpoint under two names), `peerz serve` runs one of them, and GET
 /// /v1/network must map both, the other with the depth its provider announces and the blocks nobody serves as a gap.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class NetworkMapModelsTests : IDisposable
 {
     private readonly string _home = TempDirectory.Create("network-models");

@@ -8,6 +8,7 @@ namespace Peerz.Integration.Tests;
 /// the tool and the command that installs it. g++ stands for any missing tool; apt-get is left out too, as where
 /// nothing can be installed (otherwise the check installs the tool itself).
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class PrerequisiteCheckTests : IDisposable
 {
     // A copy of the scripts alone: should the check let them through, they fail at once on a missing package.json

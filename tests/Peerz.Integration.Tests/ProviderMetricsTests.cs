@@ -12,6 +12,7 @@ namespace Peerz.Integration.Tests;
 /// `peerz-provider --metrics-listen` as a real process: after real inference, forward and refused
 /// requests over libp2p, its /metrics (read with the independent parser) counts exactly those.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture<TinyModelFixture>, IAsyncLifetime
 {
     private const long CacheBytes = 64L << 20;

@@ -20,6 +20,7 @@ namespace Peerz.Integration.Tests;
 /// they join one after another where the swarm is weakest, and when one leaves and opens a gap,
 /// another moves to cover it by Petals' rule, after which the swarm generates the local tokens.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ProviderRebalancingTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
 {
     private const int SpanSize = 2;

@@ -13,6 +13,7 @@ namespace Peerz.Integration.Tests;
 /// must show the span, reachability, cache budget and the stake and jail the registry holds (read here independently).
 /// Saves TestResults/provider-status.png.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed partial class ProviderStatusPageTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IDisposable
 {
     private const long CacheBytes = 8L * 1024 * 1024;

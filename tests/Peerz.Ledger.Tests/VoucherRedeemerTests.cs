@@ -8,6 +8,7 @@ using Peerz.Testing.Chain;
 namespace Peerz.Ledger.Tests;
 
 /// <summary>Redemption against Hardhat's node, including a crash between sending the transaction and recording it.</summary>
+[Trait("Category", "Chain")]
 public sealed class VoucherRedeemerTests(PeerzDevnet devnet) : IClassFixture<PeerzDevnet>, IDisposable
 {
     private readonly string _directory = TempDirectory.Create("redeem");

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,26 +18,9 @@ public sealed class MetricsServer(Uri url, PeerzMeters meters, ILogger<MetricsSe
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(url.GetLeftPart(UriPartial.Authority));
-        // A scraper needs a few kilobytes: refuse anything else early.
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = 0;
-            k.Limits.MaxConcurrentConnections = 64;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-        });
-        _app = builder.Build();
+        _app = ReadOnlyListener.Build(url);
         _app.MapMetrics(meters);
-        try
-        {
-            await _app.StartAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            throw new UserErrorException($"--metrics-listen {url}: {e.Message}");
-        }
+        await ReadOnlyListener.StartAsync(_app, "--metrics-listen", url, cancellationToken);
         logger.LogInformation("metrics on {Url}{Path}", Url, MetricsEndpoint.Path);
     }
 

@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,16 +28,7 @@ public sealed class ProviderStatusServer(Uri url, ProviderStatusSource source, P
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(url.GetLeftPart(UriPartial.Authority));
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = 0;
-            k.Limits.MaxConcurrentConnections = 64;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-        });
-        _app = builder.Build();
+        _app = ReadOnlyListener.Build(url);
         var page = Page();
         _app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
         _app.MapGet("/status.json", async (CancellationToken cancellationToken) =>
@@ -54,14 +44,7 @@ public sealed class ProviderStatusServer(Uri url, ProviderStatusSource source, P
             return Results.Content(status.ToJsonString(), "application/json");
         });
         _app.MapMetrics(meters);
-        try
-        {
-            await _app.StartAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            throw new UserErrorException($"--status-listen {url}: {e.Message}");
-        }
+        await ReadOnlyListener.StartAsync(_app, "--status-listen", url, cancellationToken);
         logger.LogInformation("status page on {Url}/", Url);
     }
 

@@ -17,6 +17,7 @@ namespace Peerz.Chain.Tests.CrossCheck;
 /// Random inputs chosen here, answered by ethers v6 in a Node process during the run, compared with our output.
 /// The seed is printed so a failure can be replayed (PEERZ_TEST_SEED).
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class EthersCrossCheckTests(ITestOutputHelper output)
 {
     private const int Count = 40;

@@ -7,6 +7,7 @@ namespace Peerz.Chain.Tests.Live;
 
 /// <summary>Every function, event and error a binding declares must exist, identically, in the compiled artifact.</summary>
 [Collection(HardhatCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class BindingDriftTests
 {
     public static TheoryData<string> Contracts() => new() { "PeerzToken", "ProviderRegistry", "PaymentEscrow", "EpochRewards", "governance/PeerzGovernor" };

@@ -3,6 +3,7 @@ using Peerz.Testing.Chain;
 namespace Peerz.Chain.Tests.Live;
 
 /// <summary>scripts/deploy-contracts.mjs (the run command's deployer) honours PEERZ_DEPLOY_OPTIONS and wires the contracts together.</summary>
+[Trait("Category", "Chain")]
 public sealed class DeployScriptTests(PeerzDevnet devnet) : IClassFixture<PeerzDevnet>
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace Peerz.Chain.Tests.Live;
 
 /// <summary>The Peerz contracts deployed and used from C# against Hardhat's node.</summary>
 [Collection(HardhatCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class PeerzContractsLiveTests(HardhatNode node)
 {
     private static readonly BigInteger Ether = BigInteger.Pow(10, 18);

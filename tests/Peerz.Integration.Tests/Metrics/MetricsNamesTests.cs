@@ -13,6 +13,7 @@ namespace Peerz.Integration.Tests.Metrics;
 /// The metric names, types and labels that dashboards, alerts and the other tests read stay what they were: each
 /// process's /metrics after real traffic, compared with metrics-names.txt (recorded from the hand-written registry).
 /// </summary>
+[Trait("Category", "Process")]
 public sealed partial class MetricsNamesTests(TinyModelFixture model) : IClassFixture<TinyModelFixture>, IDisposable
 {
     private readonly string _home = TempDirectory.Create("metrics-names");

@@ -5,6 +5,7 @@ using Peerz.Testing.Processes;
 namespace Peerz.Integration.Tests.Metrics;
 
 /// <summary>peerz-verifier's /metrics (on its --http listener) against the [verifier] section of metrics-names.txt.</summary>
+[Trait("Category", "Chain")]
 public sealed class VerifierMetricsNamesTests(PeerzDevnet devnet, TinyModelFixture model) : IClassFixture<PeerzDevnet>, IClassFixture<TinyModelFixture>, IDisposable
 {
     private readonly string _home = TempDirectory.Create("verifier-metrics-names");

@@ -14,6 +14,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// compute) is not charged, as the error tells the client, so client and provider agree on what is owed and the
 /// next voucher is accepted instead of both sides deadlocking on PAYMENT_REQUIRED.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ChargedThenRefusedTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;

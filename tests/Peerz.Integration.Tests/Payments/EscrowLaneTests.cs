@@ -11,6 +11,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// lane to it can pay, so one deposit cannot buy a full deposit's worth from each of two providers, and a client that
 /// asks for its lane back cannot keep buying with it; everything a provider accepted is redeemed in full.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class EscrowLaneTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;

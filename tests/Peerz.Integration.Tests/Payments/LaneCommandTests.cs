@@ -6,6 +6,7 @@ using Peerz.Testing.Processes;
 namespace Peerz.Integration.Tests.Payments;
 
 /// <summary>The real `peerz lane` command on Hardhat's node: reserve and show a lane, release part of it, and get it back after the delay.</summary>
+[Trait("Category", "Chain")]
 public sealed class LaneCommandTests(PeerzDevnet devnet) : IClassFixture<PeerzDevnet>, IDisposable
 {
     private readonly string _directory = TempDirectory.Create("lane-cli");

@@ -31,27 +31,34 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
 
     /// <param name="laneCacheTtl">How long the provider trusts a client's lane read from chain (default: the production default).</param>
     /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound).</param>
+    /// <param name="retention">How long the provider keeps step payloads for verifiers (default: the production default).</param>
+    /// <param name="announcedAccount">
+    /// For an impostor: the account it announces instead of its own (left unregistered, signing with <paramref name="account"/>).
+    /// </param>
     public async Task<PaidProviderHost> StartProviderAsync(Checkpoint checkpoint, int start, int end, EthKey account, BigInteger price, IReadOnlyList<Multiaddr> bootstrap, BigInteger stake,
-        BlockLoadOptions? load = null, ServingLimits? limits = null, TimeSpan? laneCacheTtl = null, int? payloadAnswerBytes = null)
+        BlockLoadOptions? load = null, ServingLimits? limits = null, TimeSpan? laneCacheTtl = null, int? payloadAnswerBytes = null, TimeSpan? retention = null,
+        Address? announcedAccount = null, WrongOutputFault? fault = null)
     {
         var identity = Identity.Generate();
-        await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
-            .EnsureAsync(account, identity.PeerId, price, stake, CancellationToken.None);
+        if (announcedAccount is null)
+            await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
+                .EnsureAsync(account, identity.PeerId, price, stake, CancellationToken.None);
         var options = new ProviderPaymentOptions
         {
             ChainId = devnet.Deployment.ChainId,
             Registry = devnet.Deployment.Registry,
             Escrow = devnet.Deployment.Escrow,
-            Account = account.Address,
+            Account = announcedAccount ?? account.Address,
             Signer = account,
             PricePerToken = price,
             BalanceCacheTtl = laneCacheTtl ?? ProviderPaymentOptions.DefaultBalanceCacheTtl,
             MaxPayloadAnswerBytes = payloadAnswerBytes ?? Protocol.Payments.PayloadLimits.MaxResponseBytes,
         };
+        if (retention is { } kept) options = options with { PayloadRetention = kept };
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
-        var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), account.Address, options.BalanceCacheTtl, TimeProvider.System),
+        var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), options.Account, options.BalanceCacheTtl, TimeProvider.System),
             TimeProvider.System, NullLogger<ProviderPayments>.Instance);
-        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), limits ?? new ServingLimits());
+        var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), limits ?? new ServingLimits(), fault: fault);
         served.MeasureThroughput(16);
         var node = new ProviderNode(served, new ProviderNodeOptions
         {
@@ -61,7 +68,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
             Verifiers = new VerifierRoles(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System),
         }, NullLoggerFactory.Instance);
         await node.StartAsync(CancellationToken.None);
-        var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), account.Address, NullLogger<VoucherRedeemer>.Instance));
+        var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), options.Account, NullLogger<VoucherRedeemer>.Instance));
         _owned.Add(host);
         return host;
     }

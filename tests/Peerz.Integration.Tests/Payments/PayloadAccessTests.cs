@@ -15,6 +15,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// Issue 22 #7 and #3 on the provider: /peerz/payload answers only signed requests from the session's paying client
 /// or a VERIFIER_ROLE holder, with a fresh timestamp, in bounded chunks; and the retention window is in the provider's info.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class PayloadAccessTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;

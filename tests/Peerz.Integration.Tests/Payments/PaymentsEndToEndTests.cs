@@ -21,6 +21,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// Paying per token on Hardhat's node: two staked providers on real libp2p hosts, a client that deposits and
 /// generates, redemption on chain, and every way the payment path must refuse.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class PaymentsEndToEndTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly int[] Prompt = [1, 17, 42, 99];

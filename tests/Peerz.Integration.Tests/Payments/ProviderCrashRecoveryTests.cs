@@ -13,6 +13,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// killed (SIGKILL) after it recorded vouchers and before it redeemed them; `peerz-provider redeem` afterwards
 /// collects exactly what is owed, and running it again pays nothing twice.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ProviderCrashRecoveryTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IDisposable
 {
     private static readonly BigInteger Price = 5_000_000_000_000;

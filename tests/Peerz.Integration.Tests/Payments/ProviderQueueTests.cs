@@ -9,6 +9,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// one gives up after <see cref="Client.Payments.ClientPaymentOptions.ProviderQueueTimeout"/> instead of waiting for
 /// good: the chaos soak saw two gateway sessions each hold one provider of a shared route and wait for the other's.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ProviderQueueTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;

@@ -16,6 +16,7 @@ namespace Peerz.Integration.Tests.Payments;
 /// Issue 22 #6 on real libp2p streams and Hardhat's node: opening a session is paid, one peer holds a bounded number
 /// of sessions, and a session closes its idle timeout after its last accepted step however many bad steps arrive.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class SessionSlotTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncDisposable
 {
     private static readonly BigInteger Price = 1_000_000_000_000;

@@ -32,6 +32,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// judges every step Honest; outputs just beyond the float32 bound (weights rounded to bfloat16, signed as float32) and
 /// another model's outputs are judged Mismatch. The measured distributions are in docs/verification.md.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output)
     : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {

@@ -18,6 +18,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// before it reaches the queue and cannot evict real reports, and checks the verifier cannot or fails to complete end
 /// in a recorded verdict that slashes no one.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class IntakeTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly BigInteger Price = 1_000_000_000;

@@ -21,6 +21,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// route like clients, take their kind and size from reported traffic (inference sessions and forward requests),
 /// and a provider cheating on them is caught.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ProbeTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly BigInteger Price = 1_000_000_000;

@@ -17,6 +17,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// Server-to-server push with payments on Hardhat's node: every hop is paid and signs a receipt for exactly what it
 /// computed on, whether its input was pushed or carried by the client, and the verifier finds every receipt honest.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly int[] Prompt = [1, 17, 42, 99];

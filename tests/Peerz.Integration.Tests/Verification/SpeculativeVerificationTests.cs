@@ -20,6 +20,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// rejected drafts, every hop is paid for each position it computed (rolled-back ones included), and the verifier, which
 /// replays each session with its rollbacks, finds honest hops honest and still catches a hop that answers wrongly.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     // Chosen so the tiny model's continuation has drafts both kept and rejected by the n-gram drafter.

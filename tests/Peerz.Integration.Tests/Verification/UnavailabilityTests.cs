@@ -15,6 +15,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// fetches spread over time, the challenge is withdrawn when the payload turns up and checks honest, and receipts
 /// older than the provider's retention window are not checkable at all.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class UnavailabilityTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly BigInteger Price = 1_000_000_000;

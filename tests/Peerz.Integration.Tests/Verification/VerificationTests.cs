@@ -23,6 +23,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// cheating provider is caught at the rate the session sampling math predicts and a slash is proposed with a recomputed output
 /// hash an arbiter can reproduce, and a peer announcing someone else's account cannot get that provider slashed.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class VerificationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output)
     : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Tests.Quantization;
 
 /// <summary>NF4 weights (<see cref="Nf4Weight"/>) against QLoRA's definition, computed independently.</summary>
+[Trait("Category", "Process")]
 public sealed class Nf4WeightTests(ITestOutputHelper output)
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Peerz.Model.Tests.Tokenization;
 /// corpus text must equal those of @lenml/tokenizers 3.7.2 (a port of transformers.js, run under
 /// Node 22 from node_modules), with and without special tokens, and decoding must agree and round-trip.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public abstract class ReferenceVocabularyTests<TVocabulary>(TVocabulary vocabulary, ITestOutputHelper output) : IClassFixture<TVocabulary>
     where TVocabulary : ReferenceVocabularyFixture
 {

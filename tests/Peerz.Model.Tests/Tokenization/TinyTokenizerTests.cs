@@ -7,6 +7,7 @@ namespace Peerz.Model.Tests.Tokenization;
 /// The tokenizer.json written for tiny models must be a real one: loaded by our tokenizer and by
 /// @lenml/tokenizers 3.7.2 (the independent reference), both must give identical ids.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class TinyTokenizerTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("peerz-tiny-tokenizer-").FullName;

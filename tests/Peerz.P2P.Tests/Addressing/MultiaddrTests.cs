@@ -2,6 +2,7 @@ using Peerz.P2P.Tests.Infrastructure;
 
 namespace Peerz.P2P.Tests.Addressing;
 
+[Trait("Category", "JavaScript")]
 public sealed class MultiaddrTests
 {
     private static readonly string[] Samples =

@@ -8,6 +8,7 @@ using Peerz.Testing.Logging;
 namespace Peerz.P2P.Tests.AutoNat;
 
 /// <summary>AutoNAT v1 between C# hosts on loopback, against hostile requests, and against js-libp2p's server.</summary>
+[Trait("Category", "JavaScript")]
 public sealed class AutoNatTests
 {
     private static readonly Multiaddr Loopback = Multiaddr.Parse("/ip4/127.0.0.1/tcp/0");

@@ -2,6 +2,7 @@ using Peerz.P2P.Tests.Infrastructure;
 
 namespace Peerz.P2P.Tests.Crypto;
 
+[Trait("Category", "JavaScript")]
 public sealed class IdentityTests
 {
     [Fact]

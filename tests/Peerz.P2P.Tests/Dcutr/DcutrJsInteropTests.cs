@@ -22,6 +22,7 @@ namespace Peerz.P2P.Tests.Dcutr;
 /// meet in one simultaneous open (js does not dial from its listen port), so the dial that completes is the one
 /// that reaches a listener with the dialler as security initiator: A's.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class DcutrJsInteropTests(ITestOutputHelper output)
 {
     private const string Script = "dcutr-node.mjs";

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
-using Peerz.Testing;
 
 namespace Peerz.P2P.Tests.Infrastructure;
 
@@ -12,30 +9,11 @@ namespace Peerz.P2P.Tests.Infrastructure;
 /// </summary>
 internal sealed class JsPeer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
+    private readonly JsonLinesProcess _process;
     private readonly List<JsonObject> _seen = [];
-    private readonly System.Text.StringBuilder _stderr = new();
     private int _nextId;
 
-    private JsPeer(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { Length: > 0 } line && line.StartsWith('{'))
-            {
-                _events.Writer.TryWrite(JsonNode.Parse(line)!.AsObject());
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (_stderr)
-            {
-                _stderr.AppendLine(e.Data);
-            }
-        };
-    }
+    private JsPeer(JsonLinesProcess process) => _process = process;
 
     public PeerId PeerId { get; private set; } = null!;
 
@@ -46,9 +24,7 @@ internal sealed class JsPeer : IAsyncDisposable
     /// <summary>Starts another js/ script that speaks the same JSON lines (a "listening" event first).</summary>
     public static async Task<JsPeer> StartAsync(string script, IEnumerable<string> arguments, CancellationToken ct)
     {
-        var peer = new JsPeer(Process.Start(NodeScript.StartInfo(NodeScript.TestScript("Peerz.P2P.Tests", script), arguments))!);
-        peer._process.BeginOutputReadLine();
-        peer._process.BeginErrorReadLine();
+        var peer = new JsPeer(JsonLinesProcess.Start(script, arguments, exitGrace: TimeSpan.FromSeconds(5)));
         var listening = await peer.WaitForEventAsync("listening", _ => true, ct);
         peer.PeerId = PeerId.Parse(listening["peerId"]!.GetValue<string>());
         peer.Address = Multiaddr.Parse(listening["addrs"]![0]!.GetValue<string>());
@@ -60,8 +36,7 @@ internal sealed class JsPeer : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         var json = JsonSerializer.SerializeToNode(command)!.AsObject();
         json["id"] = id;
-        await _process.StandardInput.WriteLineAsync(json.ToJsonString().AsMemory(), ct);
-        await _process.StandardInput.FlushAsync(ct);
+        await _process.WriteAsync(json, ct);
         var result = await WaitForEventAsync("result", e => e["id"]?.GetValue<int>() == id, ct);
         if (!result["ok"]!.GetValue<bool>())
         {
@@ -84,7 +59,7 @@ internal sealed class JsPeer : IAsyncDisposable
         {
             while (true)
             {
-                var next = await _events.Reader.ReadAsync(ct);
+                var next = await _process.ReadAsync(ct);
                 lock (_seen)
                 {
                     _seen.Add(next);
@@ -97,31 +72,9 @@ internal sealed class JsPeer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            string stderr;
-            lock (_stderr)
-            {
-                stderr = _stderr.ToString();
-            }
-            throw new TimeoutException($"js peer: no '{name}' event in time. stderr:\n{stderr}");
+            throw new TimeoutException($"js peer: no '{name}' event in time. stderr:\n{_process.Stderr}");
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _process.StandardInput.Close();
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(grace.Token);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // Fall through to kill.
-        }
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -6,6 +6,7 @@ namespace Peerz.P2P.Tests.Interop;
 /// Interop with js-libp2p 3.3.11 (@chainsafe/libp2p-noise 17, @chainsafe/libp2p-yamux 8, @libp2p/identify 4,
 /// @libp2p/ping 3) as an independent implementation, dialing in both directions.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class JsInteropTests
 {
     private const int Streams = 16;

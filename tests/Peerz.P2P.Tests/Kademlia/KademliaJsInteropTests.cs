@@ -12,6 +12,7 @@ namespace Peerz.P2P.Tests.Kademlia;
 /// parser and @libp2p/crypto's Ed25519 (js/kad-node.mjs), so each side checks the other's signatures.
 /// Topology: js node J; C# nodes A and B bootstrap from J only; js node J2 dials A only.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class KademliaJsInteropTests : IAsyncLifetime
 {
     private static readonly KademliaOptions Options = new() { ProtocolId = KademliaOptions.PeerzProtocolId, RequestTimeout = TimeSpan.FromSeconds(5) };

@@ -9,6 +9,7 @@ namespace Peerz.P2P.Tests.Relay;
 /// relay and dialled by a js peer (then by a C# peer), and a js peer reserved on a C# relay and dialled by a C#
 /// peer (then by a js peer); so each side's reservation, stop, hop-client and hop-server code meets the other's.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class CircuitRelayJsInteropTests
 {
     private const string Script = "relay-node.mjs";

@@ -7,6 +7,7 @@ namespace Peerz.P2P.Tests.Streams;
 /// Transfers far larger than any window arrive byte-exact in both directions at once: between two C# hosts, and
 /// with js-libp2p (@chainsafe/libp2p-yamux, whose own window also auto-tunes) dialing either way.
 /// </summary>
+[Trait("Category", "JavaScript")]
 public sealed class LargeTransferTests
 {
     private const int Size = 48 * 1024 * 1024;

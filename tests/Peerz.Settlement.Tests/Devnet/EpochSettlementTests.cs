@@ -18,6 +18,7 @@ namespace Peerz.Settlement.Tests.Devnet;
 
 /// <summary>Settlement against Hardhat's node: real signed receipts over HTTP, real payments, a real libp2p ping peer, real postRoot and claims.</summary>
 [Collection(SettlementDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class EpochSettlementTests(SettlementDevnet devnet) : IAsyncLifetime
 {
     private static readonly BigInteger Prz = PeerzDevnet.Prz;

@@ -15,6 +15,7 @@ namespace Peerz.Settlement.Tests.Devnet;
 
 /// <summary>Hostile and broken reports get a clear 4xx with {"error": …}, and nothing is recorded.</summary>
 [Collection(SettlementDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class HttpInputTests(SettlementDevnet devnet) : IAsyncLifetime
 {
     private readonly string _directory = TempDirectory.Create("settle-http");

@@ -14,6 +14,7 @@ namespace Peerz.Settlement.Tests.Devnet;
 
 /// <summary>Accepted receipts reach the configured verifiers (a real HTTP listener here) with the body settlement took; refused ones do not.</summary>
 [Collection(SettlementDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class ReceiptForwardingTests(SettlementDevnet devnet) : IDisposable
 {
     private readonly string _directory = TempDirectory.Create("settle-forward");

@@ -17,6 +17,7 @@ namespace Peerz.Settlement.Tests.Processes;
 /// once on the default SQLite store and once on a PostgreSQL store (--store postgres://…).
 /// </summary>
 [Collection(ProcessDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class CrashRestartTests(ProcessDevnet devnet, PostgresServer postgres) : IDisposable
 {
     private readonly string _data = TempDirectory.Create("settle-crash");

@@ -17,6 +17,7 @@ namespace Peerz.Settlement.Tests.Processes;
 /// vote, queue, execute through the timelock that is the sole admin), and the next epoch's settlement follows it.
 /// </summary>
 [Collection(ProcessDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed partial class DaoCycleTests(ProcessDevnet devnet) : IDisposable
 {
     private readonly string _data = TempDirectory.Create("settle-dao");

@@ -5,11 +5,13 @@ using Peerz.Chain.Wallet;
 using Peerz.Hosting.Chain;
 using Peerz.Settlement.Tests.Support;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Settlement.Tests.Processes;
 
 /// <summary>The real `peerz` executable: wallets, deposits and withdrawals against the devnet.</summary>
 [Collection(ProcessDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class WalletCliTests(ProcessDevnet devnet)
 {
     private static readonly BigInteger Prz = PeerzDevnet.Prz;

@@ -9,6 +9,7 @@ using Peerz.Testing;
 
 namespace Peerz.Settlement.Tests.Rewards;
 
+[Trait("Category", "JavaScript")]
 public sealed class RewardMerkleTreeTests
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace Peerz.Settlement.Tests.Storage;
 /// test. Skipped, with the reason, where PostgreSQL is not installed, unless PEERZ_REQUIRE_POSTGRES=1.
 /// </summary>
 [Collection(PostgresCollection.Name)]
+[Trait("Category", "Postgres")]
 public sealed class PostgresSettlementStoreTests(PostgresServer server) : SettlementStoreTests
 {
     private string? _url;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Settlement.Tests.Support;
 

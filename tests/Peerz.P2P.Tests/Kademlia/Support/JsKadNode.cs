@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
-using Peerz.Testing;
+using Peerz.P2P.Tests.Infrastructure;
 
 namespace Peerz.P2P.Tests.Kademlia.Support;
 
@@ -13,25 +11,10 @@ namespace Peerz.P2P.Tests.Kademlia.Support;
 internal sealed class JsKadNode : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(45);
-    private readonly Process _process;
-    private readonly Channel<JsonObject> _lines = Channel.CreateUnbounded<JsonObject>();
-    private readonly System.Text.StringBuilder _stderr = new();
+    private readonly JsonLinesProcess _process;
     private int _nextId;
 
-    private JsKadNode(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { Length: > 0 } line && line.StartsWith('{'))
-                _lines.Writer.TryWrite(JsonNode.Parse(line)!.AsObject());
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (_stderr)
-                _stderr.AppendLine(e.Data);
-        };
-    }
+    private JsKadNode(JsonLinesProcess process) => _process = process;
 
     public PeerId PeerId { get; private set; } = null!;
     /// <summary>Listen address including /p2p/&lt;peer id&gt;.</summary>
@@ -39,9 +22,8 @@ internal sealed class JsKadNode : IAsyncDisposable
 
     public static async Task<JsKadNode> StartAsync(string protocolId)
     {
-        var node = new JsKadNode(Process.Start(NodeScript.StartInfo(NodeScript.TestScript("Peerz.P2P.Tests", "kad-node.mjs"), [protocolId]))!);
-        node._process.BeginOutputReadLine();
-        node._process.BeginErrorReadLine();
+        // Nothing to wind down: the node is killed at once.
+        var node = new JsKadNode(JsonLinesProcess.Start("kad-node.mjs", [protocolId], exitGrace: TimeSpan.Zero));
         var hello = await node.NextLineAsync();
         node.PeerId = PeerId.Parse(hello["peerId"]!.GetValue<string>());
         node.Address = Multiaddr.Parse(hello["addrs"]![0]!.GetValue<string>());
@@ -55,8 +37,7 @@ internal sealed class JsKadNode : IAsyncDisposable
         var json = args is null ? [] : JsonSerializer.SerializeToNode(args)!.AsObject();
         json["id"] = id;
         json["cmd"] = cmd;
-        await _process.StandardInput.WriteLineAsync(json.ToJsonString());
-        await _process.StandardInput.FlushAsync();
+        await _process.WriteAsync(json, CancellationToken.None);
         while (true)
         {
             var line = await NextLineAsync();
@@ -66,27 +47,18 @@ internal sealed class JsKadNode : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private async Task<JsonObject> NextLineAsync()
     {
         using var timeout = new CancellationTokenSource(CommandTimeout);
         try
         {
-            return await _lines.Reader.ReadAsync(timeout.Token);
+            return await _process.ReadAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
-            lock (_stderr)
-                throw new TimeoutException($"js kad node did not answer within {CommandTimeout}; stderr: {_stderr}");
+            throw new TimeoutException($"js kad node did not answer within {CommandTimeout}; stderr: {_process.Stderr}");
         }
     }
 }

@@ -1,7 +1,7 @@
 using Peerz.Hosting;
 using Peerz.Hosting.Metrics;
 
-namespace Peerz.Gateway.Tests.Metrics;
+namespace Peerz.Hosting.Tests.Metrics;
 
 /// <summary>--metrics-listen takes an http URL of a host and port, and explains what else it refuses.</summary>
 public sealed class MetricsOptionsTests

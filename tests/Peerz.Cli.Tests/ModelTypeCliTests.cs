@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Peerz.Model;
-using Peerz.Settlement.Tests.Support;
+using Peerz.Testing.Processes;
 using Peerz.Testing;
 
-namespace Peerz.Settlement.Tests.Cli;
+namespace Peerz.Cli.Tests;
 
 /// <summary>`peerz model init-tiny --random --model-type T` writes a checkpoint of that architecture that `peerz model logits` serves.</summary>
+[Trait("Category", "Process")]
 public sealed class ModelTypeCliTests : IDisposable
 {
     private readonly string _directory = TempDirectory.Create("model-type-cli");

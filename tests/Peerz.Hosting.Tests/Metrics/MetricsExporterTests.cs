@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Peerz.Hosting.Metrics;
 using Peerz.Testing.Prometheus;
 
-namespace Peerz.Gateway.Tests.Metrics;
+namespace Peerz.Hosting.Tests.Metrics;
 
 /// <summary>
 /// The metrics wiring (hosting/Peerz.Hosting/Metrics: System.Diagnostics.Metrics instruments, OpenTelemetry's Prometheus

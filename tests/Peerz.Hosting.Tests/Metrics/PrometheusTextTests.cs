@@ -1,6 +1,6 @@
 using Peerz.Testing.Prometheus;
 
-namespace Peerz.Gateway.Tests.Metrics;
+namespace Peerz.Hosting.Tests.Metrics;
 
 /// <summary>
 /// The test-side parser itself, on the example exposition of the spec

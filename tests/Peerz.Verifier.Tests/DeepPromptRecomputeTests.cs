@@ -2,10 +2,11 @@ using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Protocol.Tensors;
 using Peerz.Protocol.Wire;
+using Peerz.Testing;
 using Peerz.Verifier.Verification;
 using static TorchSharp.torch;
 
-namespace Peerz.Integration.Tests.Verification;
+namespace Peerz.Verifier.Tests;
 
 /// <summary>
 /// Forward/backward requests of deep prompt tuning carry prompts; the verifier must recompute with them,

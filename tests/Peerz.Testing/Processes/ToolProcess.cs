@@ -1,9 +1,11 @@
 using System.Diagnostics;
-using Peerz.Testing.Processes;
 
-namespace Peerz.Settlement.Tests.Support;
+namespace Peerz.Testing.Processes;
 
-/// <summary>Runs the peerz and peerz-settle executables built into this test project's output, as real processes.</summary>
+/// <summary>
+/// Runs an executable of the repository (peerz, peerz-settle) that a project reference copied into the calling test
+/// project's output, as a real process.
+/// </summary>
 public static class ToolProcess
 {
     public static ProcessStartInfo StartInfo(string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>

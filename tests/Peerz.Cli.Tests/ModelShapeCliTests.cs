@@ -1,9 +1,10 @@
-using Peerz.Settlement.Tests.Support;
+using Peerz.Testing.Processes;
 using Peerz.Testing;
 
-namespace Peerz.Settlement.Tests.Cli;
+namespace Peerz.Cli.Tests;
 
 /// <summary>`peerz model` refuses a tiny-model shape it cannot build with the reason, as a user error, before writing anything.</summary>
+[Trait("Category", "Process")]
 public sealed class ModelShapeCliTests : IDisposable
 {
     private readonly string _directory = TempDirectory.Create("model-shape-cli");

@@ -3,7 +3,7 @@ using Peerz.Cli.Commands;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 
-namespace Peerz.Settlement.Tests.Cli;
+namespace Peerz.Cli.Tests;
 
 public sealed class PrzAmountTests
 {
