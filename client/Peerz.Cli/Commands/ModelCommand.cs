@@ -29,11 +29,17 @@ public static class ModelCommand
         var heads = new Option<int>("--heads") { Description = "Attention heads", DefaultValueFactory = _ => defaults.Heads };
         var kvHeads = new Option<int>("--kv-heads") { Description = "Key/value heads (grouped-query attention)", DefaultValueFactory = _ => defaults.KvHeads };
         var vocab = new Option<int>("--vocab") { Description = "Vocabulary size (byte-level BPE, at least 259)", DefaultValueFactory = _ => defaults.Vocab };
-        var modelType = new Option<string>("--model-type") { Description = $"Architecture of a random model: {string.Join(", ", Peerz.Model.Configuration.ModelConfig.SupportedModelTypes)}", DefaultValueFactory = _ => defaults.ModelType };
+        var modelType = new Option<string>("--model-type")
+        {
+            Description = $"Architecture of the random model: {string.Join(", ", Peerz.Model.Configuration.ModelConfig.SupportedModelTypes)}",
+            DefaultValueFactory = _ => defaults.ModelType,
+        };
+        var experts = new Option<int>("--experts") { Description = "Mixture-of-experts models: experts per block", DefaultValueFactory = _ => defaults.Experts };
+        var expertsPerToken = new Option<int>("--experts-per-token") { Description = "Mixture-of-experts models: experts each token is routed to", DefaultValueFactory = _ => defaults.ExpertsPerToken };
         var random = new Option<bool>("--random") { Description = "Deterministic random weights of the shape given by --model-type, --seed, --layers, --hidden, --heads, --kv-heads and --vocab instead of the trained default model" };
         var command = new Command("init-tiny", "Write the embedded default model (a tiny Llama trained on generated stories), or with --random one with deterministic random weights")
         {
-            output, random, modelType, seed, layers, hidden, heads, kvHeads, vocab,
+            output, random, modelType, seed, layers, hidden, heads, kvHeads, vocab, experts, expertsPerToken,
         };
         command.SetAction(result =>
         {
@@ -41,7 +47,7 @@ public static class ModelCommand
             var directory = settings.Get(result, output);
             if (!result.GetValue(random))
             {
-                var shapeOption = new Option[] { modelType, seed, layers, hidden, heads, kvHeads, vocab }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false });
+                var shapeOption = new Option[] { modelType, seed, layers, hidden, heads, kvHeads, vocab, experts, expertsPerToken }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false });
                 if (shapeOption is not null) throw new UserErrorException($"{shapeOption.Name} shapes a random model: add --random (the trained default model has one shape)");
                 TrainedTinyModel.WriteTo(directory);
                 Console.WriteLine($"wrote the default model (a tiny Llama trained on generated stories) to {directory}");
@@ -51,6 +57,8 @@ public static class ModelCommand
             var options = new TinyModelOptions
             {
                 ModelType = settings.Get(result, modelType),
+                Experts = settings.Get(result, experts),
+                ExpertsPerToken = settings.Get(result, expertsPerToken),
                 Seed = settings.Get(result, seed),
                 Layers = settings.Get(result, layers),
                 Hidden = settings.Get(result, hidden),
@@ -59,7 +67,8 @@ public static class ModelCommand
                 Vocab = settings.Get(result, vocab),
             };
             var written = TinyCheckpoint.Write(directory, Checked(options));
-            Console.WriteLine($"wrote a {written.NumLayers}-block tiny {written.ModelType} model (hidden {written.HiddenSize}, vocab {written.VocabSize}) to {directory}");
+            var moe = written.IsMixtureOfExperts ? $", {written.NumExperts} experts, top-{written.ExpertsPerToken}" : "";
+            Console.WriteLine($"wrote a {written.NumLayers}-block tiny {written.ModelType} (hidden {written.HiddenSize}, vocab {written.VocabSize}{moe}) to {directory}");
         });
         return command;
     }

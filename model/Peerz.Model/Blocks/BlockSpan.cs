@@ -49,7 +49,12 @@ public sealed class BlockSpan : IDisposable
         {
             for (var index = start; index < end; index++)
             {
-                blocks.Add(config.ModelType == BloomConfig.ModelType ? BloomBlock.Load(checkpoint, index, options) : TransformerBlock.Load(checkpoint, index, options));
+                blocks.Add(config.ModelType switch
+                {
+                    BloomConfig.ModelType => BloomBlock.Load(checkpoint, index, options),
+                    FalconConfig.ModelType => FalconBlock.Load(checkpoint, index, options),
+                    _ => TransformerBlock.Load(checkpoint, index, options),
+                });
                 progress?.Report(blocks.Count);
             }
         }

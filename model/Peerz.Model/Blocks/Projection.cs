@@ -32,7 +32,16 @@ public sealed class Projection : IDisposable
     public static Projection Load(Checkpoint checkpoint, string name, long outFeatures, long inFeatures, bool hasBias, BlockLoadOptions options)
     {
         var raw = checkpoint.Load(name + ".weight", outFeatures, inFeatures);
-        var bias = hasBias ? checkpoint.Load(name + ".bias", outFeatures).MoveToDType(options.DType) : null;
+        return FromWeights(raw, hasBias ? checkpoint.Load(name + ".bias", outFeatures) : null, options);
+    }
+
+    /// <summary>
+    /// From a weight [out, in] and optional bias [out] in any dtype (e.g. a part of a fused checkpoint tensor), held as
+    /// <paramref name="options"/> say; the projection owns what it keeps.
+    /// </summary>
+    public static Projection FromWeights(Tensor raw, Tensor? rawBias, BlockLoadOptions options)
+    {
+        var bias = rawBias?.MoveToDType(options.DType);
         switch (options.Quantization)
         {
             case WeightQuantization.Int8:

@@ -55,7 +55,7 @@ internal sealed class SparseMoeMlp : IFeedForward
         using var scope = NewDisposeScope();
         var shape = input.shape;
         var tokens = input.reshape(-1, shape[^1]);
-        var (weights, chosen) = Route(tokens);
+        var (weights, chosen) = Route(tokens, shape[..^1]);
         weights = weights.to_type(input.dtype);
         var output = zeros_like(tokens);
         for (var e = 0; e < _experts.Count; e++)
@@ -70,11 +70,17 @@ internal sealed class SparseMoeMlp : IFeedForward
         return output.reshape(shape).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The top-k experts of each token ([tokens, k] indices) and their renormalised float32 weights.</summary>
-    private (Tensor Weights, Tensor Chosen) Route(Tensor tokens)
+    /// <summary>The top-k experts of each token ([tokens, k] indices) and their renormalised float32 weights; the tokens' margins go to an observing <see cref="RouterMargins"/> in <paramref name="shape"/>.</summary>
+    private (Tensor Weights, Tensor Chosen) Route(Tensor tokens, long[] shape)
     {
         var dtype = Precision.AtLeastFloat32(tokens.dtype);
         var probabilities = nn.functional.softmax(nn.functional.linear(tokens.to_type(dtype), dtype == _router.dtype ? _router : _router.to_type(dtype)), 1);
+        if (RouterMargins.IsObserving && _perToken < _experts.Count)
+        {
+            // The gap between the last chosen expert and the first one left out: how far this token is from a flip.
+            var ranked = probabilities.topk(_perToken + 1, dim: 1).values;
+            RouterMargins.Record((ranked.select(1, _perToken - 1) - ranked.select(1, _perToken)).reshape(shape));
+        }
         var (top, chosen) = probabilities.topk(_perToken, dim: 1);
         return (top / top.sum(1, keepdim: true), chosen);
     }

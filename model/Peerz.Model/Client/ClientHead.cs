@@ -32,10 +32,14 @@ public sealed class ClientHead : IDisposable
         var config = checkpoint.Config;
         var options = new BlockLoadOptions { DType = dtype };
         var bloom = config.ModelType == BloomConfig.ModelType;
-        var root = bloom ? BloomTensorNames.Root(checkpoint) : "model.";
-        var embeddings = checkpoint.Load(root + (bloom ? BloomTensorNames.WordEmbeddings : "embed_tokens") + ".weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
-        var embeddingNorm = bloom ? BloomNorm(checkpoint, root + BloomTensorNames.WordEmbeddingsNorm, options) : null;
-        INormalization norm = bloom ? BloomNorm(checkpoint, root + BloomTensorNames.FinalNorm, options) : TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", options);
+        // Falcon names its embeddings and final LayerNorm as BLOOM does, always under "transformer.", with no embedding norm.
+        var falcon = config.ModelType == FalconConfig.ModelType;
+        var root = bloom ? BloomTensorNames.Root(checkpoint) : falcon ? "transformer." : "model.";
+        var embeddings = checkpoint.Load(root + (bloom || falcon ? BloomTensorNames.WordEmbeddings : "embed_tokens") + ".weight", config.VocabSize, config.HiddenSize).MoveToDType(dtype);
+        var embeddingNorm = bloom ? LayerNormWithBias(checkpoint, root + BloomTensorNames.WordEmbeddingsNorm, options) : null;
+        INormalization norm = bloom || falcon
+            ? LayerNormWithBias(checkpoint, root + BloomTensorNames.FinalNorm, options)
+            : TransformerBlock.LoadNorm(checkpoint, "model.norm.weight", options);
         // Tied checkpoints often omit lm_head.weight; some still carry a copy, which we ignore.
         var lmHead = config.TieWordEmbeddings
             ? embeddings.alias()
@@ -43,7 +47,7 @@ public sealed class ClientHead : IDisposable
         return new ClientHead(config, embeddings, embeddingNorm, norm, lmHead);
     }
 
-    private static LayerNorm BloomNorm(Checkpoint checkpoint, string name, BlockLoadOptions options) =>
+    private static LayerNorm LayerNormWithBias(Checkpoint checkpoint, string name, BlockLoadOptions options) =>
         LayerNorm.Load(checkpoint, name, checkpoint.Config.HiddenSize, checkpoint.Config.LayerNormEps, hasBias: true, options);
 
     /// <summary>[batch, length] token ids → [batch, length, hidden] in the head's dtype (BLOOM: normalized by word_embeddings_layernorm).</summary>

@@ -6,11 +6,12 @@ namespace Peerz.Model.Configuration;
 /// <summary>
 /// The architecture of a Llama-family checkpoint, read from Hugging Face's config.json.
 /// Covers <c>llama</c> (Llama 2/3, incl. llama3 rope scaling), <c>mistral</c>, <c>qwen2</c>, <c>mixtral</c>
-/// (Mistral attention with a sparse mixture-of-experts MLP) and <c>bloom</c> (<see cref="BloomConfig"/>).
+/// (Mistral attention with a sparse mixture-of-experts MLP), <c>bloom</c> (<see cref="BloomConfig"/>) and <c>falcon</c>
+/// (<see cref="FalconConfig"/>).
 /// </summary>
 public sealed record ModelConfig
 {
-    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2", "mixtral", BloomConfig.ModelType };
+    public static readonly IReadOnlySet<string> SupportedModelTypes = new HashSet<string> { "llama", "mistral", "qwen2", "mixtral", BloomConfig.ModelType, FalconConfig.ModelType };
 
     public required string ModelType { get; init; }
     public required int HiddenSize { get; init; }
@@ -42,6 +43,8 @@ public sealed record ModelConfig
     public double LayerNormEps { get; init; } = 1e-5;
     /// <summary>Positions enter attention as ALiBi biases (BLOOM) instead of rotary embeddings.</summary>
     public bool Alibi { get; init; }
+    /// <summary>Falcon's layer layout (multi-query or grouped key/value heads, one or two LayerNorms); null for other architectures.</summary>
+    public FalconLayout? Falcon { get; init; }
 
     public bool IsMixtureOfExperts => NumExperts > 0;
 
@@ -78,6 +81,8 @@ public sealed record ModelConfig
             throw new CheckpointFormatException(source, $"model_type '{modelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
         if (modelType == BloomConfig.ModelType)
             return BloomConfig.Read(reader, source);
+        if (modelType == FalconConfig.ModelType)
+            return FalconConfig.Read(reader, source) with { RopeScaling = RopeScaling.Parse(root["rope_scaling"], source) };
 
         var hidden = reader.PositiveInt("hidden_size");
         var heads = reader.PositiveInt("num_attention_heads");
@@ -135,7 +140,12 @@ public sealed record ModelConfig
 
     public string ToJson()
     {
-        var root = ModelType == BloomConfig.ModelType ? BloomConfig.ToJson(this) : LlamaFamilyJson();
+        var root = ModelType switch
+        {
+            BloomConfig.ModelType => BloomConfig.ToJson(this),
+            FalconConfig.ModelType => FalconConfig.ToJson(this),
+            _ => LlamaFamilyJson(),
+        };
         if (BosTokenId is { } bos) root["bos_token_id"] = bos;
         if (EosTokenIds.Count > 0) root["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(id => (JsonNode)id).ToArray());
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Tiny;
 
 /// <summary>
-/// Writes a real Hugging Face checkpoint (llama, mistral, qwen2, mixtral or bloom) (config.json, model.safetensors) with deterministic
+/// Writes a real Hugging Face checkpoint (llama, mistral, qwen2, mixtral, bloom or falcon) (config.json, model.safetensors) with deterministic
 /// random weights. Scales are chosen so the logits are far from uniform: embeddings and the
 /// residual stream have unit scale, the LM head gives logits with a standard deviation near 4.
 /// </summary>
@@ -18,11 +18,12 @@ public static class TinyModelGenerator
             throw new ArgumentException($"storage dtype must be F32, F16 or BF16, got '{options.StorageDType}'");
         Directory.CreateDirectory(directory);
         var bloom = options.ModelType == BloomConfig.ModelType;
+        var falcon = options.ModelType == FalconConfig.ModelType;
         var config = new ModelConfig
         {
             ModelType = options.ModelType,
             HiddenSize = options.Hidden,
-            IntermediateSize = bloom ? 4 * options.Hidden : options.IntermediateSize,
+            IntermediateSize = bloom || falcon ? 4 * options.Hidden : options.IntermediateSize,
             NumLayers = options.Layers,
             NumHeads = options.Heads,
             NumKeyValueHeads = bloom ? options.Heads : options.KvHeads,
@@ -35,6 +36,8 @@ public static class TinyModelGenerator
             OutputBias = bloom,
             MlpBias = bloom,
             Alibi = bloom,
+            // One key/value head writes Falcon-7B's multi-query layout, more the new decoder architecture (Falcon-40B/180B).
+            Falcon = falcon ? new FalconLayout(NewDecoderArchitecture: options.KvHeads > 1, SeparateMlpNorm: options.KvHeads > 1) : null,
             TieWordEmbeddings = options.TieWordEmbeddings,
             BosTokenId = bosTokenId,
             EosTokenIds = eosTokenId is { } eos ? [eos] : [],
@@ -47,6 +50,7 @@ public static class TinyModelGenerator
         try
         {
             if (bloom) AddBloomWeights(tensors, config, random, storage.ToScalarType());
+            else if (falcon) AddFalconWeights(tensors, config, random, storage.ToScalarType());
             else AddWeights(tensors, config, random, storage.ToScalarType());
             SafetensorsWriter.Write(Path.Combine(directory, Checkpoint.SingleFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
@@ -141,6 +145,44 @@ public static class TinyModelGenerator
             add(prefix + "mlp.dense_h_to_4h.bias", 0.1, 0, inter);
             add(prefix + "mlp.dense_4h_to_h.weight", residualScale / Math.Sqrt(inter), 0, hidden, inter);
             add(prefix + "mlp.dense_4h_to_h.bias", 0.02, 0, hidden);
+        }
+        Norm("transformer.ln_f");
+        if (!config.TieWordEmbeddings)
+            add("lm_head.weight", 4 / Math.Sqrt(hidden), 0, config.VocabSize, hidden);
+    }
+
+    /// <summary>
+    /// Falcon's layout under "transformer.": the fused query_key_value holds [groups, heads/groups + 2, head_dim] rows
+    /// (one group: Falcon-7B's multi-query layout), LayerNorms have biases, linears none (as in the released models).
+    /// </summary>
+    private static void AddFalconWeights(List<(string, Tensor)> tensors, ModelConfig config, DeterministicRandom random, ScalarType storage)
+    {
+        long hidden = config.HiddenSize, inter = config.IntermediateSize, fused = (config.NumHeads + 2L * config.NumKeyValueHeads) * config.HeadDim;
+        var residualScale = 1.0 / Math.Sqrt(2.0 * config.NumLayers);
+        var add = Adder(tensors, random, storage);
+        void Norm(string name)
+        {
+            add(name + ".weight", 0.1, 1, hidden);
+            add(name + ".bias", 0.1, 0, hidden);
+        }
+
+        add("transformer.word_embeddings.weight", 1.0, 0, config.VocabSize, hidden);
+        for (var layer = 0; layer < config.NumLayers; layer++)
+        {
+            var prefix = $"transformer.h.{layer}.";
+            if (config.Falcon!.SeparateMlpNorm)
+            {
+                Norm(prefix + "ln_attn");
+                Norm(prefix + "ln_mlp");
+            }
+            else
+            {
+                Norm(prefix + "input_layernorm");
+            }
+            add(prefix + "self_attention.query_key_value.weight", 1 / Math.Sqrt(hidden), 0, fused, hidden);
+            add(prefix + "self_attention.dense.weight", residualScale / Math.Sqrt(hidden), 0, hidden, hidden);
+            add(prefix + "mlp.dense_h_to_4h.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
+            add(prefix + "mlp.dense_4h_to_h.weight", residualScale / Math.Sqrt(inter), 0, hidden, inter);
         }
         Norm("transformer.ln_f");
         if (!config.TieWordEmbeddings)

@@ -12,7 +12,10 @@ public sealed record TinyModelOptions
     /// <summary>0 picks the Llama ratio (about 8/3 · hidden, rounded up to a multiple of 32).</summary>
     public int Intermediate { get; init; }
     public int MaxPositions { get; init; } = 2048;
-    /// <summary>llama, mistral, qwen2, mixtral or bloom (whose MLP is 4 · hidden wide and has a key/value head per head).</summary>
+    /// <summary>
+    /// llama, mistral, qwen2, mixtral, bloom (whose MLP is 4 · hidden wide and has a key/value head per head) or falcon
+    /// (MLP 4 · hidden; one kv-head writes Falcon-7B's multi-query layout, more the new decoder architecture's).
+    /// </summary>
     public string ModelType { get; init; } = "llama";
     /// <summary>Mixtral only: experts per block and experts each token is routed to.</summary>
     public int Experts { get; init; } = 4;

@@ -161,6 +161,7 @@ public sealed class ServedSpan : IDisposable
         BlockStart = (uint)Blocks.Start,
         BlockEnd = (uint)Blocks.End,
         ModelBlocks = (uint)Blocks.Config.NumLayers,
+        WeightBytes = (ulong)Blocks.WeightBytes,
         State = State,
         Throughput = Throughput,
         FreeCacheBytes = (ulong)CacheBudget.FreeBytes,

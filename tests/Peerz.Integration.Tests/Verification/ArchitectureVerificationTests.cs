@@ -2,10 +2,13 @@ using System.Numerics;
 using Peerz.Chain.Contracts;
 using Peerz.Client.Payments;
 using Peerz.Discovery;
+using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;
 using Peerz.Model.Tiny;
+using Peerz.Node.Protocols;
 using Peerz.Node.Serving;
+using Peerz.Protocol.Wire;
 using Peerz.Testing.Chain;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -18,7 +21,8 @@ namespace Peerz.Integration.Tests.Verification;
 /// honest providers of that architecture and flags tampered outputs"): for a generated checkpoint of the test shape in
 /// each model type, every receipt of an honest provider (a greedy generation's steps, forward requests) is judged
 /// Honest through the real payload fetch and recomputation, and a provider signing wrong outputs
-/// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. A new architecture is one more InlineData.
+/// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. The provider's /peerz/info announces its span's weight
+/// bytes. A new architecture is one more InlineData.
 /// </summary>
 public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
@@ -36,10 +40,13 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
     [InlineData("qwen2")]
     [InlineData("mixtral")]
     [InlineData("bloom")]
-    public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType)
+    [InlineData("falcon")]
+    [InlineData("falcon", 1)]
+    public async Task Honest_providers_are_accepted_and_wrong_outputs_are_flagged(string modelType, int kvHeads = 2)
     {
         var directory = Path.Combine(_swarm.Directory, modelType);
-        var shape = TinyModelFixture.TestShape with { ModelType = modelType };
+        // Falcon: 2 key/value heads write the new decoder architecture (Falcon-40B/180B), 1 Falcon-7B's multi-query layout.
+        var shape = TinyModelFixture.TestShape with { ModelType = modelType, KvHeads = kvHeads };
         TinyModelGenerator.Write(directory, shape);
         using var checkpoint = Checkpoint.Open(directory);
         Assert.Equal(modelType, checkpoint.Config.ModelType);
@@ -51,6 +58,12 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
         var providers = await swarm.GetProvidersAsync("tiny", CancellationToken.None);
         ProviderRecord Record(Payments.PaidProviderHost host) => providers.Single(p => p.Account == host.Payments.Options.Account.ToString());
         using var head = ClientHead.Load(checkpoint);
+
+        // The provider announces the memory its span's weights take, every expert of a mixture of experts included
+        // (MixtralTests counts WeightBytes against the checkpoint's tensors).
+        var info = await Payments.ProviderCalls.CallAsync(swarm, honest, PeerzProtocolIds.Info, new InfoRequest(), ServerInfo.Parser);
+        using (var span = BlockSpan.Load(checkpoint, 0, shape.Layers))
+            Assert.Equal((ulong)span.WeightBytes, info.WeightBytes);
 
         // Per provider: a greedy generation (its last receipt covers every step) and forward requests of two batch shapes.
         async Task<List<PaymentRecord>> PayForWorkAsync(Payments.PaidProviderHost host)

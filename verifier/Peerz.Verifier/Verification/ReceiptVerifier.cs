@@ -69,13 +69,14 @@ public sealed class ReceiptVerifier(
         // The mode the provider signed, never one it announces; a code no honest provider signs is judged at the tightest tolerance.
         var mode = ServingMode.Decode(receipt.Receipt.ServingMode) ?? ServingMode.Float32;
         var tolerance = tolerances.For(mode.DType, mode.Quantization);
+        var routerMargin = tolerances.RouterMarginFor(mode.DType, mode.Quantization);
         if (!await _recomputing.WaitAsync(recomputeTimeout, cancellationToken))
             return new(VerificationVerdict.Error, 0, $"an earlier recomputation is still running after {recomputeTimeout.TotalSeconds:F0} s");
         var compare = Task.Run(() =>
         {
             try
             {
-                return Compare(receipt, steps, tolerance, SpanRecomputer.ReplayWeights(mode.Quantization));
+                return Compare(receipt, steps, tolerance, routerMargin, SpanRecomputer.ReplayWeights(mode.Quantization));
             }
             finally
             {
@@ -92,15 +93,15 @@ public sealed class ReceiptVerifier(
         }
     }
 
-    private VerificationOutcome Compare(SignedReceipt receipt, IReadOnlyList<CheckedStep> steps, double tolerance, WeightQuantization weights)
+    private VerificationOutcome Compare(SignedReceipt receipt, IReadOnlyList<CheckedStep> steps, double tolerance, double routerMargin, WeightQuantization weights)
     {
         try
         {
             return receipt.Kind switch
             {
-                WorkKind.Inference => CompareInference(steps, tolerance, weights),
-                WorkKind.Forward => CompareForward(steps[0], tolerance, weights),
-                WorkKind.Backward => CompareBackward(steps[0], tolerance, weights),
+                WorkKind.Inference => CompareInference(steps, tolerance, routerMargin, weights),
+                WorkKind.Forward => CompareForward(steps[0], tolerance, routerMargin, weights),
+                WorkKind.Backward => CompareBackward(steps[0], tolerance, routerMargin, weights),
                 _ => new(VerificationVerdict.NotEvidence, 0, $"unknown work kind {receipt.Receipt.SessionId[0]}"),
             };
         }
@@ -153,7 +154,7 @@ public sealed class ReceiptVerifier(
         return steps;
     }
 
-    private VerificationOutcome CompareInference(IReadOnlyList<CheckedStep> steps, double tolerance, WeightQuantization weights)
+    private VerificationOutcome CompareInference(IReadOnlyList<CheckedStep> steps, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
@@ -168,6 +169,7 @@ public sealed class ReceiptVerifier(
             var divergence = DivergenceFrom(expected[i], provided?.Hidden);
             if (divergence > tolerance)
             {
+                if (expected[i].RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected[i], $"step {i}'s output");
                 var honest = provided?.Clone() ?? new StepOutput { Step = requests[i].Step };
                 honest.Hidden = expected[i].Encoded;
                 return Mismatch(steps[i], divergence, tolerance, WorkBytes.Output(honest), $"step {i}'s output");
@@ -177,7 +179,7 @@ public sealed class ReceiptVerifier(
         return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}");
     }
 
-    private VerificationOutcome CompareForward(CheckedStep step, double tolerance, WeightQuantization weights)
+    private VerificationOutcome CompareForward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var request = ForwardRequest.Parser.ParseFrom(step.Input);
@@ -186,12 +188,13 @@ public sealed class ReceiptVerifier(
         var provided = TryParse(ForwardResponse.Parser, step.Output);
         var divergence = DivergenceFrom(expected, provided?.Hidden);
         if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
+        if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the output");
         var honest = provided?.Clone() ?? new ForwardResponse();
         honest.Hidden = expected.Encoded;
         return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the output");
     }
 
-    private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, WeightQuantization weights)
+    private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var request = BackwardRequest.Parser.ParseFrom(step.Input);
@@ -200,6 +203,7 @@ public sealed class ReceiptVerifier(
         var provided = TryParse(BackwardResponse.Parser, step.Output);
         var divergence = DivergenceFrom(expected, provided?.InputGradient);
         if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
+        if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the input gradient");
         var honest = provided?.Clone() ?? new BackwardResponse();
         honest.InputGradient = expected.Encoded;
         return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the input gradient");
@@ -219,6 +223,14 @@ public sealed class ReceiptVerifier(
     /// </summary>
     private static VerificationOutcome Mismatch(CheckedStep step, double divergence, double tolerance, byte[] recomputedOutput, string what) =>
         new(VerificationVerdict.Mismatch, divergence, $"{what} is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", step.Receipt, WorkBytes.Hash(recomputedOutput));
+
+    /// <summary>
+    /// A mismatch after a token whose expert choice was a near-tie: honest rounding may have picked the other expert, so
+    /// it is not evidence against the provider (no honest provider may be slashed for a flip); not checkable, never a slash.
+    /// </summary>
+    private static VerificationOutcome NearTie(double divergence, Recomputed expected, string what) =>
+        new(VerificationVerdict.NotCheckable, divergence,
+            $"{what} is {divergence:G3} from the recomputation, but a token's expert choice was a near-tie (router margin {expected.RouterMargin:G3}): not evidence");
 
     /// <summary>The provider's output against the recomputation; infinite when it is missing or does not decode (the provider signed those bytes).</summary>
     private double DivergenceFrom(Recomputed expected, SerializedTensor? provided)

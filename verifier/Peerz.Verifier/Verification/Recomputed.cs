@@ -11,6 +11,19 @@ namespace Peerz.Verifier.Verification;
 /// </summary>
 public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
 {
+    /// <summary>
+    /// The smallest mixture-of-experts routing margin of the tokens this output depends on (<see cref="Model.Blocks.RouterMargins"/>);
+    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a
+    /// mismatch is not evidence (<see cref="RoutedAtNearTie"/>).
+    /// </summary>
+    public double RouterMargin { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Whether some token's expert choice was within <paramref name="margin"/> of flipping
+    /// (<see cref="VerificationTolerances.RouterMarginFor"/>; measured honest flips and margins are in docs/verification.md).
+    /// </summary>
+    public bool RoutedAtNearTie(double margin) => RouterMargin < margin;
+
     /// <summary>How far the provider's decoded output is from this one beyond the codec's rounding (relative L2).</summary>
     public double DivergenceOf(Tensor provided)
     {

@@ -54,9 +54,13 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             replayed += length;
             CheckPositions(inputs[0].shape[0], length);
             CheckPositions(inputs[0].shape[0], replayed);
+            using var margins = RouterMargins.Observe();
             var all = blocks.Forward(cat(held, 1));
             foreach (var i in pending)
-                outputs[i] = Encode(all.narrow(1, steps[i].Position, inputs[i].shape[1]), compression);
+            {
+                var (position, count) = (steps[i].Position, inputs[i].shape[1]);
+                outputs[i] = Encode(all.narrow(1, position, count), compression) with { RouterMargin = margins.SmallestBefore(position + count) };
+            }
             pending.Clear();
         }
         for (var i = 0; i < inputs.Count; i++)
@@ -85,7 +89,8 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     {
         var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
-        return Encode(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression);
+        using var margins = RouterMargins.Observe();
+        return Encode(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
     /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
@@ -94,11 +99,13 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
-        return Encode(Shaped(() =>
+        using var margins = RouterMargins.Observe();
+        var inputGradient = Shaped(() =>
         {
             using var gradients = blocks.Backward(hidden, prompts, outputGradient);
             return gradients.TakeInput();
-        }), request.OutputCompression);
+        });
+        return Encode(inputGradient, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
     /// <summary>Hidden states of [batch, length, hidden size].</summary>

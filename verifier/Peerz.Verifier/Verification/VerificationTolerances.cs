@@ -22,6 +22,25 @@ public sealed record VerificationTolerances
     /// </summary>
     public double Nf4 { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Mixture-of-experts models: the router margin (<see cref="Recomputed.RouterMargin"/>) below which a token's expert
+    /// choice may honestly differ between the provider and the replay, for modes replayed up to kernel order only
+    /// (float32, NF4 replayed with NF4 weights): their router probabilities differ by about 1e-7
+    /// (MixtureOfExpertsRoutingTests), so 1e-4 leaves three orders of magnitude for other kernels.
+    /// </summary>
+    public double ExactRouterMargin { get; init; } = 1e-4;
+
+    /// <summary>
+    /// The router margin below which a mismatch is not evidence for a provider signing <paramref name="dtype"/> and
+    /// <paramref name="quantization"/>: <see cref="ExactRouterMargin"/> for modes whose tolerance is float32's, the mode's
+    /// own tolerance otherwise (honest bfloat16 and int8 providers flip experts at margins near 1e-2; docs/verification.md).
+    /// </summary>
+    public double RouterMarginFor(string dtype, string quantization)
+    {
+        var tolerance = For(dtype, quantization);
+        return tolerance <= Float32 ? ExactRouterMargin : tolerance;
+    }
+
     /// <summary>The bound for a provider serving in <paramref name="dtype"/> with <paramref name="quantization"/> (the looser of the two).</summary>
     public double For(string dtype, string quantization)
     {
