@@ -26,13 +26,26 @@ public sealed class ModelTypeCliTests : IDisposable
             Assert.Equal(2, config.RootElement.GetProperty("num_experts_per_tok").GetInt32());
         }
         int[] tokens = [5, 17, 300, 2];
-        var logits = await ToolProcess.RunAsync("peerz", ["model", "logits", "--model", _directory, "--token-ids", string.Join(',', tokens)]);
-        Assert.True(logits.ExitCode == 0, logits.Error);
-        using var printed = JsonDocument.Parse(logits.Output);
-        var rows = printed.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
-        // The same checkpoint loaded in this process (float32 values survive JSON exactly).
         using var local = LocalModel.Load(_directory);
-        Assert.Equal(local.Logits(tokens), rows);
+        // The same checkpoint loaded in this process (float32 values survive JSON exactly).
+        Assert.Equal(local.Logits(tokens), await PrintedLogitsAsync(_directory, tokens));
+    }
+
+    [Fact]
+    public async Task A_random_bloom_model_is_written_with_bloom_config_names_and_its_logits_are_printed()
+    {
+        // 6 heads: ALiBi slopes for a head count that is not a power of two.
+        var result = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "bloom", "--layers", "3", "--hidden", "48", "--heads", "6", "--out", _directory]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("3-block tiny bloom (hidden 48", result.Output);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "config.json"))))
+        {
+            var root = config.RootElement;
+            Assert.Equal(("bloom", 3, 6, 48), (root.GetProperty("model_type").GetString(), root.GetProperty("n_layer").GetInt32(), root.GetProperty("n_head").GetInt32(), root.GetProperty("hidden_size").GetInt32()));
+        }
+        int[] tokens = [5, 300, 42, 7];
+        using var local = LocalModel.Load(_directory);
+        Assert.Equal(local.Logits(tokens), await PrintedLogitsAsync(_directory, tokens));
     }
 
     [Fact]
@@ -42,6 +55,15 @@ public sealed class ModelTypeCliTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error: model type 'gpt5' is not one of ", result.Error.Trim());
         Assert.False(File.Exists(Path.Combine(_directory, "config.json")));
+    }
+
+    /// <summary>The logits `peerz model logits` prints for <paramref name="tokens"/>.</summary>
+    private static async Task<float[][]> PrintedLogitsAsync(string model, int[] tokens)
+    {
+        var logits = await ToolProcess.RunAsync("peerz", ["model", "logits", "--model", model, "--token-ids", string.Join(',', tokens)]);
+        Assert.True(logits.ExitCode == 0, logits.Error);
+        using var printed = JsonDocument.Parse(logits.Output);
+        return printed.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
     }
 
     public void Dispose() => TempDirectory.Delete(_directory);
