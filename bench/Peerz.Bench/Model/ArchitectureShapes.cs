@@ -8,14 +8,14 @@ namespace Peerz.Bench.Model;
 /// </summary>
 internal sealed record ArchitectureShape(TinyModelOptions Blocks, int FullLayers, int FullVocab, string Source)
 {
-    /// <summary>Weights a token multiplies in one block (for Mixtral only its routed experts and the router).</summary>
-    public long ActiveParametersPerBlock => AttentionParameters + MlpParameters(routedOnly: true) + NormParameters;
+    /// <summary>Weights of the matrices a token multiplies in one block (for Mixtral only its routed experts, and the router).</summary>
+    public long ActiveParametersPerBlock => AttentionParameters + MlpParameters(routedOnly: true);
 
-    /// <summary>Every weight of one block.</summary>
-    public long ParametersPerBlock => AttentionParameters + MlpParameters(routedOnly: false) + NormParameters;
+    /// <summary>Weights of one block's matrices (and biases): what <c>BlockSpan.WeightBytes</c> counts, without the two norm vectors.</summary>
+    public long ParametersPerBlock => AttentionParameters + MlpParameters(routedOnly: false);
 
-    /// <summary>Blocks, embeddings and (unless tied) the output head.</summary>
-    public long FullParameters => ParametersPerBlock * FullLayers + (long)FullVocab * Blocks.Hidden * (Blocks.TieWordEmbeddings ? 1 : 2) + Blocks.Hidden;
+    /// <summary>Blocks with their norms, embeddings, the final norm and (unless tied) the output head.</summary>
+    public long FullParameters => (ParametersPerBlock + 2L * Blocks.Hidden) * FullLayers + (long)FullVocab * Blocks.Hidden * (Blocks.TieWordEmbeddings ? 1 : 2) + Blocks.Hidden;
 
     private long AttentionParameters
     {
@@ -33,8 +33,6 @@ internal sealed record ArchitectureShape(TinyModelOptions Blocks, int FullLayers
         if (Blocks.ModelType != "mixtral") return expert;
         return (routedOnly ? Blocks.ExpertsPerToken : Blocks.Experts) * expert + (long)Blocks.Experts * Blocks.Hidden;
     }
-
-    private long NormParameters => 2L * Blocks.Hidden;
 }
 
 /// <summary>

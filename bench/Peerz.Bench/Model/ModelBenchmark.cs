@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Peerz.Model;
-using Peerz.Model.Blocks;
 using Peerz.Model.Tiny;
 using static TorchSharp.torch;
 
