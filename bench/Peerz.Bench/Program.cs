@@ -12,6 +12,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["model"] = ModelBenchmark.RunAsync,
     ["quantized-decode"] = QuantizedDecodeBenchmark.RunAsync,
+    ["architectures"] = ArchitecturesBenchmark.RunAsync,
     ["p2p"] = P2PBenchmark.RunAsync,
     ["relay"] = RelayBenchmark.RunAsync,
     ["reachability"] = ReachabilityBenchmark.RunAsync,

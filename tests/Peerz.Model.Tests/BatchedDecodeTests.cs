@@ -15,7 +15,7 @@ public sealed class BatchedDecodeTests(TinyModelFixture model, ITestOutputHelper
 
     [Theory]
     [InlineData(WeightQuantization.None)]
-    [InlineData(WeightQuantization.Nf4)] // NF4 weights are dequantized to the same float32 matrix for every call
+    [InlineData(WeightQuantization.Nf4)] // every row of x meets the same dequantized NF4 weights, whatever the batch
     public void Batched_decode_equals_per_session_decode_for_sessions_at_different_positions_and_after_a_rollback(WeightQuantization quantization) =>
         AssertBatchedDecodeEqualsPerSessionDecode(model.Directory, new BlockLoadOptions { Quantization = quantization }, output);
 

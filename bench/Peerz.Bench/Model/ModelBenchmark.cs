@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Peerz.Model;
-using Peerz.Model.Blocks;
 using Peerz.Model.Tiny;
 using static TorchSharp.torch;
 
@@ -21,8 +20,8 @@ public static class ModelBenchmark
         var (directory, shape) = EnsureCheckpoint(layers);
 
         Console.WriteLine($"threads: {get_num_threads()}");
-        var matmulGflops = MeasureMatmulGflops(1024);
-        var copyGBps = MeasureCopyBandwidth(1L << 28);
+        var matmulGflops = MachineCeilings.MatmulGflops(1024);
+        var copyGBps = MachineCeilings.CopyBandwidth(1L << 28);
         Console.WriteLine($"ceiling: float32 matmul 1024x1024 = {matmulGflops:F1} GFLOP/s; memory copy = {copyGBps:F1} GB/s (read+write)");
 
         var stopwatch = Stopwatch.StartNew();
@@ -33,20 +32,13 @@ public static class ModelBenchmark
         var flopsPerToken = 2 * blockParams;
 
         var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919 + 13) % shape.Vocab).ToArray();
-        var budget = new KvCacheBudget(model.Blocks.CacheBytes(1, promptLength + decodeSteps));
         double prefillSeconds = double.MaxValue, decodeSeconds = double.MaxValue;
         for (var round = 0; round < 3; round++)
         {
-            using var session = model.Blocks.OpenSession(1, promptLength + decodeSteps, budget);
             using var scope = NewDisposeScope();
-            var hidden = model.Head.EmbedSequence(prompt);
-            stopwatch.Restart();
-            session.Step(hidden).Dispose();
-            prefillSeconds = Math.Min(prefillSeconds, stopwatch.Elapsed.TotalSeconds);
-            var next = model.Head.EmbedSequence([prompt[^1]]);
-            stopwatch.Restart();
-            for (var i = 0; i < decodeSteps; i++) session.Step(next).Dispose();
-            decodeSeconds = Math.Min(decodeSeconds, stopwatch.Elapsed.TotalSeconds / decodeSteps);
+            var (prefill, decode) = SessionTiming.Measure(model.Blocks, model.Head.EmbedSequence(prompt), model.Head.EmbedSequence([prompt[^1]]), decodeSteps);
+            prefillSeconds = Math.Min(prefillSeconds, prefill);
+            decodeSeconds = Math.Min(decodeSeconds, decode);
         }
         var prefillTokensPerSecond = promptLength / prefillSeconds;
         var prefillCeiling = matmulGflops * 1e9 / flopsPerToken;
@@ -62,42 +54,6 @@ public static class ModelBenchmark
     internal static (string Directory, TinyModelOptions Shape) EnsureCheckpoint(int layers)
     {
         var shape = new TinyModelOptions { Seed = 1, Layers = layers, Hidden = 2048, Heads = 32, KvHeads = 8, Vocab = 32000, Intermediate = 5632, MaxPositions = 4096 };
-        var directory = Path.Combine(Path.GetTempPath(), $"peerz-bench-llama-{layers}");
-        if (!File.Exists(Path.Combine(directory, "model.safetensors")))
-        {
-            Console.Error.WriteLine($"writing a {layers}-block 2048-hidden checkpoint to {directory} ...");
-            TinyModelGenerator.Write(directory, shape);
-        }
-        return (directory, shape);
-    }
-
-    private static double MeasureMatmulGflops(int n)
-    {
-        using var a = randn(n, n);
-        using var b = randn(n, n);
-        mm(a, b).Dispose();
-        var best = double.MaxValue;
-        for (var i = 0; i < 10; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            mm(a, b).Dispose();
-            best = Math.Min(best, stopwatch.Elapsed.TotalSeconds);
-        }
-        return 2.0 * n * n * n / best / 1e9;
-    }
-
-    private static double MeasureCopyBandwidth(long elements)
-    {
-        using var source = ones(elements);
-        using var target = empty(elements);
-        target.copy_(source);
-        var best = double.MaxValue;
-        for (var i = 0; i < 5; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            target.copy_(source);
-            best = Math.Min(best, stopwatch.Elapsed.TotalSeconds);
-        }
-        return 2.0 * elements * 4 / best / 1e9;
+        return (BenchCheckpoint.Ensure($"llama-{layers}", shape), shape);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
@@ -32,13 +31,7 @@ public static class QuantizedDecodeBenchmark
             for (var round = 0; round < Rounds; round++)
             {
                 for (var m = 0; m < modes.Length; m++)
-                {
-                    using var session = spans[m].OpenSession(1, PromptLength + DecodeSteps, new KvCacheBudget(spans[m].CacheBytes(1, PromptLength + DecodeSteps)));
-                    session.Step(prompt).Dispose();
-                    var stopwatch = Stopwatch.StartNew();
-                    for (var i = 0; i < DecodeSteps; i++) session.Step(token).Dispose();
-                    best[m] = Math.Min(best[m], stopwatch.Elapsed.TotalSeconds / DecodeSteps);
-                }
+                    best[m] = Math.Min(best[m], SessionTiming.Measure(spans[m], prompt, token, DecodeSteps).DecodeSecondsPerToken);
             }
             Console.WriteLine("| weights | bytes per block | × float32 memory | decode tokens/s | × float32 speed |");
             Console.WriteLine("|---|---:|---:|---:|---:|");

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
 
 namespace Peerz.Model.Blocks;
@@ -6,10 +9,10 @@ namespace Peerz.Model.Blocks;
 /// A weight matrix in 4-bit NormalFloat (NF4, QLoRA: Dettmers et al. 2023): the flattened weights are cut into blocks
 /// of <see cref="BlockSize"/>, each block is divided by its absmax and every value is replaced by the nearest of the
 /// 16 <see cref="Levels"/>, two 4-bit codes per byte. The block scales are themselves stored in 8 bits
-/// (<see cref="QuantizedScales"/>, QLoRA's double quantization). Only this packed form is kept; <see cref="Dequantize"/>
-/// rebuilds the matrix for each call.
+/// (<see cref="QuantizedScales"/>, QLoRA's double quantization). Only this packed form is kept; matmuls dequantize a few rows
+/// at a time (<see cref="QuantizedMatmul"/>).
 /// </summary>
-public sealed class Nf4Weight : IDisposable
+public sealed unsafe class Nf4Weight : IQuantizedRows, IDisposable
 {
     /// <summary>Weights per absmax scale, as in QLoRA and bitsandbytes.</summary>
     public const int BlockSize = 64;
@@ -28,15 +31,25 @@ public sealed class Nf4Weight : IDisposable
     ];
 
     private readonly Tensor _packed;
+    private readonly byte* _data;
     private readonly QuantizedScales _scales;
     private readonly long[] _shape;
 
     private Nf4Weight(Tensor packed, QuantizedScales scales, long[] shape)
     {
         _packed = packed.DetachFromDisposeScope();
+        // CPU tensors' storage is native memory that stays in place for the tensor's lifetime.
+        fixed (byte* data = _packed.bytes) _data = data;
         _scales = scales;
         _shape = shape;
+        Columns = shape.Length == 0 ? 1 : checked((int)shape[^1]);
+        Rows = Columns == 0 ? 0 : checked((int)(shape.Aggregate(1L, (a, b) => a * b) / Columns));
     }
+
+    /// <summary>The matrix's last dimension; every other dimension counts as rows.</summary>
+    public int Columns { get; }
+
+    public int Rows { get; }
 
     /// <summary>Bytes held: the packed codes (half a byte per weight) and the quantized block scales.</summary>
     public long Bytes => _packed.NumberOfElements + _scales.Bytes;
@@ -66,28 +79,75 @@ public sealed class Nf4Weight : IDisposable
     /// <summary>The weight matrix in <paramref name="dtype"/>: Levels[code] × its block's scale.</summary>
     public Tensor Dequantize(ScalarType dtype)
     {
-        using var scope = NewDisposeScope();
-        // One gather per byte: row b of the pair table holds the levels of b's high and low nibble.
-        var values = PairTable(dtype).index_select(0, _packed.to_type(ScalarType.Int32)).view(-1, BlockSize);
-        var weights = (values * _scales.Dequantize().to_type(dtype).unsqueeze(1)).flatten();
-        var count = _shape.Aggregate(1L, (a, b) => a * b);
-        return weights.narrow(0, 0, count).view(_shape).MoveToOuterDisposeScope();
+        var weights = empty(_shape);
+        DequantizeRows(0, Rows, MemoryMarshal.Cast<byte, float>(weights.bytes));
+        return weights.MoveToDType(dtype);
     }
 
-    private static readonly Tensor PairTableFloat32 = BuildPairTable();
-
-    private static Tensor PairTable(ScalarType dtype) => dtype == ScalarType.Float32 ? PairTableFloat32 : PairTableFloat32.to_type(dtype);
-
-    private static Tensor BuildPairTable()
+    public void DequantizeRows(int firstRow, int rowCount, Span<float> destination)
     {
-        var pairs = new float[256 * 2];
-        for (var b = 0; b < 256; b++)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rowCount, Rows);
+        var count = checked(rowCount * Columns);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, count);
+        fixed (float* target = destination)
         {
-            pairs[2 * b] = Levels[b >> 4];
-            pairs[2 * b + 1] = Levels[b & 15];
+            // Flat positions [start, end); a row need not begin or end on a block boundary.
+            var position = (long)firstRow * Columns;
+            var end = position + count;
+            var written = target;
+            while (position < end)
+            {
+                var block = position / BlockSize;
+                var take = (int)Math.Min(BlockSize - position % BlockSize, end - position);
+                var scale = _scales[block];
+                if (take == BlockSize && Avx2.IsSupported)
+                    DequantizeBlock(_data + block * (BlockSize / 2), scale, written);
+                else
+                    for (var i = 0; i < take; i++)
+                    {
+                        var packed = _data[(position + i) >> 1];
+                        written[i] = Levels[((position + i) & 1) == 0 ? packed >> 4 : packed & 15] * scale;
+                    }
+                position += take;
+                written += take;
+            }
         }
-        return tensor(pairs).view(256, 2).DetachFromDisposeScope();
     }
+
+    /// <summary>The 64 weights of one block from its 32 bytes: codes in order (high nibble first), looked up, times the scale.</summary>
+    private static void DequantizeBlock(byte* packed, float scale, float* target)
+    {
+        var bytes = Avx.LoadVector256(packed);
+        var nibble = Vector256.Create((byte)15);
+        var high = Avx2.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
+        var low = bytes & nibble;
+        var scales = Vector256.Create(scale);
+        for (var half = 0; half < 2; half++)
+        {
+            var h = half == 0 ? high.GetLower() : high.GetUpper();
+            var l = half == 0 ? low.GetLower() : low.GetUpper();
+            var codes = Sse2.UnpackLow(h, l);
+            Avx.Store(target, Lookup(codes) * scales);
+            Avx.Store(target + 8, Lookup(Sse2.ShiftRightLogical128BitLane(codes, 8)) * scales);
+            codes = Sse2.UnpackHigh(h, l);
+            Avx.Store(target + 16, Lookup(codes) * scales);
+            Avx.Store(target + 24, Lookup(Sse2.ShiftRightLogical128BitLane(codes, 8)) * scales);
+            target += 32;
+        }
+    }
+
+    /// <summary>Levels of the 8 codes in the low bytes of <paramref name="codes"/>.</summary>
+    private static Vector256<float> Lookup(Vector128<byte> codes)
+    {
+        var index = Avx2.ConvertToVector256Int32(codes);
+        if (Avx512F.VL.IsSupported)
+            return Avx512F.VL.PermuteVar8x32x2(LowLevels, index, HighLevels);
+        // Levels 0-7 and 8-15 looked up separately; bit 3 of the code, shifted into the sign bit, picks between them.
+        return Avx.BlendVariable(Avx2.PermuteVar8x32(LowLevels, index), Avx2.PermuteVar8x32(HighLevels, index), Avx2.ShiftLeftLogical(index, 28).AsSingle());
+    }
+
+    private static readonly Vector256<float> LowLevels = Vector256.Create(Levels.AsSpan(0, 8));
+    private static readonly Vector256<float> HighLevels = Vector256.Create(Levels.AsSpan(8, 8));
 
     public void Dispose()
     {

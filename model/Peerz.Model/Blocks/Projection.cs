@@ -7,26 +7,25 @@ namespace Peerz.Model.Blocks;
 /// <summary>
 /// A linear layer's weights: in the compute dtype; as int8 with a per-output-row absmax scale
 /// (y = (x · q^T) * s, exact up to rounding of q), which quarters float32 weight memory; or as NF4
-/// (<see cref="Nf4Weight"/>, about an eighth), dequantized for each call.
+/// (<see cref="Nf4Weight"/>, about an eighth). Packed weights stay packed: <see cref="QuantizedMatmul"/> dequantizes a
+/// few rows at a time.
 /// </summary>
 public sealed class Projection : IDisposable
 {
     private readonly Tensor? _weight;
-    private readonly Tensor? _quantized;
+    private readonly Int8Weight? _quantized;
     private readonly Tensor? _scale;
     private readonly Nf4Weight? _nf4;
     private readonly Tensor? _bias;
-    private readonly ScalarType _dtype;
 
-    private Projection(Tensor? weight, Tensor? quantized, Tensor? scale, Nf4Weight? nf4, Tensor? bias, ScalarType dtype)
+    private Projection(Tensor? weight, Int8Weight? quantized, Tensor? scale, Nf4Weight? nf4, Tensor? bias)
     {
         _nf4 = nf4;
         // Weights live as long as the span; no dispose scope open on the loading thread may own them.
         _weight = weight?.DetachFromDisposeScope();
-        _quantized = quantized?.DetachFromDisposeScope();
+        _quantized = quantized;
         _scale = scale?.DetachFromDisposeScope();
         _bias = bias?.DetachFromDisposeScope();
-        _dtype = dtype;
     }
 
     public static Projection Load(Checkpoint checkpoint, string name, long outFeatures, long inFeatures, bool hasBias, BlockLoadOptions options)
@@ -48,12 +47,12 @@ public sealed class Projection : IDisposable
                 using (raw)
                 {
                     var (quantized, scale) = QuantizeRows(raw);
-                    return new Projection(null, quantized, scale.MoveToDType(options.DType), null, bias, options.DType);
+                    return new Projection(null, new Int8Weight(quantized), scale.MoveToDType(options.DType), null, bias);
                 }
             case WeightQuantization.Nf4:
-                using (raw) return new Projection(null, null, null, Nf4Weight.Quantize(raw), bias, options.DType);
+                using (raw) return new Projection(null, null, null, Nf4Weight.Quantize(raw), bias);
             default:
-                return new Projection(raw.MoveToDType(options.DType), null, null, null, bias, options.DType);
+                return new Projection(raw.MoveToDType(options.DType), null, null, null, bias);
         }
     }
 
@@ -69,7 +68,7 @@ public sealed class Projection : IDisposable
 
     public long WeightBytes =>
         (_weight?.NumberOfElements * _weight?.ElementSize ?? 0)
-        + (_quantized?.NumberOfElements ?? 0)
+        + (_quantized?.Bytes ?? 0)
         + (_scale?.NumberOfElements * _scale?.ElementSize ?? 0)
         + (_nf4?.Bytes ?? 0)
         + (_bias?.NumberOfElements * _bias?.ElementSize ?? 0);
@@ -78,13 +77,8 @@ public sealed class Projection : IDisposable
     {
         if (_weight is not null)
             return nn.functional.linear(input, _weight, _bias);
-        if (_nf4 is not null)
-        {
-            using var weight = _nf4.Dequantize(_dtype);
-            return nn.functional.linear(input, weight, _bias);
-        }
         using var scope = NewDisposeScope();
-        var output = nn.functional.linear(input, _quantized!.to_type(_dtype)) * _scale!;
+        var output = _nf4 is not null ? QuantizedMatmul.Linear(input, _nf4) : QuantizedMatmul.Linear(input, _quantized!) * _scale!;
         if (_bias is not null) output = output + _bias;
         return output.MoveToOuterDisposeScope();
     }

@@ -9,7 +9,7 @@ namespace Peerz.Model.Blocks;
 /// QLoRA stores these codes in bitsandbytes' dynamic 8-bit float map; this is linear int8, whose error bound is simpler
 /// to state: half a step of the group per scale.
 /// </summary>
-internal sealed class QuantizedScales : IDisposable
+internal sealed unsafe class QuantizedScales : IDisposable
 {
     /// <summary>Scales per float32 step, as QLoRA's second-level block size.</summary>
     public const int GroupSize = 256;
@@ -17,12 +17,17 @@ internal sealed class QuantizedScales : IDisposable
     private readonly Tensor _codes;
     private readonly Tensor _steps;
     private readonly float _offset;
+    private readonly sbyte* _codeData;
+    private readonly float* _stepData;
 
     private QuantizedScales(Tensor codes, Tensor steps, float offset)
     {
         _codes = codes.DetachFromDisposeScope();
         _steps = steps.DetachFromDisposeScope();
         _offset = offset;
+        // CPU tensors' storage is native memory that stays in place for the tensor's lifetime.
+        fixed (byte* data = _codes.bytes) _codeData = (sbyte*)data;
+        fixed (byte* data = _steps.bytes) _stepData = (float*)data;
     }
 
     /// <summary>One byte per scale, a float32 step per group and the float32 offset.</summary>
@@ -44,14 +49,8 @@ internal sealed class QuantizedScales : IDisposable
         return new QuantizedScales(codes.MoveToOuterDisposeScope(), steps.MoveToOuterDisposeScope(), offset);
     }
 
-    /// <summary>float32 [count]: offset + code × its group's step.</summary>
-    public Tensor Dequantize()
-    {
-        using var scope = NewDisposeScope();
-        var count = _codes.shape[0];
-        var steps = _steps.repeat_interleave(GroupSize).narrow(0, 0, count);
-        return (_codes.to_type(ScalarType.Float32) * steps + _offset).MoveToOuterDisposeScope();
-    }
+    /// <summary>Scale number <paramref name="index"/>, offset + code × its group's step (a float32 multiply, then an add).</summary>
+    public float this[long index] => _codeData[index] * _stepData[index / GroupSize] + _offset;
 
     public void Dispose()
     {
