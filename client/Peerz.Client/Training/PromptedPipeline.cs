@@ -52,7 +52,7 @@ public sealed class PromptedPipeline(IBlockPipeline inference, ITrainingPipeline
             _history = history;
             using var input = WithPrefix(prompts, history, batchSize);
             using var deep = prompts.Deep!.detach();
-            using var pass = await training.ForwardAsync(input, deep, cancellationToken);
+            using var pass = await training.ForwardAsync(input, deep, null, cancellationToken);
             return pass.Output.narrow(1, input.shape[1] - hidden.shape[1], hidden.shape[1]).clone();
         }
 

@@ -20,7 +20,13 @@ public sealed class LoraAdapter : IDisposable
             throw new ArgumentException($"LoRA scaling must be finite, got {scaling}");
         Scaling = scaling;
         Weights = weights;
-        _byBlock = weights.GroupBy(w => w.Block).ToDictionary(g => g.Key, g => new BlockLora(g.ToDictionary(w => w.Module, w => new LoraLayer(w.A, w.B, scaling))));
+        // A repeated (block, module) keeps its first entry here; Validate refuses such an adapter by name.
+        _byBlock = weights.GroupBy(w => w.Block).ToDictionary(g => g.Key, g =>
+        {
+            var layers = new Dictionary<string, LoraLayer>();
+            foreach (var w in g) layers.TryAdd(w.Module, new LoraLayer(w.A, w.B, scaling));
+            return new BlockLora(layers);
+        });
     }
 
     public double Scaling { get; }
@@ -91,6 +97,31 @@ public sealed class LoraAdapter : IDisposable
                     $"{where}: lora_A must be [{rank}, {input}] and lora_B [{output}, {rank}], got [{string.Join(", ", w.A.shape)}] and [{string.Join(", ", w.B.shape)}]");
         }
     }
+
+    /// <summary>Detached copies of every weight (what a training pass keeps while the optimizer moves the originals).</summary>
+    public LoraAdapter Clone() =>
+        new(Scaling, Weights.Select(w => w with { A = w.A.detach().clone().DetachFromDisposeScope(), B = w.B.detach().clone().DetachFromDisposeScope() }).ToList());
+
+    /// <summary>
+    /// The element-wise sum of adapters of one layout: the gradient of a batch split across providers is the sum of
+    /// the shares' gradients, since every row shares the adapter.
+    /// </summary>
+    public static LoraAdapter Sum(IReadOnlyList<LoraAdapter> parts)
+    {
+        var first = parts[0];
+        foreach (var part in parts)
+        {
+            if (part.Weights.Count != first.Weights.Count || part.Weights.Zip(first.Weights).Any(p => p.First.Block != p.Second.Block || p.First.Module != p.Second.Module))
+                throw new ArgumentException("only adapters of one layout can be summed");
+        }
+        using var scope = NewDisposeScope();
+        Tensor Total(Func<LoraAdapter, Tensor> pick) => stack(parts.Select(pick).ToArray()).sum(dim: 0).DetachFromDisposeScope();
+        return new LoraAdapter(first.Scaling, first.Weights.Select((w, i) => w with { A = Total(p => p.Weights[i].A), B = Total(p => p.Weights[i].B) }).ToList());
+    }
+
+    /// <summary>Copies of the weights of adapters for disjoint blocks as one adapter (the hops of a route, in order).</summary>
+    public static LoraAdapter Concat(IReadOnlyList<LoraAdapter> parts) =>
+        new(parts[0].Scaling, parts.SelectMany(p => p.Weights).Select(w => w with { A = w.A.clone().DetachFromDisposeScope(), B = w.B.clone().DetachFromDisposeScope() }).ToList());
 
     /// <summary>Leaf copies in <paramref name="dtype"/> that record gradients (for a backward pass); owned by the caller's dispose scope.</summary>
     internal LoraAdapter TrainableCopy(ScalarType dtype) =>

@@ -133,17 +133,7 @@ public sealed class LoraBlockTests(TinyModelFixture model, ITestOutputHelper out
         Assert.Throws<ArgumentOutOfRangeException>(() => LoraAdapter.Create(checkpoint.Config, 0, 2, LoraModules.Default, rank: 0, alpha: 1, seed: 1));
     }
 
-    /// <summary>An adapter with non-zero B (as after some training), so both A's and B's gradients are non-trivial.</summary>
-    internal static LoraAdapter TrainedAdapter(Checkpoint checkpoint, long seed)
-    {
-        using var fresh = LoraAdapter.Create(checkpoint.Config, 0, checkpoint.Config.NumLayers, Modules, rank: 4, alpha: 8, seed);
-        var generator = manual_seed(seed);
-        return new LoraAdapter(fresh.Scaling, fresh.Weights.Select(w => w with
-        {
-            A = w.A.to_type(ScalarType.Float64).DetachFromDisposeScope(),
-            B = (randn(w.B.shape, ScalarType.Float64, generator: generator) * 0.1).DetachFromDisposeScope(),
-        }).ToList());
-    }
+    private static LoraAdapter TrainedAdapter(Checkpoint checkpoint, long seed) => LoraTestAdapters.Trained(checkpoint.Config, Modules, seed, ScalarType.Float64);
 
     /// <summary>The checkpoint with each targeted W replaced by W + scaling·B·A, as PEFT's merge does.</summary>
     private static void WriteMerged(string source, string target, LoraAdapter adapter)
