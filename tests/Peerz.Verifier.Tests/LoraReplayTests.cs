@@ -39,7 +39,12 @@ public sealed class LoraReplayTests(TinyModelFixture model, ITestOutputHelper ou
 
         var backward = new BackwardRequest
         {
-            ModelId = "tiny", BlockStart = 1, BlockEnd = 3, Hidden = forward.Hidden, OutputGradient = TensorCodec.Encode(outputGradient, TensorCompression.None), Adapter = forward.Adapter,
+            ModelId = "tiny",
+            BlockStart = 1,
+            BlockEnd = 3,
+            Hidden = forward.Hidden,
+            OutputGradient = TensorCodec.Encode(outputGradient, TensorCompression.None),
+            Adapter = forward.Adapter,
         };
         using var honestGradients = provider.Backward(hidden, null, outputGradient, adapter: adapter);
         using var ignoredGradients = provider.Backward(hidden, null, outputGradient);
