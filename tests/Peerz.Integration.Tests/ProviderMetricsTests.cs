@@ -64,7 +64,7 @@ public sealed class ProviderMetricsTests(TinyModelFixture model) : IClassFixture
 
         // A forward call of a batch of 2 x 3 tokens, and a session refused for the wrong model.
         using (var batch = randn(2, 3, hiddenSize))
-            (await RemoteTraining.ForwardAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Forward, default), span, batch, null, options, null, default)).Dispose();
+            (await RemoteTraining.ForwardAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Forward, default), span, batch, null, null, options, null, default)).Dispose();
         await Assert.ThrowsAsync<PeerzRequestException>(async () =>
             await RemoteSpanSession.OpenAsync(await _client.OpenStreamAsync(provider, PeerzProtocolIds.Inference, default), span with { ModelId = "other" }, 1, 8, options, null, default));
 

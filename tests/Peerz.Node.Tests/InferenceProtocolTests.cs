@@ -83,8 +83,8 @@ public sealed class InferenceProtocolTests(TinyModelFixture model) : IClassFixtu
         var hidden = randn([2, 6, checkpoint.Config.HiddenSize], generator: manual_seed(4));
         var gradient = randn([2, 6, checkpoint.Config.HiddenSize], generator: manual_seed(5));
         var span = new SpanRequest("tiny", 1, 3);
-        var forward = await RemoteTraining.ForwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Forward, default), span, hidden, null, Options, null, default);
-        using var backward = await RemoteTraining.BackwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Backward, default), span, hidden, null, gradient, Options, null, default);
+        var forward = await RemoteTraining.ForwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Forward, default), span, hidden, null, null, Options, null, default);
+        using var backward = await RemoteTraining.BackwardAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Backward, default), span, hidden, null, null, gradient, Options, null, default);
         using var slice = local.Blocks.Slice(1, 3);
         Assert.True((forward - slice.Forward(hidden)).abs().max().item<float>() <= 1e-6);
         Assert.True((backward.Input - slice.Backward(hidden, gradient)).abs().max().item<float>() <= 1e-6);

@@ -97,7 +97,7 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
 
         async Task<(Tensor Output, Tensor Input, Tensor Prompts)> RunAsync(DistributedTrainingPipeline pipeline)
         {
-            using var pass = await pipeline.ForwardAsync(hidden, prompts, default);
+            using var pass = await pipeline.ForwardAsync(hidden, prompts, null, default);
             using var gradients = await pass.BackwardAsync(outputGradient, default);
             return (pass.Output.clone(), gradients.Input.clone(), gradients.Prompts!.clone());
         }
@@ -172,13 +172,13 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
             using (bad)
             {
                 await using var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default);
-                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => RemoteTraining.ForwardAsync(stream, span, hidden, bad, options, null, default));
+                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => RemoteTraining.ForwardAsync(stream, span, hidden, bad, null, options, null, default));
                 Assert.Equal(Protocol.Wire.ErrorCode.BadRequest, error.Code);
             }
         }
         using var good = randn([2, 2, hiddenSize]);
         await using (var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default))
-        using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, options, null, default))
+        using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, null, options, null, default))
             Assert.Equal(hidden.shape, result.shape);
     }
 

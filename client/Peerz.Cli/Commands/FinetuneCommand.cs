@@ -4,12 +4,18 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Peerz.Client.Training;
 using Peerz.Hosting;
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Tokenization;
 
+using static TorchSharp.torch;
+
 namespace Peerz.Cli.Commands;
 
-/// <summary>`peerz finetune`: train soft prompts (optionally deep ones) on a text file; the model stays frozen.</summary>
+/// <summary>
+/// `peerz finetune`: train soft prompts (optionally deep ones) or, with `--method lora`, a LoRA adapter saved in PEFT's
+/// layout, on a text file; the model's own weights stay frozen.
+/// </summary>
 public static class FinetuneCommand
 {
     /// <summary>Training text is read whole; this bounds the memory a wrong path can cost.</summary>
@@ -19,17 +25,22 @@ public static class FinetuneCommand
     {
         var backendOptions = new BackendOptions();
         var data = new Option<string>("--data") { Description = "UTF-8 text file to train on", Required = true };
+        var method = new Option<string>("--method") { Description = "What to train: prompt (soft prompts) or lora (low-rank adapters of the blocks' projections)", DefaultValueFactory = _ => "prompt" };
+        method.AcceptOnlyFromAmong("prompt", "lora");
         var deep = new Option<bool>("--deep") { Description = "Deep prompt tuning: also train a prompt added at every block's input" };
+        var rank = new Option<int>("--rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
+        var alpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha: the update is scaled by alpha / r", DefaultValueFactory = _ => 16 };
+        var targets = new Option<string>("--target-modules") { Description = $"Comma-separated projections to adapt ({string.Join(", ", LoraModules.All)})", DefaultValueFactory = _ => string.Join(",", LoraModules.Default) };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 50 };
         var prefix = new Option<int>("--prefix-length") { Description = "Soft prompt tokens", DefaultValueFactory = _ => 8 };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per step (split across providers serving the same blocks)", DefaultValueFactory = _ => 4 };
         var sequenceLength = new Option<int>("--sequence-length") { Description = "Tokens per training sequence", DefaultValueFactory = _ => 64 };
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam step size", DefaultValueFactory = _ => 0.01 };
         var seed = new Option<int>("--seed") { Description = "Seed for the prompts' initialisation and the batch order", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Where to save the trained prompts", DefaultValueFactory = _ => "prompts.safetensors" };
-        var command = new Command("finetune", "Train soft prompts (prompt tuning) on a text file, through the swarm or locally")
+        var output = new Option<string?>("--out") { Description = "Where to save the result (default prompts.safetensors, or the directory lora-adapter for --method lora)" };
+        var command = new Command("finetune", "Train soft prompts (prompt tuning) or a LoRA adapter on a text file, through the swarm or locally")
         {
-            data, deep, steps, prefix, batchSize, sequenceLength, learningRate, seed, output,
+            data, method, deep, rank, alpha, targets, steps, prefix, batchSize, sequenceLength, learningRate, seed, output,
         };
         backendOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -47,27 +58,63 @@ public static class FinetuneCommand
             if (ids.Length < length)
                 throw new UserErrorException($"the data holds {ids.Length} tokens; --sequence-length is {length}: give more text or shorter sequences");
             var batches = new TrainingData(ids, length, Positive(settings.Get(result, batchSize), "--batch-size"), settings.Get(result, seed));
-            using var prompts = SoftPrompts.Create(backend.Head.Config, Positive(settings.Get(result, prefix), "--prefix-length"), settings.Get(result, deep), settings.Get(result, seed));
-            using var tuner = new PromptTuner(backend.Head, backend.Training, prompts,
-                new PromptTuningOptions { LearningRate = Positive(settings.Get(result, learningRate), "--learning-rate") }, logging.CreateLogger<PromptTuner>());
-            Console.Error.WriteLine($"{ids.Length} tokens in {batches.SequenceCount} sequences of {length}; {(prompts.Deep is null ? "prompt" : "deep prompt")} tuning with {prompts.PrefixLength} prompt tokens");
             // Which providers served each step's shares (the batch is split across providers of the same blocks).
             var served = new ConcurrentDictionary<string, byte>();
             if (backend.Training is DistributedTrainingPipeline swarm) swarm.ShareServed += share => served.TryAdd(share.PeerId, 0);
-            for (var step = 0; step < stepCount; step++)
+            async Task TrainAsync(Func<Tensor, Task<double>> step)
             {
-                var clock = Stopwatch.StartNew();
-                served.Clear();
-                using var batch = batches.Batch(step);
-                var loss = await tuner.StepAsync(batch, cancellationToken);
-                var via = served.IsEmpty ? "" : $", {served.Count} providers";
-                Console.WriteLine($"step {step + 1}/{stepCount} loss {loss:F4} ({clock.Elapsed.TotalSeconds:F2} s{via})");
+                for (var i = 0; i < stepCount; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    served.Clear();
+                    using var batch = batches.Batch(i);
+                    var loss = await step(batch);
+                    var via = served.IsEmpty ? "" : $", {served.Count} providers";
+                    Console.WriteLine($"step {i + 1}/{stepCount} loss {loss:F4} ({clock.Elapsed.TotalSeconds:F2} s{via})");
+                }
             }
-            var path = settings.Get(result, output);
+            var tuningOptions = new PromptTuningOptions { LearningRate = Positive(settings.Get(result, learningRate), "--learning-rate") };
+            if (settings.Get(result, method) == "lora")
+            {
+                var modules = settings.Get(result, targets).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+                var unknown = modules.Where(m => !LoraModules.IsKnown(m)).ToList();
+                if (modules.Count == 0 || unknown.Count > 0)
+                    throw new UserErrorException($"--target-modules: unknown {string.Join(", ", unknown)}; choose among {string.Join(", ", LoraModules.All)}");
+                var r = Positive(settings.Get(result, rank), "--rank");
+                if (r > LoraAdapter.MaxRank) throw new UserErrorException($"--rank must be at most {LoraAdapter.MaxRank}");
+                var loraAlpha = Positive(settings.Get(result, alpha), "--lora-alpha");
+                var config = backend.Head.Config;
+                using var fresh = CreateAdapter(config, modules, r, loraAlpha, settings.Get(result, seed));
+                using var loraTuner = new LoraTuner(backend.Head, backend.Training, fresh, tuningOptions, logging.CreateLogger<LoraTuner>());
+                Console.Error.WriteLine($"{ids.Length} tokens in {batches.SequenceCount} sequences of {length}; LoRA rank {r}, alpha {loraAlpha} on {string.Join(", ", modules)} of {config.NumLayers} blocks");
+                await TrainAsync(batch => loraTuner.StepAsync(batch, cancellationToken));
+                var adapterPath = settings.Get(result, output) ?? "lora-adapter";
+                PeftLoraFiles.Save(adapterPath, loraTuner.Adapter, loraAlpha, Path.GetFileName(Path.GetFullPath(directory)));
+                Console.WriteLine($"saved the adapter to {adapterPath} in PEFT's layout (use: peerz generate --adapter {adapterPath} ...)");
+                return;
+            }
+            using var prompts = SoftPrompts.Create(backend.Head.Config, Positive(settings.Get(result, prefix), "--prefix-length"), settings.Get(result, deep), settings.Get(result, seed));
+            using var tuner = new PromptTuner(backend.Head, backend.Training, prompts, tuningOptions, logging.CreateLogger<PromptTuner>());
+            Console.Error.WriteLine($"{ids.Length} tokens in {batches.SequenceCount} sequences of {length}; {(prompts.Deep is null ? "prompt" : "deep prompt")} tuning with {prompts.PrefixLength} prompt tokens");
+            await TrainAsync(batch => tuner.StepAsync(batch, cancellationToken));
+            var path = settings.Get(result, output) ?? "prompts.safetensors";
             prompts.Save(path);
             Console.WriteLine($"saved prompts to {path} (use: peerz generate --prompts {path} ...)");
         });
         return command;
+    }
+
+    /// <summary>A fresh adapter (PEFT's initialisation) for every block; a model that cannot take it is a user error.</summary>
+    private static LoraAdapter CreateAdapter(Peerz.Model.Configuration.ModelConfig config, IReadOnlyList<string> modules, int rank, double alpha, int seed)
+    {
+        try
+        {
+            return LoraAdapter.Create(config, 0, config.NumLayers, modules, rank, alpha, seed);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserErrorException($"--target-modules: {e.Message}");
+        }
     }
 
     private static string ReadText(string path)

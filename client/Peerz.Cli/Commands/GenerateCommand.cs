@@ -4,6 +4,7 @@ using Peerz.Client.Training;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Model;
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 using Peerz.Model.Tokenization;
@@ -24,9 +25,10 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "Sample within this cumulative probability (1 = all)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
         var softPrompts = new Option<string?>("--prompts") { Description = "Soft prompts trained by `peerz finetune` (a .safetensors file)" };
+        var adapterOption = new Option<string?>("--adapter") { Description = "A LoRA adapter directory in PEFT's layout (adapter_config.json, adapter_model.safetensors), e.g. from `peerz finetune --method lora`" };
         var command = new Command("generate", "Generate text with a model")
         {
-            prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts,
+            prompt, maxNewTokens, temperature, topK, topP, seed, softPrompts, adapterOption,
         };
         backendOptions.AddTo(command);
         speculativeOptions.AddTo(command);
@@ -62,9 +64,12 @@ public static class GenerateCommand
             using var speculative = speculativeOptions.Resolve(settings, result, backend.Head, directory, loadOptions);
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
             using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
-            var pipeline = prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
-            // Soft prompts prepend positions the rollback bookkeeping does not know about.
-            if (speculative is not null && prompts is not null) throw new UserErrorException("--speculative cannot be combined with --prompts");
+            using var adapter = settings.Get(result, adapterOption) is { } adapterDirectory ? LoadAdapter(adapterDirectory, backend.Head.Config) : null;
+            if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
+            var pipeline = adapter is not null ? new AdaptedPipeline(backend.Training, adapter)
+                : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
+            // Soft prompts prepend positions the rollback bookkeeping does not know about; adapter sessions have no cache to roll back.
+            if (speculative is not null && (prompts is not null || adapter is not null)) throw new UserErrorException("--speculative cannot be combined with --prompts or --adapter");
             var generator = speculative is null ? null : new SpeculativeGenerator(backend.Head, pipeline, speculative.Drafter, speculative.DraftTokens);
             var tokens = generator is null
                 ? new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken)
@@ -88,5 +93,17 @@ public static class GenerateCommand
             if (!backend.Paid.IsZero) Console.Error.WriteLine($"paid {PrzAmount.Format(backend.Paid)} PRZ");
         });
         return command;
+    }
+
+    private static LoraAdapter LoadAdapter(string directory, Peerz.Model.Configuration.ModelConfig config)
+    {
+        try
+        {
+            return PeftLoraFiles.Load(directory, config).Adapter;
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw new UserErrorException($"--adapter: {e.Message}");
+        }
     }
 }

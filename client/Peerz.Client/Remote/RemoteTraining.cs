@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Peerz.Client.Payments;
 using Peerz.Model;
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Tensors;
@@ -16,7 +17,9 @@ namespace Peerz.Client.Remote;
 public static class RemoteTraining
 {
     /// <param name="prompts">Deep prompts for the span's blocks ([blocks, prefix, hidden]), or null.</param>
-    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, RemoteCallOptions options, PaidProvider? payee, CancellationToken cancellationToken)
+    /// <param name="adapter">LoRA weights for (some of) the span's blocks, or null.</param>
+    public static async Task<Tensor> ForwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, LoraAdapter? adapter, RemoteCallOptions options, PaidProvider? payee,
+        CancellationToken cancellationToken)
     {
         var request = new ForwardRequest
         {
@@ -27,13 +30,14 @@ public static class RemoteTraining
             OutputCompression = options.Compression,
         };
         if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
+        if (adapter is not null) request.Adapter = LoraCodec.Encode(adapter);
         var response = await PaidCallAsync(stream, span, hidden, payee, options, WorkKind.Forward, request, v => request.Voucher = v, () => WorkBytes.Input(request),
             ForwardResponse.Parser, r => r.Error, r => r.Receipt, WorkBytes.Output, cancellationToken);
         return Checked(TensorCodec.Decode(response.Hidden, options.Limits), hidden);
     }
 
-    public static async Task<SpanGradients> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, Tensor outputGradient, RemoteCallOptions options, PaidProvider? payee,
-        CancellationToken cancellationToken)
+    public static async Task<SpanGradients> BackwardAsync(Stream stream, SpanRequest span, Tensor hidden, Tensor? prompts, LoraAdapter? adapter, Tensor outputGradient,
+        RemoteCallOptions options, PaidProvider? payee, CancellationToken cancellationToken)
     {
         var request = new BackwardRequest
         {
@@ -45,22 +49,22 @@ public static class RemoteTraining
             OutputCompression = options.Compression,
         };
         if (prompts is not null) request.Prompts = TensorCodec.Encode(prompts, options.Compression);
+        if (adapter is not null) request.Adapter = LoraCodec.Encode(adapter);
         var response = await PaidCallAsync(stream, span, hidden, payee, options, WorkKind.Backward, request, v => request.Voucher = v, () => WorkBytes.Input(request),
             BackwardResponse.Parser, r => r.Error, r => r.Receipt, WorkBytes.Output, cancellationToken);
         var input = Checked(TensorCodec.Decode(response.InputGradient, options.Limits), hidden);
-        if (prompts is null) return new SpanGradients(input, null);
-        if (response.PromptGradient is null)
-        {
-            input.Dispose();
-            throw new Protocol.Framing.ProtocolViolationException("the provider returned no gradient for the prompts");
-        }
+        Tensor? promptGradient = null;
         try
         {
-            return new SpanGradients(input, Checked(TensorCodec.Decode(response.PromptGradient, options.Limits), prompts));
+            if (prompts is not null)
+                promptGradient = Checked(TensorCodec.Decode(response.PromptGradient ?? throw new Protocol.Framing.ProtocolViolationException("the provider returned no gradient for the prompts"),
+                    options.Limits), prompts);
+            return new SpanGradients(input, promptGradient, adapter is null ? null : AdapterGradients(response.AdapterGradient, adapter));
         }
         catch
         {
             input.Dispose();
+            promptGradient?.Dispose();
             throw;
         }
     }
@@ -87,6 +91,18 @@ public static class RemoteTraining
             await payment.AcceptAsync(receipt(response), new ExpectedWork(kind, sessionId, 0, span.ModelId, span.Start, span.End, input(), output(response), tokens), cancellationToken);
         }
         return response;
+    }
+
+    private static LoraAdapter AdapterGradients(Protocol.Wire.LoraTensors? message, LoraAdapter sent)
+    {
+        try
+        {
+            return LoraCodec.DecodeGradients(message ?? throw new Protocol.Framing.ProtocolViolationException("the provider returned no gradient for the adapter"), sent);
+        }
+        catch (TensorFormatException e)
+        {
+            throw new Protocol.Framing.ProtocolViolationException($"the provider's adapter gradients do not fit the adapter: {e.Message}");
+        }
     }
 
     private static Tensor Checked(Tensor result, Tensor like)

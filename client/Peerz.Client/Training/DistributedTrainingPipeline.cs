@@ -4,6 +4,7 @@ using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Discovery;
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using static TorchSharp.torch;
 
@@ -13,7 +14,8 @@ namespace Peerz.Client.Training;
 /// Training passes through the swarm (Petals' remote sequential autograd): the forward pass runs
 /// the route's hops in order over /peerz/forward, keeping each hop's input on the client; the
 /// backward pass walks the hops in reverse over /peerz/backward, which returns input (and deep
-/// prompt) gradients. Each hop's batch is split across all providers serving its blocks.
+/// prompt and LoRA) gradients. A LoRA adapter travels with every request, each hop receiving only its
+/// blocks' weights. Each hop's batch is split across all providers serving its blocks.
 /// A provider that fails is excluded from then on; a pass that cannot finish throws a provider
 /// failure, and the caller re-runs the step on a fresh route.
 /// </summary>
@@ -56,19 +58,20 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
     /// <summary>Providers that failed during training and are no longer used.</summary>
     public IReadOnlyCollection<string> FailedProviders => _failed.Keys.ToList();
 
-    public async Task<ITrainingPass> ForwardAsync(Tensor hidden, Tensor? prompts, CancellationToken cancellationToken)
+    public async Task<ITrainingPass> ForwardAsync(Tensor hidden, Tensor? prompts, LoraAdapter? adapter, CancellationToken cancellationToken)
     {
         var providers = await _directory.GetProvidersAsync(_model.ModelId, cancellationToken);
         var route = _planner.Plan(providers, _model.ModelId, _model.Start, _model.End, _failed.Keys.ToHashSet());
-        var pass = new Pass(this, route, providers, prompts?.detach().clone());
+        var pass = new Pass(this, route, providers, prompts?.detach().clone(), route.Select(hop => adapter?.Slice(hop.Start, hop.End)).ToArray());
         try
         {
             var input = hidden.detach().clone();
-            foreach (var hop in route)
+            for (var i = 0; i < route.Count; i++)
             {
+                var hop = route[i];
                 pass.Inputs.Add(input);
                 using var hopPrompts = pass.PromptsOf(hop);
-                input = await ForwardHopAsync(hop, providers, input, hopPrompts, cancellationToken);
+                input = await ForwardHopAsync(hop, providers, input, hopPrompts, pass.Adapters[i], cancellationToken);
             }
             pass.Output = input;
             return pass;
@@ -80,33 +83,34 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
         }
     }
 
-    private async Task<Tensor> ForwardHopAsync(RouteHop hop, IReadOnlyList<ProviderRecord> providers, Tensor input, Tensor? prompts, CancellationToken cancellationToken)
+    private async Task<Tensor> ForwardHopAsync(RouteHop hop, IReadOnlyList<ProviderRecord> providers, Tensor input, Tensor? prompts, LoraAdapter? adapter,
+        CancellationToken cancellationToken)
     {
         var outputs = await _splitter.RunAsync("forward", hop, providers, (int)input.shape[0], async (provider, first, rows, ct) =>
         {
             using var share = input.narrow(0, first, rows);
             await using var stream = await _connector.OpenStreamAsync(provider, ForwardProtocolId, ct);
-            return await RemoteTraining.ForwardAsync(stream, Span(hop), share, prompts, _callOptions, Payee(provider), ct);
+            return await RemoteTraining.ForwardAsync(stream, Span(hop), share, prompts, adapter, _callOptions, Payee(provider), ct);
         }, cancellationToken);
         return Concatenate(outputs);
     }
 
-    private async Task<SpanGradients> BackwardHopAsync(RouteHop hop, IReadOnlyList<ProviderRecord> providers, Tensor input, Tensor? prompts, Tensor outputGradient, CancellationToken cancellationToken)
+    private async Task<SpanGradients> BackwardHopAsync(RouteHop hop, IReadOnlyList<ProviderRecord> providers, Tensor input, Tensor? prompts, LoraAdapter? adapter, Tensor outputGradient,
+        CancellationToken cancellationToken)
     {
         var shares = await _splitter.RunAsync("backward", hop, providers, (int)input.shape[0], async (provider, first, rows, ct) =>
         {
             using var inputShare = input.narrow(0, first, rows);
             using var gradientShare = outputGradient.narrow(0, first, rows);
             await using var stream = await _connector.OpenStreamAsync(provider, BackwardProtocolId, ct);
-            return await RemoteTraining.BackwardAsync(stream, Span(hop), inputShare, prompts, gradientShare, _callOptions, Payee(provider), ct);
+            return await RemoteTraining.BackwardAsync(stream, Span(hop), inputShare, prompts, adapter, gradientShare, _callOptions, Payee(provider), ct);
         }, cancellationToken);
         try
         {
-            // Rows are independent, so input gradients concatenate; the prompts are shared by every row, so theirs add up.
+            // Rows are independent, so input gradients concatenate; prompts and adapter are shared by every row, so theirs add up.
             var inputGradient = Concatenate(shares.Select(s => s.TakeInput()).ToArray());
-            if (prompts is null) return new SpanGradients(inputGradient, null);
-            using var stacked = stack(shares.Select(s => s.Prompts!).ToArray());
-            return new SpanGradients(inputGradient, stacked.sum(dim: 0));
+            using var stacked = prompts is null ? null : stack(shares.Select(s => s.Prompts!).ToArray());
+            return new SpanGradients(inputGradient, stacked?.sum(dim: 0), adapter is null ? null : LoraAdapter.Sum(shares.Select(s => s.Adapter!).ToArray()));
         }
         finally
         {
@@ -131,8 +135,12 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
         }
     }
 
-    private sealed class Pass(DistributedTrainingPipeline pipeline, IReadOnlyList<RouteHop> route, IReadOnlyList<ProviderRecord> providers, Tensor? prompts) : ITrainingPass
+    private sealed class Pass(DistributedTrainingPipeline pipeline, IReadOnlyList<RouteHop> route, IReadOnlyList<ProviderRecord> providers, Tensor? prompts,
+        LoraAdapter?[] adapters) : ITrainingPass
     {
+        /// <summary>Each hop's copy of the adapter's weights for its blocks (null without an adapter).</summary>
+        public LoraAdapter?[] Adapters => adapters;
+
         private Tensor? _output;
 
         /// <summary>Input of each hop, in route order: what its backward request sends again.</summary>
@@ -150,19 +158,22 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
         public async Task<SpanGradients> BackwardAsync(Tensor outputGradient, CancellationToken cancellationToken)
         {
             var promptGradients = new Tensor?[route.Count];
+            var adapterGradients = new LoraAdapter?[route.Count];
             var gradient = outputGradient;
             try
             {
                 for (var i = route.Count - 1; i >= 0; i--)
                 {
                     using var hopPrompts = PromptsOf(route[i]);
-                    using var result = await pipeline.BackwardHopAsync(route[i], providers, Inputs[i], hopPrompts, gradient, cancellationToken);
+                    using var result = await pipeline.BackwardHopAsync(route[i], providers, Inputs[i], hopPrompts, adapters[i], gradient, cancellationToken);
                     if (!ReferenceEquals(gradient, outputGradient)) gradient.Dispose();
                     gradient = result.TakeInput();
                     promptGradients[i] = result.Prompts?.clone();
+                    adapterGradients[i] = result.Adapter?.Clone();
                 }
                 var inputGradient = ReferenceEquals(gradient, outputGradient) ? gradient.clone() : gradient;
-                return new SpanGradients(inputGradient, prompts is null ? null : cat(promptGradients.Select(g => g!).ToArray(), 0));
+                return new SpanGradients(inputGradient, prompts is null ? null : cat(promptGradients.Select(g => g!).ToArray(), 0),
+                    adapters[0] is null ? null : LoraAdapter.Concat(adapterGradients.Select(g => g!).ToArray()));
             }
             catch
             {
@@ -172,6 +183,7 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
             finally
             {
                 foreach (var g in promptGradients) g?.Dispose();
+                foreach (var g in adapterGradients) g?.Dispose();
             }
         }
 
@@ -180,6 +192,7 @@ public sealed class DistributedTrainingPipeline : ITrainingPipeline
             foreach (var input in Inputs) input.Dispose();
             _output?.Dispose();
             prompts?.Dispose();
+            foreach (var adapter in adapters) adapter?.Dispose();
         }
     }
 }

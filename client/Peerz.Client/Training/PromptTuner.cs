@@ -54,18 +54,16 @@ public sealed class PromptTuner : IDisposable
     {
         using var input = Input(tokens);
         using var deep = _prompts.Deep?.detach();
-        using var pass = await _pipeline.ForwardAsync(input, deep, cancellationToken);
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return Loss(pass.Output, tokens).item<float>();
+        using var pass = await _pipeline.ForwardAsync(input, deep, null, cancellationToken);
+        return CausalLmLoss.Value(_head, pass.Output, tokens, _prompts.PrefixLength);
     }
 
     private async Task<(double Loss, Tensor Shallow, Tensor? Deep)> GradientsAsync(Tensor tokens, CancellationToken cancellationToken)
     {
         using var input = Input(tokens);
         using var deep = _prompts.Deep?.detach();
-        using var pass = await _pipeline.ForwardAsync(input, deep, cancellationToken);
-        var (loss, outputGradient) = LossAndGradient(pass.Output, tokens);
+        using var pass = await _pipeline.ForwardAsync(input, deep, null, cancellationToken);
+        var (loss, outputGradient) = CausalLmLoss.WithGradient(_head, pass.Output, tokens, _prompts.PrefixLength);
         using (outputGradient)
         {
             using var gradients = await pass.BackwardAsync(outputGradient, cancellationToken);
@@ -83,24 +81,6 @@ public sealed class PromptTuner : IDisposable
         var embedded = _head.Embed(tokens);
         var prompts = _prompts.Shallow.detach().to_type(embedded.dtype).unsqueeze(0).expand(tokens.shape[0], -1, -1);
         return cat([prompts, embedded], 1).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Mean next-token cross-entropy over the text positions (the prompt positions predict nothing).</summary>
-    private Tensor Loss(Tensor output, Tensor tokens)
-    {
-        var length = tokens.shape[1];
-        var logits = _head.Logits(output.narrow(1, _prompts.PrefixLength, length - 1));
-        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), tokens.narrow(1, 1, length - 1).reshape(-1));
-    }
-
-    private (double Loss, Tensor Gradient) LossAndGradient(Tensor output, Tensor tokens)
-    {
-        using var scope = NewDisposeScope();
-        using var gradMode = enable_grad();
-        var leaf = output.detach().requires_grad_(true);
-        var loss = Loss(leaf, tokens);
-        var gradient = autograd.grad([loss], [leaf])[0];
-        return (loss.item<float>(), gradient.MoveToOuterDisposeScope());
     }
 
     private void Apply(Tensor shallowGradient, Tensor? deepGradient)

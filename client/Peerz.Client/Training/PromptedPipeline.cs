@@ -7,14 +7,13 @@ namespace Peerz.Client.Training;
 /// Generation with trained soft prompts. Shallow prompts go in front of the first step of an
 /// ordinary inference session (cached decoding, anywhere). Deep prompts must be added inside every
 /// block, which the inference protocol does not carry, so with them each step runs a full forward
-/// pass over the whole sequence through <see cref="ITrainingPipeline"/> (no cache: quadratic in the
-/// length, fine for the short outputs a tuned prompt is used for).
+/// pass over the whole sequence through <see cref="ITrainingPipeline"/> (<see cref="RecomputingSession"/>).
 /// </summary>
 public sealed class PromptedPipeline(IBlockPipeline inference, ITrainingPipeline training, SoftPrompts prompts) : IBlockPipeline
 {
     public async ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken)
     {
-        if (prompts.Deep is not null) return new RecomputingSession(training, prompts, batchSize);
+        if (prompts.Deep is not null) return new RecomputingSession(training, history => WithPrefix(prompts, history, batchSize), prompts.Deep, null);
         return new ShallowSession(await inference.OpenSessionAsync(batchSize, maxLength + prompts.PrefixLength, cancellationToken), prompts, batchSize);
     }
 
@@ -39,27 +38,5 @@ public sealed class PromptedPipeline(IBlockPipeline inference, ITrainingPipeline
         }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
-
-    private sealed class RecomputingSession(ITrainingPipeline training, SoftPrompts prompts, int batchSize) : IBlockSession
-    {
-        private Tensor? _history;
-
-        public async ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
-        {
-            var history = _history is null ? hidden.detach().clone() : cat([_history, hidden], 1);
-            _history?.Dispose();
-            _history = history;
-            using var input = WithPrefix(prompts, history, batchSize);
-            using var deep = prompts.Deep!.detach();
-            using var pass = await training.ForwardAsync(input, deep, cancellationToken);
-            return pass.Output.narrow(1, input.shape[1] - hidden.shape[1], hidden.shape[1]).clone();
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _history?.Dispose();
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -22,13 +23,14 @@ internal sealed class Attention(ModelConfig config, Projection query, Projection
 
     /// <param name="input">[batch, length, hidden], positions start at <paramref name="startPosition"/>.</param>
     /// <param name="cache">When given, this step's keys/values are appended and attention covers all cached positions.</param>
-    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin) rotary, LayerKvCache? cache)
+    /// <param name="lora">The block's LoRA layers (q/k/v/o_proj), or null.</param>
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin) rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
         long batch = input.shape[0], length = input.shape[1];
-        var q = Heads(query.Forward(input), config.NumHeads, batch, length);
-        var k = Heads(key.Forward(input), config.NumKeyValueHeads, batch, length);
-        var v = Heads(value.Forward(input), config.NumKeyValueHeads, batch, length);
+        var q = Heads(query.Forward(input, lora?.For("q_proj")), config.NumHeads, batch, length);
+        var k = Heads(key.Forward(input, lora?.For("k_proj")), config.NumKeyValueHeads, batch, length);
+        var v = Heads(value.Forward(input, lora?.For("v_proj")), config.NumKeyValueHeads, batch, length);
         q = RotaryEmbedding.Apply(q, rotary.Cos, rotary.Sin);
         k = RotaryEmbedding.Apply(k, rotary.Cos, rotary.Sin);
         if (cache is not null)
@@ -41,7 +43,7 @@ internal sealed class Attention(ModelConfig config, Projection query, Projection
         var mask = CausalMask(length, k.shape[2], q.dtype);
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false);
         var merged = attended.transpose(1, 2).reshape(batch, length, config.NumHeads * config.HeadDim);
-        return output.Forward(merged).MoveToOuterDisposeScope();
+        return output.Forward(merged, lora?.For("o_proj")).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -96,11 +97,13 @@ public sealed class BlockSpan : IDisposable
     /// Runs the span over a whole sequence from position 0 with deep prompts (Petals' deep prompt
     /// tuning): <paramref name="prompts"/>[i] ([blocks, prefix, hidden]) is added to the first
     /// prefix positions of block i's input, for every row of the batch. Null means no prompts.
+    /// <paramref name="adapter"/> adds its LoRA updates to the projections it targets (base weights untouched).
     /// </summary>
-    public Tensor Forward(Tensor hidden, Tensor? prompts)
+    public Tensor Forward(Tensor hidden, Tensor? prompts, LoraAdapter? adapter = null)
     {
         CheckPrompts(hidden, prompts);
-        return Run(hidden, 0, caches: null, prompts);
+        CheckAdapter(adapter);
+        return Run(hidden, 0, caches: null, prompts, adapter);
     }
 
     /// <summary>
@@ -114,35 +117,46 @@ public sealed class BlockSpan : IDisposable
     }
 
     /// <summary>
-    /// Gradients of &lt;outputGradient, span(hidden, prompts)&gt; with respect to the span's input and,
-    /// when given, its deep prompts (summed over the batch, since every row shares them).
+    /// Gradients of &lt;outputGradient, span(hidden, prompts, adapter)&gt; with respect to the span's input and,
+    /// when given, its deep prompts (summed over the batch, since every row shares them) and its LoRA weights
+    /// (an adapter of the same layout, in float32). The base weights stay frozen.
     /// </summary>
-    public SpanGradients Backward(Tensor hidden, Tensor? prompts, Tensor outputGradient, int startPosition = 0)
+    public SpanGradients Backward(Tensor hidden, Tensor? prompts, Tensor outputGradient, int startPosition = 0, LoraAdapter? adapter = null)
     {
         CheckHidden(hidden);
         CheckPrompts(hidden, prompts);
+        CheckAdapter(adapter);
         if (!outputGradient.shape.SequenceEqual(hidden.shape))
             throw new ArgumentException($"output gradient shape [{string.Join(", ", outputGradient.shape)}] must equal the hidden states' shape [{string.Join(", ", hidden.shape)}]");
         using var scope = NewDisposeScope();
         using var gradMode = enable_grad();
         var input = hidden.detach().to_type(Options.DType).requires_grad_(true);
         var promptInput = prompts?.detach().to_type(Options.DType).requires_grad_(true);
-        var output = RunBlocks(input, startPosition, caches: null, promptInput);
-        var gradients = autograd.grad([output], promptInput is null ? [input] : [input, promptInput], [outputGradient.to_type(Options.DType)]);
+        var trainable = adapter?.TrainableCopy(Options.DType);
+        var output = RunBlocks(input, startPosition, caches: null, promptInput, trainable);
+        var wrt = new List<Tensor> { input };
+        if (promptInput is not null) wrt.Add(promptInput);
+        if (trainable is not null) wrt.AddRange(trainable.Parameters());
+        var gradients = autograd.grad([output], wrt, [outputGradient.to_type(Options.DType)]);
+        var adapterGradients = trainable?.WithTensors(gradients.Skip(wrt.Count - trainable.Weights.Count * 2)
+            .Select(g => g.to_type(ScalarType.Float32).MoveToOuterDisposeScope()).ToList());
         return new SpanGradients(
             gradients[0].to_type(hidden.dtype).MoveToOuterDisposeScope(),
-            prompts is null ? null : gradients[1].to_type(prompts.dtype).MoveToOuterDisposeScope());
+            prompts is null ? null : gradients[1].to_type(prompts.dtype).MoveToOuterDisposeScope(),
+            adapterGradients);
     }
 
-    public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget)
+    /// <param name="adapter">LoRA weights applied at every step (so the KV cache holds adapted keys and values); the session owns it.</param>
+    public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget, LoraAdapter? adapter = null)
     {
+        CheckAdapter(adapter);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
         if (maxLength > Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length {maxLength} exceeds the model's {Config.MaxPositionEmbeddings} positions");
         var bytes = CacheBytes(batchSize, maxLength);
         var lease = budget.Reserve(bytes);
-        return new InferenceSession(this, batchSize, maxLength, lease);
+        return new InferenceSession(this, batchSize, maxLength, lease, adapter);
     }
 
     public long CacheBytes(int batchSize, int maxLength) =>
@@ -151,12 +165,12 @@ public sealed class BlockSpan : IDisposable
     internal LayerKvCache[] AllocateCaches(int batchSize, int maxLength) =>
         _blocks.Select(_ => new LayerKvCache(batchSize, Config.NumKeyValueHeads, maxLength, Config.HeadDim, Options.DType)).ToArray();
 
-    internal Tensor Run(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
+    internal Tensor Run(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null, LoraAdapter? adapter = null)
     {
         CheckHidden(hidden);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var output = RunBlocks(hidden.to_type(Options.DType), startPosition, caches, prompts?.to_type(Options.DType));
+        var output = RunBlocks(hidden.to_type(Options.DType), startPosition, caches, prompts?.to_type(Options.DType), adapter);
         return output.to_type(hidden.dtype).MoveToOuterDisposeScope();
     }
 
@@ -177,7 +191,7 @@ public sealed class BlockSpan : IDisposable
         return hidden.MoveToOuterDisposeScope();
     }
 
-    private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null)
+    private Tensor RunBlocks(Tensor hidden, int startPosition, LayerKvCache[]? caches, Tensor? prompts = null, LoraAdapter? adapter = null)
     {
         var rotary = _rotary?.Angles(startPosition, hidden.shape[1], Options.DType);
         for (var i = 0; i < _blocks.Count; i++)
@@ -188,7 +202,7 @@ public sealed class BlockSpan : IDisposable
                 var prompt = prompts[i];
                 hidden = hidden + nn.functional.pad(prompt, [0, 0, 0, hidden.shape[1] - prompt.shape[0]]);
             }
-            hidden = _blocks[i].Forward(hidden, startPosition, rotary, caches?[i]);
+            hidden = _blocks[i].Forward(hidden, startPosition, rotary, caches?[i], adapter?.ForBlock(Start + i));
         }
         return hidden;
     }
@@ -203,6 +217,9 @@ public sealed class BlockSpan : IDisposable
         if (!prompts.is_floating_point())
             throw new ArgumentException($"deep prompts must be floating point, got {prompts.dtype}");
     }
+
+    /// <summary>An adapter must only name this span's blocks and projections the model has, in the right shapes.</summary>
+    private void CheckAdapter(LoraAdapter? adapter) => adapter?.Validate(Config, Start, End);
 
     private void CheckHidden(Tensor hidden)
     {

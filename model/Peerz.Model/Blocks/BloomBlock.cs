@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using static TorchSharp.torch;
 
@@ -34,8 +35,9 @@ internal sealed class BloomBlock(LayerNorm inputNorm, AlibiAttention attention, 
 
     public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
 
-    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache)
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
+        if (lora is not null) throw new ArgumentException(LoraAdapter.UnsupportedArchitecture("bloom"));
         using var scope = NewDisposeScope();
         var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, cache);
         return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using static TorchSharp.torch;
 
@@ -42,8 +43,9 @@ internal sealed class FalconBlock(LayerNorm attentionNorm, LayerNorm? mlpNorm, A
 
     public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
 
-    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache)
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
+        if (lora is not null) throw new ArgumentException(LoraAdapter.UnsupportedArchitecture("falcon"));
         using var scope = NewDisposeScope();
         var normed = attentionNorm.Forward(input);
         var attended = attention.Forward(normed, startPosition, rotary ?? throw MissingRotary(), cache);

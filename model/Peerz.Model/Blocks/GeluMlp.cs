@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Blocks;
 
 /// <summary>down(gelu(up(x))): hidden → intermediate → hidden, BLOOM's and Falcon's dense_h_to_4h and dense_4h_to_h.</summary>
-internal sealed class GeluMlp(Projection up, Projection down, GeluApproximation approximation) : IFeedForward
+internal sealed class GeluMlp(Projection up, Projection down, GeluApproximation approximation) : IDisposable
 {
     /// <summary>
     /// The two projections by name (e.g. BLOOM's "transformer.h.3.mlp.dense_h_to_4h" and "…dense_4h_to_h"), shaped

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using static TorchSharp.torch;
 
 namespace Peerz.Model.Blocks;
@@ -8,6 +9,9 @@ internal interface IFeedForward : IDisposable
     /// <summary>Bytes of every weight held, all experts included (what a span announces as its memory).</summary>
     long WeightBytes { get; }
 
-    /// <summary>[..., hidden] to [..., hidden]; each position independently of the others.</summary>
-    Tensor Forward(Tensor input);
+    /// <summary>
+    /// [..., hidden] to [..., hidden]; each position independently of the others. <paramref name="lora"/> adapts
+    /// gate/up/down_proj of a dense MLP (adapters are validated against mixture-of-experts blocks before they get here).
+    /// </summary>
+    Tensor Forward(Tensor input, BlockLora? lora = null);
 }

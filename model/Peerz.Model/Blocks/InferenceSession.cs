@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using static TorchSharp.torch;
 
 namespace Peerz.Model.Blocks;
@@ -13,9 +14,10 @@ public sealed class InferenceSession : IDisposable
     private readonly KvCacheBudget.Lease _lease;
     private readonly LayerKvCache[] _caches;
 
-    internal InferenceSession(BlockSpan span, int batchSize, int maxLength, KvCacheBudget.Lease lease)
+    internal InferenceSession(BlockSpan span, int batchSize, int maxLength, KvCacheBudget.Lease lease, LoraAdapter? adapter)
     {
         _span = span;
+        Adapter = adapter;
         _lease = lease;
         BatchSize = batchSize;
         MaxLength = maxLength;
@@ -44,12 +46,15 @@ public sealed class InferenceSession : IDisposable
 
     internal BlockSpan Span => _span;
 
+    /// <summary>The session's own LoRA weights (never shared with another session), or null.</summary>
+    internal LoraAdapter? Adapter { get; }
+
     internal LayerKvCache[] Caches => _caches;
 
     public Tensor Step(Tensor hidden)
     {
         CheckStep(hidden);
-        var output = _span.Run(hidden, Position, _caches);
+        var output = _span.Run(hidden, Position, _caches, adapter: Adapter);
         Position += (int)hidden.shape[1];
         return output;
     }
@@ -88,6 +93,7 @@ public sealed class InferenceSession : IDisposable
         IsDisposed = true;
         foreach (var cache in _caches) cache.Dispose();
         _lease.Dispose();
+        Adapter?.Dispose();
     }
 }
 

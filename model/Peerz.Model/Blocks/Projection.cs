@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,7 +74,15 @@ public sealed class Projection : IDisposable
         + (_nf4?.Bytes ?? 0)
         + (_bias?.NumberOfElements * _bias?.ElementSize ?? 0);
 
-    public Tensor Forward(Tensor input)
+    /// <summary>The frozen base projection, plus <paramref name="lora"/>'s low-rank update when given.</summary>
+    public Tensor Forward(Tensor input, LoraLayer? lora = null)
+    {
+        if (lora is null) return Base(input);
+        using var scope = NewDisposeScope();
+        return (Base(input) + lora.Delta(input)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Base(Tensor input)
     {
         if (_weight is not null)
             return nn.functional.linear(input, _weight, _bias);

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ internal sealed class SparseMoeMlp : IFeedForward
 
     public long WeightBytes => _router.NumberOfElements * _router.ElementSize + _experts.Sum(e => e.WeightBytes);
 
-    public Tensor Forward(Tensor input)
+    public Tensor Forward(Tensor input, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
         var shape = input.shape;

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -30,10 +31,11 @@ internal sealed class SwiGluMlp(Projection gate, Projection up, Projection down)
 
     public long WeightBytes => gate.WeightBytes + up.WeightBytes + down.WeightBytes;
 
-    public Tensor Forward(Tensor input)
+    public Tensor Forward(Tensor input, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
-        return down.Forward(nn.functional.silu(gate.Forward(input)) * up.Forward(input)).MoveToOuterDisposeScope();
+        var gated = nn.functional.silu(gate.Forward(input, lora?.For("gate_proj"))) * up.Forward(input, lora?.For("up_proj"));
+        return down.Forward(gated, lora?.For("down_proj")).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -27,11 +28,11 @@ internal sealed class TransformerBlock(RmsNorm inputNorm, Attention attention, R
 
     public long WeightBytes => attention.WeightBytes + mlp.WeightBytes;
 
-    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache)
+    public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
-        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, rotary ?? throw MissingRotary(), cache);
-        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
+        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, rotary ?? throw MissingRotary(), cache, lora);
+        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden), lora)).MoveToOuterDisposeScope();
     }
 
     /// <summary>One decode position for each of N sessions (see <see cref="Attention.ForwardDecodeBatch"/>).</summary>

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Tensors;
@@ -46,6 +47,20 @@ internal static class RequestValidation
             throw new RequestRejectedException(code, problem);
         }
         return hidden;
+    }
+
+    /// <summary>An optional LoRA adapter for <paramref name="blocks"/>, within the provider's adapter limit; null when absent.</summary>
+    public static LoraAdapter? Adapter(ServedSpan served, Protocol.Wire.LoraTensors? message, BlockSpan blocks)
+    {
+        if (message is null) return null;
+        try
+        {
+            return LoraCodec.Decode(message, served.Blocks.Config, blocks.Start, blocks.End, served.Limits.MaxAdapterElements);
+        }
+        catch (TensorFormatException e)
+        {
+            throw new RequestRejectedException(ErrorCode.BadRequest, $"adapter: {e.Message}");
+        }
     }
 
     /// <summary>Optional deep prompts [blocks, prefix, hidden] for <paramref name="blocks"/>; null when absent.</summary>

@@ -11,7 +11,8 @@ namespace Peerz.Node.Protocols;
 
 /// <summary>
 /// /peerz/forward/1.0.0 and /peerz/backward/1.0.0: stateless requests for fine-tuning batches.
-/// Backward returns gradients with respect to the span's inputs; the weights stay frozen.
+/// Backward returns gradients with respect to the span's inputs (and the request's deep prompts and LoRA adapter);
+/// the base weights stay frozen and shared: an adapter lives only for its request and is never seen by another.
 /// With payments on, each request is authorized before compute, charged only when answered, and answered
 /// with a signed receipt (step 0 of a fresh session id).
 /// </summary>
@@ -23,9 +24,13 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(), cancellationToken);
-            var response = new ForwardResponse { Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(served.Answer(blocks.Forward(hidden, prompts)), request.OutputCompression), cancellationToken) };
+            var response = new ForwardResponse
+            {
+                Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(served.Answer(blocks.Forward(hidden, prompts, adapter)), request.OutputCompression), cancellationToken),
+            };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
@@ -39,13 +44,16 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0), cancellationToken);
+            var adapterElements = adapter?.Weights.Sum(w => w.A.numel() + w.B.numel()) ?? 0;
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0) + adapterElements, cancellationToken);
             var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
-                using var gradients = blocks.Backward(hidden, prompts, gradient);
+                using var gradients = blocks.Backward(hidden, prompts, gradient, adapter: adapter);
                 var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
                 if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
+                if (gradients.Adapter is { } adapterGradient) computed.AdapterGradient = LoraCodec.Encode(adapterGradient);
                 return computed;
             }, cancellationToken);
             response.Receipt = await ReceiptAsync(WorkKind.Backward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);

@@ -40,7 +40,7 @@ public sealed class ChargedThenRefusedTests(TinyModelFixture model, PeerzDevnet 
         async Task<Tensor> ForwardAsync()
         {
             await using var stream = await swarm.OpenStreamAsync(record, PeerzProtocolIds.Forward, CancellationToken.None);
-            return await RemoteTraining.ForwardAsync(stream, span, hidden, null, new RemoteCallOptions(), payee, CancellationToken.None);
+            return await RemoteTraining.ForwardAsync(stream, span, hidden, null, null, new RemoteCallOptions(), payee, CancellationToken.None);
         }
 
         (await ForwardAsync()).Dispose();

@@ -102,7 +102,7 @@ public sealed class VerifierHarness : IDisposable
             // No dispose scope: scopes are per thread and must never span an await (docs/testing.md).
             using var input = randn([batch, length, hidden], generator: new Generator((ulong)seed));
             await using var stream = await swarm.OpenStreamAsync(provider, PeerzProtocolIds.Forward, CancellationToken.None);
-            using var output = await RemoteTraining.ForwardAsync(stream, new SpanRequest("tiny", provider.Start, provider.End), input, null, new RemoteCallOptions(), new PaidProvider(payments, provider), CancellationToken.None);
+            using var output = await RemoteTraining.ForwardAsync(stream, new SpanRequest("tiny", provider.Start, provider.End), input, null, null, new RemoteCallOptions(), new PaidProvider(payments, provider), CancellationToken.None);
         }
         finally
         {

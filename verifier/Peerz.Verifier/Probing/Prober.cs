@@ -106,7 +106,7 @@ public sealed class Prober(IProviderDirectory directory, IProviderConnector conn
         var pipeline = new DistributedTrainingPipeline(Span(), directory, connector, Planner(), new RemoteCallOptions(), loggerFactory.CreateLogger<DistributedTrainingPipeline>(),
             maxProvidersPerHop: 1, seed: random.Next(), payments: payments);
         using var hidden = head.EmbedSequence(RandomTokens(length));
-        using var pass = await pipeline.ForwardAsync(hidden, null, cancellationToken);
+        using var pass = await pipeline.ForwardAsync(hidden, null, null, cancellationToken);
         return $"a forward request of {length} tokens";
     }
 

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Protocol.Tensors;
@@ -84,29 +85,38 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         return outputs;
     }
 
-    /// <summary>A forward request's output, with its deep prompts when it carried any.</summary>
+    /// <summary>
+    /// A forward request's output, with its deep prompts and LoRA adapter when it carried any. The adapter is part of the
+    /// signed request, so an adapter request is replayed with it: replaying it without would flag an honest provider.
+    /// </summary>
     public Recomputed Forward(ForwardRequest request, WeightQuantization weights = WeightQuantization.None)
     {
         var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         using var margins = RouterMargins.Observe();
-        return Encode(Shaped(() => blocks.Forward(hidden, prompts)), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        using var adapter = Adapter(request.Adapter, request.BlockStart, request.BlockEnd);
+        return Encode(Shaped(() => blocks.Forward(hidden, prompts, adapter)), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
-    /// <summary>A backward request's input gradient, with its deep prompts when it carried any.</summary>
+    /// <summary>A backward request's input gradient, with its deep prompts and LoRA adapter when it carried any.</summary>
     public Recomputed Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None)
     {
         var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
         using var margins = RouterMargins.Observe();
+        using var adapter = Adapter(request.Adapter, request.BlockStart, request.BlockEnd);
         var inputGradient = Shaped(() =>
         {
-            using var gradients = blocks.Backward(hidden, prompts, outputGradient);
+            using var gradients = blocks.Backward(hidden, prompts, outputGradient, adapter: adapter);
             return gradients.TakeInput();
         });
         return Encode(inputGradient, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
+
+    /// <summary>The request's adapter, within the verifier's tensor bound, or null; one that does not fit the blocks is a <see cref="TensorFormatException"/> (not checkable).</summary>
+    private LoraAdapter? Adapter(LoraTensors? message, uint start, uint end) =>
+        message is null ? null : LoraCodec.Decode(message, checkpoint.Config, (int)start, (int)end, limits.MaxElements);
 
     /// <summary>Hidden states of [batch, length, hidden size].</summary>
     private Tensor Batch(SerializedTensor? message)

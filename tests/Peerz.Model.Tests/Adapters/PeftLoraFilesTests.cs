@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using Peerz.Model.Adapters;
+using Peerz.Model.Checkpoints;
+using Peerz.Testing;
+using static TorchSharp.torch;
+
+namespace Peerz.Model.Tests.Adapters;
+
+/// <summary>
+/// Adapter files in Hugging Face PEFT's layout. Checked against what PEFT writes: <c>LoraConfig</c>'s fields as
+/// <c>PeftModel.save_pretrained</c> serialises them to adapter_config.json (peft_type "LORA", task_type "CAUSAL_LM", r,
+/// lora_alpha, lora_dropout, target_modules, bias "none", fan_in_fan_out false, base_model_name_or_path), and the state
+/// dict keys of <c>get_peft_model_state_dict</c> for a Llama model, which drop the adapter name ("default"):
+/// <c>base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight</c> [r, in] and <c>lora_B.weight</c> [out, r]
+/// (huggingface/peft, src/peft/utils/save_and_load.py and src/peft/tuners/lora/layer.py).
+/// </summary>
+public sealed class PeftLoraFilesTests(TinyModelFixture model) : IClassFixture<TinyModelFixture>, IDisposable
+{
+    private readonly string _directory = TempDirectory.Create("peft");
+
+    [Fact]
+    public void Saved_files_have_PEFTs_config_keys_tensor_names_and_shapes_and_load_back_unchanged()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        var config = checkpoint.Config;
+        using var adapter = LoraTestAdapters.Trained(config, ["q_proj", "v_proj", "down_proj"], seed: 2, rank: 4, alpha: 8);
+        PeftLoraFiles.Save(_directory, adapter, alpha: 8, baseModel: "peerz/tiny");
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "adapter_config.json")))!.AsObject();
+        Assert.Equal("LORA", (string?)json["peft_type"]);
+        Assert.Equal("CAUSAL_LM", (string?)json["task_type"]);
+        Assert.Equal(4, (int)json["r"]!);
+        Assert.Equal(8.0, (double)json["lora_alpha"]!);
+        Assert.Equal(0.0, (double)json["lora_dropout"]!);
+        Assert.Equal("none", (string?)json["bias"]);
+        Assert.False((bool)json["fan_in_fan_out"]!);
+        Assert.Equal("peerz/tiny", (string?)json["base_model_name_or_path"]);
+        Assert.Equal(["down_proj", "q_proj", "v_proj"], json["target_modules"]!.AsArray().Select(m => (string)m!));
+
+        using (var file = SafetensorsFile.Open(Path.Combine(_directory, "adapter_model.safetensors")))
+        {
+            var expected = new Dictionary<string, long[]>();
+            long hidden = config.HiddenSize, kv = config.NumKeyValueHeads * config.HeadDim;
+            for (var i = 0; i < config.NumLayers; i++)
+            {
+                expected[$"base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight"] = [4, hidden];
+                expected[$"base_model.model.model.layers.{i}.self_attn.q_proj.lora_B.weight"] = [config.NumHeads * config.HeadDim, 4];
+                expected[$"base_model.model.model.layers.{i}.self_attn.v_proj.lora_A.weight"] = [4, hidden];
+                expected[$"base_model.model.model.layers.{i}.self_attn.v_proj.lora_B.weight"] = [kv, 4];
+                expected[$"base_model.model.model.layers.{i}.mlp.down_proj.lora_A.weight"] = [4, config.IntermediateSize];
+                expected[$"base_model.model.model.layers.{i}.mlp.down_proj.lora_B.weight"] = [hidden, 4];
+            }
+            Assert.Equal(expected.Keys.Order(), file.Tensors.Keys.Order());
+            foreach (var (name, shape) in expected) Assert.Equal(shape, file.Tensors[name].Shape);
+        }
+
+        var (loaded, alpha) = PeftLoraFiles.Load(_directory, config);
+        using (loaded)
+        {
+            Assert.Equal(8.0, alpha);
+            Assert.Equal(adapter.Scaling, loaded.Scaling);
+            Assert.Equal(adapter.Weights.Select(w => (w.Block, w.Module)).Order(), loaded.Weights.Select(w => (w.Block, w.Module)).Order());
+            foreach (var w in adapter.Weights)
+            {
+                var back = loaded.Weights.Single(l => l.Block == w.Block && l.Module == w.Module);
+                Assert.Equal(0f, (back.A - w.A).abs().max().item<float>());
+                Assert.Equal(0f, (back.B - w.B).abs().max().item<float>());
+            }
+        }
+    }
+
+    [Fact]
+    public void Bad_adapter_files_are_refused_with_the_reason()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        var config = checkpoint.Config;
+        var hidden = config.HiddenSize;
+        using var adapter = LoraAdapter.Create(config, 0, 2, LoraModules.Default, rank: 4, alpha: 8, seed: 1);
+        PeftLoraFiles.Save(_directory, adapter, alpha: 8, baseModel: "peerz/tiny");
+        var weights = Path.Combine(_directory, "adapter_model.safetensors");
+        var configPath = Path.Combine(_directory, "adapter_config.json");
+        var goodConfig = File.ReadAllText(configPath);
+
+        void Refused(string reason, long maxBytes = PeftLoraFiles.DefaultMaxBytes)
+        {
+            var e = Assert.Throws<CheckpointFormatException>(() => PeftLoraFiles.Load(_directory, config, maxBytes).Adapter.Dispose());
+            Assert.Contains(reason, e.Message);
+        }
+
+        void WriteTensors(params (string Name, Tensor Tensor)[] tensors) => SafetensorsWriter.Write(weights, tensors);
+
+        Refused("exceeds the adapter limit", maxBytes: 1000);
+        WriteTensors((PeftLoraFiles.TensorName(0, "q_proj", 'A'), zeros(4, hidden + 1)), (PeftLoraFiles.TensorName(0, "q_proj", 'B'), zeros(hidden, 4)));
+        Refused("lora_A must be [4, 64]");
+        WriteTensors(("base_model.model.model.layers.0.self_attn.rotary.lora_A.weight", zeros(4, hidden)));
+        Refused("not a LoRA weight of a known projection");
+        WriteTensors((PeftLoraFiles.TensorName(0, "q_proj", 'A'), zeros(4, hidden)));
+        Refused("lacks lora_B");
+        WriteTensors((PeftLoraFiles.TensorName(99, "q_proj", 'A'), zeros(4, hidden)), (PeftLoraFiles.TensorName(99, "q_proj", 'B'), zeros(hidden, 4)));
+        Refused("block 99 is not in blocks [0, 4)");
+        WriteTensors((PeftLoraFiles.TensorName(0, "q_proj", 'A'), zeros(4, hidden)), (PeftLoraFiles.TensorName(0, "q_proj", 'B'), zeros(hidden, 4)));
+        File.WriteAllText(configPath, goodConfig.Replace("\"LORA\"", "\"IA3\""));
+        Refused("only LORA adapters");
+        File.WriteAllText(configPath, goodConfig.Replace("\"fan_in_fan_out\": false", "\"fan_in_fan_out\": true"));
+        Refused("'fan_in_fan_out' is set");
+        File.WriteAllText(configPath, goodConfig.Replace("\"r\": 4", "\"r\": 8"));
+        Refused("r is 8 but the weights have rank 4");
+        File.Delete(configPath);
+        Refused("not a PEFT adapter directory");
+    }
+
+    public void Dispose() => TempDirectory.Delete(_directory);
+}
