@@ -2,10 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Peerz.Hosting.Logging;
 using Microsoft.Extensions.Options;
 using Peerz.Gateway.Economics;
 using Peerz.Gateway.Network;
+using Peerz.Hosting.Logging;
 using Peerz.Hosting.Metrics;
 
 namespace Peerz.Gateway;

@@ -1,5 +1,5 @@
-using Peerz.Testing.Processes;
 using Peerz.Testing;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Cli.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Peerz.Model;
-using Peerz.Testing.Processes;
 using Peerz.Testing;
+using Peerz.Testing.Processes;
 
 namespace Peerz.Cli.Tests;
 

@@ -43,6 +43,7 @@ public sealed class LoraAdapter : IDisposable
     public static LoraAdapter Create(ModelConfig config, int start, int end, IReadOnlyList<string> modules, int rank, double alpha, long seed)
     {
         if (rank < 1 || rank > MaxRank) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be in [1, {MaxRank}], got {rank}");
+        if (!SupportsArchitecture(config)) throw new ArgumentException(UnsupportedArchitecture(config.ModelType));
         var generator = new Generator((ulong)seed);
         var weights = new List<LoraWeight>();
         for (var block = start; block < end; block++)
@@ -56,8 +57,16 @@ public sealed class LoraAdapter : IDisposable
             }
         }
         var adapter = new LoraAdapter(alpha / rank, weights);
-        adapter.Validate(config, start, end);
-        return adapter;
+        try
+        {
+            adapter.Validate(config, start, end);
+            return adapter;
+        }
+        catch
+        {
+            adapter.Dispose();
+            throw;
+        }
     }
 
     /// <summary>This block's layers, or null when the adapter does not touch it.</summary>

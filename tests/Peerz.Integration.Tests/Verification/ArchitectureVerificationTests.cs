@@ -24,6 +24,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. The provider's /peerz/info announces its span's weight
 /// bytes. A new architecture is one more InlineData.
 /// </summary>
+[Trait("Category", "Chain")]
 public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly BigInteger Price = 1_000_000_000;

@@ -12,6 +12,7 @@ namespace Peerz.Settlement.Tests.Hosting;
 
 /// <summary>peerz-settle's hosted service on the Generic Host, against Hardhat's node: start-up validation, the run loop, stopping.</summary>
 [Collection(SettlementDevnetCollection.Name)]
+[Trait("Category", "Chain")]
 public sealed class SettlementHostTests(SettlementDevnet devnet) : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
