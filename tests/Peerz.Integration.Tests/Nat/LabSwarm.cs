@@ -78,7 +78,7 @@ public sealed class LabSwarm(NetworkLab lab, string modelDirectory) : IDisposabl
     /// </summary>
     public static string GeneratedText(PeerzProcess generate)
     {
-        string[] stderrPrefixes = ["route: ", "info: ", "warn: ", "fail: "];
+        string[] stderrPrefixes = ["route: ", "trce: ", "dbug: ", "info: ", "warn: ", "fail: ", "crit: "];
         var lines = generate.Output.Split('\n').Where(l => !stderrPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))).ToList();
         var start = lines.FindIndex(l => l.StartsWith(Prompt, StringComparison.Ordinal));
         Assert.True(start >= 0, $"no generated text in:\n{generate.Output}");
