@@ -23,24 +23,24 @@ public static class ArchitecturesBenchmark
         var blocks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
         var promptLength = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 128;
         Console.WriteLine($"threads: {get_num_threads()}; {blocks} blocks timed per architecture, prompt {promptLength}, {DecodeSteps} decode steps, best of {Rounds} rounds; float32");
-        var (matmul, read) = Ceilings();
-        var rows = new List<string>();
-        foreach (var shape in ArchitectureShapes.All(blocks))
-            rows.Add(Measure(shape, blocks, promptLength, matmul, read));
-        // Again at the end: other load on the shared machine may have held the first measurement down.
+        var (matmulBefore, readBefore) = Ceilings();
+        var timed = ArchitectureShapes.All(blocks).Select(shape => Measure(shape, blocks, promptLength)).ToList();
+        // Again at the end: a cold first measurement (clock ramp-up, other load on the shared machine) reads low, and a
+        // ceiling is the best the machine showed, so each fraction uses the larger of the two.
         var (matmulAfter, readAfter) = Ceilings();
+        var (matmul, read) = (Math.Max(matmulBefore, matmulAfter), Math.Max(readBefore, readAfter));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ceilings: float32 matmul 2048×2048 {matmul:F1} then {matmulAfter:F1} GFLOP/s; read bandwidth {read:F1} then {readAfter:F1} GB/s (fractions below use the first)"));
+            $"ceilings: float32 matmul 2048×2048 {matmulBefore:F1} then {matmulAfter:F1} GFLOP/s; read bandwidth {readBefore:F1} then {readAfter:F1} GB/s (fractions use the larger)"));
         Console.WriteLine("| architecture | shape | parameters | active per token (blocks) | prefill tokens/s | × matmul ceiling | decode tokens/s | × bandwidth ceiling |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var row in rows) Console.WriteLine(row);
+        foreach (var row in timed) Console.WriteLine(row.Format(matmul, read));
         return Task.CompletedTask;
     }
 
     private static (double MatmulGflops, double ReadGBps) Ceilings() =>
         (MachineCeilings.MatmulGflops(2048), MachineCeilings.ReadBandwidth(1L << 28));
 
-    private static string Measure(ArchitectureShape shape, int blocks, int promptLength, double matmulGflops, double readGBps)
+    private static ArchitectureTiming Measure(ArchitectureShape shape, int blocks, int promptLength)
     {
         var name = shape.Blocks.ModelType;
         using var checkpoint = Checkpoint.Open(BenchCheckpoint.Ensure($"{name}-1b-{blocks}", shape.Blocks));
@@ -57,14 +57,22 @@ public static class ArchitecturesBenchmark
         }
         // Rates of the whole depth: a token passes FullLayers blocks where the measurement passed `blocks`.
         var depth = (double)shape.FullLayers / blocks;
-        var prefillRate = promptLength / (prefill * depth);
-        var decodeRate = 1 / (decode * depth);
-        var activeParameters = shape.ActiveParametersPerBlock * shape.FullLayers;
-        var prefillCeiling = matmulGflops * 1e9 / (2.0 * activeParameters);
-        var decodeCeiling = readGBps * 1e9 / (activeParameters * sizeof(float));
+        var timing = new ArchitectureTiming(shape, PrefillRate: promptLength / (prefill * depth), DecodeRate: 1 / (decode * depth));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: prefill {prefillRate:F1} tokens/s (ceiling {prefillCeiling:F1}), decode {decodeRate:F2} tokens/s (ceiling {decodeCeiling:F2})"));
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {shape.Source}; {shape.FullLayers} blocks, hidden {shape.Blocks.Hidden} | {shape.FullParameters / 1e9:F2} B | {activeParameters / 1e9:F2} B | {prefillRate:F1} | {prefillRate / prefillCeiling:P0} | {decodeRate:F2} | {decodeRate / decodeCeiling:P0} |");
+            $"{name}: prefill {timing.PrefillRate:F1} tokens/s, decode {timing.DecodeRate:F2} tokens/s"));
+        return timing;
+    }
+
+    /// <summary>One architecture's full-depth rates, formatted beside the ceilings once both ceiling measurements are in.</summary>
+    private sealed record ArchitectureTiming(ArchitectureShape Shape, double PrefillRate, double DecodeRate)
+    {
+        public string Format(double matmulGflops, double readGBps)
+        {
+            var activeParameters = Shape.ActiveParametersPerBlock * Shape.FullLayers;
+            var prefillCeiling = matmulGflops * 1e9 / (2.0 * activeParameters);
+            var decodeCeiling = readGBps * 1e9 / (activeParameters * sizeof(float));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"| {Shape.Blocks.ModelType} | {Shape.Source}; {Shape.FullLayers} blocks, hidden {Shape.Blocks.Hidden} | {Shape.FullParameters / 1e9:F2} B | {activeParameters / 1e9:F2} B | {PrefillRate:F1} | {PrefillRate / prefillCeiling:P0} | {DecodeRate:F2} | {DecodeRate / decodeCeiling:P0} |");
+        }
     }
 }
