@@ -1,4 +1,5 @@
 using System.Numerics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Chain.Crypto;
 using Peerz.Client;
@@ -18,8 +19,10 @@ using Peerz.Testing.Chain;
 namespace Peerz.Integration.Tests.Payments;
 
 /// <summary>Builds paid providers (staked on the devnet, real libp2p hosts) and paying clients for the payment tests.</summary>
-public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisposable
+/// <param name="logs">Where the providers' and clients' logs go (default: nowhere; <c>TestOutputLogs</c> puts them in a failing test's report).</param>
+public sealed class PaidSwarm(PeerzDevnet devnet, string directory, ILoggerFactory? logs = null) : IAsyncDisposable
 {
+    private readonly ILoggerFactory _logs = logs ?? NullLoggerFactory.Instance;
     private readonly List<IAsyncDisposable> _owned = [];
     private bool _deleteDirectory;
 
@@ -41,7 +44,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
     {
         var identity = Identity.Generate();
         if (announcedAccount is null)
-            await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, NullLogger<ProviderRegistration>.Instance)
+            await new ProviderRegistration(devnet.Registry(account), devnet.Token(account), devnet.Deployment.ChainId, _logs.CreateLogger<ProviderRegistration>())
                 .EnsureAsync(account, identity.PeerId, price, stake, CancellationToken.None);
         var options = new ProviderPaymentOptions
         {
@@ -57,7 +60,7 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
         if (retention is { } kept) options = options with { PayloadRetention = kept };
         var ledger = await ProviderLedger.OpenAsync(Path.Combine(directory, $"provider-{account.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var payments = new ProviderPayments(options, ledger, new EscrowAllowances(devnet.Escrow(), options.Account, options.BalanceCacheTtl, TimeProvider.System),
-            TimeProvider.System, NullLogger<ProviderPayments>.Instance);
+            TimeProvider.System, _logs.CreateLogger<ProviderPayments>());
         var served = new ServedSpan("tiny", BlockSpan.Load(checkpoint, start, end, load), limits ?? new ServingLimits(), fault: fault);
         served.MeasureThroughput(16);
         var node = new ProviderNode(served, new ProviderNodeOptions
@@ -66,9 +69,9 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
             Bootstrap = bootstrap,
             Payments = payments,
             Verifiers = new VerifierRoles(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System),
-        }, NullLoggerFactory.Instance);
+        }, _logs);
         await node.StartAsync(CancellationToken.None);
-        var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), options.Account, NullLogger<VoucherRedeemer>.Instance));
+        var host = new PaidProviderHost(node, served, payments, new VoucherRedeemer(ledger, devnet.Escrow(account), options.Account, _logs.CreateLogger<VoucherRedeemer>()));
         _owned.Add(host);
         return host;
     }
@@ -78,15 +81,15 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory) : IAsyncDisp
     public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap, BigInteger? laneAmount = null,
         TimeSpan? providerQueueTimeout = null)
     {
-        var swarm = new SwarmClient(bootstrap, NullLoggerFactory.Instance);
+        var swarm = new SwarmClient(bootstrap, _logs);
         _owned.Add(swarm);
         await swarm.StartAsync(CancellationToken.None);
         var ledger = await ClientLedger.OpenAsync(Path.Combine(directory, $"client-{client.Address}.db"), devnet.Deployment.Escrow, CancellationToken.None);
         var options = new ClientPaymentOptions { Client = client, ChainId = devnet.Deployment.ChainId, Escrow = devnet.Deployment.Escrow, Registry = devnet.Deployment.Registry };
         if (providerQueueTimeout is { } wait) options = options with { ProviderQueueTimeout = wait };
-        var lanes = new EscrowLanes(devnet.Escrow(client), client.Address, laneAmount ?? EscrowLanes.DefaultTopUp, NullLogger<EscrowLanes>.Instance);
+        var lanes = new EscrowLanes(devnet.Escrow(client), client.Address, laneAmount ?? EscrowLanes.DefaultTopUp, _logs.CreateLogger<EscrowLanes>());
         return (swarm, new ClientPayments(options, ledger, new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
-            NullLogger<ClientPayments>.Instance, lanes));
+            _logs.CreateLogger<ClientPayments>(), lanes));
     }
 
     public static DistributedBlockPipeline Pipeline(SwarmClient swarm, ClientPayments payments, int layers) =>

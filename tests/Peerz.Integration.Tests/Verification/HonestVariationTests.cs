@@ -1,5 +1,5 @@
 using System.Numerics;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Peerz.Chain.Crypto;
 using Peerz.Chain.Wallet;
 using Peerz.Client;
@@ -17,6 +17,7 @@ using Peerz.P2P;
 using Peerz.Protocol.Payments;
 using Peerz.Protocol.Wire;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Logging;
 using Peerz.Testing.Processes;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -38,7 +39,8 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
 {
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "honest-variation");
+    // Providers' warnings and errors go to the test's output: a failing step's cause is in the failure report.
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "honest-variation", TestOutputLogs.Factory(output));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -178,7 +180,7 @@ public sealed class HonestVariationTests(TinyModelFixture model, PeerzDevnet dev
                 using var head = ClientHead.Load(checkpoint);
                 var (swarm, payments) = clients[i];
                 var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), new OnlyProvider(provider), swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
-                    new RemoteCallOptions { Compression = compression }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments);
+                    new RemoteCallOptions { Compression = compression }, new Logger<DistributedBlockPipeline>(TestOutputLogs.Factory(output)), payments: payments);
                 await new TextGenerator(head, pipeline).GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = 10 }).ToListAsync();
             })));
         }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
@@ -10,8 +10,10 @@ using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 using Peerz.Model.Tiny;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Logging;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
+using Xunit.Abstractions;
 
 namespace Peerz.Integration.Tests.Verification;
 
@@ -21,7 +23,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// replays each session with its rollbacks, finds honest hops honest and still catches a hop that answers wrongly.
 /// </summary>
 [Trait("Category", "Chain")]
-public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     // Chosen so the tiny model's continuation has drafts both kept and rejected by the n-gram drafter.
     private static readonly int[] Prompt = [5];
@@ -29,7 +31,7 @@ public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDe
     private static readonly (int Start, int End)[] Spans = [(0, 1), (1, 3), (3, 4)];
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "speculative-verify");
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "speculative-verify", TestOutputLogs.Factory(output));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -91,7 +93,7 @@ public sealed class SpeculativeVerificationTests(TinyModelFixture model, PeerzDe
         payments.Paid += receipts.Add;
 
         var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
-            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments, push: new PushRouting());
+            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, new Logger<DistributedBlockPipeline>(TestOutputLogs.Factory(output)), payments: payments, push: new PushRouting());
         var generator = new SpeculativeGenerator(local.Head, pipeline, new NGramDrafter(), 4);
         var tokens = await generator.GenerateAsync(Prompt, Greedy).ToListAsync();
         return new Run(tokens, generator.Statistics, receipts, hosts, swarm);

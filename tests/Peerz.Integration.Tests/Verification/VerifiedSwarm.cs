@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Numerics;
 using Microsoft.Data.Sqlite;
 using Peerz.Chain.Crypto;
@@ -18,14 +19,14 @@ namespace Peerz.Integration.Tests.Verification;
 /// account (unregistered, its own signer). Clients come from the payment tests' <see cref="Payments.PaidSwarm"/>.
 /// Owns <paramref name="directory"/>, where the test's files go (ledgers, models): it is deleted on dispose.
 /// </summary>
-public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory) : IAsyncDisposable
+public sealed class VerifiedSwarm(PeerzDevnet devnet, string directory, ILoggerFactory? logs = null) : IAsyncDisposable
 {
-    /// <summary>A swarm with a fresh temporary directory named after <paramref name="name"/>.</summary>
-    public static VerifiedSwarm Create(PeerzDevnet devnet, string name) => new(devnet, TempDirectory.Create(name));
+    /// <summary>A swarm with a fresh temporary directory named after <paramref name="name"/>; its hosts log to <paramref name="logs"/> (default: nowhere).</summary>
+    public static VerifiedSwarm Create(PeerzDevnet devnet, string name, ILoggerFactory? logs = null) => new(devnet, TempDirectory.Create(name), logs);
 
     public string Directory => directory;
 
-    public Payments.PaidSwarm Clients { get; } = new(devnet, directory);
+    public Payments.PaidSwarm Clients { get; } = new(devnet, directory, logs);
 
     /// <summary>A staked provider of blocks [0, 4) of a 4-block model announced as "tiny" (the test shape of any architecture).</summary>
     /// <param name="payloadAnswerBytes">Step bytes per /peerz/payload answer (default: the protocol's bound); small values make the verifier fetch in chunks.</param>
