@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using System.Numerics;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Peerz.Chain.Crypto;
 using Peerz.Client.Payments;
 using Peerz.Discovery;
