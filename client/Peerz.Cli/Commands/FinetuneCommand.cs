@@ -30,7 +30,11 @@ public static class FinetuneCommand
         var deep = new Option<bool>("--deep") { Description = "Deep prompt tuning: also train a prompt added at every block's input" };
         var rank = new Option<int>("--rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
         var alpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha: the update is scaled by alpha / r", DefaultValueFactory = _ => 16 };
-        var targets = new Option<string>("--target-modules") { Description = $"Comma-separated projections to adapt ({string.Join(", ", LoraModules.All)})", DefaultValueFactory = _ => string.Join(",", LoraModules.Default) };
+        var targets = new Option<string?>("--target-modules")
+        {
+            Description = $"Comma-separated projections to adapt: {string.Join(", ", LoraModules.All)} (llama, mistral, qwen2, mixtral; default {string.Join(",", LoraModules.Default)}) "
+                + $"or {string.Join(", ", LoraModules.FusedAll)} (bloom, falcon; default {string.Join(",", LoraModules.FusedDefault)})",
+        };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 50 };
         var prefix = new Option<int>("--prefix-length") { Description = "Soft prompt tokens", DefaultValueFactory = _ => 8 };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per step (split across providers serving the same blocks)", DefaultValueFactory = _ => 4 };
@@ -76,14 +80,15 @@ public static class FinetuneCommand
             var tuningOptions = new PromptTuningOptions { LearningRate = Positive(settings.Get(result, learningRate), "--learning-rate") };
             if (settings.Get(result, method) == "lora")
             {
-                var modules = settings.Get(result, targets).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-                var unknown = modules.Where(m => !LoraModules.IsKnown(m)).ToList();
+                var config = backend.Head.Config;
+                var modules = settings.Get(result, targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList()
+                    ?? [.. LoraModules.DefaultFor(config)];
+                var unknown = modules.Where(m => !LoraModules.AllFor(config).Contains(m)).ToList();
                 if (modules.Count == 0 || unknown.Count > 0)
-                    throw new UserErrorException($"--target-modules: unknown {string.Join(", ", unknown)}; choose among {string.Join(", ", LoraModules.All)}");
+                    throw new UserErrorException($"--target-modules: {config.ModelType} blocks have no {string.Join(", ", unknown)}; choose among {string.Join(", ", LoraModules.AllFor(config))}");
                 var r = Positive(settings.Get(result, rank), "--rank");
                 if (r > LoraAdapter.MaxRank) throw new UserErrorException($"--rank must be at most {LoraAdapter.MaxRank}");
                 var loraAlpha = Positive(settings.Get(result, alpha), "--lora-alpha");
-                var config = backend.Head.Config;
                 using var fresh = CreateAdapter(config, modules, r, loraAlpha, settings.Get(result, seed));
                 using var loraTuner = new LoraTuner(backend.Head, backend.Training, fresh, tuningOptions, logging.CreateLogger<LoraTuner>());
                 Console.Error.WriteLine($"{ids.Length} tokens in {batches.SequenceCount} sequences of {length}; LoRA rank {r}, alpha {loraAlpha} on {string.Join(", ", modules)} of {config.NumLayers} blocks");

@@ -43,7 +43,6 @@ public sealed class LoraAdapter : IDisposable
     public static LoraAdapter Create(ModelConfig config, int start, int end, IReadOnlyList<string> modules, int rank, double alpha, long seed)
     {
         if (rank < 1 || rank > MaxRank) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be in [1, {MaxRank}], got {rank}");
-        if (!SupportsArchitecture(config)) throw new ArgumentException(UnsupportedArchitecture(config.ModelType));
         var generator = new Generator((ulong)seed);
         var weights = new List<LoraWeight>();
         for (var block = start; block < end; block++)
@@ -83,8 +82,6 @@ public sealed class LoraAdapter : IDisposable
     /// </summary>
     public void Validate(ModelConfig config, int start, int end)
     {
-        if (Weights.Count > 0 && !SupportsArchitecture(config))
-            throw new ArgumentException(UnsupportedArchitecture(config.ModelType));
         var seen = new HashSet<(int, string)>();
         var rank = Rank;
         if (Weights.Count > 0 && (rank < 1 || rank > MaxRank))
@@ -94,8 +91,8 @@ public sealed class LoraAdapter : IDisposable
             var where = $"LoRA weight for block {w.Block} {w.Module}";
             if (w.Block < start || w.Block >= end)
                 throw new ArgumentException($"{where}: block {w.Block} is not in blocks [{start}, {end})");
-            if (!LoraModules.IsKnown(w.Module))
-                throw new ArgumentException($"{where}: unknown target module; known: {string.Join(", ", LoraModules.All)}");
+            if (!LoraModules.AllFor(config).Contains(w.Module))
+                throw new ArgumentException($"{where}: unknown target module for {config.ModelType} blocks; known: {string.Join(", ", LoraModules.AllFor(config))}");
             if (LoraModules.IsMlp(w.Module) && config.IsMixtureOfExperts)
                 throw new ArgumentException($"{where}: a mixture-of-experts block has no single {w.Module}; target the attention projections");
             if (!seen.Add((w.Block, w.Module)))
@@ -108,12 +105,6 @@ public sealed class LoraAdapter : IDisposable
                     $"{where}: lora_A must be [{rank}, {input}] and lora_B [{output}, {rank}], got [{string.Join(", ", w.A.shape)}] and [{string.Join(", ", w.B.shape)}]");
         }
     }
-
-    /// <summary>LoRA targets the Llama family's projections (q_proj … down_proj); BLOOM and Falcon fuse theirs differently.</summary>
-    public static bool SupportsArchitecture(ModelConfig config) => config.ModelType is not ("bloom" or "falcon");
-
-    internal static string UnsupportedArchitecture(string modelType) =>
-        $"LoRA adapters are supported for llama, mistral, qwen2 and mixtral blocks, not {modelType} (its projections are fused: query_key_value, dense_h_to_4h)";
 
     /// <summary>Detached copies of every weight (what a training pass keeps while the optimizer moves the originals).</summary>
     public LoraAdapter Clone() =>

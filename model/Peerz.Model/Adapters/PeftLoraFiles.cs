@@ -11,8 +11,10 @@ namespace Peerz.Model.Adapters;
 /// <summary>
 /// LoRA adapters as Hugging Face PEFT saves them (<c>PeftModel.save_pretrained</c>): a directory with
 /// <c>adapter_config.json</c> (peft_type LORA, r, lora_alpha, target_modules, …) and <c>adapter_model.safetensors</c>
-/// whose tensors are named as <c>get_peft_model_state_dict</c> names them for a Llama-family causal LM:
-/// <c>base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight</c> ([r, in]) and <c>….lora_B.weight</c> ([out, r]).
+/// whose tensors are named as <c>get_peft_model_state_dict</c> names them for a causal LM:
+/// <c>base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight</c> ([r, in]) and <c>….lora_B.weight</c> ([out, r])
+/// for the Llama family, <c>base_model.model.transformer.h.{i}.self_attention.query_key_value.lora_A.weight</c> for BLOOM
+/// and Falcon (whose causal LMs hold their layers in <c>transformer.h</c>).
 /// So an adapter trained here loads with <c>PeftModel.from_pretrained</c>, and one trained with PEFT loads here.
 /// </summary>
 public static partial class PeftLoraFiles
@@ -24,7 +26,7 @@ public static partial class PeftLoraFiles
     public const long DefaultMaxBytes = 256L << 20;
 
     public static string TensorName(int block, string module, char matrix) =>
-        $"base_model.model.model.layers.{block}.{LoraModules.Parent(module)}.{module}.lora_{matrix}.weight";
+        $"base_model.model.{LoraModules.Layers(module)}.{block}.{LoraModules.Parent(module)}.{module}.lora_{matrix}.weight";
 
     /// <summary>Writes <paramref name="adapter"/> (one rank and alpha for all its projections) to <paramref name="directory"/>.</summary>
     public static void Save(string directory, LoraAdapter adapter, double alpha, string baseModel)
@@ -92,12 +94,15 @@ public static partial class PeftLoraFiles
             foreach (var name in file.Tensors.Keys)
             {
                 var match = TensorNamePattern().Match(name);
-                if (!match.Success || !LoraModules.IsKnown(match.Groups[3].Value) || LoraModules.Parent(match.Groups[3].Value) != match.Groups[2].Value)
-                    throw new CheckpointFormatException(weightsPath, $"tensor '{name}' is not a LoRA weight of a known projection ({string.Join(", ", LoraModules.All)})");
-                var key = (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[3].Value);
+                var known = LoraModules.AllFor(config);
+                // The whole name must be the one TensorName gives: the right layers path and parent for the module.
+                if (!match.Success || !known.Contains(match.Groups[2].Value)
+                    || TensorName(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[2].Value, match.Groups[3].Value[0]) != name)
+                    throw new CheckpointFormatException(weightsPath, $"tensor '{name}' is not a LoRA weight of a {config.ModelType} projection ({string.Join(", ", known)})");
+                var key = (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[2].Value);
                 var tensor = file.Load(name).MoveToDType(ScalarType.Float32);
                 var pair = pairs.GetValueOrDefault(key);
-                pairs[key] = match.Groups[4].Value == "A" ? (tensor, pair.B) : (pair.A, tensor);
+                pairs[key] = match.Groups[3].Value == "A" ? (tensor, pair.B) : (pair.A, tensor);
             }
             foreach (var ((block, module), (a, b)) in pairs)
             {
@@ -151,6 +156,6 @@ public static partial class PeftLoraFiles
         if (json[key] is { } node && isSet(node)) throw new CheckpointFormatException(path, $"'{key}' is set; Peerz applies plain LoRA (W + alpha/r · B·A) only");
     }
 
-    [GeneratedRegex(@"^base_model\.model\.model\.layers\.(\d{1,6})\.(self_attn|mlp)\.(\w+)\.lora_(A|B)\.weight$")]
+    [GeneratedRegex(@"^base_model\.model\.[\w.]+?\.(\d{1,6})\.\w+\.(\w+)\.lora_(A|B)\.weight$")]
     private static partial Regex TensorNamePattern();
 }

@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -50,15 +51,16 @@ internal sealed class AlibiAttention : IDisposable
 
     /// <param name="input">[batch, length, hidden] at positions [<paramref name="startPosition"/>, +length).</param>
     /// <param name="cache">When given, this step's keys/values are appended and attention covers all cached positions.</param>
-    public Tensor Forward(Tensor input, int startPosition, LayerKvCache? cache)
+    /// <param name="lora">The block's LoRA layers (query_key_value, whose update has the fused per-head layout, and dense), or null.</param>
+    public Tensor Forward(Tensor input, int startPosition, LayerKvCache? cache, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
         long batch = input.shape[0], length = input.shape[1];
-        var (q, k, v) = SplitHeads(_queryKeyValue.Forward(input), batch, length);
+        var (q, k, v) = SplitHeads(_queryKeyValue.Forward(input, lora?.For("query_key_value")), batch, length);
         if (cache is not null)
             (k, v) = cache.Append(k, v, startPosition);
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, Bias(length, k.shape[2], q.dtype), 0.0, false);
-        return _output.Forward(Merge(attended, batch, length)).MoveToOuterDisposeScope();
+        return _output.Forward(Merge(attended, batch, length), lora?.For("dense")).MoveToOuterDisposeScope();
     }
 
     /// <summary>

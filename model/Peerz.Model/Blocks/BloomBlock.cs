@@ -37,10 +37,9 @@ internal sealed class BloomBlock(LayerNorm inputNorm, AlibiAttention attention, 
 
     public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
-        if (lora is not null) throw new ArgumentException(LoraAdapter.UnsupportedArchitecture("bloom"));
         using var scope = NewDisposeScope();
-        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, cache);
-        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden))).MoveToOuterDisposeScope();
+        var hidden = input + attention.Forward(inputNorm.Forward(input), startPosition, cache, lora);
+        return (hidden + mlp.Forward(postAttentionNorm.Forward(hidden), lora)).MoveToOuterDisposeScope();
     }
 
     public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache[] caches)

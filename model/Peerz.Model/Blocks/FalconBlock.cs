@@ -1,5 +1,6 @@
 using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
+using Peerz.Model.Configuration;
 using static TorchSharp.torch;
 
 namespace Peerz.Model.Blocks;
@@ -9,7 +10,7 @@ namespace Peerz.Model.Blocks;
 /// where LN_mlp is ln_mlp in the two-norm layout (Falcon-40B/180B) and the same input_layernorm otherwise (Falcon-7B);
 /// the MLP is dense_4h_to_h(gelu(dense_h_to_4h(·))) with exact GELU, positions are rotary.
 /// </summary>
-internal sealed class FalconBlock(LayerNorm attentionNorm, LayerNorm? mlpNorm, Attention attention, GeluMlp mlp) : IDecoderBlock
+internal sealed class FalconBlock(ModelConfig config, LayerNorm attentionNorm, LayerNorm? mlpNorm, Attention attention, GeluMlp mlp) : IDecoderBlock
 {
     public static string Prefix(int index) => $"transformer.h.{index}.";
 
@@ -32,7 +33,7 @@ internal sealed class FalconBlock(LayerNorm attentionNorm, LayerNorm? mlpNorm, A
             var attention = FusedQueryKeyValue.LoadAttention(checkpoint, config, prefix + "self_attention.", options);
             parts.Add(attention);
             var mlp = GeluMlp.Load(checkpoint, config, prefix + "mlp.dense_h_to_4h", prefix + "mlp.dense_4h_to_h", config.MlpBias, GeluApproximation.None, options);
-            return new FalconBlock(attentionNorm, mlpNorm, attention, mlp);
+            return new FalconBlock(config, attentionNorm, mlpNorm, attention, mlp);
         }
         catch
         {
@@ -45,11 +46,11 @@ internal sealed class FalconBlock(LayerNorm attentionNorm, LayerNorm? mlpNorm, A
 
     public Tensor Forward(Tensor input, int startPosition, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache? cache, BlockLora? lora = null)
     {
-        if (lora is not null) throw new ArgumentException(LoraAdapter.UnsupportedArchitecture("falcon"));
         using var scope = NewDisposeScope();
+        var split = lora is null ? null : FusedQueryKeyValue.ForSplitAttention(lora, config);
         var normed = attentionNorm.Forward(input);
-        var attended = attention.Forward(normed, startPosition, rotary ?? throw MissingRotary(), cache);
-        return (input + attended + mlp.Forward(mlpNorm?.Forward(input) ?? normed)).MoveToOuterDisposeScope();
+        var attended = attention.Forward(normed, startPosition, rotary ?? throw MissingRotary(), cache, split);
+        return (input + attended + mlp.Forward(mlpNorm?.Forward(input) ?? normed, split)).MoveToOuterDisposeScope();
     }
 
     public Tensor ForwardDecodeBatch(Tensor input, int[] positions, (Tensor Cos, Tensor Sin)? rotary, LayerKvCache[] caches)

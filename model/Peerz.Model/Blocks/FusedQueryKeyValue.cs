@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -17,23 +18,18 @@ internal static class FusedQueryKeyValue
 {
     public static Attention LoadAttention(Checkpoint checkpoint, ModelConfig config, string prefix, BlockLoadOptions options)
     {
-        long groups = config.NumKeyValueHeads, perGroup = config.NumHeads / config.NumKeyValueHeads, headDim = config.HeadDim, hidden = config.HiddenSize;
-        var rows = groups * (perGroup + 2) * headDim;
+        long hidden = config.HiddenSize, rows = (config.NumHeads + 2L * config.NumKeyValueHeads) * config.HeadDim;
         var projections = new List<Projection>(4);
         try
         {
             using (var scope = NewDisposeScope())
             {
-                var weight = checkpoint.Load(prefix + "query_key_value.weight", rows, hidden).view(groups, perGroup + 2, headDim, hidden);
-                var bias = config.QkvBias ? checkpoint.Load(prefix + "query_key_value.bias", rows).view(groups, perGroup + 2, headDim) : null;
-                // Query heads in group order, then the key heads, then the value heads.
-                (Tensor Weight, Tensor? Bias) Part(long from, long count) => (
-                    weight.narrow(1, from, count).reshape(groups * count * headDim, hidden).contiguous(),
-                    bias?.narrow(1, from, count).reshape(groups * count * headDim).contiguous());
-                foreach (var (w, b) in new[] { Part(0, perGroup), Part(perGroup, 1), Part(perGroup + 1, 1) })
-                    projections.Add(Projection.FromWeights(w, b, options));
+                var (queryWeight, keyWeight, valueWeight) = Split(checkpoint.Load(prefix + "query_key_value.weight", rows, hidden), config);
+                var (queryBias, keyBias, valueBias) = config.QkvBias ? Split(checkpoint.Load(prefix + "query_key_value.bias", rows), config) : default;
+                foreach (var (w, b) in new[] { (queryWeight, queryBias), (keyWeight, keyBias), (valueWeight, valueBias) })
+                    projections.Add(Projection.FromWeights(w.contiguous(), b?.contiguous(), options));
             }
-            projections.Add(Projection.Load(checkpoint, prefix + "dense", hidden, config.NumHeads * headDim, config.OutputBias, options));
+            projections.Add(Projection.Load(checkpoint, prefix + "dense", hidden, config.NumHeads * config.HeadDim, config.OutputBias, options));
             return new Attention(config, projections[0], projections[1], projections[2], projections[3]);
         }
         catch
@@ -41,5 +37,41 @@ internal static class FusedQueryKeyValue
             foreach (var projection in projections) projection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A block's LoRA layers on the fused projections as the split <see cref="Attention"/> takes them: query_key_value's
+    /// update B·A splits by B's rows exactly as the weight does (A is shared; the split is a view, so gradients reach
+    /// the fused B), and dense is the output projection. The MLP's layers pass through unchanged.
+    /// </summary>
+    public static BlockLora ForSplitAttention(BlockLora lora, ModelConfig config)
+    {
+        var layers = new Dictionary<string, LoraLayer>();
+        if (lora.For("query_key_value") is { } fused)
+        {
+            var (query, key, value) = Split(fused.B, config);
+            layers["q_proj"] = fused with { B = query };
+            layers["k_proj"] = fused with { B = key };
+            layers["v_proj"] = fused with { B = value };
+        }
+        if (lora.For("dense") is { } dense) layers["o_proj"] = dense;
+        foreach (var module in new[] { "dense_h_to_4h", "dense_4h_to_h" })
+        {
+            if (lora.For(module) is { } layer) layers[module] = layer;
+        }
+        return new BlockLora(layers);
+    }
+
+    /// <summary>
+    /// A tensor whose first dimension is the fused output ([groups, heads/groups + 2, head_dim] rows) into the query
+    /// heads in group order, the key heads and the value heads, each with the remaining dimensions unchanged.
+    /// </summary>
+    private static (Tensor Query, Tensor Key, Tensor Value) Split(Tensor fused, ModelConfig config)
+    {
+        long groups = config.NumKeyValueHeads, perGroup = config.NumHeads / config.NumKeyValueHeads, headDim = config.HeadDim;
+        var rest = fused.shape.Skip(1).ToArray();
+        var grouped = fused.view([groups, perGroup + 2, headDim, .. rest]);
+        Tensor Part(long from, long count) => grouped.narrow(1, from, count).reshape([groups * count * headDim, .. rest]);
+        return (Part(0, perGroup), Part(perGroup, 1), Part(perGroup + 1, 1));
     }
 }

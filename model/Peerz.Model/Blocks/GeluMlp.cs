@@ -1,3 +1,4 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Configuration;
 using static TorchSharp.torch;
@@ -27,14 +28,15 @@ internal sealed class GeluMlp(Projection up, Projection down, GeluApproximation 
 
     public long WeightBytes => up.WeightBytes + down.WeightBytes;
 
-    public Tensor Forward(Tensor input)
+    /// <param name="lora">The block's LoRA layers (dense_h_to_4h, dense_4h_to_h), or null.</param>
+    public Tensor Forward(Tensor input, BlockLora? lora = null)
     {
         using var scope = NewDisposeScope();
-        var intermediate = up.Forward(input);
+        var intermediate = up.Forward(input, lora?.For("dense_h_to_4h"));
         var activated = approximation == GeluApproximation.Tanh
             ? nn.functional.gelu(intermediate, TorchSharp.Modules.GELU.Approximate.tanh)
             : nn.functional.gelu(intermediate);
-        return down.Forward(activated).MoveToOuterDisposeScope();
+        return down.Forward(activated, lora?.For("dense_4h_to_h")).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

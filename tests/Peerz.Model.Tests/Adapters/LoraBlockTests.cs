@@ -36,7 +36,7 @@ public sealed class LoraBlockTests(TinyModelFixture model, ITestOutputHelper out
         var merged = TempDirectory.Create("lora-merged");
         try
         {
-            WriteMerged(model.Directory, merged, adapter);
+            LoraChecks.WriteMerged(model.Directory, merged, adapter);
             using var mergedCheckpoint = Checkpoint.Open(merged);
             using var span = BlockSpan.Load(checkpoint, 0, 4, Float64);
             using var mergedSpan = BlockSpan.Load(mergedCheckpoint, 0, 4, Float64);
@@ -60,7 +60,7 @@ public sealed class LoraBlockTests(TinyModelFixture model, ITestOutputHelper out
     [Fact]
     public void Gradients_of_A_and_B_through_two_spans_match_central_finite_differences()
     {
-        // Float64: eps = 1e-4 gives truncation O(eps²) ≈ 1e-8 and rounding ≈ 1e-16 · |loss| / eps ≈ 1e-11, below the 1e-6 relative bound.
+        // Float64 central differences (LoraChecks.GradientError) are accurate to ~1e-8, below the 1e-6 relative bound.
         using var checkpoint = Checkpoint.Open(model.Directory);
         using var first = BlockSpan.Load(checkpoint, 0, 2, Float64);
         using var second = BlockSpan.Load(checkpoint, 2, 4, Float64);
@@ -70,41 +70,7 @@ public sealed class LoraBlockTests(TinyModelFixture model, ITestOutputHelper out
         var probe = randn([2, 5, checkpoint.Config.HiddenSize], ScalarType.Float64, generator: manual_seed(7));
         using var firstAdapter = adapter.Slice(0, 2);
         using var secondAdapter = adapter.Slice(2, 4);
-
-        // Loss = <probe, second(first(hidden))>: its gradient with respect to the last output is the probe itself.
-        double Loss() => (second.Forward(first.Forward(hidden, null, firstAdapter), null, secondAdapter) * probe).sum().item<double>();
-
-        var middle = first.Forward(hidden, null, firstAdapter);
-        using var secondGradients = second.Backward(middle, null, probe, adapter: secondAdapter);
-        using var firstGradients = first.Backward(hidden, null, secondGradients.Input, adapter: firstAdapter);
-
-        double worst = 0;
-        var checkedCount = 0;
-        foreach (var (weights, gradients) in new[] { (firstAdapter, firstGradients.Adapter!), (secondAdapter, secondGradients.Adapter!) })
-        {
-            for (var w = 0; w < weights.Weights.Count; w++)
-            {
-                foreach (var (parameter, gradient) in new[] { (weights.Weights[w].A, gradients.Weights[w].A), (weights.Weights[w].B, gradients.Weights[w].B) })
-                {
-                    Assert.Equal(parameter.shape, gradient.shape);
-                    var flat = parameter.view(-1);
-                    var analytic = gradient.to_type(ScalarType.Float64).view(-1);
-                    for (long i = 0; i < flat.shape[0]; i += 89)
-                    {
-                        const double eps = 1e-4;
-                        var original = flat[i].item<double>();
-                        flat[i] = original + eps;
-                        var plus = Loss();
-                        flat[i] = original - eps;
-                        var minus = Loss();
-                        flat[i] = original;
-                        var numeric = (plus - minus) / (2 * eps);
-                        worst = Math.Max(worst, Math.Abs(numeric - analytic[i].item<double>()) / Math.Max(1e-3, Math.Abs(numeric)));
-                        checkedCount++;
-                    }
-                }
-            }
-        }
+        var (worst, checkedCount) = LoraChecks.GradientError(first, second, firstAdapter, secondAdapter, hidden, probe);
         output.WriteLine($"{checkedCount} entries of A and B; worst relative error vs finite differences {worst:E2}");
         Assert.True(worst <= 1e-6, $"relative error {worst}");
         Assert.True(checkedCount > 50);
@@ -134,21 +100,4 @@ public sealed class LoraBlockTests(TinyModelFixture model, ITestOutputHelper out
     }
 
     private static LoraAdapter TrainedAdapter(Checkpoint checkpoint, long seed) => LoraTestAdapters.Trained(checkpoint.Config, Modules, seed, ScalarType.Float64);
-
-    /// <summary>The checkpoint with each targeted W replaced by W + scaling·B·A, as PEFT's merge does.</summary>
-    private static void WriteMerged(string source, string target, LoraAdapter adapter)
-    {
-        File.Copy(Path.Combine(source, Checkpoint.ConfigFile), Path.Combine(target, Checkpoint.ConfigFile));
-        using var file = SafetensorsFile.Open(Path.Combine(source, Checkpoint.SingleFile));
-        using var scope = NewDisposeScope();
-        var tensors = file.Tensors.Keys.Order().Select(name =>
-        {
-            var tensor = file.Load(name);
-            var weight = adapter.Weights.FirstOrDefault(w => name == $"model.layers.{w.Block}.{LoraModules.Parent(w.Module)}.{w.Module}.weight");
-            if (weight is null) return (name, tensor);
-            var delta = weight.B.to_type(ScalarType.Float64).mm(weight.A.to_type(ScalarType.Float64)) * adapter.Scaling;
-            return (name, (tensor.to_type(ScalarType.Float64) + delta).to_type(tensor.dtype));
-        }).ToList();
-        SafetensorsWriter.Write(Path.Combine(target, Checkpoint.SingleFile), tensors);
-    }
 }

@@ -93,7 +93,12 @@ public sealed class PeftLoraFilesTests(TinyModelFixture model) : IClassFixture<T
         WriteTensors((PeftLoraFiles.TensorName(0, "q_proj", 'A'), zeros(4, hidden + 1)), (PeftLoraFiles.TensorName(0, "q_proj", 'B'), zeros(hidden, 4)));
         Refused("lora_A must be [4, 64]");
         WriteTensors(("base_model.model.model.layers.0.self_attn.rotary.lora_A.weight", zeros(4, hidden)));
-        Refused("not a LoRA weight of a known projection");
+        Refused("not a LoRA weight of a llama projection");
+        // BLOOM's / Falcon's fused projection, or a Llama projection under their layers path, is not one of this model's.
+        WriteTensors((PeftLoraFiles.TensorName(0, "query_key_value", 'A'), zeros(4, hidden)));
+        Refused("not a LoRA weight of a llama projection");
+        WriteTensors(("base_model.model.transformer.h.0.self_attn.q_proj.lora_A.weight", zeros(4, hidden)));
+        Refused("not a LoRA weight of a llama projection");
         WriteTensors((PeftLoraFiles.TensorName(0, "q_proj", 'A'), zeros(4, hidden)));
         Refused("lacks lora_B");
         WriteTensors((PeftLoraFiles.TensorName(99, "q_proj", 'A'), zeros(4, hidden)), (PeftLoraFiles.TensorName(99, "q_proj", 'B'), zeros(hidden, 4)));

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Peerz.Testing;
+using Peerz.Testing.Processes;
+
+namespace Peerz.Cli.Tests;
+
+/// <summary>
+/// `peerz finetune --method lora` on a Falcon checkpoint: without --target-modules it adapts PEFT's default for the model
+/// type (query_key_value), writes a PEFT directory that `peerz generate --adapter` takes, and a Llama projection name
+/// is one error line naming the model's own projections.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class LoraCliTests : IDisposable
+{
+    private readonly string _directory = TempDirectory.Create("lora-cli");
+
+    [Fact]
+    public async Task A_falcon_adapter_trains_on_the_fused_projection_by_default_and_generates()
+    {
+        var model = Path.Combine(_directory, "falcon");
+        var init = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "falcon", "--layers", "2", "--hidden", "32", "--out", model]);
+        Assert.True(init.ExitCode == 0, init.Error);
+        var data = Path.Combine(_directory, "data.txt");
+        File.WriteAllText(data, string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 20)));
+        var adapter = Path.Combine(_directory, "adapter");
+
+        var train = await ToolProcess.RunAsync("peerz", ["finetune", "--local", "--model", model, "--method", "lora", "--rank", "2", "--data", data,
+            "--steps", "3", "--sequence-length", "8", "--batch-size", "2", "--out", adapter]);
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("step 3/3 loss", train.Output);
+        Assert.Contains("on query_key_value of 2 blocks", train.Error);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")))!;
+        Assert.Equal(["query_key_value"], config["target_modules"]!.AsArray().Select(m => (string)m!));
+
+        var generate = await ToolProcess.RunAsync("peerz", ["generate", "--local", "--model", model, "--adapter", adapter, "--prompt", "the quick", "--max-new-tokens", "4"]);
+        Assert.True(generate.ExitCode == 0, generate.Error);
+    }
+
+    [Fact]
+    public async Task A_llama_projection_for_a_falcon_model_is_one_error_line_naming_falcons_projections()
+    {
+        var model = Path.Combine(_directory, "falcon");
+        var init = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "falcon", "--layers", "2", "--hidden", "32", "--out", model]);
+        Assert.True(init.ExitCode == 0, init.Error);
+        var data = Path.Combine(_directory, "data.txt");
+        File.WriteAllText(data, string.Concat(Enumerable.Repeat("some text to train on. ", 20)));
+
+        var result = await ToolProcess.RunAsync("peerz", ["finetune", "--local", "--model", model, "--method", "lora", "--target-modules", "q_proj", "--data", data, "--steps", "1"]);
+        Assert.Equal(1, result.ExitCode);
+        // Progress lines ("loading blocks 1/2") come first on stderr; the error is the last line, with no stack trace.
+        var lines = result.Error.Trim().Split('\n');
+        Assert.Equal("error: --target-modules: falcon blocks have no q_proj; choose among query_key_value, dense, dense_h_to_4h, dense_4h_to_h", lines[^1]);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => TempDirectory.Delete(_directory);
+}
