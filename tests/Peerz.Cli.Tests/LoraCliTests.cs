@@ -17,11 +17,7 @@ public sealed class LoraCliTests : IDisposable
     [Fact]
     public async Task A_falcon_adapter_trains_on_the_fused_projection_by_default_and_generates()
     {
-        var model = Path.Combine(_directory, "falcon");
-        var init = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "falcon", "--layers", "2", "--hidden", "32", "--out", model]);
-        Assert.True(init.ExitCode == 0, init.Error);
-        var data = Path.Combine(_directory, "data.txt");
-        File.WriteAllText(data, string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 20)));
+        var (model, data) = await FalconAndDataAsync();
         var adapter = Path.Combine(_directory, "adapter");
 
         var train = await ToolProcess.RunAsync("peerz", ["finetune", "--local", "--model", model, "--method", "lora", "--rank", "2", "--data", data,
@@ -39,11 +35,7 @@ public sealed class LoraCliTests : IDisposable
     [Fact]
     public async Task A_llama_projection_for_a_falcon_model_is_one_error_line_naming_falcons_projections()
     {
-        var model = Path.Combine(_directory, "falcon");
-        var init = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "falcon", "--layers", "2", "--hidden", "32", "--out", model]);
-        Assert.True(init.ExitCode == 0, init.Error);
-        var data = Path.Combine(_directory, "data.txt");
-        File.WriteAllText(data, string.Concat(Enumerable.Repeat("some text to train on. ", 20)));
+        var (model, data) = await FalconAndDataAsync();
 
         var result = await ToolProcess.RunAsync("peerz", ["finetune", "--local", "--model", model, "--method", "lora", "--target-modules", "q_proj", "--data", data, "--steps", "1"]);
         Assert.Equal(1, result.ExitCode);
@@ -51,6 +43,17 @@ public sealed class LoraCliTests : IDisposable
         var lines = result.Error.Trim().Split('\n');
         Assert.Equal("error: --target-modules: falcon blocks have no q_proj; choose among query_key_value, dense, dense_h_to_4h, dense_4h_to_h", lines[^1]);
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    /// <summary>A 2-block random Falcon written by `peerz model init-tiny`, and a text file to train on.</summary>
+    private async Task<(string Model, string Data)> FalconAndDataAsync()
+    {
+        var model = Path.Combine(_directory, "falcon");
+        var init = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", "falcon", "--layers", "2", "--hidden", "32", "--out", model]);
+        Assert.True(init.ExitCode == 0, init.Error);
+        var data = Path.Combine(_directory, "data.txt");
+        File.WriteAllText(data, string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 20)));
+        return (model, data);
     }
 
     public void Dispose() => TempDirectory.Delete(_directory);
