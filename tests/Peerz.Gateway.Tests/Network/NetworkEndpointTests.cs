@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -187,9 +186,9 @@ public sealed class NetworkEndpointTests
         var options = new NetworkViewOptions { DhtTimeout = TimeSpan.FromMilliseconds(400), ChainTimeout = TimeSpan.FromMilliseconds(400), PingTimeout = TimeSpan.FromMilliseconds(400) };
         var stakes = new FakeStakes(1, new Dictionary<string, StakeEntry>()) { Hangs = true };
         var swarm = new FakeSwarm(Announced[..1]);
-        var started = Stopwatch.GetTimestamp();
+        // The fakes hang until cancelled: an answer at all (within the test's 5 s) means the bound cut them, and the
+        // reported errors name which one; no wall-clock assertion, which a loaded CI machine would make flaky.
         var snapshot = await View(swarm, stakes, options: options).GetAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(390), TimeSpan.FromSeconds(3));
         Assert.Null(snapshot.ChainBlock);
         Assert.Equal("the chain did not answer within 0.4 s", snapshot.ChainError);
         var provider = snapshot.Models.Single().Providers.Single();
@@ -198,9 +197,7 @@ public sealed class NetworkEndpointTests
         Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], snapshot.Models.Single().Redundancy);
 
         var hungDht = new FakeSwarm(Announced) { DhtHangs = true };
-        started = Stopwatch.GetTimestamp();
         snapshot = await View(hungDht, null, options: options).GetAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(390), TimeSpan.FromSeconds(3));
         Assert.Equal("the DHT lookup took longer than 0.4 s", snapshot.DhtError);
         Assert.Equal([new BlockRange(0, 10)], snapshot.Models.Single().Gaps);
     }
