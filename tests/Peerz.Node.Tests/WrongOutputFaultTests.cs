@@ -1,4 +1,6 @@
 using Peerz.Node.Serving;
+using Peerz.Protocol.Tensors;
+using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
 namespace Peerz.Node.Tests;
@@ -26,6 +28,30 @@ public sealed class WrongOutputFaultTests
         Assert.Equal(wrong, fault.Injected);
         // Binomial(10 000, 0.1): mean 1000, standard deviation 30; 6 deviations either way fails by chance ~1e-9.
         Assert.InRange(wrong, 1000 - 180, 1000 + 180);
+    }
+
+    [Fact]
+    public void A_wrong_backward_answer_keeps_its_input_gradient_and_shifts_the_prompt_and_adapter_gradients()
+    {
+        using var scope = NewDisposeScope();
+        var (input, prompts, a, b) = (randn(2, 3, 8), randn(1, 2, 8), randn(4, 8), zeros(8, 4));
+        SerializedTensor Encoded(Tensor t) => TensorCodec.Encode(t, TensorCompression.None);
+        Tensor Decoded(SerializedTensor t) => TensorCodec.Decode(t, TensorLimits.Default);
+        var response = new BackwardResponse { InputGradient = Encoded(input), PromptGradient = Encoded(prompts), AdapterGradient = new LoraTensors { Scaling = 2 } };
+        response.AdapterGradient.Projections.Add(new LoraProjection { Block = 1, Module = "q_proj", A = Encoded(a), B = Encoded(b) });
+        var plain = new BackwardResponse { InputGradient = Encoded(input) };
+        var fault = new WrongOutputFault(1, new Random(1));
+
+        fault.Apply(response);
+        fault.Apply(plain);
+
+        Assert.Equal(2, fault.Injected);
+        Assert.True(allclose(Decoded(response.InputGradient), input, rtol: 0, atol: 0));
+        Assert.True(allclose(Decoded(response.PromptGradient) - prompts, ones_like(prompts), rtol: 0, atol: 1e-6));
+        Assert.True(allclose(Decoded(response.AdapterGradient.Projections[0].A) - a, ones_like(a), rtol: 0, atol: 1e-6));
+        Assert.True(allclose(Decoded(response.AdapterGradient.Projections[0].B), ones_like(b), rtol: 0, atol: 0));
+        // Without prompt or adapter gradients, the input gradient is what is wrong.
+        Assert.True(allclose(Decoded(plain.InputGradient) - input, ones_like(input), rtol: 0, atol: 1e-6));
     }
 
     [Theory]

@@ -48,7 +48,7 @@ public sealed class LoraReplayTests(TinyModelFixture model, ITestOutputHelper ou
         };
         using var honestGradients = provider.Backward(hidden, null, outputGradient, adapter: adapter);
         using var ignoredGradients = provider.Backward(hidden, null, outputGradient);
-        var replayedBackward = recomputer.Backward(backward);
+        var replayedBackward = recomputer.Backward(backward).Input;
         var honestBackward = replayedBackward.DivergenceOf(honestGradients.Input);
         var ignoredBackward = replayedBackward.DivergenceOf(ignoredGradients.Input);
 

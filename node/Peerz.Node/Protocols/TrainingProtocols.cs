@@ -54,7 +54,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
                 var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
                 if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
                 if (gradients.Adapter is { } adapterGradient) computed.AdapterGradient = LoraCodec.Encode(adapterGradient);
-                return computed;
+                return served.Answer(computed);
             }, cancellationToken);
             response.Receipt = await ReceiptAsync(WorkKind.Backward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;

@@ -56,6 +56,13 @@ public sealed class ServedSpan : IDisposable
     /// <summary>What a response carries for the computed <paramref name="output"/>: the output itself unless <see cref="Fault"/> is injecting.</summary>
     public Tensor Answer(Tensor output) => Fault?.Apply(output) ?? output;
 
+    /// <summary>A backward answer as sent: as computed unless <see cref="Fault"/> is injecting (then changed in place).</summary>
+    public BackwardResponse Answer(BackwardResponse response)
+    {
+        Fault?.Apply(response);
+        return response;
+    }
+
     public int ActiveSessions => Limits.MaxSessions - _sessionSlots.CurrentCount;
 
     /// <summary>Tokens per second through the whole span, measured at start (0 until measured).</summary>

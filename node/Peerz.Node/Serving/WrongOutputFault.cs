@@ -1,3 +1,5 @@
+using Peerz.Protocol.Tensors;
+using Peerz.Protocol.Wire;
 using static TorchSharp.torch;
 
 namespace Peerz.Node.Serving;
@@ -40,12 +42,42 @@ public sealed class WrongOutputFault
     /// <paramref name="output"/> itself, or with probability <see cref="Rate"/> the output shifted by one in every element:
     /// far outside any float tolerance, the way a cheaper model's answer is.
     /// </summary>
-    public Tensor Apply(Tensor output)
+    public Tensor Apply(Tensor output) => Wrong() ? output + 1.0 : output;
+
+    /// <summary>
+    /// A backward answer as computed, or with probability <see cref="Rate"/> with the gradients of the client's prompts and
+    /// LoRA weights shifted by one in every element while the input gradient stays right — the cheat that poisons a
+    /// fine-tune and passes a check of the input gradient alone; an answer without such gradients gets its input gradient
+    /// shifted instead. Changes <paramref name="response"/> in place.
+    /// </summary>
+    public void Apply(BackwardResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!Wrong()) return;
+        if (response.PromptGradient is null && response.AdapterGradient is null)
+        {
+            response.InputGradient = Shifted(response.InputGradient);
+            return;
+        }
+        if (response.PromptGradient is not null) response.PromptGradient = Shifted(response.PromptGradient);
+        foreach (var projection in response.AdapterGradient?.Projections ?? [])
+        {
+            projection.A = Shifted(projection.A);
+            projection.B = Shifted(projection.B);
+        }
+    }
+
+    private bool Wrong()
     {
         bool wrong;
         lock (_random) wrong = _random.NextDouble() < Rate;
-        if (!wrong) return output;
-        Interlocked.Increment(ref _injected);
-        return output + 1.0;
+        if (wrong) Interlocked.Increment(ref _injected);
+        return wrong;
+    }
+
+    private static SerializedTensor Shifted(SerializedTensor tensor)
+    {
+        using var scope = NewDisposeScope();
+        return TensorCodec.Encode(TensorCodec.Decode(tensor, TensorLimits.Default) + 1.0, tensor.Compression);
     }
 }

@@ -111,6 +111,32 @@ public sealed class VerifierHarness : IDisposable
         return Assert.Single(paid);
     }
 
+    /// <summary>
+    /// Pays for one backward request of a random [batch, length] input and output gradient through the provider's whole
+    /// span, with <paramref name="prompts"/> and <paramref name="adapter"/> when given, and returns its receipt.
+    /// </summary>
+    public static async Task<PaymentRecord> BackwardAsync(SwarmClient swarm, ClientPayments payments, ProviderRecord provider, int batch, int length, int hidden, int seed,
+        Tensor? prompts = null, Model.Adapters.LoraAdapter? adapter = null)
+    {
+        var paid = new List<PaymentRecord>();
+        void Collect(PaymentRecord record) => paid.Add(record);
+        payments.Paid += Collect;
+        try
+        {
+            var generator = new Generator((ulong)seed);
+            using var input = randn([batch, length, hidden], generator: generator);
+            using var outputGradient = randn([batch, length, hidden], generator: generator).div_(length);
+            await using var stream = await swarm.OpenStreamAsync(provider, PeerzProtocolIds.Backward, CancellationToken.None);
+            using var gradients = await RemoteTraining.BackwardAsync(stream, new SpanRequest("tiny", provider.Start, provider.End), input, prompts, adapter, outputGradient,
+                new RemoteCallOptions(), new PaidProvider(payments, provider), CancellationToken.None);
+        }
+        finally
+        {
+            payments.Paid -= Collect;
+        }
+        return Assert.Single(paid);
+    }
+
     public void Dispose()
     {
         _recomputer.Dispose();

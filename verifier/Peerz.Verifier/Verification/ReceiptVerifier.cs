@@ -68,7 +68,7 @@ public sealed class ReceiptVerifier(
 
         // The mode the provider signed, never one it announces; a code no honest provider signs is judged at the tightest tolerance.
         var mode = ServingMode.Decode(receipt.Receipt.ServingMode) ?? ServingMode.Float32;
-        var tolerance = tolerances.For(mode.DType, mode.Quantization);
+        var tolerance = receipt.Kind == WorkKind.Backward ? tolerances.GradientsFor(mode.DType, mode.Quantization) : tolerances.For(mode.DType, mode.Quantization);
         var routerMargin = tolerances.RouterMarginFor(mode.DType, mode.Quantization);
         if (!await _recomputing.WaitAsync(recomputeTimeout, cancellationToken))
             return new(VerificationVerdict.Error, 0, $"an earlier recomputation is still running after {recomputeTimeout.TotalSeconds:F0} s");
@@ -201,12 +201,10 @@ public sealed class ReceiptVerifier(
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
         var expected = recomputer.Backward(request, weights);
         var provided = TryParse(BackwardResponse.Parser, step.Output);
-        var divergence = DivergenceFrom(expected, provided?.InputGradient);
-        if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
-        if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the input gradient");
-        var honest = provided?.Clone() ?? new BackwardResponse();
-        honest.InputGradient = expected.Encoded;
-        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the input gradient");
+        var worst = BackwardComparison.Divergences(expected, provided, limits).MaxBy(d => d.Divergence)!;
+        if (worst.Divergence <= tolerance) return new(VerificationVerdict.Honest, worst.Divergence, $"every gradient within tolerance {tolerance:G3}");
+        if (expected.Input.RoutedAtNearTie(routerMargin)) return NearTie(worst.Divergence, expected.Input, worst.Name);
+        return Mismatch(step, worst.Divergence, tolerance, WorkBytes.Output(BackwardComparison.Honest(expected, provided)), worst.Name);
     }
 
     /// <summary>A request whose blocks are not the ones its receipt states was not the receipt's work.</summary>

@@ -25,10 +25,18 @@ public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
     public bool RoutedAtNearTie(double margin) => RouterMargin < margin;
 
     /// <summary>How far the provider's decoded output is from this one beyond the codec's rounding (relative L2).</summary>
-    public double DivergenceOf(Tensor provided)
+    public double DivergenceOf(Tensor provided) => Compare(provided, Divergence.Relative);
+
+    /// <summary>
+    /// How far the provider's decoded gradient is from this one beyond the codec's rounding, relative to the larger of
+    /// the two norms (<see cref="Divergence.RelativeToLarger"/>: a gradient may honestly be exactly zero).
+    /// </summary>
+    public double GradientDivergenceOf(Tensor provided) => Compare(provided, Divergence.RelativeToLarger);
+
+    private double Compare(Tensor provided, Func<Tensor, Tensor, Tensor?, double> statistic)
     {
         if (!Exact.shape.SequenceEqual(provided.shape)) return double.PositiveInfinity;
         using var scope = NewDisposeScope();
-        return Divergence.Relative(Exact, provided, WireResolution.HalfStep(Exact, provided, Encoded.Compression));
+        return statistic(Exact, provided, WireResolution.HalfStep(Exact, provided, Encoded.Compression));
     }
 }

@@ -98,20 +98,21 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         return Encode(Shaped(() => blocks.Forward(hidden, prompts, adapter)), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
-    /// <summary>A backward request's input gradient, with its deep prompts and LoRA adapter when it carried any.</summary>
-    public Recomputed Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None)
+    /// <summary>
+    /// A backward request's gradients, with its deep prompts and LoRA adapter when it carried any: the input's, the
+    /// prompts' and the adapter's, each what the provider must answer (all of them reach the client's optimizer).
+    /// </summary>
+    public RecomputedBackward Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None)
     {
         var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
         using var margins = RouterMargins.Observe();
         using var adapter = Adapter(request.Adapter, request.BlockStart, request.BlockEnd);
-        var inputGradient = Shaped(() =>
-        {
-            using var gradients = blocks.Backward(hidden, prompts, outputGradient, adapter: adapter);
-            return gradients.TakeInput();
-        });
-        return Encode(inputGradient, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        // Not disposed here: its tensors are in the caller's dispose scope and go into the result.
+        var gradients = Shaped(() => blocks.Backward(hidden, prompts, outputGradient, adapter: adapter));
+        var input = Encode(gradients.Input, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        return new RecomputedBackward(input, gradients.Prompts is { } p ? Encode(p, request.OutputCompression) : null, gradients.Adapter);
     }
 
     /// <summary>The request's adapter, within the verifier's tensor bound, or null; one that does not fit the blocks is a <see cref="TensorFormatException"/> (not checkable).</summary>
@@ -139,7 +140,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     private Tensor? DecodeOptional(SerializedTensor? message) => message is null ? null : Decode(message);
 
     /// <summary>Tensors of inconsistent shapes in a signed request are a malformed payload, not a verifier fault.</summary>
-    private static Tensor Shaped(Func<Tensor> compute)
+    private static T Shaped<T>(Func<T> compute)
     {
         try
         {

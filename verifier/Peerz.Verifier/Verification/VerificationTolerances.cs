@@ -23,6 +23,25 @@ public sealed record VerificationTolerances
     public double Nf4 { get; init; } = 1e-3;
 
     /// <summary>
+    /// Backward answers, for every gradient they carry (the input's, the deep prompts', each LoRA A and B), measured with
+    /// <see cref="Divergence.RelativeToLarger"/>. A backward pass rounds twice as many operations as a forward pass and a
+    /// weight gradient sums products over every token, so honest reduced-precision gradients are 5–7× farther from the
+    /// float32 replay than forward outputs (12–20 u against 2–3 u): BackwardGradientCalibrationTests measured on the
+    /// default model at most 5.9e-2 (bfloat16), 7.9e-2 (int8 weights) and 5.7e-3 (float16), which left the forward bounds
+    /// 1.01× above honest LoRA gradients. Each bound is about 4× the largest honest gradient error measured (docs/verification.md).
+    /// Float32 and NF4 replay up to kernel order, as for outputs (measured exactly equal on the same kernels).
+    /// </summary>
+    public double Float32Gradients { get; init; } = 1e-3;
+
+    public double Float16Gradients { get; init; } = 2.5e-2;
+
+    public double BFloat16Gradients { get; init; } = 0.25;
+
+    public double Int8Gradients { get; init; } = 0.35;
+
+    public double Nf4Gradients { get; init; } = 1e-3;
+
+    /// <summary>
     /// Mixture-of-experts models: the router margin (<see cref="Recomputed.RouterMargin"/>) below which a token's expert
     /// choice may honestly differ between the provider and the replay, for modes replayed up to kernel order only
     /// (float32, NF4 replayed with NF4 weights): their router probabilities differ by about 1e-7
@@ -42,18 +61,24 @@ public sealed record VerificationTolerances
     }
 
     /// <summary>The bound for a provider serving in <paramref name="dtype"/> with <paramref name="quantization"/> (the looser of the two).</summary>
-    public double For(string dtype, string quantization)
+    public double For(string dtype, string quantization) => Looser(dtype, quantization, (Float32, Float16, BFloat16, Int8, Nf4));
+
+    /// <summary>The bound on each gradient of a backward answer for a provider serving in <paramref name="dtype"/> with <paramref name="quantization"/> (the looser of the two).</summary>
+    public double GradientsFor(string dtype, string quantization) =>
+        Looser(dtype, quantization, (Float32Gradients, Float16Gradients, BFloat16Gradients, Int8Gradients, Nf4Gradients));
+
+    private static double Looser(string dtype, string quantization, (double Float32, double Float16, double BFloat16, double Int8, double Nf4) bounds)
     {
         var byDType = dtype switch
         {
-            "bfloat16" => BFloat16,
-            "float16" => Float16,
-            _ => Float32,
+            "bfloat16" => bounds.BFloat16,
+            "float16" => bounds.Float16,
+            _ => bounds.Float32,
         };
         return quantization switch
         {
-            "int8" => Math.Max(byDType, Int8),
-            "nf4" => Math.Max(byDType, Nf4),
+            "int8" => Math.Max(byDType, bounds.Int8),
+            "nf4" => Math.Max(byDType, bounds.Nf4),
             _ => byDType,
         };
     }
