@@ -51,7 +51,11 @@ public static class LoraSessionBenchmark
                 nodes.Add(node);
                 records.Add(new ProviderRecord
                 {
-                    PeerId = node.PeerId.ToString(), ModelId = "bench", Start = served.Blocks.Start, End = served.Blocks.End, Throughput = 100,
+                    PeerId = node.PeerId.ToString(),
+                    ModelId = "bench",
+                    Start = served.Blocks.Start,
+                    End = served.Blocks.End,
+                    Throughput = 100,
                     Addresses = [.. node.ListenAddresses.Select(a => $"{a}/p2p/{node.PeerId}")],
                 });
             }
