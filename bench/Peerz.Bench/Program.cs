@@ -21,6 +21,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["settlement"] = SettlementBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
     ["batching"] = BatchingBenchmark.RunAsync,
+    ["lora-session"] = LoraSessionBenchmark.RunAsync,
     ["speculative-text"] = SpeculativeTextBenchmark.RunAsync,
     ["tolerance"] = ToleranceCalibration.RunAsync,
 };

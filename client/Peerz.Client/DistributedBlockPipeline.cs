@@ -4,6 +4,7 @@ using Peerz.Client.Payments;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
 using Peerz.Discovery;
+using Peerz.Model.Adapters;
 using Peerz.Model.Generation;
 using Peerz.Protocol.Framing;
 using Peerz.Protocol.Tensors;
@@ -19,8 +20,10 @@ namespace Peerz.Client;
 /// with the same tokens (Petals' fault-tolerant inference). With <see cref="PushRouting"/>, the hops are linked so
 /// that each provider forwards its output to the next one (docs/protocol.md#server-to-server-push); the client still
 /// pays every hop and receives every hop's output, which it keeps for replay and relays when a push does not arrive.
+/// A session with a LoRA adapter sends each hop the adapter's weights for the hop's blocks in its open (a replacement hop
+/// gets them too, before the replay), and every step of every hop applies them.
 /// </summary>
-public sealed class DistributedBlockPipeline : IBlockPipeline
+public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
 {
     public const string InferenceProtocolId = "/peerz/inference/1.0.0";
 
@@ -51,9 +54,16 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
     /// <summary>Raised whenever a session's route changes (first plan and every replacement), for display and tests.</summary>
     public event Action<IReadOnlyList<RouteHop>>? RouteChanged;
 
-    public async ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken)
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
+        OpenAsync(batchSize, maxLength, null, cancellationToken);
+
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, LoraAdapter adapter, CancellationToken cancellationToken) =>
+        OpenAsync(batchSize, maxLength, adapter.Clone(), cancellationToken);
+
+    /// <param name="adapter">Owned by the session from here on.</param>
+    private async ValueTask<IBlockSession> OpenAsync(int batchSize, int maxLength, LoraAdapter? adapter, CancellationToken cancellationToken)
     {
-        var session = new Session(this, batchSize, maxLength);
+        var session = new Session(this, batchSize, maxLength, adapter);
         try
         {
             await session.OpenAsync(cancellationToken);
@@ -115,7 +125,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
         }
     }
 
-    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength) : IRollbackBlockSession, IReroutingSession
+    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength, LoraAdapter? adapter) : IRollbackBlockSession, IReroutingSession
     {
         private readonly List<Hop> _hops = [];
         private readonly HashSet<string> _failed = [];
@@ -398,13 +408,20 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
             try
             {
                 return await RemoteSpanSession.OpenAsync(stream, new SpanRequest(pipeline._model.ModelId, route.Start, route.End), batchSize, maxLength, pipeline._callOptions,
-                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), links, cancellationToken);
+                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), links, AdapterFor(route), cancellationToken);
             }
             catch
             {
                 await stream.DisposeAsync();
                 throw;
             }
+        }
+
+        /// <summary>The adapter's weights for the hop's blocks, or null when it has none there.</summary>
+        private LoraTensors? AdapterFor(RouteHop route)
+        {
+            using var slice = adapter?.Slice(route.Start, route.End);
+            return slice is { Weights.Count: > 0 } ? LoraCodec.Encode(slice) : null;
         }
 
         public async ValueTask DisposeAsync()
@@ -415,6 +432,7 @@ public sealed class DistributedBlockPipeline : IBlockPipeline
                 foreach (var input in hop.Inputs) input.Dispose();
             }
             _hops.Clear();
+            adapter?.Dispose();
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed class LocalModel : IDisposable
 
     public BlockSpan Blocks { get; }
 
-    public IBlockPipeline Pipeline { get; }
+    public IAdaptableBlockPipeline Pipeline { get; }
 
     public static LocalModel Load(string directory, BlockLoadOptions? options = null, long cacheBytes = 1L << 30, IProgress<int>? progress = null)
     {

@@ -66,7 +66,7 @@ public static class GenerateCommand
             using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
             using var adapter = settings.Get(result, adapterOption) is { } adapterDirectory ? LoadAdapter(adapterDirectory, backend.Head.Config) : null;
             if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
-            var pipeline = adapter is not null ? new AdaptedPipeline(backend.Training, adapter)
+            IBlockPipeline pipeline = adapter is not null ? new AdaptedPipeline(backend.Pipeline, adapter)
                 : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
             // Soft prompts prepend positions the rollback bookkeeping does not know about; adapter sessions have no cache to roll back.
             if (speculative is not null && (prompts is not null || adapter is not null)) throw new UserErrorException("--speculative cannot be combined with --prompts or --adapter");

@@ -24,7 +24,7 @@ public sealed class GenerationBackend : IAsyncDisposable
     private readonly Lock _paidLock = new();
     private BigInteger _paid;
 
-    private GenerationBackend(ClientHead head, IBlockPipeline pipeline, ITrainingPipeline training)
+    private GenerationBackend(ClientHead head, IAdaptableBlockPipeline pipeline, ITrainingPipeline training)
     {
         Head = head;
         Pipeline = pipeline;
@@ -33,7 +33,7 @@ public sealed class GenerationBackend : IAsyncDisposable
 
     public ClientHead Head { get; }
 
-    public IBlockPipeline Pipeline { get; }
+    public IAdaptableBlockPipeline Pipeline { get; }
 
     /// <summary>Forward/backward passes over all blocks, for prompt tuning (and generation with deep prompts).</summary>
     public ITrainingPipeline Training { get; }

@@ -14,7 +14,8 @@ namespace Peerz.Client.Remote;
 /// session slot (one token through the span, no receipt), every step carries a voucher, and a step's output is
 /// used only after the provider's receipt checks out. On a push route (<see cref="PushLinks"/>) a step may be sent
 /// before its input exists (<see cref="SendAsync"/> without hidden states): the provider awaits the previous hop's push,
-/// or the client's relay (<see cref="PendingStep.RelayAsync"/>).
+/// or the client's relay (<see cref="PendingStep.RelayAsync"/>). A LoRA adapter for the span's blocks is sent once, in the
+/// open; the provider applies it at every step, and its receipt for step 0 signs it (<see cref="WorkBytes"/>).
 /// </summary>
 public sealed class RemoteSpanSession : IAsyncDisposable
 {
@@ -22,11 +23,13 @@ public sealed class RemoteSpanSession : IAsyncDisposable
     private readonly RemoteCallOptions _options;
     private readonly SpanRequest _span;
     private readonly PaidProvider? _payee;
+    private readonly LoraTensors? _adapter;
     private ulong _nextStep;
 
-    private RemoteSpanSession(Stream stream, RemoteCallOptions options, SpanRequest span, PaidProvider? payee, string sessionId)
+    private RemoteSpanSession(Stream stream, RemoteCallOptions options, SpanRequest span, PaidProvider? payee, LoraTensors? adapter, string sessionId)
     {
         _stream = stream;
+        _adapter = adapter;
         _options = options;
         _span = span;
         _payee = payee;
@@ -38,10 +41,11 @@ public sealed class RemoteSpanSession : IAsyncDisposable
     public int Position { get; private set; }
 
     public static Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
-        CancellationToken cancellationToken) => OpenAsync(stream, span, batchSize, maxLength, options, payee, null, cancellationToken);
+        CancellationToken cancellationToken) => OpenAsync(stream, span, batchSize, maxLength, options, payee, null, null, cancellationToken);
 
+    /// <param name="adapter">LoRA weights for blocks of <paramref name="span"/> only (<see cref="LoraCodec.Encode"/>), or null.</param>
     public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
-        PushLinks? push, CancellationToken cancellationToken)
+        PushLinks? push, LoraTensors? adapter, CancellationToken cancellationToken)
     {
         var open = new OpenSession
         {
@@ -53,6 +57,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
             OutputCompression = options.Compression,
             PushNext = push?.Next,
             PushPrevious = push?.Previous ?? "",
+            Adapter = adapter,
         };
         await using var payment = payee is null ? null : await payee.BeginAsync(1, span.End - span.Start, cancellationToken);
         open.Voucher = payment?.Voucher;
@@ -65,7 +70,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         if (response.Opened is not { } opened) throw new ProtocolViolationException("expected the session to be opened");
         if (payee is not null && !IsInferenceSessionId(opened.SessionId))
             throw new ProtocolViolationException("the provider's session id is not a 32-byte inference session id");
-        return new RemoteSpanSession(stream, options, span, payee, opened.SessionId);
+        return new RemoteSpanSession(stream, options, span, payee, adapter, opened.SessionId);
     }
 
     /// <summary>
@@ -130,7 +135,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         computed.Hidden = input;
         if (pending.Payment is not null)
             await pending.Payment.AcceptAsync(output.Receipt, new ExpectedWork(WorkKind.Inference, Convert.FromHexString(SessionId), step.Step, _span.ModelId, _span.Start, _span.End,
-                WorkBytes.Input(computed), WorkBytes.Output(output), pending.Tokens), cancellationToken);
+                WorkBytes.Input(computed, _adapter), WorkBytes.Output(output), pending.Tokens), cancellationToken);
         var result = TensorCodec.Decode(output.Hidden, _options.Limits);
         if (!result.shape.SequenceEqual(input.Shape))
         {

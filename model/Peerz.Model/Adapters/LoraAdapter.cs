@@ -36,6 +36,9 @@ public sealed class LoraAdapter : IDisposable
 
     public int Rank => Weights.Count == 0 ? 0 : (int)Weights[0].A.shape[0];
 
+    /// <summary>Memory the weights take.</summary>
+    public long Bytes => Weights.Sum(w => (w.A.NumberOfElements * w.A.ElementSize) + (w.B.NumberOfElements * w.B.ElementSize));
+
     /// <summary>
     /// A fresh adapter as PEFT initialises one: A from Kaiming-uniform (a = √5, i.e. U(-1/√in, 1/√in)), B zero, so the
     /// adapted model starts equal to the base model. Deterministic for a seed.

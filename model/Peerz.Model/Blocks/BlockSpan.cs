@@ -146,7 +146,10 @@ public sealed class BlockSpan : IDisposable
             adapterGradients);
     }
 
-    /// <param name="adapter">LoRA weights applied at every step (so the KV cache holds adapted keys and values); the session owns it.</param>
+    /// <param name="adapter">
+    /// LoRA weights applied at every step (so the KV cache holds adapted keys and values); the session owns it, and its
+    /// bytes are reserved from <paramref name="budget"/> with the cache, so adapters cannot grow a provider's memory past it.
+    /// </param>
     public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget, LoraAdapter? adapter = null)
     {
         CheckAdapter(adapter);
@@ -154,7 +157,7 @@ public sealed class BlockSpan : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
         if (maxLength > Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length {maxLength} exceeds the model's {Config.MaxPositionEmbeddings} positions");
-        var bytes = CacheBytes(batchSize, maxLength);
+        var bytes = CacheBytes(batchSize, maxLength) + (adapter?.Bytes ?? 0);
         var lease = budget.Reserve(bytes);
         return new InferenceSession(this, batchSize, maxLength, lease, adapter);
     }

@@ -1,13 +1,28 @@
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using static TorchSharp.torch;
 
 namespace Peerz.Model.Generation;
 
 /// <summary>All blocks in this process: the reference every distributed path is compared with.</summary>
-public sealed class LocalBlockPipeline(BlockSpan span, KvCacheBudget budget) : IBlockPipeline
+public sealed class LocalBlockPipeline(BlockSpan span, KvCacheBudget budget) : IAdaptableBlockPipeline
 {
     public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget)));
+
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, LoraAdapter adapter, CancellationToken cancellationToken)
+    {
+        var own = adapter.Slice(span.Start, span.End);
+        try
+        {
+            return ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget, own)));
+        }
+        catch
+        {
+            own.Dispose();
+            throw;
+        }
+    }
 
     private sealed class Session(InferenceSession session) : IRollbackBlockSession
     {

@@ -6,11 +6,17 @@ namespace Peerz.Protocol.Payments;
 
 /// <summary>
 /// The bytes a receipt's hashes cover: a request as sent without its voucher, a response as sent without
-/// its receipt (protobuf encoding). Client, provider and verifier all hash these same bytes.
+/// its receipt (protobuf encoding). Client, provider and verifier all hash these same bytes. An inference session's
+/// LoRA adapter travels once, in its open (which has no receipt), so step 0's bytes carry it in
+/// <see cref="InferenceStep.SessionAdapter"/>: the provider signs the adapter it applies to the whole session.
 /// </summary>
 public static class WorkBytes
 {
-    public static byte[] Input(InferenceStep step) => Without(step, s => s.Voucher = null);
+    public static byte[] Input(InferenceStep step, LoraTensors? sessionAdapter = null) => Without(step, s =>
+    {
+        s.Voucher = null;
+        if (s.Step == 0) s.SessionAdapter = sessionAdapter;
+    });
 
     public static byte[] Input(ForwardRequest request) => Without(request, r => r.Voucher = null);
 

@@ -37,13 +37,18 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     /// float rounding), at prefill speed instead of decode speed. A step whose position is below the positions
     /// held rolls the session back (speculative decoding): the steps so far are answered from one pass, the inputs
     /// are cut at that position, and replay goes on, so a session costs one pass per rollback plus one.
+    /// A session opened with a LoRA adapter is replayed with it at every position: step 0's signed input carries it
+    /// (<see cref="InferenceStep.SessionAdapter"/>), and a replay without it would flag an honest provider.
     /// </summary>
     public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression, WeightQuantization weights = WeightQuantization.None)
     {
         var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
         if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
             throw new FormatException("the session's steps do not share one batch size");
+        if (steps.Skip(1).Any(s => s.SessionAdapter is not null))
+            throw new FormatException("only step 0 of a session carries its adapter");
         var blocks = Span(start, end, weights);
+        using var adapter = Adapter(steps.Count == 0 ? null : steps[0].SessionAdapter, (uint)start, (uint)end);
         var outputs = new Recomputed[inputs.Count];
         // The inputs of the positions the session holds, and the steps since the last pass (the tail of those positions).
         var held = new List<Tensor>();
@@ -56,7 +61,7 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             CheckPositions(inputs[0].shape[0], length);
             CheckPositions(inputs[0].shape[0], replayed);
             using var margins = RouterMargins.Observe();
-            var all = blocks.Forward(cat(held, 1));
+            var all = blocks.Forward(cat(held, 1), null, adapter);
             foreach (var i in pending)
             {
                 var (position, count) = (steps[i].Position, inputs[i].shape[1]);
