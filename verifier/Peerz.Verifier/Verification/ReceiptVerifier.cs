@@ -158,25 +158,29 @@ public sealed class ReceiptVerifier(
     {
         using var scope = NewDisposeScope();
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
+        var provided = steps.Select(s => TryParse(StepOutput.Parser, s.Output)).ToList();
         var r = steps[0].Receipt.Receipt;
+        var signed = SignedChoices(provided.Select((o, i) => (o?.Experts, (SerializedTensor?)requests[i].Hidden)).ToList(), r.BlockStart, r.BlockEnd, routerMargin, out var malformed);
         // The session's output compression is not in the payload; the provider's first answer carries it.
-        var compression = TryParse(StepOutput.Parser, steps[0].Output)?.Hidden?.Compression ?? TensorCompression.None;
-        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights);
+        var compression = provided[0]?.Hidden?.Compression ?? TensorCompression.None;
+        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights, signed);
         var worst = 0.0;
         for (var i = 0; i < steps.Count; i++)
         {
-            var provided = TryParse(StepOutput.Parser, steps[i].Output);
-            var divergence = DivergenceFrom(expected[i], provided?.Hidden);
-            if (divergence > tolerance)
+            var divergence = DivergenceFrom(expected[i], provided[i]?.Hidden);
+            var what = $"step {i}'s output";
+            var problem = malformed?.Step == i ? $"{what}: {malformed.Value.Problem}" : OutputJudgement.Problem(expected[i], divergence, tolerance, routerMargin, signed is not null, what);
+            if (problem is null)
             {
-                if (expected[i].RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected[i], $"step {i}'s output");
-                var honest = provided?.Clone() ?? new StepOutput { Step = requests[i].Step };
-                honest.Hidden = expected[i].Encoded;
-                return Mismatch(steps[i], divergence, tolerance, WorkBytes.Output(honest), $"step {i}'s output");
+                worst = Math.Max(worst, divergence);
+                continue;
             }
-            worst = Math.Max(worst, divergence);
+            var honest = provided[i]?.Clone() ?? new StepOutput { Step = requests[i].Step };
+            honest.Hidden = expected[i].Encoded;
+            honest.Experts = ExpertChoicesCodec.Encode(expected[i].Routing);
+            return Mismatch(steps[i], divergence, WorkBytes.Output(honest), problem);
         }
-        return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}");
+        return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}{Replayed(signed)}");
     }
 
     private VerificationOutcome CompareForward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
@@ -184,16 +188,58 @@ public sealed class ReceiptVerifier(
         using var scope = NewDisposeScope();
         var request = ForwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
-        var expected = recomputer.Forward(request, weights);
         var provided = TryParse(ForwardResponse.Parser, step.Output);
+        var signed = SignedChoices([(provided?.Experts, request.Hidden)], request.BlockStart, request.BlockEnd, routerMargin, out var malformed);
+        var expected = recomputer.Forward(request, weights, signed);
         var divergence = DivergenceFrom(expected, provided?.Hidden);
-        if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
-        if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the output");
+        var problem = malformed is { } m ? $"the output: {m.Problem}" : OutputJudgement.Problem(expected, divergence, tolerance, routerMargin, signed is not null, "the output");
+        if (problem is null)
+            return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}{Replayed(signed)}");
         var honest = provided?.Clone() ?? new ForwardResponse();
         honest.Hidden = expected.Encoded;
-        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the output");
+        honest.Experts = ExpertChoicesCodec.Encode(expected.Routing);
+        return Mismatch(step, divergence, WorkBytes.Output(honest), problem);
     }
 
+    /// <summary>How a mixture-of-experts output was replayed, for the verdict's detail.</summary>
+    private string Replayed(SignedRouting? signed) =>
+        signed is not null ? ", replayed with the provider's signed expert choices" : recomputer.Config.IsMixtureOfExperts ? ", replayed with the verifier's own routing (no expert choices signed)" : "";
+
+    /// <summary>
+    /// Mixture-of-experts outputs: the expert choices every response signed for its tokens, replayed within
+    /// <paramref name="routerMargin"/> of the verifier's own top-k (<see cref="SignedRouting"/>). Null (replay with the
+    /// verifier's own routing) for a dense model, or when some response signed none; <paramref name="malformed"/> names the
+    /// first response whose choices do not fit its tokens or the model. Inputs whose shape does not fit the model are
+    /// left to the recomputation, which finds them not checkable.
+    /// </summary>
+    private SignedRouting? SignedChoices(IReadOnlyList<(ExpertChoices? Choices, SerializedTensor? Input)> responses, uint start, uint end, double routerMargin,
+        out (int Step, string Problem)? malformed)
+    {
+        malformed = null;
+        if (!recomputer.Config.IsMixtureOfExperts) return null;
+        var routed = new List<RoutedExperts>(responses.Count);
+        for (var i = 0; i < responses.Count; i++)
+        {
+            var (choices, input) = responses[i];
+            if (input is null || input.Shape.Count != 3) return null;
+            if (choices is null) continue;
+            try
+            {
+                routed.Add(ExpertChoicesCodec.Decode(choices, recomputer.Config, (int)(end - start), input.Shape[0], input.Shape[1]));
+            }
+            catch (FormatException e)
+            {
+                malformed = (i, $"the signed expert choices do not fit the tokens: {e.Message}");
+                return null;
+            }
+        }
+        return routed.Count == responses.Count ? new SignedRouting(routed, routerMargin) : null;
+    }
+
+    /// <remarks>
+    /// A backward response carries no expert choices (its gradient follows the forward pass's routing, which the response
+    /// does not state), so a mixture-of-experts mismatch after a near-tie stays not evidence here.
+    /// </remarks>
     private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
@@ -206,7 +252,7 @@ public sealed class ReceiptVerifier(
         if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the input gradient");
         var honest = provided?.Clone() ?? new BackwardResponse();
         honest.InputGradient = expected.Encoded;
-        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the input gradient");
+        return Mismatch(step, divergence, WorkBytes.Output(honest), $"the input gradient is {divergence:G3} from the recomputation (tolerance {tolerance:G3})");
     }
 
     /// <summary>A request whose blocks are not the ones its receipt states was not the receipt's work.</summary>
@@ -221,8 +267,8 @@ public sealed class ReceiptVerifier(
     /// encoding (or that tensor alone when the provider's bytes do not parse), so an arbiter can rebuild it from the
     /// payload and the model; its keccak256 goes on chain as the recomputed output hash.
     /// </summary>
-    private static VerificationOutcome Mismatch(CheckedStep step, double divergence, double tolerance, byte[] recomputedOutput, string what) =>
-        new(VerificationVerdict.Mismatch, divergence, $"{what} is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", step.Receipt, WorkBytes.Hash(recomputedOutput));
+    private static VerificationOutcome Mismatch(CheckedStep step, double divergence, byte[] recomputedOutput, string problem) =>
+        new(VerificationVerdict.Mismatch, divergence, problem, step.Receipt, WorkBytes.Hash(recomputedOutput));
 
     /// <summary>
     /// A mismatch after a token whose expert choice was a near-tie: honest rounding may have picked the other expert, so
