@@ -16,7 +16,9 @@ namespace Peerz.Verifier.Verification;
 /// fetched from the registered peer only; its bytes must hash to what the provider signed; the inputs must fit the
 /// model; then the blocks are recomputed (bounded in size by the recomputer, in time by <paramref name="recomputeTimeout"/>)
 /// and compared within the tolerance of the serving mode the receipt states. For an inference receipt every earlier
-/// step of the session is replayed too (the cache depends on them), and each step's output is compared.
+/// step of the session is replayed too (the cache depends on them), and each step's output is compared. Mixture-of-experts
+/// outputs are replayed with the expert choices the provider signed with them (<see cref="SignedRouting"/>,
+/// <see cref="OutputJudgement"/>).
 /// </summary>
 public sealed class ReceiptVerifier(
     string modelId, SpanRecomputer recomputer, PayloadClient payloads, VerificationTolerances tolerances, TensorLimits limits, SignerOwners owners,
@@ -160,7 +162,7 @@ public sealed class ReceiptVerifier(
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
         var provided = steps.Select(s => TryParse(StepOutput.Parser, s.Output)).ToList();
         var r = steps[0].Receipt.Receipt;
-        var signed = SignedChoices(provided.Select((o, i) => (o?.Experts, (SerializedTensor?)requests[i].Hidden)).ToList(), r.BlockStart, r.BlockEnd, routerMargin, out var malformed);
+        var signed = SignedRouting.FromResponses(provided.Select((o, i) => (o?.Experts, (SerializedTensor?)requests[i].Hidden)).ToList(), recomputer.Config, (int)(r.BlockEnd - r.BlockStart), routerMargin, out var malformed);
         // The session's output compression is not in the payload; the provider's first answer carries it.
         var compression = provided[0]?.Hidden?.Compression ?? TensorCompression.None;
         var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights, signed);
@@ -189,7 +191,7 @@ public sealed class ReceiptVerifier(
         var request = ForwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
         var provided = TryParse(ForwardResponse.Parser, step.Output);
-        var signed = SignedChoices([(provided?.Experts, request.Hidden)], request.BlockStart, request.BlockEnd, routerMargin, out var malformed);
+        var signed = SignedRouting.FromResponses([(provided?.Experts, request.Hidden)], recomputer.Config, (int)(request.BlockEnd - request.BlockStart), routerMargin, out var malformed);
         var expected = recomputer.Forward(request, weights, signed);
         var divergence = DivergenceFrom(expected, provided?.Hidden);
         var problem = malformed is { } m ? $"the output: {m.Problem}" : OutputJudgement.Problem(expected, divergence, tolerance, routerMargin, signed is not null, "the output");
@@ -204,37 +206,6 @@ public sealed class ReceiptVerifier(
     /// <summary>How a mixture-of-experts output was replayed, for the verdict's detail.</summary>
     private string Replayed(SignedRouting? signed) =>
         signed is not null ? ", replayed with the provider's signed expert choices" : recomputer.Config.IsMixtureOfExperts ? ", replayed with the verifier's own routing (no expert choices signed)" : "";
-
-    /// <summary>
-    /// Mixture-of-experts outputs: the expert choices every response signed for its tokens, replayed within
-    /// <paramref name="routerMargin"/> of the verifier's own top-k (<see cref="SignedRouting"/>). Null (replay with the
-    /// verifier's own routing) for a dense model, or when some response signed none; <paramref name="malformed"/> names the
-    /// first response whose choices do not fit its tokens or the model. Inputs whose shape does not fit the model are
-    /// left to the recomputation, which finds them not checkable.
-    /// </summary>
-    private SignedRouting? SignedChoices(IReadOnlyList<(ExpertChoices? Choices, SerializedTensor? Input)> responses, uint start, uint end, double routerMargin,
-        out (int Step, string Problem)? malformed)
-    {
-        malformed = null;
-        if (!recomputer.Config.IsMixtureOfExperts) return null;
-        var routed = new List<RoutedExperts>(responses.Count);
-        for (var i = 0; i < responses.Count; i++)
-        {
-            var (choices, input) = responses[i];
-            if (input is null || input.Shape.Count != 3) return null;
-            if (choices is null) continue;
-            try
-            {
-                routed.Add(ExpertChoicesCodec.Decode(choices, recomputer.Config, (int)(end - start), input.Shape[0], input.Shape[1]));
-            }
-            catch (FormatException e)
-            {
-                malformed = (i, $"the signed expert choices do not fit the tokens: {e.Message}");
-                return null;
-            }
-        }
-        return routed.Count == responses.Count ? new SignedRouting(routed, routerMargin) : null;
-    }
 
     /// <remarks>
     /// A backward response carries no expert choices (its gradient follows the forward pass's routing, which the response

@@ -13,8 +13,8 @@ public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
 {
     /// <summary>
     /// The smallest mixture-of-experts routing margin of the tokens this output depends on (<see cref="Model.Blocks.RouterMargins"/>);
-    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a
-    /// mismatch is not evidence (<see cref="RoutedAtNearTie"/>).
+    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a backward
+    /// mismatch (whose routing is not signed) is not evidence (<see cref="RoutedAtNearTie"/>).
     /// </summary>
     public double RouterMargin { get; init; } = double.PositiveInfinity;
 
