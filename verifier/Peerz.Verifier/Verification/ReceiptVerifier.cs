@@ -235,8 +235,9 @@ public sealed class ReceiptVerifier(
 
     /// <summary>
     /// The recomputed response is the provider's own response with the compared tensor replaced by the recomputed
-    /// encoding (or that tensor alone when the provider's bytes do not parse), so an arbiter can rebuild it from the
-    /// payload and the model; its keccak256 goes on chain as the recomputed output hash.
+    /// encoding (or that tensor alone when the provider's bytes do not parse), and for a mixture of experts its expert
+    /// choices by the routing the replay took, so an arbiter can rebuild it from the payload and the model; its keccak256
+    /// goes on chain as the recomputed output hash.
     /// </summary>
     private static VerificationOutcome Mismatch(CheckedStep step, double divergence, byte[] recomputedOutput, string problem) =>
         new(VerificationVerdict.Mismatch, divergence, problem, step.Receipt, WorkBytes.Hash(recomputedOutput));
