@@ -27,8 +27,13 @@ public sealed class NaiveLlama
         }
     }
 
-    public double[][] Logits(int[] tokens)
+    /// <summary>Mixtral: the router's probabilities of each (layer, position) of the last <see cref="Logits"/>.</summary>
+    public Dictionary<(int Layer, int Position), double[]> RouterProbabilities { get; } = [];
+
+    /// <param name="route">Mixtral: the experts (layer, position) is routed to instead of the router's top-k (null: the router's own).</param>
+    public double[][] Logits(int[] tokens, Func<int, int, int[]>? route = null)
     {
+        RouterProbabilities.Clear();
         int h = _config.HiddenSize, t = tokens.Length;
         var x = tokens.Select(id => _weights["model.embed_tokens.weight"].AsSpan(id * h, h).ToArray()).ToArray();
         for (var layer = 0; layer < _config.NumLayers; layer++)
@@ -38,7 +43,7 @@ public sealed class NaiveLlama
             var attention = Attention(normed, p + "self_attn.");
             x = x.Select((row, i) => Add(row, attention[i])).ToArray();
             normed = x.Select(row => Norm(row, _weights[p + "post_attention_layernorm.weight"])).ToArray();
-            x = x.Select((row, i) => Add(row, _config.ModelType == "mixtral" ? SparseMoe(normed[i], p + "block_sparse_moe.") : Mlp(normed[i], p + "mlp."))).ToArray();
+            x = x.Select((row, i) => Add(row, _config.ModelType == "mixtral" ? SparseMoe(normed[i], p + "block_sparse_moe.", layer, i, route) : Mlp(normed[i], p + "mlp."))).ToArray();
         }
         var head = _config.TieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
         return x.Select(row => MatVec(_weights[head], Norm(row, _weights["model.norm.weight"]), _config.VocabSize)).ToArray();
@@ -95,14 +100,15 @@ public sealed class NaiveLlama
 
     private double[] Mlp(double[] x, string p) => SwiGlu(x, p + "gate_proj.weight", p + "up_proj.weight", p + "down_proj.weight");
 
-    private double[] SparseMoe(double[] x, string p)
+    private double[] SparseMoe(double[] x, string p, int layer, int position, Func<int, int, int[]>? route)
     {
         var logits = MatVec(_weights[p + "gate.weight"], x, _config.NumExperts);
         var max = logits.Max();
         var exponentials = logits.Select(l => Math.Exp(l - max)).ToArray();
         var sum = exponentials.Sum();
         var probabilities = exponentials.Select(v => v / sum).ToArray();
-        var top = Enumerable.Range(0, _config.NumExperts).OrderByDescending(e => probabilities[e]).Take(_config.ExpertsPerToken).ToArray();
+        RouterProbabilities[(layer, position)] = probabilities;
+        var top = route?.Invoke(layer, position) ?? Enumerable.Range(0, _config.NumExperts).OrderByDescending(e => probabilities[e]).Take(_config.ExpertsPerToken).ToArray();
         var kept = top.Sum(e => probabilities[e]);
         var result = new double[x.Length];
         foreach (var expert in top)

@@ -41,13 +41,17 @@ public static class BatchedDecode
             sessions[i].CheckStep(hidden[i]);
         }
         Tensor[] outputs;
+        RoutedExperts? routed;
         using (var scope = NewDisposeScope())
+        using (var routing = span.Config.IsMixtureOfExperts ? ExpertRouting.Record() : null)
         {
             var stacked = cat(hidden.Select(h => h.to_type(span.Options.DType)).ToArray(), 0);
             var output = span.RunDecodeBatch(stacked, sessions.Select(s => s.Position).ToArray(), sessions.Select(s => s.Caches).ToArray());
             outputs = hidden.Select((h, i) => output.narrow(0, i, 1).to_type(h.dtype).MoveToOuterDisposeScope()).ToArray();
+            routed = routing is null ? null : RoutedExperts.From(routing.Chosen);
         }
-        foreach (var session in sessions) session.Advance(1);
+        // Row i of the batch is session i's one position.
+        for (var i = 0; i < sessions.Count; i++) sessions[i].Advance(1, routed?.Rows(i, 1));
         return outputs;
     }
 }

@@ -51,10 +51,18 @@ public sealed class InferenceSession : IDisposable
 
     internal LayerKvCache[] Caches => _caches;
 
+    /// <summary>
+    /// The experts the last step routed its tokens to ([batch, the step's positions] per block), what a provider signs
+    /// with that step's output; null for a dense model or before the first step.
+    /// </summary>
+    public RoutedExperts? LastRouting { get; private set; }
+
     public Tensor Step(Tensor hidden)
     {
         CheckStep(hidden);
+        using var routing = _span.Config.IsMixtureOfExperts ? ExpertRouting.Record() : null;
         var output = _span.Run(hidden, Position, _caches, adapter: Adapter);
+        LastRouting = routing is null ? null : RoutedExperts.From(routing.Chosen);
         Position += (int)hidden.shape[1];
         return output;
     }
@@ -69,8 +77,12 @@ public sealed class InferenceSession : IDisposable
             throw new SessionLengthExceededException(Position, length, MaxLength);
     }
 
-    /// <summary>Records a step computed outside <see cref="Step"/> (by <see cref="BatchedDecode"/>).</summary>
-    internal void Advance(int length) => Position += length;
+    /// <summary>Records a step computed outside <see cref="Step"/> (by <see cref="BatchedDecode"/>), with its routing.</summary>
+    internal void Advance(int length, RoutedExperts? routing)
+    {
+        Position += length;
+        LastRouting = routing;
+    }
 
     /// <summary>
     /// Drops positions [position, Position) from every cache, as speculative decoding does with rejected drafts:

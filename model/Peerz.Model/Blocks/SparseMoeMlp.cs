@@ -83,7 +83,39 @@ internal sealed class SparseMoeMlp : IFeedForward
             RouterMargins.Record((ranked.select(1, _perToken - 1) - ranked.select(1, _perToken)).reshape(shape));
         }
         var (top, chosen) = probabilities.topk(_perToken, dim: 1);
+        if (ExpertRouting.Current is { } routing)
+        {
+            var tokenShape = shape.ToArray();
+            if (routing.NextGiven(tokenShape, _perToken) is { } given)
+                (top, chosen) = Follow(probabilities, given.reshape(-1, _perToken), routing, tokenShape, top, chosen);
+            else
+                routing.Took(chosen.reshape([.. tokenShape, _perToken]), null);
+        }
         return (top / top.sum(1, keepdim: true), chosen);
+    }
+
+    /// <summary>
+    /// The given experts of each token where they are within the routing's slack of a top-k, else the router's own
+    /// (<paramref name="top"/>, <paramref name="chosen"/>), with their probabilities; records what was taken and how far
+    /// each token's given experts were from a top-k.
+    /// </summary>
+    private (Tensor Top, Tensor Chosen) Follow(Tensor probabilities, Tensor given, ExpertRouting routing, long[] tokenShape, Tensor top, Tensor chosen)
+    {
+        given = given.to_type(ScalarType.Int64);
+        if (given.numel() > 0 && (given.min().item<long>() < 0 || given.max().item<long>() >= _experts.Count))
+            throw new ArgumentException($"a given expert index is outside [0, {_experts.Count})");
+        var sorted = given.sort(1).Values;
+        if (_perToken > 1 && sorted.narrow(1, 1, _perToken - 1).eq(sorted.narrow(1, 0, _perToken - 1)).any().item<bool>())
+            throw new ArgumentException("a token is given the same expert twice");
+        var kept = probabilities.gather(1, given);
+        // Probabilities are ≥ 0, so −1 marks the given experts out of the running for "best left out".
+        var leftOut = probabilities.scatter(1, given, full_like(kept, -1.0)).max(1).values;
+        var deficit = (leftOut - kept.min(1).values).clamp_min(0);
+        var accepted = deficit.lt(routing.Slack).unsqueeze(1);
+        chosen = where(accepted, given, chosen);
+        top = where(accepted, kept, top);
+        routing.Took(chosen.reshape([.. tokenShape, _perToken]), deficit.reshape(tokenShape));
+        return (top, chosen);
     }
 
     public void Dispose()

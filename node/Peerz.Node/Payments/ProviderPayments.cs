@@ -82,12 +82,13 @@ public sealed class ProviderPayments(ProviderPaymentOptions options, ProviderLed
 
     /// <summary>
     /// Refuses, before compute, a request whose payload a verifier could not fetch in one answer: the request's
-    /// bytes plus at most <paramref name="outputElements"/> float32 outputs and the receipt must fit in
-    /// <see cref="PayloadLimits.MaxResponseBytes"/>. A receipt is never signed for work that could not be rechecked.
+    /// bytes plus at most <paramref name="outputElements"/> float32 outputs, <paramref name="routingBytes"/> of signed expert
+    /// choices (mixture-of-experts spans) and the receipt must fit in <see cref="PayloadLimits.MaxResponseBytes"/>.
+    /// A receipt is never signed for work that could not be rechecked.
     /// </summary>
-    public static void EnsureFetchable(long inputBytes, long outputElements)
+    public static void EnsureFetchable(long inputBytes, long outputElements, long routingBytes = 0)
     {
-        var bound = inputBytes + (outputElements * sizeof(float)) + ReceiptBytesBound;
+        var bound = inputBytes + (outputElements * sizeof(float)) + routingBytes + ReceiptBytesBound;
         if (bound > PayloadLimits.MaxResponseBytes)
             throw new RequestRejectedException(ErrorCode.LimitExceeded,
                 $"this request's payload (up to {bound} bytes in, out and receipt) would exceed the {PayloadLimits.MaxResponseBytes}-byte bound a verifier fetches in one answer; send fewer tokens per request");

@@ -261,11 +261,14 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         if (payments is not null)
         {
             inputBytes = WorkBytes.Input(step, open.Adapter);
-            ProviderPayments.EnsureFetchable(inputBytes.LongLength, hidden.numel());
+            ProviderPayments.EnsureFetchable(inputBytes.LongLength, hidden.numel(), ExpertChoicesCodec.MaxBytes(served.Blocks.Config, open.BlockEnd - open.BlockStart, tokens));
             charge ??= await AuthorizeAsync(opened, step, tokens, cancellationToken);
         }
         // Rolled back (on the compute lane) only once the step is accepted and paid for, so a refused step leaves the session as it was.
-        var output = new StepOutput { Step = step.Step, Hidden = await served.StepAsync("inference", session, hidden, position, o => TensorCodec.Encode(served.Answer(o), open.OutputCompression), cancellationToken) };
+        // A mixture-of-experts span signs the experts it routed this step's tokens to with the output (the verifier replays them).
+        var (computed, experts) = await served.StepAsync("inference", session, hidden, position,
+            o => (TensorCodec.Encode(served.Answer(o), open.OutputCompression), ExpertChoicesCodec.Encode(session.LastRouting)), cancellationToken);
+        var output = new StepOutput { Step = step.Step, Hidden = computed, Experts = experts };
         var next = opened.Links?.Next;
         output.Pushed = next is not null && await next.ReadyAsync();
         if (payments is not null)

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Peerz.Model.Blocks;
 using Peerz.Node.Payments;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Framing;
@@ -26,11 +27,16 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
             using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
-            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(), cancellationToken);
-            var response = new ForwardResponse
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(),
+                ExpertChoicesCodec.MaxBytes(blocks.Config, blocks.End - blocks.Start, work.Tokens), cancellationToken);
+            // A mixture-of-experts span signs the experts it routed every token to with the output (the verifier replays them).
+            var (computed, experts) = await served.ComputeAsync("forward", work.Tokens, () =>
             {
-                Hidden = await served.ComputeAsync("forward", work.Tokens, () => TensorCodec.Encode(served.Answer(blocks.Forward(hidden, prompts, adapter)), request.OutputCompression), cancellationToken),
-            };
+                using var routing = blocks.Config.IsMixtureOfExperts ? ExpertRouting.Record() : null;
+                var output = TensorCodec.Encode(served.Answer(blocks.Forward(hidden, prompts, adapter)), request.OutputCompression);
+                return (output, ExpertChoicesCodec.Encode(routing is null ? null : RoutedExperts.From(routing.Chosen)));
+            }, cancellationToken);
+            var response = new ForwardResponse { Hidden = computed, Experts = experts };
             response.Receipt = await ReceiptAsync(WorkKind.Forward, work, charge, () => WorkBytes.Input(request), () => WorkBytes.Output(response), cancellationToken);
             return response;
         }, error => new ForwardResponse { Error = error }, cancellationToken);
@@ -47,7 +53,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var adapterElements = adapter?.Weights.Sum(w => w.A.numel() + w.B.numel()) ?? 0;
-            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0) + adapterElements, cancellationToken);
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0) + adapterElements, 0, cancellationToken);
             var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
                 using var gradients = blocks.Backward(hidden, prompts, gradient, adapter: adapter);
@@ -60,11 +66,14 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             return response;
         }, error => new BackwardResponse { Error = error }, cancellationToken);
 
-    /// <summary>Checks the request is paid for and its payload fetchable; the charge is committed with the receipt, once the work is answered.</summary>
-    private async Task<Charge> AuthorizeAsync(Voucher? voucher, Work work, Func<byte[]> input, long outputElements, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the request is paid for and its payload fetchable (<paramref name="routingBytes"/>: the signed expert choices
+    /// of a forward through a mixture-of-experts span); the charge is committed with the receipt, once the work is answered.
+    /// </summary>
+    private async Task<Charge> AuthorizeAsync(Voucher? voucher, Work work, Func<byte[]> input, long outputElements, long routingBytes, CancellationToken cancellationToken)
     {
         if (payments is null) return Charge.Free;
-        ProviderPayments.EnsureFetchable(input().LongLength, outputElements);
+        ProviderPayments.EnsureFetchable(input().LongLength, outputElements, routingBytes);
         return await payments.AuthorizeAsync(voucher, work.Tokens, (int)(work.BlockEnd - work.BlockStart), cancellationToken);
     }
 

@@ -84,6 +84,8 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
         {
             var outcome = (await harness.Service.CheckAsync(receipt.Receipt, CancellationToken.None))!;
             Assert.True(outcome.Verdict == VerificationVerdict.Honest, $"{modelType}: {outcome.Detail}");
+            // A mixture-of-experts provider signs its expert choices with every output, and the verifier replays them.
+            if (checkpoint.Config.IsMixtureOfExperts) Assert.Contains("replayed with the provider's signed expert choices", outcome.Detail);
             divergences.Add(outcome.Divergence);
         }
         foreach (var receipt in cheaterReceipts)

@@ -16,7 +16,9 @@ namespace Peerz.Verifier.Verification;
 /// fetched from the registered peer only; its bytes must hash to what the provider signed; the inputs must fit the
 /// model; then the blocks are recomputed (bounded in size by the recomputer, in time by <paramref name="recomputeTimeout"/>)
 /// and compared within the tolerance of the serving mode the receipt states. For an inference receipt every earlier
-/// step of the session is replayed too (the cache depends on them), and each step's output is compared.
+/// step of the session is replayed too (the cache depends on them), and each step's output is compared. Mixture-of-experts
+/// outputs are replayed with the expert choices the provider signed with them (<see cref="SignedRouting"/>,
+/// <see cref="OutputJudgement"/>).
 /// </summary>
 public sealed class ReceiptVerifier(
     string modelId, SpanRecomputer recomputer, PayloadClient payloads, VerificationTolerances tolerances, TensorLimits limits, SignerOwners owners,
@@ -158,25 +160,29 @@ public sealed class ReceiptVerifier(
     {
         using var scope = NewDisposeScope();
         var requests = steps.Select(s => InferenceStep.Parser.ParseFrom(s.Input)).ToList();
+        var provided = steps.Select(s => TryParse(StepOutput.Parser, s.Output)).ToList();
         var r = steps[0].Receipt.Receipt;
+        var signed = SignedRouting.FromResponses(provided.Select((o, i) => (o?.Experts, (SerializedTensor?)requests[i].Hidden)).ToList(), recomputer.Config, (int)(r.BlockEnd - r.BlockStart), routerMargin, out var malformed);
         // The session's output compression is not in the payload; the provider's first answer carries it.
-        var compression = TryParse(StepOutput.Parser, steps[0].Output)?.Hidden?.Compression ?? TensorCompression.None;
-        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights);
+        var compression = provided[0]?.Hidden?.Compression ?? TensorCompression.None;
+        var expected = recomputer.Inference((int)r.BlockStart, (int)r.BlockEnd, requests, compression, weights, signed);
         var worst = 0.0;
         for (var i = 0; i < steps.Count; i++)
         {
-            var provided = TryParse(StepOutput.Parser, steps[i].Output);
-            var divergence = DivergenceFrom(expected[i], provided?.Hidden);
-            if (divergence > tolerance)
+            var divergence = DivergenceFrom(expected[i], provided[i]?.Hidden);
+            var what = $"step {i}'s output";
+            var problem = malformed?.Step == i ? $"{what}: {malformed.Value.Problem}" : OutputJudgement.Problem(expected[i], divergence, tolerance, routerMargin, signed is not null, what);
+            if (problem is null)
             {
-                if (expected[i].RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected[i], $"step {i}'s output");
-                var honest = provided?.Clone() ?? new StepOutput { Step = requests[i].Step };
-                honest.Hidden = expected[i].Encoded;
-                return Mismatch(steps[i], divergence, tolerance, WorkBytes.Output(honest), $"step {i}'s output");
+                worst = Math.Max(worst, divergence);
+                continue;
             }
-            worst = Math.Max(worst, divergence);
+            var honest = provided[i]?.Clone() ?? new StepOutput { Step = requests[i].Step };
+            honest.Hidden = expected[i].Encoded;
+            honest.Experts = ExpertChoicesCodec.Encode(expected[i].Routing);
+            return Mismatch(steps[i], divergence, WorkBytes.Output(honest), problem);
         }
-        return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}");
+        return new(VerificationVerdict.Honest, worst, $"{steps.Count} steps within tolerance {tolerance:G3}{Replayed(signed)}");
     }
 
     private VerificationOutcome CompareForward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
@@ -184,16 +190,27 @@ public sealed class ReceiptVerifier(
         using var scope = NewDisposeScope();
         var request = ForwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
-        var expected = recomputer.Forward(request, weights);
         var provided = TryParse(ForwardResponse.Parser, step.Output);
+        var signed = SignedRouting.FromResponses([(provided?.Experts, request.Hidden)], recomputer.Config, (int)(request.BlockEnd - request.BlockStart), routerMargin, out var malformed);
+        var expected = recomputer.Forward(request, weights, signed);
         var divergence = DivergenceFrom(expected, provided?.Hidden);
-        if (divergence <= tolerance) return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}");
-        if (expected.RoutedAtNearTie(routerMargin)) return NearTie(divergence, expected, "the output");
+        var problem = malformed is { } m ? $"the output: {m.Problem}" : OutputJudgement.Problem(expected, divergence, tolerance, routerMargin, signed is not null, "the output");
+        if (problem is null)
+            return new(VerificationVerdict.Honest, divergence, $"within tolerance {tolerance:G3}{Replayed(signed)}");
         var honest = provided?.Clone() ?? new ForwardResponse();
         honest.Hidden = expected.Encoded;
-        return Mismatch(step, divergence, tolerance, WorkBytes.Output(honest), "the output");
+        honest.Experts = ExpertChoicesCodec.Encode(expected.Routing);
+        return Mismatch(step, divergence, WorkBytes.Output(honest), problem);
     }
 
+    /// <summary>How a mixture-of-experts output was replayed, for the verdict's detail.</summary>
+    private string Replayed(SignedRouting? signed) =>
+        signed is not null ? ", replayed with the provider's signed expert choices" : recomputer.Config.IsMixtureOfExperts ? ", replayed with the verifier's own routing (no expert choices signed)" : "";
+
+    /// <remarks>
+    /// A backward response carries no expert choices (its gradient follows the forward pass's routing, which the response
+    /// does not state), so a mixture-of-experts mismatch after a near-tie stays not evidence here.
+    /// </remarks>
     private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
@@ -204,7 +221,8 @@ public sealed class ReceiptVerifier(
         var worst = BackwardComparison.Divergences(expected, provided, limits).MaxBy(d => d.Divergence)!;
         if (worst.Divergence <= tolerance) return new(VerificationVerdict.Honest, worst.Divergence, $"every gradient within tolerance {tolerance:G3}");
         if (expected.Input.RoutedAtNearTie(routerMargin)) return NearTie(worst.Divergence, expected.Input, worst.Name);
-        return Mismatch(step, worst.Divergence, tolerance, WorkBytes.Output(BackwardComparison.Honest(expected, provided)), worst.Name);
+        return Mismatch(step, worst.Divergence, WorkBytes.Output(BackwardComparison.Honest(expected, provided)),
+            $"{worst.Name} is {worst.Divergence:G3} from the recomputation (tolerance {tolerance:G3})");
     }
 
     /// <summary>A request whose blocks are not the ones its receipt states was not the receipt's work.</summary>
@@ -216,11 +234,12 @@ public sealed class ReceiptVerifier(
 
     /// <summary>
     /// The recomputed response is the provider's own response with the compared tensor replaced by the recomputed
-    /// encoding (or that tensor alone when the provider's bytes do not parse), so an arbiter can rebuild it from the
-    /// payload and the model; its keccak256 goes on chain as the recomputed output hash.
+    /// encoding (or that tensor alone when the provider's bytes do not parse), and for a mixture of experts its expert
+    /// choices by the routing the replay took, so an arbiter can rebuild it from the payload and the model; its keccak256
+    /// goes on chain as the recomputed output hash.
     /// </summary>
-    private static VerificationOutcome Mismatch(CheckedStep step, double divergence, double tolerance, byte[] recomputedOutput, string what) =>
-        new(VerificationVerdict.Mismatch, divergence, $"{what} is {divergence:G3} from the recomputation (tolerance {tolerance:G3})", step.Receipt, WorkBytes.Hash(recomputedOutput));
+    private static VerificationOutcome Mismatch(CheckedStep step, double divergence, byte[] recomputedOutput, string problem) =>
+        new(VerificationVerdict.Mismatch, divergence, problem, step.Receipt, WorkBytes.Hash(recomputedOutput));
 
     /// <summary>
     /// A mismatch after a token whose expert choice was a near-tie: honest rounding may have picked the other expert, so

@@ -13,10 +13,24 @@ public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
 {
     /// <summary>
     /// The smallest mixture-of-experts routing margin of the tokens this output depends on (<see cref="Model.Blocks.RouterMargins"/>);
-    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a
-    /// mismatch is not evidence (<see cref="RoutedAtNearTie"/>).
+    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a backward
+    /// mismatch (whose routing is not signed) is not evidence (<see cref="RoutedAtNearTie"/>).
     /// </summary>
     public double RouterMargin { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Mixture-of-experts models: the experts the replay routed these tokens to (the provider's signed choices where they were
+    /// accepted, the verifier's own elsewhere, or the verifier's own throughout when nothing was signed); null for dense models.
+    /// </summary>
+    public Model.Blocks.RoutedExperts? Routing { get; init; }
+
+    /// <summary>
+    /// When replaying a signed routing: the largest, over these tokens and the span's blocks, of how far the provider's
+    /// experts were from the verifier's own top-k (the best expert left out minus the worst one taken, in router
+    /// probability; 0 when every choice is a top-k). At or beyond the near-tie margin the provider routed a token to an
+    /// expert no rounding explains (<see cref="Model.Blocks.ExpertRouting.Follow"/>).
+    /// </summary>
+    public double RoutingDeficit { get; init; }
 
     /// <summary>
     /// Whether some token's expert choice was within <paramref name="margin"/> of flipping

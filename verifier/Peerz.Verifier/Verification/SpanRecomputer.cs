@@ -39,21 +39,30 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     /// are cut at that position, and replay goes on, so a session costs one pass per rollback plus one.
     /// A session opened with a LoRA adapter is replayed with it at every position: step 0's signed input carries it
     /// (<see cref="InferenceStep.SessionAdapter"/>), and a replay without it would flag an honest provider.
+    /// <para>
+    /// A mixture-of-experts session is replayed with the provider's signed routing when <paramref name="routing"/> gives
+    /// every step's (see <see cref="SignedRouting"/>), else with the verifier's own; each output records the routing taken.
+    /// </para>
     /// </summary>
-    public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression, WeightQuantization weights = WeightQuantization.None)
+    public IReadOnlyList<Recomputed> Inference(int start, int end, IReadOnlyList<InferenceStep> steps, TensorCompression compression, WeightQuantization weights = WeightQuantization.None,
+        SignedRouting? routing = null)
     {
         var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
         if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
             throw new FormatException("the session's steps do not share one batch size");
         if (steps.Skip(1).Any(s => s.SessionAdapter is not null))
             throw new FormatException("only step 0 of a session carries its adapter");
+        if (routing is not null && routing.Steps.Count != steps.Count)
+            throw new ArgumentException($"the signed routing covers {routing.Steps.Count} steps of {steps.Count}");
         var blocks = Span(start, end, weights);
         using var adapter = Adapter(steps.Count == 0 ? null : steps[0].SessionAdapter, (uint)start, (uint)end);
         var outputs = new Recomputed[inputs.Count];
-        // The inputs of the positions the session holds, and the steps since the last pass (the tail of those positions).
+        // The inputs of the positions the session holds (with their signed routing, per block), and the steps since the last pass (the tail of those positions).
         var held = new List<Tensor>();
+        var heldRouting = new List<IReadOnlyList<Tensor>>();
         long length = 0, replayed = 0;
         var pending = new List<int>();
+        IReadOnlyList<Tensor> Joined() => Enumerable.Range(0, end - start).Select(b => cat(heldRouting.Select(r => r[b]).ToList(), 1)).ToList();
         void Pass()
         {
             if (pending.Count == 0) return;
@@ -61,11 +70,13 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             CheckPositions(inputs[0].shape[0], length);
             CheckPositions(inputs[0].shape[0], replayed);
             using var margins = RouterMargins.Observe();
+            using var experts = Routing(routing is null ? null : Joined(), routing?.Slack ?? 0);
             var all = blocks.Forward(cat(held, 1), null, adapter);
+            var taken = experts is null ? null : RoutedExperts.From(experts.Chosen);
             foreach (var i in pending)
             {
-                var (position, count) = (steps[i].Position, inputs[i].shape[1]);
-                outputs[i] = Encode(all.narrow(1, position, count), compression) with { RouterMargin = margins.SmallestBefore(position + count) };
+                var (position, count) = ((int)steps[i].Position, (int)inputs[i].shape[1]);
+                outputs[i] = Routed(Encode(all.narrow(1, position, count), compression), taken, experts?.Deficit, position, count) with { RouterMargin = margins.SmallestBefore(position + count) };
             }
             pending.Clear();
         }
@@ -78,11 +89,18 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             {
                 Pass();
                 var kept = cat(held, 1).narrow(1, 0, position);
+                var keptRouting = routing is null ? null : Joined().Select(r => r.narrow(1, 0, position)).ToList();
                 held.Clear();
-                if (position > 0) held.Add(kept);
+                heldRouting.Clear();
+                if (position > 0)
+                {
+                    held.Add(kept);
+                    if (keptRouting is not null) heldRouting.Add(keptRouting);
+                }
                 length = position;
             }
             held.Add(inputs[i]);
+            if (routing is not null) heldRouting.Add(routing.Steps[i].ToTensors());
             length += inputs[i].shape[1];
             pending.Add(i);
         }
@@ -91,16 +109,39 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     }
 
     /// <summary>
+    /// The routing of a mixture-of-experts replay: following <paramref name="signed"/> (per block, for every token) within
+    /// <paramref name="slack"/> of the verifier's own top-k, or recording the verifier's own; null for a dense model.
+    /// </summary>
+    private ExpertRouting? Routing(IReadOnlyList<Tensor>? signed, double slack) =>
+        !checkpoint.Config.IsMixtureOfExperts ? null : signed is null ? ExpertRouting.Record() : ExpertRouting.Follow(signed, slack);
+
+    /// <summary>
+    /// <paramref name="output"/> with the routing its tokens (positions [from, +count) of the pass) took, and how far the
+    /// signed routing was from a top-k there (<paramref name="deficit"/> per token of the pass; null when not following).
+    /// </summary>
+    private static Recomputed Routed(Recomputed output, RoutedExperts? taken, Tensor? deficit, int from, int count) =>
+        taken is null ? output : output with
+        {
+            Routing = taken.PositionRange(from, count),
+            RoutingDeficit = deficit is null ? 0 : deficit.narrow(-1, from, count).max().item<float>(),
+        };
+
+    /// <summary>
     /// A forward request's output, with its deep prompts and LoRA adapter when it carried any. The adapter is part of the
     /// signed request, so an adapter request is replayed with it: replaying it without would flag an honest provider.
     /// </summary>
-    public Recomputed Forward(ForwardRequest request, WeightQuantization weights = WeightQuantization.None)
+    /// <remarks>A mixture-of-experts forward is replayed with the provider's signed routing when <paramref name="routing"/> gives it (one step), else with the verifier's own.</remarks>
+    public Recomputed Forward(ForwardRequest request, WeightQuantization weights = WeightQuantization.None, SignedRouting? routing = null)
     {
         var (blocks, hidden, prompts) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
+        if (routing is not null && routing.Steps.Count != 1) throw new ArgumentException("a forward request's signed routing is one step");
         using var margins = RouterMargins.Observe();
+        using var experts = Routing(routing?.Steps[0].ToTensors(), routing?.Slack ?? 0);
         using var adapter = Adapter(request.Adapter, request.BlockStart, request.BlockEnd);
-        return Encode(Shaped(() => blocks.Forward(hidden, prompts, adapter)), request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        var output = Encode(Shaped(() => blocks.Forward(hidden, prompts, adapter)), request.OutputCompression);
+        var taken = experts is null ? null : RoutedExperts.From(experts.Chosen);
+        return Routed(output, taken, experts?.Deficit, 0, (int)hidden.shape[1]) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
     }
 
     /// <summary>
@@ -161,6 +202,9 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         TensorCodec.Decode(message ?? throw new FormatException("a tensor is missing"), limits).to_type(ScalarType.Float32);
 
     private static Recomputed Encode(Tensor output, TensorCompression compression) => new(TensorCodec.Encode(output, compression), output);
+
+    /// <summary>The model the verifier replays (mixture-of-experts or not, its experts per token).</summary>
+    public Model.Configuration.ModelConfig Config => checkpoint.Config;
 
     private BlockSpan Span(int start, int end, WeightQuantization weights)
     {

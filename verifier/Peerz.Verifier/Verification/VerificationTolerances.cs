@@ -50,9 +50,11 @@ public sealed record VerificationTolerances
     public double ExactRouterMargin { get; init; } = 1e-4;
 
     /// <summary>
-    /// The router margin below which a mismatch is not evidence for a provider signing <paramref name="dtype"/> and
-    /// <paramref name="quantization"/>: <see cref="ExactRouterMargin"/> for modes whose tolerance is float32's, the mode's
-    /// own tolerance otherwise (honest bfloat16 and int8 providers flip experts at margins near 1e-2; docs/verification.md).
+    /// The near-tie margin for a provider signing <paramref name="dtype"/> and <paramref name="quantization"/>: a signed
+    /// expert choice less than this below the verifier's own top-k is accepted as rounding, one at or beyond it is a
+    /// mismatch (<see cref="SignedRouting"/>), and a backward mismatch after a token of smaller router margin is not
+    /// evidence. <see cref="ExactRouterMargin"/> for modes whose tolerance is float32's, the mode's own tolerance otherwise
+    /// (honest bfloat16 and int8 choices measured at most 1.4e-3 from the top-k; docs/verification.md).
     /// </summary>
     public double RouterMarginFor(string dtype, string quantization)
     {
