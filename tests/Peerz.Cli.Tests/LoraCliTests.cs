@@ -6,7 +6,7 @@ namespace Peerz.Cli.Tests;
 
 /// <summary>
 /// `peerz finetune --method lora` on a Falcon checkpoint: without --target-modules it adapts PEFT's default for the model
-/// type (query_key_value), writes a PEFT directory that `peerz generate --adapter` takes, and a Llama projection name
+/// type (query_key_value), writes a PEFT directory that `peerz generate --adapter` takes (with `--speculative` too), and a Llama projection name
 /// is one error line naming the model's own projections.
 /// </summary>
 [Trait("Category", "Process")]
@@ -28,8 +28,14 @@ public sealed class LoraCliTests : IDisposable
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")))!;
         Assert.Equal(["query_key_value"], config["target_modules"]!.AsArray().Select(m => (string)m!));
 
-        var generate = await ToolProcess.RunAsync("peerz", ["generate", "--local", "--model", model, "--adapter", adapter, "--prompt", "the quick", "--max-new-tokens", "4"]);
+        string[] generateArguments = ["generate", "--local", "--model", model, "--adapter", adapter, "--prompt", "the quick", "--max-new-tokens", "6"];
+        var generate = await ToolProcess.RunAsync("peerz", generateArguments);
         Assert.True(generate.ExitCode == 0, generate.Error);
+        // Greedy, so speculative decoding with the adapter must print the same text.
+        var speculative = await ToolProcess.RunAsync("peerz", [.. generateArguments, "--speculative"]);
+        Assert.True(speculative.ExitCode == 0, speculative.Error);
+        Assert.Equal(generate.Output, speculative.Output);
+        Assert.Contains("speculative (", speculative.Error);
     }
 
     [Fact]

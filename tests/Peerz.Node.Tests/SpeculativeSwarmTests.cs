@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Peerz.Client;
 using Peerz.Client.Remote;
 using Peerz.Client.Routing;
+using Peerz.Client.Training;
 using Peerz.Model;
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 
@@ -74,6 +76,34 @@ public sealed class SpeculativeSwarmTests(TinyModelFixture model) : IClassFixtur
         Assert.Equal(push ? totals.Steps : 0, b.Push.Accepted);
         Assert.Equal(push ? totals.Steps : 0, c.Push.Accepted);
         Assert.Equal(0, a.Push.Accepted);
+    }
+
+    [Fact]
+    public async Task Speculative_greedy_output_with_a_lora_adapter_equals_plain_greedy_with_the_adapter_in_one_process()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, ["q_proj", "v_proj", "down_proj"], seed: 5);
+        await using var providers = await Libp2pProviders.StartAsync(checkpoint);
+        await providers.AddAsync(0, 1);
+        await providers.AddAsync(1, 3);
+        await providers.AddAsync(3, 4);
+        var pipeline = new AdaptedPipeline(Pipeline(providers, push: null), adapter);
+        var localAdapted = new TextGenerator(local.Head, new AdaptedPipeline(local.Pipeline, adapter));
+        var totals = new SpeculativeStatistics();
+        var differsFromBase = false;
+
+        foreach (var prompt in Prompts)
+        {
+            var expected = await localAdapted.GenerateAsync(prompt, Greedy).ToListAsync();
+            Assert.Equal(expected, await SpeculativeAsync(local, pipeline, prompt, totals));
+            differsFromBase |= !expected.SequenceEqual(await LocalTokensAsync(local, prompt));
+        }
+
+        // The adapter must matter (or the check could pass without it), and rollbacks must have happened inside adapter sessions.
+        Assert.True(differsFromBase, "the adapter changed no greedy token");
+        Assert.True(totals.Accepted > 0, "no draft was ever accepted");
+        Assert.True(totals.Drafted > totals.Accepted, "no draft was ever rejected");
     }
 
     [Theory]

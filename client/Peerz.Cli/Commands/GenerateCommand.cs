@@ -68,8 +68,9 @@ public static class GenerateCommand
             if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
             IBlockPipeline pipeline = adapter is not null ? new AdaptedPipeline(backend.Pipeline, adapter)
                 : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
-            // Soft prompts prepend positions the rollback bookkeeping does not know about; adapter sessions have no cache to roll back.
-            if (speculative is not null && (prompts is not null || adapter is not null)) throw new UserErrorException("--speculative cannot be combined with --prompts or --adapter");
+            // Soft prompts prepend positions the rollback bookkeeping does not know about. Adapter sessions roll back like any
+            // other (the drafter runs without the adapter; the verification steps apply it, so the tokens are the adapter's).
+            if (speculative is not null && prompts is not null) throw new UserErrorException("--speculative cannot be combined with --prompts");
             var generator = speculative is null ? null : new SpeculativeGenerator(backend.Head, pipeline, speculative.Drafter, speculative.DraftTokens);
             var tokens = generator is null
                 ? new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken)
