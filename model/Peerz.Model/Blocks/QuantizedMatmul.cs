@@ -11,7 +11,9 @@ namespace Peerz.Model.Blocks;
 /// buffer and takes its dot products with every row of x while the tile is in cache, so every weight is read once in its
 /// packed form; this is what makes batch-1 decode bound by the packed bytes rather than by dequantizing. Larger inputs
 /// (prefill) dequantize a bounded chunk of rows at a time into one scratch tensor and hand it to torch's matmul, whose
-/// cost then dominates the dequantization.
+/// cost then dominates the dequantization. An input that requires a gradient (a backward pass) takes neither shortcut:
+/// the kernel's output has no autograd graph, and autograd keeps each chunk for the backward pass, so every chunk is a
+/// tensor of its own there (the whole dequantized matrix lives until the backward pass is done).
 /// </summary>
 public static class QuantizedMatmul
 {
@@ -32,9 +34,9 @@ public static class QuantizedMatmul
             throw new ArgumentException($"input has {input.shape[^1]} features; the weight expects {weight.Columns}", nameof(input));
         using var scope = NewDisposeScope();
         var flat = input.reshape(-1, weight.Columns).contiguous();
-        var output = flat.shape[0] <= KernelMaxInputRows && flat.dtype == ScalarType.Float32
-            ? DotProducts(flat, weight)
-            : ChunkedMatmul(flat, weight);
+        var output = flat.requires_grad ? ChunkedMatmul(flat, weight, reuseChunk: false)
+            : flat.shape[0] <= KernelMaxInputRows && flat.dtype == ScalarType.Float32 ? DotProducts(flat, weight)
+            : ChunkedMatmul(flat, weight, reuseChunk: true);
         long[] shape = [.. input.shape[..^1], weight.Rows];
         return output.view(shape).MoveToOuterDisposeScope();
     }
@@ -65,15 +67,20 @@ public static class QuantizedMatmul
         return output;
     }
 
-    private static Tensor ChunkedMatmul(Tensor input, IQuantizedRows weight)
+    /// <param name="reuseChunk">
+    /// One scratch chunk for all (inference). Not when autograd records the product: it keeps each chunk for the gradient,
+    /// and the raw writes of the next chunk would change what it kept without its knowing.
+    /// </param>
+    private static Tensor ChunkedMatmul(Tensor input, IQuantizedRows weight, bool reuseChunk)
     {
         var (rows, columns) = (weight.Rows, weight.Columns);
         var chunkRows = Math.Clamp(ChunkFloats / Math.Max(columns, 1), 1, Math.Max(rows, 1));
-        using var chunk = empty(chunkRows, columns);
+        using var scratch = reuseChunk ? empty(chunkRows, columns) : null;
         var parts = new List<Tensor>();
         for (var first = 0; first < rows; first += chunkRows)
         {
             var count = Math.Min(chunkRows, rows - first);
+            var chunk = scratch ?? empty(count, columns);
             DequantizeInParallel(weight, first, count, chunk);
             var rowsOfChunk = chunk.narrow(0, 0, count);
             parts.Add(mm(input, (input.dtype == ScalarType.Float32 ? rowsOfChunk : rowsOfChunk.to_type(input.dtype)).t()));
