@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Tiny;
@@ -24,6 +25,13 @@ public sealed class MixtureOfExpertsRoutingTests : IDisposable
     private const int DecodeSteps = 12;
     private static readonly TinyModelOptions Shape = TinyModelFixture.TestShape with { ModelType = "mixtral", Experts = 8, ExpertsPerToken = 2 };
     private static readonly int[] PromptLengths = [3, 7, 12, 20, 28, 36, 5, 16];
+
+    private static readonly (string DType, string Quantization, BlockLoadOptions Load)[] Modes =
+    [
+        ("float32", "none", new BlockLoadOptions()),
+        ("bfloat16", "none", new BlockLoadOptions { DType = ScalarType.BFloat16 }),
+        ("float32", "int8", new BlockLoadOptions { Quantization = WeightQuantization.Int8 }),
+    ];
 
     private readonly string _directory = TempDirectory.Create("moe-routing");
     private readonly ITestOutputHelper _output;
@@ -55,13 +63,7 @@ public sealed class MixtureOfExpertsRoutingTests : IDisposable
             _output.WriteLine($"{margins.Count} tokens × {Shape.Layers} blocks routed (top-{Shape.ExpertsPerToken} of {Shape.Experts}); tokens whose smallest margin is {string.Join(", ", counts)}; smallest {margins.Min():E2}");
         }
 
-        var modes = new (string DType, string Quantization, BlockLoadOptions Load)[]
-        {
-            ("float32", "none", new BlockLoadOptions()),
-            ("bfloat16", "none", new BlockLoadOptions { DType = ScalarType.BFloat16 }),
-            ("float32", "int8", new BlockLoadOptions { Quantization = WeightQuantization.Int8 }),
-        };
-        foreach (var (dtype, quantization, load) in modes)
+        foreach (var (dtype, quantization, load) in Modes)
         {
             var (tolerance, margin) = (tolerances.For(dtype, quantization), tolerances.RouterMarginFor(dtype, quantization));
             using var provider = BlockSpan.Load(checkpoint, 0, Shape.Layers, load);
@@ -99,6 +101,57 @@ public sealed class MixtureOfExpertsRoutingTests : IDisposable
             _output.WriteLine($"{dtype}/{quantization}: {steps} honest steps. Own routing (before): {flipped} beyond the tolerance {tolerance:G3} (expert flips after tokens of router margin at most {flipMargin:E2}); worst within {worst:E2}; " +
                 $"{excused} steps follow a token of margin below {margin:G3} (not evidence), so {steps - excused}/{steps} steps and {sessionsBefore}/{served} sessions checkable. " +
                 $"Signed routing (after): 0 mismatches, worst step {worstSigned:E2}, largest routing deficit {worstDeficit:E2}, {tokensFlipped} token-steps routed differently from the verifier's own and accepted; {steps}/{steps} steps and {served}/{served} sessions checkable");
+        }
+    }
+
+    [Fact]
+    public void Honest_backward_answers_in_every_mode_replayed_with_their_signed_routing_pass_and_wrong_gradients_are_caught_even_at_near_ties()
+    {
+        using var checkpoint = Checkpoint.Open(Path.Combine(_directory, "model"));
+        using var recomputer = new SpanRecomputer(checkpoint, TensorLimits.Default);
+        var tolerances = new VerificationTolerances();
+        var inputs = Inputs(checkpoint.Config.HiddenSize, seed: 5);
+        foreach (var (dtype, quantization, load) in Modes)
+        {
+            var (tolerance, margin) = (tolerances.GradientsFor(dtype, quantization), tolerances.RouterMarginFor(dtype, quantization));
+            var weights = SpanRecomputer.ReplayWeights(quantization);
+            using var provider = BlockSpan.Load(checkpoint, 0, Shape.Layers, load);
+            var (answers, excusedBefore, worstSigned, worstDeficit, caught) = (0, 0, 0.0, 0.0, 0);
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                using var scope = NewDisposeScope();
+                var tokens = inputs[i];
+                var request = new BackwardRequest
+                {
+                    ModelId = "model",
+                    BlockStart = 0,
+                    BlockEnd = (uint)Shape.Layers,
+                    Hidden = TensorCodec.Encode(tokens, TensorCompression.None),
+                    OutputGradient = TensorCodec.Encode(randn(tokens.shape, generator: manual_seed(10 + i)) / tokens.shape[1], TensorCompression.None),
+                };
+                var answer = BackwardAnswer(provider, request);
+                var signed = SignedRouting.FromResponses([(answer.Experts, request.Hidden)], checkpoint.Config, Shape.Layers, margin, out var malformed);
+                Assert.Null(malformed);
+                Assert.NotNull(signed);
+                var expected = recomputer.Backward(request, weights, signed);
+                var worst = BackwardComparison.Divergences(expected, answer, TensorLimits.Default).MaxBy(d => d.Divergence)!;
+                var problem = OutputJudgement.Problem(expected.Input, worst.Divergence, tolerance, margin, routingSigned: true, $"{dtype}/{quantization} honest answer {i}: {worst.Name}");
+                Assert.True(problem is null, problem);
+                (worstSigned, worstDeficit) = (Math.Max(worstSigned, worst.Divergence), Math.Max(worstDeficit, expected.Input.RoutingDeficit));
+
+                // A wrong input gradient (halved: beyond every mode's gradient tolerance) is caught whatever the router's margins.
+                // Before backward answers signed their routing, one after a near-tie was not evidence.
+                var wrong = answer.Clone();
+                wrong.InputGradient = TensorCodec.Encode(TensorCodec.Decode(answer.InputGradient, TensorLimits.Default) * 0.5, TensorCompression.None);
+                var wrongWorst = BackwardComparison.Divergences(expected, wrong, TensorLimits.Default).MaxBy(d => d.Divergence)!;
+                if (OutputJudgement.Problem(expected.Input, wrongWorst.Divergence, tolerance, margin, routingSigned: true, wrongWorst.Name) is not null) caught++;
+                if (recomputer.Backward(request, weights).Input.RoutedAtNearTie(margin)) excusedBefore++;
+                answers++;
+            }
+            _output.WriteLine($"{dtype}/{quantization} backward: {answers} honest answers replayed with their signed routing, 0 mismatches, worst gradient {worstSigned:E2} " +
+                $"(tolerance {tolerance:G3}), largest routing deficit {worstDeficit:E2} (margin {margin:G3}); halved input gradients caught {caught}/{answers} " +
+                $"(before signed routing, {excusedBefore}/{answers} followed a near-tie and were not evidence)");
+            Assert.Equal(answers, caught);
         }
     }
 
@@ -215,11 +268,24 @@ public sealed class MixtureOfExpertsRoutingTests : IDisposable
         var signedCheat = recomputer.Inference(0, Shape.Layers, requests, TensorCompression.None, routing: SignedAs(cheat));
         problems = requests.Select((_, i) => OutputJudgement.Problem(signedCheat[i], signedCheat[i].DivergenceOf(outputs[i]), tolerance, margin, routingSigned: true, $"step {i}")).ToList();
         Assert.All(problems.Take(3), Assert.Null);
-        Assert.Contains("routes a token to an expert", problems[3]);
+        Assert.Contains("a token is routed to an expert", problems[3]);
         _output.WriteLine($"  signed the routing it computed with: {problems[3]}");
         // The recomputed routing (what an honest provider signs) takes the router's own experts where the signed ones were refused.
         for (var block = 0; block < Shape.Layers; block++)
             Assert.Equal(Token(own, block, wrong).Order(), Token(signedCheat[3].Routing!, block, 0).Order());
+    }
+
+    /// <summary>What an honest provider answers a backward request with (TrainingProtocols.HandleBackwardAsync): the gradients and the routing of their pass, through the wire bytes.</summary>
+    private static BackwardResponse BackwardAnswer(BlockSpan provider, BackwardRequest request)
+    {
+        using var routing = ExpertRouting.Record();
+        using var gradients = provider.Backward(TensorCodec.Decode(request.Hidden, TensorLimits.Default), null, TensorCodec.Decode(request.OutputGradient, TensorLimits.Default));
+        var response = new BackwardResponse
+        {
+            InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression),
+            Experts = ExpertChoicesCodec.Encode(RoutedExperts.From(routing.Chosen)),
+        };
+        return BackwardResponse.Parser.ParseFrom(response.ToByteArray());
     }
 
     private static InferenceStep Step(int step, long position, Tensor hidden) =>

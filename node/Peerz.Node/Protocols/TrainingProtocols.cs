@@ -53,11 +53,18 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var adapterElements = adapter?.Weights.Sum(w => w.A.numel() + w.B.numel()) ?? 0;
-            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0) + adapterElements, 0, cancellationToken);
+            var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel() + (prompts?.numel() ?? 0) + adapterElements,
+                ExpertChoicesCodec.MaxBytes(blocks.Config, blocks.End - blocks.Start, work.Tokens), cancellationToken);
             var response = await served.ComputeAsync("backward", work.Tokens, () =>
             {
+                // The gradients follow the routing of the pass they go through, so a mixture-of-experts span signs it too.
+                using var routing = blocks.Config.IsMixtureOfExperts ? ExpertRouting.Record() : null;
                 using var gradients = blocks.Backward(hidden, prompts, gradient, adapter: adapter);
-                var computed = new BackwardResponse { InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression) };
+                var computed = new BackwardResponse
+                {
+                    InputGradient = TensorCodec.Encode(gradients.Input, request.OutputCompression),
+                    Experts = ExpertChoicesCodec.Encode(routing is null ? null : RoutedExperts.From(routing.Chosen)),
+                };
                 if (gradients.Prompts is { } promptGradient) computed.PromptGradient = TensorCodec.Encode(promptGradient, request.OutputCompression);
                 if (gradients.Adapter is { } adapterGradient) computed.AdapterGradient = LoraCodec.Encode(adapterGradient);
                 return served.Answer(computed);
@@ -68,7 +75,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
 
     /// <summary>
     /// Checks the request is paid for and its payload fetchable (<paramref name="routingBytes"/>: the signed expert choices
-    /// of a forward through a mixture-of-experts span); the charge is committed with the receipt, once the work is answered.
+    /// of a pass through a mixture-of-experts span); the charge is committed with the receipt, once the work is answered.
     /// </summary>
     private async Task<Charge> AuthorizeAsync(Voucher? voucher, Work work, Func<byte[]> input, long outputElements, long routingBytes, CancellationToken cancellationToken)
     {

@@ -19,7 +19,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// <summary>
 /// The verifier against paid providers of every supported architecture (issue 17: "the verifier recomputes and accepts
 /// honest providers of that architecture and flags tampered outputs"): for a generated checkpoint of the test shape in
-/// each model type, every receipt of an honest provider (a greedy generation's steps, forward requests) is judged
+/// each model type, every receipt of an honest provider (a greedy generation's steps, forward and backward requests) is judged
 /// Honest through the real payload fetch and recomputation, and a provider signing wrong outputs
 /// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. The provider's /peerz/info announces its span's weight
 /// bytes. A new architecture is one more InlineData.
@@ -66,12 +66,14 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
         using (var span = BlockSpan.Load(checkpoint, 0, shape.Layers))
             Assert.Equal((ulong)span.WeightBytes, info.WeightBytes);
 
-        // Per provider: a greedy generation (its last receipt covers every step) and forward requests of two batch shapes.
+        // Per provider: a greedy generation (its last receipt covers every step), forward requests of two batch shapes and a
+        // backward request.
         async Task<List<PaymentRecord>> PayForWorkAsync(Payments.PaidProviderHost host)
         {
             var receipts = new List<PaymentRecord> { (await VerifierHarness.GenerateAsync(swarm, payments, Record(host), head, [3, 9, 27, 81], 8))[^1] };
             for (var i = 0; i < 2; i++)
                 receipts.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(host), 1 + i, 5 + 7 * i, shape.Hidden, seed: i));
+            receipts.Add(await VerifierHarness.BackwardAsync(swarm, payments, Record(host), 2, 6, shape.Hidden, seed: 2));
             return receipts;
         }
         var honestReceipts = await PayForWorkAsync(honest);

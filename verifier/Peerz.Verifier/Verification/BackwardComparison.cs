@@ -25,13 +25,15 @@ public static class BackwardComparison
 
     /// <summary>
     /// The response the provider should have sent: its own (or an empty one when its bytes do not parse) with every
-    /// compared gradient replaced by the recomputed one, encoded as the provider encodes it — what an honest float32
-    /// provider answers, so an arbiter rebuilds the same bytes from the payload and the model.
+    /// compared gradient replaced by the recomputed one, encoded as the provider encodes it, and for a mixture of experts
+    /// the routing the replay took — what an honest float32 provider answers, so an arbiter rebuilds the same bytes from
+    /// the payload and the model.
     /// </summary>
     public static BackwardResponse Honest(RecomputedBackward expected, BackwardResponse? provided)
     {
         var honest = provided?.Clone() ?? new BackwardResponse();
         honest.InputGradient = expected.Input.Encoded;
+        honest.Experts = ExpertChoicesCodec.Encode(expected.Input.Routing);
         if (expected.Prompts is { } prompts) honest.PromptGradient = prompts.Encoded;
         if (expected.Adapter is { } adapter) honest.AdapterGradient = LoraCodec.Encode(adapter);
         return honest;

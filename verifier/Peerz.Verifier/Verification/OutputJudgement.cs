@@ -1,7 +1,8 @@
 namespace Peerz.Verifier.Verification;
 
 /// <summary>
-/// The rule an inference step's or forward response's output is judged by against its recomputation (docs/verification.md).
+/// The rule an inference step's or forward response's output, or a backward response's gradients, are judged by against
+/// their recomputation (docs/verification.md).
 /// </summary>
 public static class OutputJudgement
 {
@@ -11,13 +12,13 @@ public static class OutputJudgement
     /// the verifier's own top-k is a mismatch (no rounding explains it), and the output is then compared at the mode's
     /// <paramref name="tolerance"/>: only rounding is left. A mixture-of-experts output that signed no routing is compared
     /// at the tolerance too, without the near-tie excuse: omitting the choices must not make a provider harder to catch
-    /// (the excuse remains only for backward responses, which carry no routing by design).
+    /// (honest providers sign the routing of every pass, backward included).
     /// </summary>
     public static string? Problem(Recomputed expected, double divergence, double tolerance, double routerMargin, bool routingSigned, string what)
     {
         ArgumentNullException.ThrowIfNull(expected);
         if (routingSigned && expected.RoutingDeficit >= routerMargin)
-            return $"{what} routes a token to an expert {expected.RoutingDeficit:G3} below the router's top-k in probability (near-tie margin {routerMargin:G3})";
+            return $"{what}: a token is routed to an expert {expected.RoutingDeficit:G3} below the router's top-k in probability (near-tie margin {routerMargin:G3})";
         return divergence <= tolerance ? null : $"{what} is {divergence:G3} from the recomputation (tolerance {tolerance:G3})";
     }
 }

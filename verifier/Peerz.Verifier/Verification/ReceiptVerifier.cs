@@ -208,21 +208,21 @@ public sealed class ReceiptVerifier(
         signed is not null ? ", replayed with the provider's signed expert choices" : recomputer.Config.IsMixtureOfExperts ? ", replayed with the verifier's own routing (no expert choices signed)" : "";
 
     /// <remarks>
-    /// A backward response carries no expert choices (its gradient follows the forward pass's routing, which the response
-    /// does not state), so a mixture-of-experts mismatch after a near-tie stays not evidence here.
+    /// A mixture-of-experts backward is replayed with the routing the provider signed with its gradients and judged as
+    /// outputs are (<see cref="OutputJudgement"/>): the worst gradient names the verdict.
     /// </remarks>
     private VerificationOutcome CompareBackward(CheckedStep step, double tolerance, double routerMargin, WeightQuantization weights)
     {
         using var scope = NewDisposeScope();
         var request = BackwardRequest.Parser.ParseFrom(step.Input);
         CheckBlocks(request.BlockStart, request.BlockEnd, step.Receipt);
-        var expected = recomputer.Backward(request, weights);
         var provided = TryParse(BackwardResponse.Parser, step.Output);
+        var signed = SignedRouting.FromResponses([(provided?.Experts, request.Hidden)], recomputer.Config, (int)(request.BlockEnd - request.BlockStart), routerMargin, out var malformed);
+        var expected = recomputer.Backward(request, weights, signed);
         var worst = BackwardComparison.Divergences(expected, provided, limits).MaxBy(d => d.Divergence)!;
-        if (worst.Divergence <= tolerance) return new(VerificationVerdict.Honest, worst.Divergence, $"every gradient within tolerance {tolerance:G3}");
-        if (expected.Input.RoutedAtNearTie(routerMargin)) return NearTie(worst.Divergence, expected.Input, worst.Name);
-        return Mismatch(step, worst.Divergence, WorkBytes.Output(BackwardComparison.Honest(expected, provided)),
-            $"{worst.Name} is {worst.Divergence:G3} from the recomputation (tolerance {tolerance:G3})");
+        var problem = malformed is { } m ? $"the gradients: {m.Problem}" : OutputJudgement.Problem(expected.Input, worst.Divergence, tolerance, routerMargin, signed is not null, worst.Name);
+        if (problem is null) return new(VerificationVerdict.Honest, worst.Divergence, $"every gradient within tolerance {tolerance:G3}{Replayed(signed)}");
+        return Mismatch(step, worst.Divergence, WorkBytes.Output(BackwardComparison.Honest(expected, provided)), problem);
     }
 
     /// <summary>A request whose blocks are not the ones its receipt states was not the receipt's work.</summary>
@@ -240,14 +240,6 @@ public sealed class ReceiptVerifier(
     /// </summary>
     private static VerificationOutcome Mismatch(CheckedStep step, double divergence, byte[] recomputedOutput, string problem) =>
         new(VerificationVerdict.Mismatch, divergence, problem, step.Receipt, WorkBytes.Hash(recomputedOutput));
-
-    /// <summary>
-    /// A mismatch after a token whose expert choice was a near-tie: honest rounding may have picked the other expert, so
-    /// it is not evidence against the provider (no honest provider may be slashed for a flip); not checkable, never a slash.
-    /// </summary>
-    private static VerificationOutcome NearTie(double divergence, Recomputed expected, string what) =>
-        new(VerificationVerdict.NotCheckable, divergence,
-            $"{what} is {divergence:G3} from the recomputation, but a token's expert choice was a near-tie (router margin {expected.RouterMargin:G3}): not evidence");
 
     /// <summary>The provider's output against the recomputation; infinite when it is missing or does not decode (the provider signed those bytes).</summary>
     private double DivergenceFrom(Recomputed expected, SerializedTensor? provided)

@@ -13,8 +13,9 @@ public sealed record Recomputed(SerializedTensor Encoded, Tensor Exact)
 {
     /// <summary>
     /// The smallest mixture-of-experts routing margin of the tokens this output depends on (<see cref="Model.Blocks.RouterMargins"/>);
-    /// +∞ for dense models. Near a tie, an honest provider's rounding may have routed a token to another expert, so a backward
-    /// mismatch (whose routing is not signed) is not evidence (<see cref="RoutedAtNearTie"/>).
+    /// +∞ for dense models. Near a tie, an honest provider's rounding may route a token to another expert than the
+    /// verifier's own routing does: why providers sign their routing. No verdict reads it (signed routing is judged by
+    /// <see cref="RoutingDeficit"/>); it measures how close a replay came to a flip (docs/verification.md).
     /// </summary>
     public double RouterMargin { get; init; } = double.PositiveInfinity;
 

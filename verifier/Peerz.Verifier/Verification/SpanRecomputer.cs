@@ -148,16 +148,20 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     /// A backward request's gradients, with its deep prompts and LoRA adapter when it carried any: the input's, the
     /// prompts' and the adapter's, each what the provider must answer (all of them reach the client's optimizer).
     /// </summary>
-    public RecomputedBackward Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None)
+    /// <remarks>A mixture-of-experts backward is replayed with the provider's signed routing when <paramref name="routing"/> gives it (one step), else with the verifier's own.</remarks>
+    public RecomputedBackward Backward(BackwardRequest request, WeightQuantization weights = WeightQuantization.None, SignedRouting? routing = null)
     {
         var (blocks, hidden, prompts, outputGradient) = (Span((int)request.BlockStart, (int)request.BlockEnd, weights), Batch(request.Hidden), DecodeOptional(request.Prompts), Decode(request.OutputGradient));
         CheckPositions(hidden.shape[0], hidden.shape[1]);
         if (!outputGradient.shape.SequenceEqual(hidden.shape)) throw new FormatException("the output gradient's shape is not the input's");
+        if (routing is not null && routing.Steps.Count != 1) throw new ArgumentException("a backward request's signed routing is one step");
         using var margins = RouterMargins.Observe();
+        using var experts = Routing(routing?.Steps[0].ToTensors(), routing?.Slack ?? 0);
         using var adapter = Adapter(request.Adapter, request.BlockStart, request.BlockEnd);
         // Not disposed here: its tensors are in the caller's dispose scope and go into the result.
         var gradients = Shaped(() => blocks.Backward(hidden, prompts, outputGradient, adapter: adapter));
-        var input = Encode(gradients.Input, request.OutputCompression) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
+        var taken = experts is null ? null : RoutedExperts.From(experts.Chosen);
+        var input = Routed(Encode(gradients.Input, request.OutputCompression), taken, experts?.Deficit, 0, (int)hidden.shape[1]) with { RouterMargin = margins.SmallestBefore(hidden.shape[1]) };
         return new RecomputedBackward(input, gradients.Prompts is { } p ? Encode(p, request.OutputCompression) : null, gradients.Adapter);
     }
 
