@@ -11,13 +11,14 @@ namespace Peerz.Gateway;
 
 /// <summary>
 /// The OpenAI-compatible API: /v1/models, /v1/completions, /v1/chat/completions (with SSE
-/// streaming and usage), errors in OpenAI's format, and the chat page at /.
+/// streaming and usage), errors in OpenAI's format, and the chat page at /. A request's "model" picks one of the
+/// gateway's engines (the base model and one per LoRA adapter); without one, the first answers.
 /// </summary>
 public static class GatewayEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Map(WebApplication app, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, NetworkView network, EconomicsView economics)
+    public static void Map(WebApplication app, IReadOnlyList<ICompletionEngine> engines, int maxTokensPerRequest, GatewayMetrics metrics, NetworkView network, EconomicsView economics)
     {
         app.MapGet("/", () => Results.Content(ChatPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/network", () => Results.Content(NetworkPage.Value, "text/html; charset=utf-8"));
@@ -27,19 +28,19 @@ public static class GatewayEndpoints
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
-            data = new[] { new { id = engine.ModelId, @object = "model", created = 0, owned_by = "peerz" } },
+            data = engines.Select(e => new { id = e.ModelId, @object = "model", created = 0, owned_by = "peerz" }).ToArray(),
         }));
-        app.MapPost("/v1/completions", (HttpContext context) => MeteredAsync(context, engine, maxTokensPerRequest, metrics, chat: false));
-        app.MapPost("/v1/chat/completions", (HttpContext context) => MeteredAsync(context, engine, maxTokensPerRequest, metrics, chat: true));
+        app.MapPost("/v1/completions", (HttpContext context) => MeteredAsync(context, engines, maxTokensPerRequest, metrics, chat: false));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => MeteredAsync(context, engines, maxTokensPerRequest, metrics, chat: true));
     }
 
-    private static async Task MeteredAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, GatewayMetrics metrics, bool chat)
+    private static async Task MeteredAsync(HttpContext context, IReadOnlyList<ICompletionEngine> engines, int maxTokensPerRequest, GatewayMetrics metrics, bool chat)
     {
         var endpoint = chat ? "chat_completions" : "completions";
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var usage = await HandleAsync(context, engine, maxTokensPerRequest, chat);
+            var usage = await HandleAsync(context, engines, maxTokensPerRequest, chat);
             if (usage is not null) metrics.Generated(endpoint, usage);
         }
         finally
@@ -61,15 +62,17 @@ public static class GatewayEndpoints
     }
 
     /// <summary>Answers one request; returns its token usage, or null when it was refused.</summary>
-    private static async Task<CompletionUsage?> HandleAsync(HttpContext context, ICompletionEngine engine, int maxTokensPerRequest, bool chat)
+    private static async Task<CompletionUsage?> HandleAsync(HttpContext context, IReadOnlyList<ICompletionEngine> engines, int maxTokensPerRequest, bool chat)
     {
+        ICompletionEngine engine;
         CompletionRequest request;
         bool stream, includeUsage;
         try
         {
             var body = OpenAiRequestReader.Parse(await ReadBodyAsync(context.Request));
-            if (body["model"]?.GetValue<string>() is { } model && model != engine.ModelId)
-                throw new OpenAiError(404, $"The model '{model}' does not exist; this gateway serves '{engine.ModelId}'", "model");
+            var model = body["model"]?.GetValue<string>();
+            engine = model is null ? engines[0] : engines.FirstOrDefault(e => e.ModelId == model)
+                ?? throw new OpenAiError(404, $"The model '{model}' does not exist; this gateway serves {string.Join(", ", engines.Select(e => $"'{e.ModelId}'"))}", "model");
             OpenAiRequestReader.RejectUnsupported(body);
             var prompt = chat ? engine.FormatChat(OpenAiRequestReader.Messages(body)) : OpenAiRequestReader.Prompt(body);
             request = OpenAiRequestReader.Completion(body, prompt, maxTokensPerRequest);

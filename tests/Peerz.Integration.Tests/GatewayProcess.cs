@@ -21,6 +21,6 @@ public static partial class GatewayProcess
         }
     }
 
-    [GeneratedRegex(@"^serving \S+ on (http://\S+)")]
+    [GeneratedRegex(@"^serving .+? on (http://\S+)")]
     private static partial Regex ServingLine();
 }

@@ -64,7 +64,7 @@ public static class GenerateCommand
             using var speculative = speculativeOptions.Resolve(settings, result, backend.Head, directory, loadOptions);
             var promptIds = tokenizer.Encode(settings.Get(result, prompt), addSpecialTokens: true);
             using var prompts = settings.Get(result, softPrompts) is { } promptsFile ? SoftPrompts.Load(promptsFile, backend.Head.Config) : null;
-            using var adapter = settings.Get(result, adapterOption) is { } adapterDirectory ? LoadAdapter(adapterDirectory, backend.Head.Config) : null;
+            using var adapter = settings.Get(result, adapterOption) is { } adapterDirectory ? AdapterDirectories.Load(adapterDirectory, backend.Head.Config, "--adapter") : null;
             if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
             IBlockPipeline pipeline = adapter is not null ? new AdaptedPipeline(backend.Pipeline, adapter)
                 : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
@@ -94,17 +94,5 @@ public static class GenerateCommand
             if (!backend.Paid.IsZero) Console.Error.WriteLine($"paid {PrzAmount.Format(backend.Paid)} PRZ");
         });
         return command;
-    }
-
-    private static LoraAdapter LoadAdapter(string directory, Peerz.Model.Configuration.ModelConfig config)
-    {
-        try
-        {
-            return PeftLoraFiles.Load(directory, config).Adapter;
-        }
-        catch (CheckpointFormatException e)
-        {
-            throw new UserErrorException($"--adapter: {e.Message}");
-        }
     }
 }

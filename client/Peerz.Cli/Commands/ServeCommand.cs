@@ -3,13 +3,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Peerz.Client.Training;
 using Peerz.Gateway;
 using Peerz.Gateway.Economics;
 using Peerz.Gateway.Network;
 using Peerz.Hosting;
 using Peerz.Hosting.Chain;
 using Peerz.Hosting.Metrics;
+using Peerz.Model.Adapters;
 using Peerz.Model.Checkpoints;
+using Peerz.Model.Generation;
 using Peerz.Model.Tokenization;
 using Peerz.Settlement.Http;
 
@@ -24,9 +27,14 @@ public static class ServeCommand
         var url = new Option<string>("--url") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var maxTokens = new Option<int>("--max-tokens-per-request") { Description = "Upper bound on max_tokens", DefaultValueFactory = _ => 512 };
         var settlementUrl = new Option<string?>("--settlement-url") { Description = "Settlement API (http://…) whose last settled epoch's top earners the economics panel shows" };
+        var adapters = new Option<string[]>("--adapter")
+        {
+            Description = "NAME=DIR: also serve the LoRA adapter in PEFT directory DIR as model MODEL_ID:NAME (repeatable)",
+            DefaultValueFactory = _ => [],
+        };
         var command = new Command("serve", "Serve an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions), a chat page at / and a map of the swarm at /network")
         {
-            url, maxTokens, settlementUrl,
+            url, maxTokens, settlementUrl, adapters,
         };
         backendOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -36,9 +44,19 @@ public static class ServeCommand
             var (backend, id, directory) = await backendOptions.OpenAsync(settings, result, cancellationToken, logging);
             await using var disposeBackend = backend;
             var tokenizer = Tokenizer.Load(Path.Combine(directory, Checkpoint.TokenizerFile));
-            var engine = new PipelineCompletionEngine(id, backend.Head, backend.Pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config),
-                () => new CompletionDetails(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far",
-                    [.. backend.Hops.Select(h => new RouteHopDetail(h.Provider.PeerId[^8..], h.Start, h.End, backend.Swarm?.MeasuredRoundTrip(h.Provider.PeerId)?.TotalMilliseconds))]));
+            CompletionDetails Details() => new(backend.Route, backend.Paid.IsZero ? null : $"{PrzAmount.Format(backend.Paid)} PRZ paid so far",
+                [.. backend.Hops.Select(h => new RouteHopDetail(h.Provider.PeerId[^8..], h.Start, h.End, backend.Swarm?.MeasuredRoundTrip(h.Provider.PeerId)?.TotalMilliseconds))]);
+            PipelineCompletionEngine Engine(string modelId, IBlockPipeline pipeline) =>
+                new(modelId, backend.Head, pipeline, tokenizer, tokenizer.EndOfSequenceIds(backend.Head.Config), Details);
+            // Each adapter is one more model over the same blocks: its sessions carry it to the providers (docs/gateway.md).
+            using var loaded = new DisposableList<LoraAdapter>();
+            var engines = new List<ICompletionEngine> { Engine(id, backend.Pipeline) };
+            foreach (var spec in settings.Get(result, adapters))
+            {
+                var (name, adapterDirectory) = AdapterDirectories.ParseNamed(spec, "--adapter");
+                if (engines.Any(e => e.ModelId == $"{id}:{name}")) throw new UserErrorException($"--adapter: the name '{name}' is given twice");
+                engines.Add(Engine($"{id}:{name}", new AdaptedPipeline(backend.Pipeline, loaded.Add(AdapterDirectories.Load(adapterDirectory, backend.Head.Config, "--adapter")))));
+            }
             // The network map reads the registry over its own read-only connection: it needs no key, and its reads must
             // not queue behind the wallet's transactions.
             var chain = ChainOptions.Resolve(settings, result, backendOptions.RpcUrl, backendOptions.Deployment);
@@ -50,11 +68,11 @@ public static class ServeCommand
             var settlement = settings.Get(result, settlementUrl) is { } settlementAddress ? new SettlementClient(settlementHttp, HttpUrl.Parse(settlementAddress, "--settlement-url")) : null;
             var economics = new EconomicsView(chainConnection?.Rpc, chainConnection?.Rewards, chainConnection?.Escrow, chainConnection?.Governor, settlement,
                 Options.Create(new EconomicsViewOptions()), TimeProvider.System, logging.CreateLogger<EconomicsView>());
-            await using var app = await GatewayServer.StartAsync(engine, settings.Get(result, url), settings.Get(result, maxTokens), CliLogging.IsVerbose(settings, result), network: network,
+            await using var app = await GatewayServer.StartAsync(engines, settings.Get(result, url), settings.Get(result, maxTokens), CliLogging.IsVerbose(settings, result), network: network,
                 economics: economics, cancellationToken: cancellationToken);
             // The gateway's /metrics counts what the wallet paid.
             backend.PaymentMade += app.Services.GetRequiredService<PaymentMetrics>().Paid;
-            Console.WriteLine($"serving {id} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
+            Console.WriteLine($"serving {string.Join(", ", engines.Select(e => e.ModelId))} on {string.Join(" ", app.Urls)} (Ctrl-C stops)");
             await app.WaitForShutdownAsync(cancellationToken);
         });
         return command;
