@@ -35,18 +35,22 @@ public sealed class FalconTests(FalconModelFixture model, ITestOutputHelper outp
 
     // Float32 TorchSharp against float64 loops over 4 blocks with logits of magnitude ~10: rounding stays near 1e-5.
     [Theory]
-    [InlineData(1, true)]
-    [InlineData(1, false)]
-    [InlineData(2, true)]
-    [InlineData(2, false)]
-    public void Logits_match_an_independent_double_precision_implementation_of_hf_falcon(int kvHeads, bool tied)
+    [InlineData(1, true, false)]
+    [InlineData(1, false, false)]
+    [InlineData(2, true, false)]
+    [InlineData(2, false, false)]
+    [InlineData(1, true, true)]
+    [InlineData(2, false, true)]
+    public void Logits_match_an_independent_double_precision_implementation_of_hf_falcon(int kvHeads, bool tied, bool linearBiases)
     {
         var dir = TempDirectory.Create("naive-falcon");
         try
         {
-            TinyModelGenerator.Write(dir, FalconModelFixture.Shape with { KvHeads = kvHeads, TieWordEmbeddings = tied });
+            TinyModelGenerator.Write(dir, FalconModelFixture.Shape with { KvHeads = kvHeads, TieWordEmbeddings = tied, FalconLinearBiases = linearBiases });
             using var local = LocalModel.Load(dir);
             Assert.Equal(kvHeads > 1, local.Checkpoint.Config.Falcon!.NewDecoderArchitecture);
+            // The config's "bias" reaches every linear: the fused query_key_value, dense and both MLP projections.
+            Assert.Equal((linearBiases, linearBiases, linearBiases), (local.Checkpoint.Config.QkvBias, local.Checkpoint.Config.OutputBias, local.Checkpoint.Config.MlpBias));
             var ours = local.Logits(Tokens);
             var reference = new NaiveFalcon(dir).Logits(Tokens);
             double max = 0, scale = 0;
@@ -56,7 +60,7 @@ public sealed class FalconTests(FalconModelFixture model, ITestOutputHelper outp
                     max = Math.Max(max, Math.Abs(ours[i][j] - reference[i][j]));
                     scale = Math.Max(scale, Math.Abs(reference[i][j]));
                 }
-            output.WriteLine($"falcon ({(kvHeads > 1 ? $"new decoder architecture, {kvHeads} kv heads" : "multi-query")}, tied {tied}): max abs diff vs float64 reference {max:E2} (largest logit {scale:F1})");
+            output.WriteLine($"falcon ({(kvHeads > 1 ? $"new decoder architecture, {kvHeads} kv heads" : "multi-query")}, tied {tied}, linear biases {linearBiases}): max abs diff vs float64 reference {max:E2} (largest logit {scale:F1})");
             Assert.True(scale > 1, "logits should be far from uniform for the comparison to mean something");
             Assert.True(max <= 1e-4, $"max abs diff {max}");
         }

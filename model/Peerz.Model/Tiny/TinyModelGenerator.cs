@@ -32,9 +32,9 @@ public static class TinyModelGenerator
             RmsNormEps = 1e-5,
             RopeTheta = 10000,
             MaxPositionEmbeddings = options.MaxPositions,
-            QkvBias = options.ModelType == "qwen2" || bloom,
-            OutputBias = bloom,
-            MlpBias = bloom,
+            QkvBias = options.ModelType == "qwen2" || bloom || falcon && options.FalconLinearBiases,
+            OutputBias = bloom || falcon && options.FalconLinearBiases,
+            MlpBias = bloom || falcon && options.FalconLinearBiases,
             Alibi = bloom,
             // One key/value head writes Falcon-7B's multi-query layout, more the new decoder architecture (Falcon-40B/180B).
             Falcon = falcon ? new FalconLayout(NewDecoderArchitecture: options.KvHeads > 1, SeparateMlpNorm: options.KvHeads > 1) : null,
@@ -153,7 +153,8 @@ public static class TinyModelGenerator
 
     /// <summary>
     /// Falcon's layout under "transformer.": the fused query_key_value holds [groups, heads/groups + 2, head_dim] rows
-    /// (one group: Falcon-7B's multi-query layout), LayerNorms have biases, linears none (as in the released models).
+    /// (one group: Falcon-7B's multi-query layout), LayerNorms have biases, linears none as in the released models (or
+    /// every linear one, for config <c>bias: true</c>).
     /// </summary>
     private static void AddFalconWeights(List<(string, Tensor)> tensors, ModelConfig config, DeterministicRandom random, ScalarType storage)
     {
@@ -183,6 +184,12 @@ public static class TinyModelGenerator
             add(prefix + "self_attention.dense.weight", residualScale / Math.Sqrt(hidden), 0, hidden, hidden);
             add(prefix + "mlp.dense_h_to_4h.weight", 1 / Math.Sqrt(hidden), 0, inter, hidden);
             add(prefix + "mlp.dense_4h_to_h.weight", residualScale / Math.Sqrt(inter), 0, hidden, inter);
+            if (!config.QkvBias) continue;
+            // Non-zero, so a bias read into the wrong rows of the fused layout shows.
+            add(prefix + "self_attention.query_key_value.bias", 0.1, 0, fused);
+            add(prefix + "self_attention.dense.bias", 0.02, 0, hidden);
+            add(prefix + "mlp.dense_h_to_4h.bias", 0.1, 0, inter);
+            add(prefix + "mlp.dense_4h_to_h.bias", 0.02, 0, hidden);
         }
         Norm("transformer.ln_f");
         if (!config.TieWordEmbeddings)

@@ -21,6 +21,8 @@ public sealed record TinyModelOptions
     public int Experts { get; init; } = 4;
     public int ExpertsPerToken { get; init; } = 2;
     public bool TieWordEmbeddings { get; init; }
+    /// <summary>Falcon only: a bias on every linear (config <c>bias: true</c>, which no released Falcon uses).</summary>
+    public bool FalconLinearBiases { get; init; }
     /// <summary>F32, F16 or BF16: the dtype the weights are stored in.</summary>
     public string StorageDType { get; init; } = "F32";
 
