@@ -6,9 +6,9 @@ namespace Peerz.Model.Blocks;
 /// While observing, the smallest routing margin of each token over every mixture-of-experts block that runs in this
 /// async flow: p_k − p_(k+1), the router probability of the last expert a token is routed to minus that of the first
 /// it is not. A token with a small margin is a near-tie: another machine's rounding may pick the other expert, which
-/// changes its output by a whole expert's contribution. Outputs that sign their routing are replayed with it
-/// (<see cref="ExpertRouting"/>); for backward responses, which do not, the verifier does not count a mismatch after
-/// such a token as evidence (docs/verification.md). Observe one forward pass at a time (the margins have the shape of its tokens);
+/// changes its output by a whole expert's contribution — why providers sign their routing and the verifier replays it
+/// (<see cref="ExpertRouting"/>). The verifier records the margins of its replays so the near-ties honest providers
+/// meet can be measured (docs/verification.md). Observe one forward pass at a time (the margins have the shape of its tokens);
 /// dense models record nothing.
 /// </summary>
 /// <remarks>
