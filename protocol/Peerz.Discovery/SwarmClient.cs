@@ -69,15 +69,40 @@ public sealed class SwarmClient : IProviderDirectory, IProviderConnector, ISwarm
         {
             var record = await ReadRecordAsync(peer, modelId, cancellationToken);
             if (record is not { State: ServerState.Online }) return null;
-            _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
-            if (await AwaitHolePunchAsync(peer, cancellationToken))
-                _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+            await ReachAsync(peer, cancellationToken);
             return record;
         }
         catch (Exception e) when (e is IOException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _logger.LogInformation("provider {Peer} is unreachable: {Error}", peer, e.Message);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Pings the provider (dialling it if needed) and, when it was reached through a relay, waits for hole punching. A
+    /// connection that breaks meanwhile (a relay or a NAT dropping it) gets <see cref="SwarmClientOptions.ReachAttempts"/>
+    /// attempts in all, each dialled afresh, before the provider counts as unreachable: on the internet a dropped
+    /// connection says little about the provider, and one lost at the first plan used to fail the whole generation.
+    /// </summary>
+    private async Task ReachAsync(PeerId peer, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+                if (await AwaitHolePunchAsync(peer, cancellationToken))
+                    _roundTrips[peer.ToString()] = await _host.PingAsync(peer, cancellationToken);
+                return;
+            }
+            catch (IOException e) when (attempt < _options.ReachAttempts)
+            {
+                _logger.LogInformation("connection to provider {Peer} broke while reaching it ({Error}); dialling again ({Attempt} of {Attempts})", peer, e.Message, attempt + 1,
+                    _options.ReachAttempts);
+                // A new relayed connection starts a new hole punch; the outcome of the broken one's says nothing about it.
+                _holePunches.TryRemove(peer, out _);
+            }
         }
     }
 

@@ -25,6 +25,13 @@ public sealed record SwarmClientOptions
     /// </summary>
     public TimeSpan HolePunchWait { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How many times discovery tries to reach a provider whose connection breaks while it is being reached (a relay or
+    /// a NAT dropping the connection): each attempt after the first dials afresh, through another of its addresses when
+    /// that one no longer answers. Timeouts are not retried (they would multiply the wait).
+    /// </summary>
+    public int ReachAttempts { get; init; } = 3;
+
     public CircuitRelayClientOptions RelayClientOptions { get; init; } = new();
 
     public HolePuncherOptions HolePuncherOptions { get; init; } = new();
