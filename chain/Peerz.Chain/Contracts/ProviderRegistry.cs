@@ -1,6 +1,7 @@
 using System.Numerics;
 using Peerz.Chain.Abi;
 using Peerz.Chain.Crypto;
+using Peerz.Chain.Primitives;
 using Peerz.Chain.Rpc;
 using static Peerz.Chain.Contracts.AbiDefinitions;
 
@@ -55,6 +56,8 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
     public static readonly AbiEvent SlashProposedEvent = Event("SlashProposed", Indexed("provider", "address"), Indexed("verifier", "address"), Indexed("receiptDigest", "bytes32"), Field("fault", "uint8"), Field("amount", "uint256"), Field("deadline", "uint64"), Field("recomputedOutputHash", "bytes32"), Field("evidenceHash", "bytes32"));
     public static readonly AbiEvent SlashWithdrawnEvent = Event("SlashWithdrawn", Indexed("provider", "address"), Indexed("verifier", "address"));
     public static readonly AbiEvent SlashedEvent = Event("Slashed", Indexed("provider", "address"), Indexed("verifier", "address"), Indexed("receiptDigest", "bytes32"), Field("amount", "uint256"), Field("evidenceHash", "bytes32"), Field("burned", "bool"));
+    public static readonly AbiEvent JailedEvent = Event("Jailed", Indexed("provider", "address"));
+    public static readonly AbiEvent UnjailedEvent = Event("Unjailed", Indexed("provider", "address"));
 
     public static IReadOnlyList<AbiFunction> Functions { get; } =
         [
@@ -62,7 +65,7 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
             PendingSlashFunction, SignerOwnerFunction, ChallengePeriodFunction, GetProviderFunction, IsActiveFunction, ReceiptDigestFunction, MinStakeFunction, HasRoleFunction,
         ];
 
-    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [StakedEvent, UnbondRequestedEvent, SlashProposedEvent, SlashWithdrawnEvent, SlashedEvent];
+    public static IReadOnlyList<AbiEvent> EventDefinitions { get; } = [StakedEvent, UnbondRequestedEvent, SlashProposedEvent, SlashWithdrawnEvent, SlashedEvent, JailedEvent, UnjailedEvent];
 
     public static IReadOnlyList<AbiError> ErrorDefinitions { get; } =
     [
@@ -151,4 +154,27 @@ public sealed class ProviderRegistry(EthRpcClient rpc, Address address, Transact
         ArgumentNullException.ThrowIfNull(receipt);
         return CallSingleAsync<byte[]>(ReceiptDigestFunction, [receipt.ToTuple()], cancellationToken);
     }
+
+    /// <summary>
+    /// The Jailed and Unjailed events of blocks <paramref name="fromBlock"/> to <paramref name="toBlock"/> (inclusive), in
+    /// chain order; a log that does not decode as either is a <see cref="FormatException"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<JailChange>> JailChangesAsync(BigInteger fromBlock, BigInteger toBlock, CancellationToken cancellationToken = default)
+    {
+        var logs = await Rpc.GetLogsAsync(Address, [JailedEvent.Topic, UnjailedEvent.Topic], fromBlock, toBlock, cancellationToken).ConfigureAwait(false);
+        return logs.Select(log =>
+        {
+            bool Is(AbiEvent e) => log.Topics.Count > 0 && log.Topics[0].AsSpan().SequenceEqual(e.Topic);
+            var change = Is(JailedEvent) ? JailedEvent : Is(UnjailedEvent) ? UnjailedEvent
+                : throw new FormatException($"the node answered a query for Jailed and Unjailed events with a log of another event ({(log.Topics.Count > 0 ? Hex.Encode(log.Topics[0]) : "no topics")})");
+            var provider = change.DecodeLog(log.Topics, log.Data)["provider"] as Address? ?? throw new FormatException($"a {change.Name} log names no provider");
+            return new JailChange(provider, change == JailedEvent, log.BlockNumber ?? toBlock);
+        }).ToList();
+    }
+
+    /// <summary>The chain's latest block number (where a reader of events starts).</summary>
+    public Task<BigInteger> LatestBlockAsync(CancellationToken cancellationToken = default) => Rpc.BlockNumberAsync(cancellationToken);
 }
+
+/// <summary>A provider jailed (<paramref name="Jailed"/>) or unjailed at <paramref name="Block"/>.</summary>
+public sealed record JailChange(Address Provider, bool Jailed, BigInteger Block);

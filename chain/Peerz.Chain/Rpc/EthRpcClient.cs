@@ -193,15 +193,32 @@ public sealed class EthRpcClient
     }
 
     /// <summary>eth_getLogs of one contract whose first topic is <paramref name="topic0"/>, blocks <paramref name="fromBlock"/> to latest.</summary>
-    public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(Address address, byte[] topic0, BigInteger fromBlock, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<LogEntry>> GetLogsAsync(Address address, byte[] topic0, BigInteger fromBlock, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topic0);
+        return QueryLogsAsync(address, JsonValue.Create(Hex.Encode(topic0)), Hex.EncodeQuantity(fromBlock), "latest", cancellationToken);
+    }
+
+    /// <summary>
+    /// eth_getLogs of one contract whose first topic is any of <paramref name="topic0s"/>, blocks <paramref name="fromBlock"/>
+    /// to <paramref name="toBlock"/> inclusive (nodes bound the range they answer; keep it short).
+    /// </summary>
+    public Task<IReadOnlyList<LogEntry>> GetLogsAsync(Address address, IReadOnlyList<byte[]> topic0s, BigInteger fromBlock, BigInteger toBlock, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic0s);
+        if (toBlock < fromBlock) throw new ArgumentOutOfRangeException(nameof(toBlock), $"block range {fromBlock}..{toBlock} is empty");
+        return QueryLogsAsync(address, new JsonArray([.. topic0s.Select(t => (JsonNode?)Hex.Encode(t))]), Hex.EncodeQuantity(fromBlock), Hex.EncodeQuantity(toBlock), cancellationToken);
+    }
+
+    /// <param name="topic0">The first topic: one value, or an array of alternatives.</param>
+    private async Task<IReadOnlyList<LogEntry>> QueryLogsAsync(Address address, JsonNode topic0, string fromBlock, string toBlock, CancellationToken cancellationToken)
+    {
         var filter = new JsonObject
         {
             ["address"] = address.ToString(),
-            ["fromBlock"] = Hex.EncodeQuantity(fromBlock),
-            ["toBlock"] = "latest",
-            ["topics"] = new JsonArray(Hex.Encode(topic0)),
+            ["fromBlock"] = fromBlock,
+            ["toBlock"] = toBlock,
+            ["topics"] = new JsonArray(topic0),
         };
         var result = await CallAsync("eth_getLogs", [filter], cancellationToken).ConfigureAwait(false);
         return result.ValueKind == JsonValueKind.Array

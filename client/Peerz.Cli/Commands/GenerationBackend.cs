@@ -64,7 +64,7 @@ public sealed class GenerationBackend : IAsyncDisposable
     {
         var addresses = Parse(bootstrap, "--bootstrap");
         var listenAddresses = Parse(listen, "--listen");
-        var payments = wallet is null ? null : await wallet.OpenAsync(cancellationToken);
+        var payments = wallet is null ? null : await wallet.OpenAsync(logging, cancellationToken);
         var checkpoint = Checkpoint.Open(directory);
         var head = ClientHead.Load(checkpoint, options.DType);
         var swarm = new SwarmClient(addresses, logging, options: new SwarmClientOptions { ListenAddresses = listenAddresses });

@@ -9,7 +9,8 @@ namespace Peerz.Client.Payments;
 /// <summary>
 /// Checks a provider's announced account against ProviderRegistry: the account must be active (staked, not
 /// jailed) and registered with the provider's own peer id. The chain's price and signer are what count, not
-/// the announcement's. Answers are cached briefly.
+/// the announcement's. Answers are cached briefly; <see cref="Forget"/> drops one at once (a <see cref="JailWatch"/>
+/// does when the registry jails or unjails the account).
 /// </summary>
 public sealed class ProviderAccounts(ProviderRegistry registry, TimeSpan ttl, TimeProvider time)
 {
@@ -31,5 +32,12 @@ public sealed class ProviderAccounts(ProviderRegistry registry, TimeSpan ttl, Ti
         var resolved = new ProviderAccount(account, info.Signer, info.PricePerToken);
         _cache[provider.PeerId] = (resolved, now);
         return resolved;
+    }
+
+    /// <summary>Drops the cached answer for every peer paid through <paramref name="account"/>: the next request reads the registry again.</summary>
+    public void Forget(Address account)
+    {
+        foreach (var (peerId, cached) in _cache)
+            if (cached.Account.Account == account) _cache.TryRemove(peerId, out _);
     }
 }

@@ -78,8 +78,9 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory, ILoggerFacto
 
     /// <param name="laneAmount">How much the client reserves per lane top-up (default <see cref="EscrowLanes.DefaultTopUp"/>).</param>
     /// <param name="providerQueueTimeout">How long a request waits behind the previous one to the same provider (default: the option's).</param>
+    /// <param name="accounts">How the client reads providers' registrations (default: cached for 30 s, as the CLI does).</param>
     public async Task<(SwarmClient Swarm, ClientPayments Payments)> ConnectClientAsync(EthKey client, IReadOnlyList<Multiaddr> bootstrap, BigInteger? laneAmount = null,
-        TimeSpan? providerQueueTimeout = null)
+        TimeSpan? providerQueueTimeout = null, ProviderAccounts? accounts = null)
     {
         var swarm = new SwarmClient(bootstrap, _logs);
         _owned.Add(swarm);
@@ -88,8 +89,32 @@ public sealed class PaidSwarm(PeerzDevnet devnet, string directory, ILoggerFacto
         var options = new ClientPaymentOptions { Client = client, ChainId = devnet.Deployment.ChainId, Escrow = devnet.Deployment.Escrow, Registry = devnet.Deployment.Registry };
         if (providerQueueTimeout is { } wait) options = options with { ProviderQueueTimeout = wait };
         var lanes = new EscrowLanes(devnet.Escrow(client), client.Address, laneAmount ?? EscrowLanes.DefaultTopUp, _logs.CreateLogger<EscrowLanes>());
-        return (swarm, new ClientPayments(options, ledger, new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
+        return (swarm, new ClientPayments(options, ledger, accounts ?? new ProviderAccounts(devnet.Registry(), TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System,
             _logs.CreateLogger<ClientPayments>(), lanes));
+    }
+
+    /// <summary>
+    /// A paying client whose cached registrations (<paramref name="cacheLifetime"/>) are dropped by a running
+    /// <see cref="JailWatch"/> when the registry jails or unjails an account, as `peerz generate` and `peerz serve` run it.
+    /// </summary>
+    public async Task<(SwarmClient Swarm, ClientPayments Payments, ProviderAccounts Accounts, JailWatch Watch)> ConnectWatchingClientAsync(EthKey client,
+        IReadOnlyList<Multiaddr> bootstrap, TimeSpan cacheLifetime, JailWatchOptions watchOptions)
+    {
+        var accounts = new ProviderAccounts(devnet.Registry(), cacheLifetime, TimeProvider.System);
+        var watch = new JailWatch(devnet.Registry(), accounts, watchOptions, TimeProvider.System, _logs.CreateLogger<JailWatch>());
+        await watch.StartAsync(CancellationToken.None);
+        _owned.Add(new Stopping(watch));
+        var (swarm, payments) = await ConnectClientAsync(client, bootstrap, accounts: accounts);
+        return (swarm, payments, accounts, watch);
+    }
+
+    private sealed class Stopping(JailWatch watch) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await watch.StopAsync(CancellationToken.None);
+            watch.Dispose();
+        }
     }
 
     public static DistributedBlockPipeline Pipeline(SwarmClient swarm, ClientPayments payments, int layers) =>
