@@ -40,8 +40,7 @@ public static class GatewayEndpoints
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var usage = await HandleAsync(context, engines, maxTokensPerRequest, chat);
-            if (usage is not null) metrics.Generated(endpoint, usage);
+            if (await HandleAsync(context, engines, maxTokensPerRequest, chat) is var (model, usage)) metrics.Generated(endpoint, model, usage);
         }
         finally
         {
@@ -61,8 +60,8 @@ public static class GatewayEndpoints
         return new StreamReader(stream).ReadToEnd();
     }
 
-    /// <summary>Answers one request; returns its token usage, or null when it was refused.</summary>
-    private static async Task<CompletionUsage?> HandleAsync(HttpContext context, IReadOnlyList<ICompletionEngine> engines, int maxTokensPerRequest, bool chat)
+    /// <summary>Answers one request; returns the model that answered and its token usage, or null when it was refused.</summary>
+    private static async Task<(string Model, CompletionUsage Usage)?> HandleAsync(HttpContext context, IReadOnlyList<ICompletionEngine> engines, int maxTokensPerRequest, bool chat)
     {
         ICompletionEngine engine;
         CompletionRequest request;
@@ -140,7 +139,7 @@ public static class GatewayEndpoints
                 return null;
             }
             await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
-            return streamed;
+            return streamed is null ? null : (engine.ModelId, streamed);
         }
 
         var text = new StringBuilder();
@@ -167,7 +166,7 @@ public static class GatewayEndpoints
             ? new { index = 0, message = new { role = "assistant", content = text.ToString() }, logprobs = (object?)null, finish_reason = finish }
             : new { index = 0, text = text.ToString(), logprobs = (object?)null, finish_reason = finish };
         await Results.Json(new { id, @object = kind, created, model = engine.ModelId, choices = new[] { result }, usage = Usage(total!), peerz = details }, Json).ExecuteAsync(context);
-        return total;
+        return (engine.ModelId, total!);
     }
 
     private static object Usage(CompletionUsage usage) => new { prompt_tokens = usage.PromptTokens, completion_tokens = usage.CompletionTokens, total_tokens = usage.TotalTokens };

@@ -4,7 +4,7 @@ using Peerz.Hosting.Metrics;
 
 namespace Peerz.Gateway;
 
-/// <summary>The gateway's own metrics: requests by endpoint and HTTP status, tokens in and out, request latency.</summary>
+/// <summary>The gateway's own metrics: requests by endpoint and HTTP status, tokens in and out by endpoint and model (the base model or one of its adapters), request latency.</summary>
 public sealed class GatewayMetrics
 {
     private readonly Counter<long> _requests;
@@ -16,8 +16,8 @@ public sealed class GatewayMetrics
     {
         var meter = meters.Create("Gateway");
         _requests = meter.CreateCounter<long>("peerz_gateway_requests_total", description: "Completion requests answered, by endpoint (completions, chat_completions) and HTTP status");
-        _generated = meter.CreateCounter<long>("peerz_gateway_tokens_generated_total", description: "Completion tokens generated through the swarm");
-        _prompt = meter.CreateCounter<long>("peerz_gateway_prompt_tokens_total", description: "Prompt tokens sent through the swarm");
+        _generated = meter.CreateCounter<long>("peerz_gateway_tokens_generated_total", description: "Completion tokens generated through the swarm, by endpoint and model");
+        _prompt = meter.CreateCounter<long>("peerz_gateway_prompt_tokens_total", description: "Prompt tokens sent through the swarm, by endpoint and model");
         _duration = meter.CreateSecondsHistogram("peerz_gateway_request_duration_seconds", "Time from request to the last byte of the answer (streamed or not)");
     }
 
@@ -28,10 +28,12 @@ public sealed class GatewayMetrics
         _duration.Record(elapsed.TotalSeconds, byEndpoint);
     }
 
-    public void Generated(string endpoint, CompletionUsage usage)
+    /// <param name="model">The model id answered (one per engine the gateway serves, so the label's values are bounded).</param>
+    public void Generated(string endpoint, string model, CompletionUsage usage)
     {
-        var byEndpoint = new KeyValuePair<string, object?>("endpoint", endpoint);
-        _generated.Add(usage.CompletionTokens, byEndpoint);
-        _prompt.Add(usage.PromptTokens, byEndpoint);
+        ArgumentNullException.ThrowIfNull(usage);
+        KeyValuePair<string, object?>[] labels = [new("endpoint", endpoint), new("model", model)];
+        _generated.Add(usage.CompletionTokens, labels);
+        _prompt.Add(usage.PromptTokens, labels);
     }
 }

@@ -32,9 +32,9 @@ public sealed class GatewayMetricsTests : IAsyncLifetime
         Assert.Equal(2, metrics.Value("peerz_gateway_requests_total", ("endpoint", "completions"), ("status", "200")));
         Assert.Equal(1, metrics.Value("peerz_gateway_requests_total", ("endpoint", "completions"), ("status", "404")));
         Assert.Equal(1, metrics.Value("peerz_gateway_requests_total", ("endpoint", "chat_completions"), ("status", "200")));
-        Assert.Equal(2 * 5, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "completions")));
-        Assert.Equal(7, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions")));
-        Assert.Equal(2 * promptTokens, metrics.Value("peerz_gateway_prompt_tokens_total", ("endpoint", "completions")));
+        Assert.Equal(2 * 5, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "completions"), ("model", "tiny")));
+        Assert.Equal(7, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions"), ("model", "tiny")));
+        Assert.Equal(2 * promptTokens, metrics.Value("peerz_gateway_prompt_tokens_total", ("endpoint", "completions"), ("model", "tiny")));
         Assert.Equal(3, metrics.Value("peerz_gateway_request_duration_seconds_count", ("endpoint", "completions")));
         Assert.Equal(1, metrics.Value("peerz_gateway_request_duration_seconds_count", ("endpoint", "chat_completions")));
         Assert.Equal("histogram", metrics.Types["peerz_gateway_request_duration_seconds"]);

@@ -98,7 +98,7 @@ public sealed class ChatPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var metrics = PrometheusText.Parse(await http.GetStringAsync(url + "/metrics"));
         Assert.Equal(1, metrics.Value("peerz_gateway_requests_total", ("endpoint", "chat_completions"), ("status", "200")));
-        Assert.Equal(usage, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions")));
+        Assert.Equal(usage, metrics.Value("peerz_gateway_tokens_generated_total", ("endpoint", "chat_completions"), ("model", "tiny")));
     }
 
     /// <summary>
