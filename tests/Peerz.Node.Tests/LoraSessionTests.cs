@@ -20,11 +20,11 @@ namespace Peerz.Node.Tests;
 /// <summary>
 /// LoRA adapters on KV-cached inference sessions through loopback providers: generation equals the same adapter in one
 /// process and the forward-request path it replaces; sessions with different adapters (or none) on one batching provider
-/// do not mix; an adapter that does not fit is refused at the open and leaves nothing behind.
+/// do not mix; an adapter that does not fit is refused at the open and leaves nothing behind. Adapters cover every
+/// projection the blocks have: Mixtral's reach into each expert.
 /// </summary>
-public sealed class LoraSessionTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
+public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture mixtral, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>
 {
-    private static readonly string[] Modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
     private static readonly int[] Prompt = [1, 17, 42, 99, 5, 3];
     private const int NewTokens = 10;
 
@@ -63,7 +63,7 @@ public sealed class LoraSessionTests(TinyModelFixture model, ITestOutputHelper o
 
     private static double MaxDifference(Run a, Run b) => a.Logits.Zip(b.Logits).Max(p => (double)Math.Abs(p.First - p.Second));
 
-    private static LoraAdapter Adapter(Checkpoint checkpoint, long seed) => LoraTestAdapters.Trained(checkpoint.Config, Modules, seed);
+    private static LoraAdapter Adapter(Checkpoint checkpoint, long seed) => LoraTestAdapters.Trained(checkpoint.Config, LoraModules.AllFor(checkpoint.Config), seed);
 
     private static async Task UntilFreedAsync(ServedSpan served)
     {
@@ -73,11 +73,15 @@ public sealed class LoraSessionTests(TinyModelFixture model, ITestOutputHelper o
         Assert.Equal(0, served.CacheBudget.UsedBytes);
     }
 
-    [Fact]
-    public async Task Adapter_generation_through_three_providers_equals_the_local_session_and_the_recomputing_path()
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mixtral")]
+    public async Task Adapter_generation_through_three_providers_equals_the_local_session_and_the_recomputing_path(string modelType)
     {
-        using var local = LocalModel.Load(model.Directory);
-        using var checkpoint = Checkpoint.Open(model.Directory);
+        var directory = modelType == "mixtral" ? mixtral.Directory : model.Directory;
+        using var local = LocalModel.Load(directory);
+        using var checkpoint = Checkpoint.Open(directory);
+        Assert.Equal(modelType, checkpoint.Config.ModelType);
         await using var a = new LoopbackProvider("a", checkpoint, 0, 1);
         await using var b = new LoopbackProvider("b", checkpoint, 1, 3);
         await using var c = new LoopbackProvider("c", checkpoint, 3, 4);
@@ -91,7 +95,7 @@ public sealed class LoraSessionTests(TinyModelFixture model, ITestOutputHelper o
             new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(30) }, NullLogger<DistributedTrainingPipeline>.Instance);
         var recomputed = await DecodeAsync(local.Head, AdaptedPipeline.Recomputing(training, adapter), Prompt);
 
-        output.WriteLine($"tokens local {string.Join(",", expected.Tokens)}; without adapter {string.Join(",", plain.Tokens)}");
+        output.WriteLine($"{modelType}: tokens local {string.Join(",", expected.Tokens)}; without adapter {string.Join(",", plain.Tokens)}");
         output.WriteLine($"max |logits| difference: swarm session vs local {MaxDifference(cached, expected):E2}, vs recomputing {MaxDifference(cached, recomputed):E2}, " +
             $"local with vs without adapter {MaxDifference(expected, plain):E2}");
         Assert.True(MaxDifference(expected, plain) > 100 * LogitsBound, "the adapter barely changes the logits, so the comparison says nothing");

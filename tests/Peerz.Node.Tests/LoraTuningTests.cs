@@ -16,14 +16,13 @@ namespace Peerz.Node.Tests;
 /// <summary>
 /// LoRA fine-tuning through three loopback providers (a: blocks 0-2; b and c: blocks 2-4, so the second hop's batch is
 /// split between them) against the same training in one process, and two clients' adapters on the same providers.
+/// Mixtral's adapters reach into every expert (w1, w2, w3), so its gradients are checked the same way.
 /// </summary>
-public sealed class LoraTuningTests(TinyModelFixture model, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
+public sealed class LoraTuningTests(TinyModelFixture model, MixtralModelFixture mixtral, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>
 {
     private static readonly int[] Text = Encoding.UTF8.GetBytes(
         "The quick brown fox jumps over the lazy dog. The dog does not mind; it has seen the fox before. " +
         "A small model is useful for tests, for demos and for measuring the speed of the network.").Select(b => (int)b).ToArray();
-
-    private static readonly string[] Modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
     // Same argument as prompt tuning's bound (PromptTuningTests): the swarm runs the same float32 operations, except that
     // b and c each multiply half a batch (different matmul blocking, ~1e-7 relative per op) and that the gradients of a
@@ -38,15 +37,19 @@ public sealed class LoraTuningTests(TinyModelFixture model, ITestOutputHelper ou
     private static LoraTuner Tuner(ClientHead head, ITrainingPipeline pipeline, LoraAdapter adapter) =>
         new(head, pipeline, adapter, new PromptTuningOptions { LearningRate = 0.01 }, NullLogger<LoraTuner>.Instance);
 
-    [Fact]
-    public async Task Adapter_gradients_through_the_swarm_equal_the_local_ones()
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mixtral")]
+    public async Task Adapter_gradients_through_the_swarm_equal_the_local_ones(string modelType)
     {
-        using var local = LocalModel.Load(model.Directory);
-        using var checkpoint = Checkpoint.Open(model.Directory);
+        var directory = modelType == "mixtral" ? mixtral.Directory : model.Directory;
+        using var local = LocalModel.Load(directory);
+        using var checkpoint = Checkpoint.Open(directory);
+        Assert.Equal(modelType, checkpoint.Config.ModelType);
         await using var a = new LoopbackProvider("a", checkpoint, 0, 2);
         await using var b = new LoopbackProvider("b", checkpoint, 2, 4);
         await using var c = new LoopbackProvider("c", checkpoint, 2, 4);
-        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, Modules, seed: 3);
+        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.AllFor(checkpoint.Config), seed: 3);
         using var batch = new TrainingData(Text, sequenceLength: 24, batchSize: 4, seed: 3).Batch(0);
 
         using var localTuner = Tuner(local.Head, new LocalTrainingPipeline(local.Blocks), adapter);
@@ -66,7 +69,7 @@ public sealed class LoraTuningTests(TinyModelFixture model, ITestOutputHelper ou
                     scale = Math.Max(scale, x.abs().max().item<float>());
                 }
             }
-            output.WriteLine($"{localGradients.Weights.Count} projections; loss local {localLoss:F6} swarm {swarmLoss:F6}; max |local - swarm| {worst:E2} of max |gradient| {scale:E2}");
+            output.WriteLine($"{modelType}: {localGradients.Weights.Count} projections; loss local {localLoss:F6} swarm {swarmLoss:F6}; max |local - swarm| {worst:E2} of max |gradient| {scale:E2}");
             Assert.True(scale > 1e-3, "the gradients are trivially small");
             Assert.True(worst <= Bound * scale, $"gradients differ by {worst} (relative {worst / scale})");
             Assert.True(Math.Abs(localLoss - swarmLoss) <= Bound * localLoss);

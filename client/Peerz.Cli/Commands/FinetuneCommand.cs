@@ -32,7 +32,8 @@ public static class FinetuneCommand
         var alpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha: the update is scaled by alpha / r", DefaultValueFactory = _ => 16 };
         var targets = new Option<string?>("--target-modules")
         {
-            Description = $"Comma-separated projections to adapt: {string.Join(", ", LoraModules.All)} (llama, mistral, qwen2, mixtral; default {string.Join(",", LoraModules.Default)}) "
+            Description = $"Comma-separated projections to adapt: {string.Join(", ", LoraModules.All)} (llama, mistral, qwen2; default {string.Join(",", LoraModules.Default)}), "
+                + $"{string.Join(", ", LoraModules.MixtureAll)} (mixtral, w1/w2/w3 in every expert; default {string.Join(",", LoraModules.Default)}) "
                 + $"or {string.Join(", ", LoraModules.FusedAll)} (bloom, falcon; default {string.Join(",", LoraModules.FusedDefault)})",
         };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 50 };

@@ -40,7 +40,7 @@ public sealed class LoraAdapter : IDisposable
     public long Bytes => Weights.Sum(w => (w.A.NumberOfElements * w.A.ElementSize) + (w.B.NumberOfElements * w.B.ElementSize));
 
     /// <summary>
-    /// A fresh adapter as PEFT initialises one: A from Kaiming-uniform (a = √5, i.e. U(-1/√in, 1/√in)), B zero, so the
+    /// A fresh adapter for <paramref name="modules"/> (targets: an expert projection adapts every expert) as PEFT initialises one: A from Kaiming-uniform (a = √5, i.e. U(-1/√in, 1/√in)), B zero, so the
     /// adapted model starts equal to the base model. Deterministic for a seed.
     /// </summary>
     public static LoraAdapter Create(ModelConfig config, int start, int end, IReadOnlyList<string> modules, int rank, double alpha, long seed)
@@ -50,7 +50,7 @@ public sealed class LoraAdapter : IDisposable
         var weights = new List<LoraWeight>();
         for (var block = start; block < end; block++)
         {
-            foreach (var module in modules)
+            foreach (var module in LoraModules.Expand(config, modules))
             {
                 var (input, output) = LoraModules.Shape(config, module);
                 var bound = 1.0 / Math.Sqrt(input);
@@ -94,10 +94,8 @@ public sealed class LoraAdapter : IDisposable
             var where = $"LoRA weight for block {w.Block} {w.Module}";
             if (w.Block < start || w.Block >= end)
                 throw new ArgumentException($"{where}: block {w.Block} is not in blocks [{start}, {end})");
-            if (!LoraModules.AllFor(config).Contains(w.Module))
-                throw new ArgumentException($"{where}: unknown target module for {config.ModelType} blocks; known: {string.Join(", ", LoraModules.AllFor(config))}");
-            if (LoraModules.IsMlp(w.Module) && config.IsMixtureOfExperts)
-                throw new ArgumentException($"{where}: a mixture-of-experts block has no single {w.Module}; target the attention projections");
+            if (!LoraModules.Supports(config, w.Module))
+                throw new ArgumentException($"{where}: unknown target module for {config.ModelType} blocks; known: {Known(config)}");
             if (!seen.Add((w.Block, w.Module)))
                 throw new ArgumentException($"{where}: given twice");
             var (input, output) = LoraModules.Shape(config, w.Module);
@@ -108,6 +106,9 @@ public sealed class LoraAdapter : IDisposable
                     $"{where}: lora_A must be [{rank}, {input}] and lora_B [{output}, {rank}], got [{string.Join(", ", w.A.shape)}] and [{string.Join(", ", w.B.shape)}]");
         }
     }
+
+    private static string Known(ModelConfig config) =>
+        string.Join(", ", LoraModules.AllFor(config)) + (config.IsMixtureOfExperts ? $" (w1, w2, w3 as experts.{{e}}.w1 … for e in [0, {config.NumExperts}))" : "");
 
     /// <summary>Detached copies of every weight (what a training pass keeps while the optimizer moves the originals).</summary>
     public LoraAdapter Clone() =>

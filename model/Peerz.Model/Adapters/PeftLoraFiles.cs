@@ -13,7 +13,8 @@ namespace Peerz.Model.Adapters;
 /// <c>adapter_config.json</c> (peft_type LORA, r, lora_alpha, target_modules, …) and <c>adapter_model.safetensors</c>
 /// whose tensors are named as <c>get_peft_model_state_dict</c> names them for a causal LM:
 /// <c>base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight</c> ([r, in]) and <c>….lora_B.weight</c> ([out, r])
-/// for the Llama family, <c>base_model.model.transformer.h.{i}.self_attention.query_key_value.lora_A.weight</c> for BLOOM
+/// for the Llama family, <c>base_model.model.model.layers.{i}.block_sparse_moe.experts.{e}.w1.lora_A.weight</c> for a
+/// Mixtral expert, <c>base_model.model.transformer.h.{i}.self_attention.query_key_value.lora_A.weight</c> for BLOOM
 /// and Falcon (whose causal LMs hold their layers in <c>transformer.h</c>).
 /// So an adapter trained here loads with <c>PeftModel.from_pretrained</c>, and one trained with PEFT loads here.
 /// </summary>
@@ -40,7 +41,7 @@ public static partial class PeftLoraFiles
             ["r"] = adapter.Rank,
             ["lora_alpha"] = alpha,
             ["lora_dropout"] = 0.0,
-            ["target_modules"] = new JsonArray(adapter.Weights.Select(w => w.Module).Distinct().Order(StringComparer.Ordinal).Select(m => (JsonNode)m!).ToArray()),
+            ["target_modules"] = new JsonArray(adapter.Weights.Select(w => LoraModules.Target(w.Module)).Distinct().Order(StringComparer.Ordinal).Select(m => (JsonNode)m!).ToArray()),
             ["bias"] = "none",
             ["fan_in_fan_out"] = false,
             ["inference_mode"] = true,
@@ -94,11 +95,10 @@ public static partial class PeftLoraFiles
             foreach (var name in file.Tensors.Keys)
             {
                 var match = TensorNamePattern().Match(name);
-                var known = LoraModules.AllFor(config);
                 // The whole name must be the one TensorName gives: the right layers path and parent for the module.
-                if (!match.Success || !known.Contains(match.Groups[2].Value)
+                if (!match.Success || !LoraModules.Supports(config, match.Groups[2].Value)
                     || TensorName(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[2].Value, match.Groups[3].Value[0]) != name)
-                    throw new CheckpointFormatException(weightsPath, $"tensor '{name}' is not a LoRA weight of a {config.ModelType} projection ({string.Join(", ", known)})");
+                    throw new CheckpointFormatException(weightsPath, $"tensor '{name}' is not a LoRA weight of a {config.ModelType} projection ({string.Join(", ", LoraModules.AllFor(config))})");
                 var key = (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[2].Value);
                 var tensor = file.Load(name).MoveToDType(ScalarType.Float32);
                 var pair = pairs.GetValueOrDefault(key);
@@ -156,6 +156,6 @@ public static partial class PeftLoraFiles
         if (json[key] is { } node && isSet(node)) throw new CheckpointFormatException(path, $"'{key}' is set; Peerz applies plain LoRA (W + alpha/r · B·A) only");
     }
 
-    [GeneratedRegex(@"^base_model\.model\.[\w.]+?\.(\d{1,6})\.\w+\.(\w+)\.lora_(A|B)\.weight$")]
+    [GeneratedRegex(@"^base_model\.model\.[\w.]+?\.(\d{1,6})\.\w+\.((?:experts\.\d{1,4}\.)?\w+)\.lora_(A|B)\.weight$")]
     private static partial Regex TensorNamePattern();
 }

@@ -11,7 +11,7 @@ internal interface IFeedForward : IDisposable
 
     /// <summary>
     /// [..., hidden] to [..., hidden]; each position independently of the others. <paramref name="lora"/> adapts
-    /// gate/up/down_proj of a dense MLP (adapters are validated against mixture-of-experts blocks before they get here).
+    /// gate/up/down_proj of a dense MLP, or the experts' w1/w3/w2 of a mixture of experts.
     /// </summary>
     Tensor Forward(Tensor input, BlockLora? lora = null);
 }

@@ -9,7 +9,8 @@ namespace Peerz.Model.Blocks;
 /// Mixtral's sparse mixture-of-experts MLP (Hugging Face's MixtralSparseMoeBlock): a router (gate, hidden → experts,
 /// no bias) scores every expert, softmax in float32, each token keeps its top-k experts with their probabilities
 /// renormalised to sum to 1, and the output is Σ weight_k · expert_k(x), each expert a SwiGLU w2(silu(w1 x) · w3 x).
-/// Every expert is loaded: which ones a token needs is known only once it arrives.
+/// Every expert is loaded: which ones a token needs is known only once it arrives. A LoRA adapter may adapt each expert's
+/// projections (modules experts.{e}.w1 …); the router is never adapted, so routing depends on the block's input only.
 /// </summary>
 /// <remarks>
 /// The router stays unquantized and runs in float32 whatever the compute dtype: an expert choice decided by a near-tie
@@ -36,8 +37,9 @@ internal sealed class SparseMoeMlp : IFeedForward
         {
             for (var e = 0; e < config.NumExperts; e++)
             {
-                var expert = $"{prefix}experts.{e}.";
-                experts.Add(SwiGluMlp.Load(checkpoint, config, expert + "w1", expert + "w3", expert + "w2", options));
+                // The expert's weights are {prefix}experts.{e}.w1.weight …, the LoRA module names experts.{e}.w1 … (PEFT's).
+                var names = new SwiGluMlp.Names(LoraModules.ExpertModule(e, "w1"), LoraModules.ExpertModule(e, "w3"), LoraModules.ExpertModule(e, "w2"));
+                experts.Add(SwiGluMlp.Load(checkpoint, config, prefix, names, options));
             }
             var router = checkpoint.Load(prefix + "gate.weight", config.NumExperts, config.HiddenSize).MoveToDType(ScalarType.Float32);
             return new SparseMoeMlp(router, experts, config.ExpertsPerToken);
@@ -66,7 +68,7 @@ internal sealed class SparseMoeMlp : IFeedForward
             var rows = picked.any(1).nonzero().squeeze(1);
             if (rows.shape[0] == 0) continue;
             var weight = (weights * picked).sum(1).index_select(0, rows).unsqueeze(1);
-            output = output.index_add(0, rows, _experts[e].Forward(tokens.index_select(0, rows)) * weight, 1);
+            output = output.index_add(0, rows, _experts[e].Forward(tokens.index_select(0, rows), lora) * weight, 1);
         }
         return output.reshape(shape).MoveToOuterDisposeScope();
     }

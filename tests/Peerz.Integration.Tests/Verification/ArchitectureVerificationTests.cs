@@ -2,6 +2,7 @@ using System.Numerics;
 using Peerz.Chain.Contracts;
 using Peerz.Client.Payments;
 using Peerz.Discovery;
+using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Client;
@@ -9,6 +10,7 @@ using Peerz.Model.Tiny;
 using Peerz.Node.Protocols;
 using Peerz.Node.Serving;
 using Peerz.Protocol.Wire;
+using Peerz.Testing;
 using Peerz.Testing.Chain;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
@@ -20,7 +22,7 @@ namespace Peerz.Integration.Tests.Verification;
 /// The verifier against paid providers of every supported architecture (issue 17: "the verifier recomputes and accepts
 /// honest providers of that architecture and flags tampered outputs"): for a generated checkpoint of the test shape in
 /// each model type, every receipt of an honest provider (a greedy generation's steps, forward and backward requests) is judged
-/// Honest through the real payload fetch and recomputation, and a provider signing wrong outputs
+/// Honest through the real payload fetch and recomputation (a backward request with a LoRA adapter on every projection too), and a provider signing wrong outputs
 /// (<see cref="WrongOutputFault"/>) is judged Mismatch and slashed. The provider's /peerz/info announces its span's weight
 /// bytes. A new architecture is one more InlineData.
 /// </summary>
@@ -66,14 +68,16 @@ public sealed class ArchitectureVerificationTests(PeerzDevnet devnet, ITestOutpu
         using (var span = BlockSpan.Load(checkpoint, 0, shape.Layers))
             Assert.Equal((ulong)span.WeightBytes, info.WeightBytes);
 
-        // Per provider: a greedy generation (its last receipt covers every step), forward requests of two batch shapes and a
-        // backward request.
+        // Per provider: a greedy generation (its last receipt covers every step), forward requests of two batch shapes and
+        // backward requests without and with a LoRA adapter on every projection the blocks have (each expert's, for Mixtral).
+        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.AllFor(checkpoint.Config), seed: 4);
         async Task<List<PaymentRecord>> PayForWorkAsync(Payments.PaidProviderHost host)
         {
             var receipts = new List<PaymentRecord> { (await VerifierHarness.GenerateAsync(swarm, payments, Record(host), head, [3, 9, 27, 81], 8))[^1] };
             for (var i = 0; i < 2; i++)
                 receipts.Add(await VerifierHarness.ForwardAsync(swarm, payments, Record(host), 1 + i, 5 + 7 * i, shape.Hidden, seed: i));
             receipts.Add(await VerifierHarness.BackwardAsync(swarm, payments, Record(host), 2, 6, shape.Hidden, seed: 2));
+            receipts.Add(await VerifierHarness.BackwardAsync(swarm, payments, Record(host), 2, 6, shape.Hidden, seed: 3, adapter: adapter));
             return receipts;
         }
         var honestReceipts = await PayForWorkAsync(honest);

@@ -1,5 +1,5 @@
 using System.Numerics;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Peerz.Client;
 using Peerz.Client.Payments;
 using Peerz.Client.Remote;
@@ -8,8 +8,10 @@ using Peerz.Model;
 using Peerz.Model.Checkpoints;
 using Peerz.Model.Generation;
 using Peerz.Testing.Chain;
+using Peerz.Testing.Logging;
 using Peerz.Verifier.Storage;
 using Peerz.Verifier.Verification;
+using Xunit.Abstractions;
 
 namespace Peerz.Integration.Tests.Verification;
 
@@ -18,12 +20,12 @@ namespace Peerz.Integration.Tests.Verification;
 /// computed on, whether its input was pushed or carried by the client, and the verifier finds every receipt honest.
 /// </summary>
 [Trait("Category", "Chain")]
-public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
+public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevnet devnet, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
 {
     private static readonly int[] Prompt = [1, 17, 42, 99];
     private static readonly BigInteger Price = 1_000_000_000;
     private static readonly BigInteger Stake = 100 * PeerzDevnet.Prz;
-    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "push-verify");
+    private readonly VerifiedSwarm _swarm = VerifiedSwarm.Create(devnet, "push-verify", TestOutputLogs.Factory(output));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -48,7 +50,7 @@ public sealed class PushRouteVerificationTests(TinyModelFixture model, PeerzDevn
         payments.Paid += receipts.Add;
 
         var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
-            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments, push: new PushRouting());
+            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, new Logger<DistributedBlockPipeline>(TestOutputLogs.Factory(output)), payments: payments, push: new PushRouting());
         Assert.Equal(expected, await new TextGenerator(local.Head, pipeline).GenerateAsync(Prompt, options).ToListAsync());
 
         // The second and third hops took their inputs by push, and each hop was paid tokens × its blocks × price.

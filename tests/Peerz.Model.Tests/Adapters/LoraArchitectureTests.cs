@@ -10,28 +10,32 @@ using static TorchSharp.torch;
 namespace Peerz.Model.Tests.Adapters;
 
 /// <summary>
-/// LoRA on BLOOM's and Falcon's fused projections (query_key_value, dense, dense_h_to_4h, dense_4h_to_h), checked as the
-/// Llama family's are (<see cref="LoraBlockTests"/>): against the checkpoint with merged weights, where the update is
-/// added to the fused query_key_value weight in the checkpoint's own row layout (BLOOM's per-head [heads, 3, head_dim],
-/// Falcon's per-group [groups, heads/groups + 2, head_dim]) — so Falcon's split of B by the same rows as the weight is
-/// checked independently — and against central finite differences. PEFT names these modules as in
+/// LoRA on BLOOM's and Falcon's fused projections (query_key_value, dense, dense_h_to_4h, dense_4h_to_h) and on Mixtral's
+/// attention and every expert's w1, w2, w3, checked as the Llama family's are (<see cref="LoraBlockTests"/>): against
+/// the checkpoint with merged weights, where the update is added to the fused query_key_value weight in the checkpoint's
+/// own row layout (BLOOM's per-head [heads, 3, head_dim], Falcon's per-group [groups, heads/groups + 2, head_dim]) — so
+/// Falcon's split of B by the same rows as the weight is checked independently — or to each expert's own weight, and
+/// against central finite differences. PEFT names these modules as in
 /// <c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c> (bloom and falcon: ["query_key_value"]), under
-/// <c>base_model.model.transformer.h.{i}.self_attention.</c> / <c>.mlp.</c>.
+/// <c>base_model.model.transformer.h.{i}.self_attention.</c> / <c>.mlp.</c>, and Mixtral's experts under
+/// <c>base_model.model.model.layers.{i}.block_sparse_moe.experts.{e}.</c>.
 /// </summary>
 public sealed class LoraArchitectureTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly BlockLoadOptions Float64 = new() { DType = ScalarType.Float64 };
     private readonly List<string> _directories = [];
 
-    public static TheoryData<string> Layouts => ["bloom", "falcon-7b", "falcon-40b"];
+    public static TheoryData<string> Layouts => ["bloom", "falcon-7b", "falcon-40b", "mixtral"];
+
+    public static TheoryData<string> FusedLayouts => ["bloom", "falcon-7b", "falcon-40b"];
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void Forward_with_an_adapter_on_every_fused_projection_equals_the_model_with_merged_weights(string layout)
+    public void Forward_with_an_adapter_on_every_projection_equals_the_model_with_merged_weights(string layout)
     {
         var directory = Generate(layout);
         using var checkpoint = Checkpoint.Open(directory);
-        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.FusedAll, seed: 3, ScalarType.Float64);
+        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.AllFor(checkpoint.Config), seed: 3, ScalarType.Float64);
         var merged = Temporary("lora-merged-" + layout);
         LoraChecks.WriteMerged(directory, merged, adapter);
         using var mergedCheckpoint = Checkpoint.Open(merged);
@@ -51,13 +55,13 @@ public sealed class LoraArchitectureTests(ITestOutputHelper output) : IDisposabl
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void Gradients_of_A_and_B_on_the_fused_projections_match_central_finite_differences(string layout)
+    public void Gradients_of_A_and_B_on_every_projection_match_central_finite_differences(string layout)
     {
         using var checkpoint = Checkpoint.Open(Generate(layout));
         var layers = checkpoint.Config.NumLayers;
         using var first = BlockSpan.Load(checkpoint, 0, 2, Float64);
         using var second = BlockSpan.Load(checkpoint, 2, layers, Float64);
-        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.FusedAll, seed: 5, ScalarType.Float64);
+        using var adapter = LoraTestAdapters.Trained(checkpoint.Config, LoraModules.AllFor(checkpoint.Config), seed: 5, ScalarType.Float64);
         using var firstAdapter = adapter.Slice(0, 2);
         using var secondAdapter = adapter.Slice(2, layers);
         using var scope = NewDisposeScope();
@@ -70,7 +74,7 @@ public sealed class LoraArchitectureTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(FusedLayouts))]
     public void Adapter_files_use_PEFTs_names_for_the_fused_projections_and_load_back(string layout)
     {
         using var checkpoint = Checkpoint.Open(Generate(layout));
@@ -97,6 +101,57 @@ public sealed class LoraArchitectureTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void Adapter_files_name_each_experts_projections_as_PEFT_does_and_load_back()
+    {
+        using var checkpoint = Checkpoint.Open(Generate("mixtral"));
+        var config = checkpoint.Config;
+        using var fresh = LoraAdapter.Create(config, 0, config.NumLayers, ["q_proj", "w2"], rank: 2, alpha: 4, seed: 1);
+        var directory = Temporary("peft-mixtral");
+        PeftLoraFiles.Save(directory, fresh, alpha: 4, baseModel: "mixtral");
+
+        // PEFT's target_modules are the projection names it matches by suffix; the tensors name every expert's module.
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, PeftLoraFiles.ConfigFile)))!.AsObject();
+        Assert.Equal(["q_proj", "w2"], json["target_modules"]!.AsArray().Select(m => (string)m!));
+        using (var file = SafetensorsFile.Open(Path.Combine(directory, PeftLoraFiles.WeightsFile)))
+        {
+            long query = config.NumHeads * config.HeadDim;
+            var expected = new Dictionary<string, long[]>();
+            for (var i = 0; i < config.NumLayers; i++)
+            {
+                expected[$"base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight"] = [2, config.HiddenSize];
+                expected[$"base_model.model.model.layers.{i}.self_attn.q_proj.lora_B.weight"] = [query, 2];
+                for (var e = 0; e < config.NumExperts; e++)
+                {
+                    expected[$"base_model.model.model.layers.{i}.block_sparse_moe.experts.{e}.w2.lora_A.weight"] = [2, config.IntermediateSize];
+                    expected[$"base_model.model.model.layers.{i}.block_sparse_moe.experts.{e}.w2.lora_B.weight"] = [config.HiddenSize, 2];
+                }
+            }
+            Assert.Equal(expected.Keys.Order(), file.Tensors.Keys.Order());
+            foreach (var (name, shape) in expected) Assert.Equal(shape, file.Tensors[name].Shape);
+        }
+        var (loaded, _) = PeftLoraFiles.Load(directory, config);
+        using (loaded) Assert.Equal(fresh.Weights.Select(w => (w.Block, w.Module)).Order(), loaded.Weights.Select(w => (w.Block, w.Module)).Order());
+    }
+
+    [Theory]
+    [InlineData("experts.4.w1", "unknown target module for mixtral blocks")]
+    [InlineData("experts.0.gate_proj", "unknown target module for mixtral blocks")]
+    [InlineData("gate_proj", "unknown target module for mixtral blocks")]
+    [InlineData("w1", "unknown target module for mixtral blocks")]
+    [InlineData("experts.-1.w1", "unknown target module for mixtral blocks")]
+    public void A_module_a_mixtral_block_does_not_have_is_refused_with_the_ones_it_has(string module, string reason)
+    {
+        using var checkpoint = Checkpoint.Open(Generate("mixtral"));
+        var config = checkpoint.Config;
+        using var adapter = new LoraAdapter(2, [new LoraWeight(0, module, zeros(2, config.HiddenSize), zeros(config.IntermediateSize, 2))]);
+        var error = Assert.Throws<ArgumentException>(() => adapter.Validate(config, 0, config.NumLayers));
+        Assert.Contains(reason, error.Message);
+        // The message lists the targets, and how experts are numbered in this model (4 experts: 0–3).
+        Assert.Contains("q_proj, k_proj, v_proj, o_proj, w1, w2, w3", error.Message);
+        Assert.Contains("for e in [0, 4)", error.Message);
+    }
+
+    [Fact]
     public void A_llama_projection_name_is_refused_for_bloom_blocks_with_the_names_they_have()
     {
         using var checkpoint = Checkpoint.Open(Generate("bloom"));
@@ -112,6 +167,7 @@ public sealed class LoraArchitectureTests(ITestOutputHelper output) : IDisposabl
             "bloom" => BloomModelFixture.Shape,
             "falcon-7b" => FalconModelFixture.Shape,
             "falcon-40b" => FalconModelFixture.Shape with { KvHeads = 2 },
+            "mixtral" => MixtralModelFixture.Shape,
             _ => throw new ArgumentException(layout),
         };
         var directory = Temporary(layout);

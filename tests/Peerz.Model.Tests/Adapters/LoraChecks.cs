@@ -37,8 +37,10 @@ internal static class LoraChecks
     /// <summary>
     /// The worst relative error between the adapter gradients two spans' backward passes give and central differences of
     /// loss = ⟨probe, second(first(hidden))⟩, over every 89th entry of every A and B; and how many entries it checked.
-    /// Float64: eps = 1e-5 gives truncation eps²/6 · |f'''| ≈ 2e-11 · |f'''| and rounding ≈ 1e-16 · |loss| / eps ≈ 1e-11 · |loss|
-    /// (eps = 1e-4 left BLOOM's tanh-GELU at 1.4e-6 relative: truncation, not a wrong gradient).
+    /// Float64: eps = 1e-5 gives truncation eps²/6 · |f'''| ≈ 2e-11 · |f'''| and rounding ≈ k · 1e-16 · |loss| / eps ≈ k · 1e-11 · |loss|
+    /// (eps = 1e-4 left BLOOM's tanh-GELU at 1.4e-6 relative: truncation, not a wrong gradient). The error is taken relative
+    /// to |numeric|, floored at 1e-3 and at 1e-4 · |loss| so that the rounding term stays ≤ k · 1e-7 of it: Mixtral's
+    /// loss of 30 put 1e-9 of rounding (k ≈ 3) on gradients of 9e-4, 1.05e-6 relative under the fixed 1e-3 floor.
     /// </summary>
     public static (double Worst, int Checked) GradientError(BlockSpan first, BlockSpan second, LoraAdapter firstAdapter, LoraAdapter secondAdapter, Tensor hidden, Tensor probe)
     {
@@ -70,7 +72,7 @@ internal static class LoraChecks
                         var minus = Loss();
                         flat[i] = original;
                         var numeric = (plus - minus) / (2 * eps);
-                        worst = Math.Max(worst, Math.Abs(numeric - analytic[i].item<double>()) / Math.Max(1e-3, Math.Abs(numeric)));
+                        worst = Math.Max(worst, Math.Abs(numeric - analytic[i].item<double>()) / Math.Max(Math.Max(1e-3, 1e-4 * Math.Abs(plus)), Math.Abs(numeric)));
                         checkedCount++;
                     }
                 }
