@@ -21,7 +21,8 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["settlement"] = SettlementBenchmark.RunAsync,
     ["pipeline"] = PipelineBenchmark.RunAsync,
     ["batching"] = BatchingBenchmark.RunAsync,
-    ["lora-session"] = LoraSessionBenchmark.RunAsync,
+    ["lora-session"] = TunedSessionBenchmark.RunLoraAsync,
+    ["prompt-session"] = TunedSessionBenchmark.RunPromptsAsync,
     ["speculative-text"] = SpeculativeTextBenchmark.RunAsync,
     ["tolerance"] = ToleranceCalibration.RunAsync,
 };

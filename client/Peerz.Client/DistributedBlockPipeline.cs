@@ -20,8 +20,8 @@ namespace Peerz.Client;
 /// with the same tokens (Petals' fault-tolerant inference). With <see cref="PushRouting"/>, the hops are linked so
 /// that each provider forwards its output to the next one (docs/protocol.md#server-to-server-push); the client still
 /// pays every hop and receives every hop's output, which it keeps for replay and relays when a push does not arrive.
-/// A session with a LoRA adapter sends each hop the adapter's weights for the hop's blocks in its open (a replacement hop
-/// gets them too, before the replay), and every step of every hop applies them.
+/// A session with a LoRA adapter or deep prompts sends each hop their part for the hop's blocks in its open (a replacement
+/// hop gets it too, before the replay), and every step of every hop applies them.
 /// </summary>
 public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
 {
@@ -57,13 +57,13 @@ public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
     public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
         OpenAsync(batchSize, maxLength, null, cancellationToken);
 
-    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, LoraAdapter adapter, CancellationToken cancellationToken) =>
-        OpenAsync(batchSize, maxLength, adapter.Clone(), cancellationToken);
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, SessionTuning tuning, CancellationToken cancellationToken) =>
+        OpenAsync(batchSize, maxLength, tuning.Copy(), cancellationToken);
 
-    /// <param name="adapter">Owned by the session from here on.</param>
-    private async ValueTask<IBlockSession> OpenAsync(int batchSize, int maxLength, LoraAdapter? adapter, CancellationToken cancellationToken)
+    /// <param name="tuning">Owned by the session from here on.</param>
+    private async ValueTask<IBlockSession> OpenAsync(int batchSize, int maxLength, SessionTuning? tuning, CancellationToken cancellationToken)
     {
-        var session = new Session(this, batchSize, maxLength, adapter);
+        var session = new Session(this, batchSize, maxLength, tuning);
         try
         {
             await session.OpenAsync(cancellationToken);
@@ -125,7 +125,7 @@ public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
         }
     }
 
-    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength, LoraAdapter? adapter) : IRollbackBlockSession, IReroutingSession
+    private sealed class Session(DistributedBlockPipeline pipeline, int batchSize, int maxLength, SessionTuning? tuning) : IRollbackBlockSession, IReroutingSession
     {
         private readonly List<Hop> _hops = [];
         private readonly HashSet<string> _failed = [];
@@ -408,7 +408,7 @@ public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
             try
             {
                 return await RemoteSpanSession.OpenAsync(stream, new SpanRequest(pipeline._model.ModelId, route.Start, route.End), batchSize, maxLength, pipeline._callOptions,
-                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), links, AdapterFor(route), cancellationToken);
+                    pipeline._payments is null ? null : new PaidProvider(pipeline._payments, route.Provider), links, AdapterFor(route), PromptsFor(route), cancellationToken);
             }
             catch
             {
@@ -420,8 +420,15 @@ public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
         /// <summary>The adapter's weights for the hop's blocks, or null when it has none there.</summary>
         private LoraTensors? AdapterFor(RouteHop route)
         {
-            using var slice = adapter?.Slice(route.Start, route.End);
+            using var slice = tuning?.Adapter?.Slice(route.Start, route.End);
             return slice is { Weights.Count: > 0 } ? LoraCodec.Encode(slice) : null;
+        }
+
+        /// <summary>The deep prompts of the hop's blocks, uncompressed (like an adapter's weights), or null.</summary>
+        private SerializedTensor? PromptsFor(RouteHop route)
+        {
+            using var slice = tuning?.PromptsFor(route.Start, route.End);
+            return slice is null ? null : TensorCodec.Encode(slice, TensorCompression.None);
         }
 
         public async ValueTask DisposeAsync()
@@ -432,7 +439,8 @@ public sealed class DistributedBlockPipeline : IAdaptableBlockPipeline
                 foreach (var input in hop.Inputs) input.Dispose();
             }
             _hops.Clear();
-            adapter?.Dispose();
+            tuning?.Adapter?.Dispose();
+            tuning?.DeepPrompts?.Dispose();
         }
     }
 }

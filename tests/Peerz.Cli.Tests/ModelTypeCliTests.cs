@@ -48,6 +48,27 @@ public sealed class ModelTypeCliTests : IDisposable
         Assert.Equal(local.Logits(tokens), await PrintedLogitsAsync(_directory, tokens));
     }
 
+    /// <summary>
+    /// The other families (Mixtral and BLOOM above): what `peerz model logits` prints is what the float64 references of
+    /// Peerz.Model.Tests are checked against in process (ReferenceModelTests, FalconTests), to the last bit.
+    /// </summary>
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    [InlineData("falcon")]
+    public async Task A_random_model_of_each_family_prints_the_logits_of_the_checkpoint(string modelType)
+    {
+        var result = await ToolProcess.RunAsync("peerz", ["model", "init-tiny", "--random", "--model-type", modelType, "--layers", "2", "--hidden", "32", "--out", _directory]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"tiny {modelType}", result.Output);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "config.json"))))
+            Assert.Equal(modelType, config.RootElement.GetProperty("model_type").GetString());
+        int[] tokens = [5, 17, 300, 2];
+        using var local = LocalModel.Load(_directory);
+        Assert.Equal(local.Logits(tokens), await PrintedLogitsAsync(_directory, tokens));
+    }
+
     [Fact]
     public async Task An_unknown_model_type_is_one_error_line()
     {

@@ -74,4 +74,46 @@ public sealed class KvCacheTests(TinyModelFixture model, ITestOutputHelper outpu
         var expected = local.Logits([1, 2, 3, 4])[^1];
         Assert.True(Arrays.MaxAbsDiff([expected], SpanSplitTests.ToRows(last[0])) <= 1e-4);
     }
+    [Fact]
+    public void A_session_with_deep_prompts_equals_one_pass_over_the_whole_sequence_however_its_steps_split_the_prefix()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        var config = local.Checkpoint.Config;
+        using var prompts = randn([config.NumLayers, 3, config.HiddenSize], generator: new Generator(5));
+        int[] tokens = [1, 17, 42, 99, 7, 200, 12];
+        using var whole = local.Head.EmbedSequence(tokens);
+        using var expected = local.Blocks.Forward(whole, prompts);
+        using var plain = local.Blocks.Forward(whole);
+        // The prompts (std 1, like the embeddings) change every position, so a session ignoring them fails below.
+        Assert.True(Arrays.MaxAbsDiff(SpanSplitTests.ToRows(plain[0]), SpanSplitTests.ToRows(expected[0])) > 0.1);
+
+        // Steps of 2, 2, 1, 1, 1 positions: the prefix of 3 ends inside the second step.
+        using var session = local.Blocks.OpenSession(1, tokens.Length, new KvCacheBudget(1 << 24), prompts: prompts.clone());
+        var outputs = new List<Tensor>();
+        foreach (var (start, length) in new[] { (0, 2), (2, 2), (4, 1), (5, 1), (6, 1) })
+            outputs.Add(session.Step(whole.narrow(1, start, length)));
+        using var stepped = cat(outputs, 1);
+        outputs.ForEach(t => t.Dispose());
+        var diff = Arrays.MaxAbsDiff(SpanSplitTests.ToRows(expected[0]), SpanSplitTests.ToRows(stepped[0]));
+        output.WriteLine($"deep prompts: max abs diff, session steps vs one pass: {diff:E2}");
+        // The same float32 math over cached keys and values; only the attention's summation order differs (as above).
+        Assert.True(diff <= 1e-4, $"max abs diff {diff}");
+    }
+
+    [Fact]
+    public void Deep_prompts_longer_than_the_session_or_of_the_wrong_shape_are_refused_and_reserve_nothing()
+    {
+        using var local = LocalModel.Load(model.Directory);
+        var config = local.Checkpoint.Config;
+        var budget = new KvCacheBudget(1 << 24);
+        foreach (var shape in new long[][] { [config.NumLayers, 5, config.HiddenSize], [config.NumLayers - 1, 2, config.HiddenSize], [config.NumLayers, 2, config.HiddenSize + 1] })
+        {
+            using var prompts = randn(shape);
+            Assert.Throws<ArgumentException>(() => local.Blocks.OpenSession(1, 4, budget, prompts: prompts));
+            Assert.Equal(1 << 24, budget.FreeBytes);
+        }
+        using var fitting = randn([config.NumLayers, 2, config.HiddenSize]);
+        using var session = local.Blocks.OpenSession(1, 4, budget, prompts: fitting.clone());
+        Assert.Equal((1 << 24) - local.Blocks.CacheBytes(1, 4) - fitting.NumberOfElements * 4, budget.FreeBytes);
+    }
 }

@@ -12,6 +12,7 @@ public sealed class ReferenceModelTests(ITestOutputHelper output)
     // 1e-4 leaves a margin while still catching any wrong rope layout, head mapping or mask.
     [Theory]
     [InlineData("llama", false)]
+    [InlineData("mistral", false)]
     [InlineData("qwen2", true)]
     [InlineData("mixtral", false)]
     public void TorchSharp_blocks_match_an_independent_double_precision_implementation(string modelType, bool tied)

@@ -21,9 +21,10 @@ namespace Peerz.Node.Tests;
 /// LoRA adapters on KV-cached inference sessions through loopback providers: generation equals the same adapter in one
 /// process and the forward-request path it replaces; sessions with different adapters (or none) on one batching provider
 /// do not mix; an adapter that does not fit is refused at the open and leaves nothing behind. Adapters cover every
-/// projection the blocks have: Mixtral's reach into each expert.
+/// projection the blocks have, in every family: Mixtral's reach into each expert, BLOOM's and Falcon's into their fused ones.
 /// </summary>
-public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture mixtral, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>
+public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture mixtral, BloomModelFixture bloom, FalconModelFixture falcon, ITestOutputHelper output)
+    : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>, IClassFixture<BloomModelFixture>, IClassFixture<FalconModelFixture>
 {
     private static readonly int[] Prompt = [1, 17, 42, 99, 5, 3];
     private const int NewTokens = 10;
@@ -76,9 +77,11 @@ public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture
     [Theory]
     [InlineData("llama")]
     [InlineData("mixtral")]
+    [InlineData("bloom")]
+    [InlineData("falcon")]
     public async Task Adapter_generation_through_three_providers_equals_the_local_session_and_the_recomputing_path(string modelType)
     {
-        var directory = modelType == "mixtral" ? mixtral.Directory : model.Directory;
+        var directory = modelType switch { "mixtral" => mixtral.Directory, "bloom" => bloom.Directory, "falcon" => falcon.Directory, _ => model.Directory };
         using var local = LocalModel.Load(directory);
         using var checkpoint = Checkpoint.Open(directory);
         Assert.Equal(modelType, checkpoint.Config.ModelType);
@@ -152,7 +155,7 @@ public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture
 
         async Task<PeerzRequestException> RefusedAsync(LoraAdapter refused) => await Assert.ThrowsAsync<PeerzRequestException>(async () =>
             await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 0, 2), 1, 16,
-                options, null, null, LoraCodec.Encode(refused), default));
+                options, null, null, LoraCodec.Encode(refused), null, default));
 
         var oversize = await RefusedAsync(fits);
         var wrongShape = await RefusedAsync(misshapen);
@@ -168,7 +171,7 @@ public sealed class LoraSessionTests(TinyModelFixture model, MixtralModelFixture
 
         // An adapter within the limit opens, and its bytes are held in the cache budget until the session closes.
         await using (var session = await RemoteSpanSession.OpenAsync(await LoopbackProvider.ConnectAsync(provider.EndPoint, PeerzProtocolIds.Inference, default),
-            new SpanRequest("tiny", 0, 2), 1, 16, options, null, null, LoraCodec.Encode(small), default))
+            new SpanRequest("tiny", 0, 2), 1, 16, options, null, null, LoraCodec.Encode(small), null, default))
         {
             Assert.Equal(provider.Served.Blocks.CacheBytes(1, 16) + small.Bytes, provider.Served.CacheBudget.UsedBytes);
         }

@@ -16,9 +16,11 @@ namespace Peerz.Node.Tests;
 /// <summary>
 /// LoRA fine-tuning through three loopback providers (a: blocks 0-2; b and c: blocks 2-4, so the second hop's batch is
 /// split between them) against the same training in one process, and two clients' adapters on the same providers.
-/// Mixtral's adapters reach into every expert (w1, w2, w3), so its gradients are checked the same way.
+/// Every family is checked the same way: Mixtral's adapters reach into every expert (w1, w2, w3), BLOOM's and Falcon's
+/// adapt their fused projections.
 /// </summary>
-public sealed class LoraTuningTests(TinyModelFixture model, MixtralModelFixture mixtral, ITestOutputHelper output) : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>
+public sealed class LoraTuningTests(TinyModelFixture model, MixtralModelFixture mixtral, BloomModelFixture bloom, FalconModelFixture falcon, ITestOutputHelper output)
+    : IClassFixture<TinyModelFixture>, IClassFixture<MixtralModelFixture>, IClassFixture<BloomModelFixture>, IClassFixture<FalconModelFixture>
 {
     private static readonly int[] Text = Encoding.UTF8.GetBytes(
         "The quick brown fox jumps over the lazy dog. The dog does not mind; it has seen the fox before. " +
@@ -40,9 +42,11 @@ public sealed class LoraTuningTests(TinyModelFixture model, MixtralModelFixture 
     [Theory]
     [InlineData("llama")]
     [InlineData("mixtral")]
+    [InlineData("bloom")]
+    [InlineData("falcon")]
     public async Task Adapter_gradients_through_the_swarm_equal_the_local_ones(string modelType)
     {
-        var directory = modelType == "mixtral" ? mixtral.Directory : model.Directory;
+        var directory = modelType switch { "mixtral" => mixtral.Directory, "bloom" => bloom.Directory, "falcon" => falcon.Directory, _ => model.Directory };
         using var local = LocalModel.Load(directory);
         using var checkpoint = Checkpoint.Open(directory);
         Assert.Equal(modelType, checkpoint.Config.ModelType);

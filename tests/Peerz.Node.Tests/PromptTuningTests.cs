@@ -137,25 +137,21 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
                 prompts.Deep.copy_(randn(prompts.Deep.shape, generator: new Generator(6)));
         int[] start = [1, 17, 42, 99];
         var options = new Model.Generation.GenerationOptions { MaxNewTokens = 12 };
-        var localTraining = new LocalTrainingPipeline(local.Blocks);
-        var expected = await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(local.Pipeline, localTraining, prompts)).GenerateAsync(start, options).ToListAsync();
+        Task<List<int>> GenerateAsync(Model.Generation.IBlockPipeline pipeline) => new Model.Generation.TextGenerator(local.Head, pipeline).GenerateAsync(start, options).ToListAsync().AsTask();
+        // The reference: one forward pass over the whole sequence per token, the prompts added as in training.
+        var expected = await GenerateAsync(PromptedPipeline.Recomputing(new LocalTrainingPipeline(local.Blocks), prompts));
         var plain = await local.CreateGenerator().GenerateAsync(start, options).ToListAsync();
         Assert.NotEqual(plain, expected); // the prompts (std 1, like the embeddings) do steer the model
-        if (!deep)
-        {
-            // Zero deep prompts add nothing, but take the uncached recompute path: it must agree with the cached one.
-            using var zeroDeep = SoftPrompts.Create(local.Head.Config, prefixLength: 3, deep: true, seed: 4, std: 1.0);
-            Assert.Equal(expected, await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(local.Pipeline, localTraining, zeroDeep)).GenerateAsync(start, options).ToListAsync());
-        }
+        Assert.Equal(expected, await GenerateAsync(new PromptedPipeline(local.Pipeline, prompts)));
 
+        // Through two providers, KV-cached: each hop's session holds its blocks' deep prompts from the open.
         using var checkpoint = Checkpoint.Open(model.Directory);
         await using var a = new LoopbackProvider("a", checkpoint, 0, 2);
         await using var b = new LoopbackProvider("b", checkpoint, 2, 4);
         var swarm = new LoopbackSwarm([a, b]);
         var inference = new Client.DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
             new RemoteCallOptions(), NullLogger<Client.DistributedBlockPipeline>.Instance);
-        var actual = await new Model.Generation.TextGenerator(local.Head, new PromptedPipeline(inference, Swarm(swarm), prompts)).GenerateAsync(start, options).ToListAsync();
-        Assert.Equal(expected, actual);
+        Assert.Equal(expected, await GenerateAsync(new PromptedPipeline(inference, prompts)));
     }
 
     [Fact]
@@ -180,6 +176,39 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
         await using (var stream = await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Forward, default))
         using (var result = await RemoteTraining.ForwardAsync(stream, span, hidden, good, null, options, null, default))
             Assert.Equal(hidden.shape, result.shape);
+    }
+
+    [Fact]
+    public async Task Session_prompts_that_do_not_fit_are_refused_at_the_open_and_open_no_session()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        await using var provider = new LoopbackProvider("a", checkpoint, 1, 3);
+        var hiddenSize = checkpoint.Config.HiddenSize;
+        var span = new SpanRequest("tiny", 1, 3);
+        var options = new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(30) };
+        async Task<RemoteSpanSession> OpenAsync(Tensor prompts) => await RemoteSpanSession.OpenAsync(
+            await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Inference, default), span, 1, 4, options, null, null, null,
+            Protocol.Tensors.TensorCodec.Encode(prompts, Protocol.Wire.TensorCompression.None), default);
+
+        // Other blocks' count, a prefix past the session's 4 positions, another hidden size, no prefix axis.
+        foreach (var bad in new[] { randn([3, 2, hiddenSize]), randn([2, 5, hiddenSize]), randn([2, 2, hiddenSize + 1]), randn([2, hiddenSize]) })
+        {
+            using (bad)
+            {
+                var error = await Assert.ThrowsAsync<PeerzRequestException>(() => OpenAsync(bad));
+                output.WriteLine(error.Message);
+                Assert.Equal(Protocol.Wire.ErrorCode.BadRequest, error.Code);
+                Assert.Contains("prompts", error.Message);
+                Assert.Equal(0, provider.Served.ActiveSessions);
+                Assert.Equal(0, provider.Served.CacheBudget.UsedBytes);
+            }
+        }
+        // Prompts that fit open a session whose cache budget holds them until it closes.
+        using var good = randn([2, 4, hiddenSize]);
+        await using (await OpenAsync(good))
+            Assert.Equal(provider.Served.Blocks.CacheBytes(1, 4) + good.NumberOfElements * sizeof(float), provider.Served.CacheBudget.UsedBytes);
+        for (var i = 0; i < 200 && provider.Served.CacheBudget.UsedBytes > 0; i++) await Task.Delay(25);
+        Assert.Equal(0, provider.Served.CacheBudget.UsedBytes);
     }
 
     private static double RelativeDiff(Tensor expected, Tensor actual) =>

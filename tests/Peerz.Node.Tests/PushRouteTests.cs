@@ -112,7 +112,7 @@ public sealed class PushRouteTests(TinyModelFixture model) : IClassFixture<TinyM
 
         // The client opens a session on b whose previous hop is `previous`.
         await using var session = await RemoteSpanSession.OpenAsync(await providers.OpenStreamAsync(record, PeerzProtocolIds.Inference, default), new SpanRequest("tiny", 2, 4), 1, 16,
-            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, null, new PushLinks(null, previous.PeerId.ToString()), null, default);
+            new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, null, new PushLinks(null, previous.PeerId.ToString()), null, null, default);
         using var embedded = local.Head.EmbedSequence(Prompt);
         using var input = local.Blocks.Slice(0, 2).Forward(embedded);
         PushStep Push(uint position, string? sessionId = null) =>

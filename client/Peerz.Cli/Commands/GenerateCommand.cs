@@ -67,7 +67,7 @@ public static class GenerateCommand
             using var adapter = settings.Get(result, adapterOption) is { } adapterDirectory ? AdapterDirectories.Load(adapterDirectory, backend.Head.Config, "--adapter") : null;
             if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
             IBlockPipeline pipeline = adapter is not null ? new AdaptedPipeline(backend.Pipeline, adapter)
-                : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, backend.Training, prompts);
+                : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, prompts);
             // Soft prompts prepend positions the rollback bookkeeping does not know about. Adapter sessions roll back like any
             // other (the drafter runs without the adapter; the verification steps apply it, so the tokens are the adapter's).
             if (speculative is not null && prompts is not null) throw new UserErrorException("--speculative cannot be combined with --prompts");

@@ -35,7 +35,7 @@ public sealed class GenerationBackend : IAsyncDisposable
 
     public IAdaptableBlockPipeline Pipeline { get; }
 
-    /// <summary>Forward/backward passes over all blocks, for prompt tuning (and generation with deep prompts).</summary>
+    /// <summary>Forward/backward passes over all blocks, for fine-tuning.</summary>
     public ITrainingPipeline Training { get; }
 
     /// <summary>The swarm the blocks run on, or null when every block runs here.</summary>

@@ -14,8 +14,8 @@ namespace Peerz.Client.Remote;
 /// session slot (one token through the span, no receipt), every step carries a voucher, and a step's output is
 /// used only after the provider's receipt checks out. On a push route (<see cref="PushLinks"/>) a step may be sent
 /// before its input exists (<see cref="SendAsync"/> without hidden states): the provider awaits the previous hop's push,
-/// or the client's relay (<see cref="PendingStep.RelayAsync"/>). A LoRA adapter for the span's blocks is sent once, in the
-/// open; the provider applies it at every step, and its receipt for step 0 signs it (<see cref="WorkBytes"/>).
+/// or the client's relay (<see cref="PendingStep.RelayAsync"/>). A LoRA adapter and deep prompts for the span's blocks are
+/// sent once, in the open; the provider applies them at every step, and its receipt for step 0 signs them (<see cref="WorkBytes"/>).
 /// </summary>
 public sealed class RemoteSpanSession : IAsyncDisposable
 {
@@ -24,12 +24,14 @@ public sealed class RemoteSpanSession : IAsyncDisposable
     private readonly SpanRequest _span;
     private readonly PaidProvider? _payee;
     private readonly LoraTensors? _adapter;
+    private readonly SerializedTensor? _prompts;
     private ulong _nextStep;
 
-    private RemoteSpanSession(Stream stream, RemoteCallOptions options, SpanRequest span, PaidProvider? payee, LoraTensors? adapter, string sessionId)
+    private RemoteSpanSession(Stream stream, RemoteCallOptions options, SpanRequest span, PaidProvider? payee, LoraTensors? adapter, SerializedTensor? prompts, string sessionId)
     {
         _stream = stream;
         _adapter = adapter;
+        _prompts = prompts;
         _options = options;
         _span = span;
         _payee = payee;
@@ -41,11 +43,12 @@ public sealed class RemoteSpanSession : IAsyncDisposable
     public int Position { get; private set; }
 
     public static Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
-        CancellationToken cancellationToken) => OpenAsync(stream, span, batchSize, maxLength, options, payee, null, null, cancellationToken);
+        CancellationToken cancellationToken) => OpenAsync(stream, span, batchSize, maxLength, options, payee, null, null, null, cancellationToken);
 
     /// <param name="adapter">LoRA weights for blocks of <paramref name="span"/> only (<see cref="LoraCodec.Encode"/>), or null.</param>
+    /// <param name="prompts">Deep prompts for blocks of <paramref name="span"/> only, [blocks, prefix, hidden], or null.</param>
     public static async Task<RemoteSpanSession> OpenAsync(Stream stream, SpanRequest span, int batchSize, int maxLength, RemoteCallOptions options, PaidProvider? payee,
-        PushLinks? push, LoraTensors? adapter, CancellationToken cancellationToken)
+        PushLinks? push, LoraTensors? adapter, SerializedTensor? prompts, CancellationToken cancellationToken)
     {
         var open = new OpenSession
         {
@@ -58,6 +61,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
             PushNext = push?.Next,
             PushPrevious = push?.Previous ?? "",
             Adapter = adapter,
+            Prompts = prompts,
         };
         await using var payment = payee is null ? null : await payee.BeginAsync(1, span.End - span.Start, cancellationToken);
         open.Voucher = payment?.Voucher;
@@ -70,7 +74,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         if (response.Opened is not { } opened) throw new ProtocolViolationException("expected the session to be opened");
         if (payee is not null && !IsInferenceSessionId(opened.SessionId))
             throw new ProtocolViolationException("the provider's session id is not a 32-byte inference session id");
-        return new RemoteSpanSession(stream, options, span, payee, adapter, opened.SessionId);
+        return new RemoteSpanSession(stream, options, span, payee, adapter, prompts, opened.SessionId);
     }
 
     /// <summary>
@@ -135,7 +139,7 @@ public sealed class RemoteSpanSession : IAsyncDisposable
         computed.Hidden = input;
         if (pending.Payment is not null)
             await pending.Payment.AcceptAsync(output.Receipt, new ExpectedWork(WorkKind.Inference, Convert.FromHexString(SessionId), step.Step, _span.ModelId, _span.Start, _span.End,
-                WorkBytes.Input(computed, _adapter), WorkBytes.Output(output), pending.Tokens), cancellationToken);
+                WorkBytes.Input(computed, _adapter, _prompts), WorkBytes.Output(output), pending.Tokens), cancellationToken);
         var result = TensorCodec.Decode(output.Hidden, _options.Limits);
         if (!result.shape.SequenceEqual(input.Shape))
         {

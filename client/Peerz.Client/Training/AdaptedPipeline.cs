@@ -11,7 +11,7 @@ namespace Peerz.Client.Training;
 public sealed class AdaptedPipeline(IAdaptableBlockPipeline inference, LoraAdapter adapter) : IBlockPipeline
 {
     public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
-        inference.OpenSessionAsync(batchSize, maxLength, adapter, cancellationToken);
+        inference.OpenSessionAsync(batchSize, maxLength, new SessionTuning(adapter), cancellationToken);
 
     /// <summary>
     /// The same generation through /peerz/forward requests, one over the whole sequence per step (no KV cache, quadratic in

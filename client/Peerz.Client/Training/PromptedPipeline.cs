@@ -4,24 +4,39 @@ using static TorchSharp.torch;
 namespace Peerz.Client.Training;
 
 /// <summary>
-/// Generation with trained soft prompts. Shallow prompts go in front of the first step of an
-/// ordinary inference session (cached decoding, anywhere). Deep prompts must be added inside every
-/// block, which the inference protocol does not carry, so with them each step runs a full forward
-/// pass over the whole sequence through <see cref="ITrainingPipeline"/> (<see cref="RecomputingSession"/>).
+/// Generation with trained soft prompts through KV-cached inference sessions. Shallow prompts go in front of the first
+/// step; deep prompts travel in each hop's session open (its blocks' rows) and are added inside every block at the
+/// prefix positions, so decoding costs one position per token with either kind (docs/architecture.md, "Prompt tuning").
 /// </summary>
-public sealed class PromptedPipeline(IBlockPipeline inference, ITrainingPipeline training, SoftPrompts prompts) : IBlockPipeline
+public sealed class PromptedPipeline(IAdaptableBlockPipeline inference, SoftPrompts prompts) : IBlockPipeline
 {
     public async ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken)
     {
-        if (prompts.Deep is not null) return new RecomputingSession(training, history => WithPrefix(prompts, history, batchSize), prompts.Deep, null);
-        return new ShallowSession(await inference.OpenSessionAsync(batchSize, maxLength + prompts.PrefixLength, cancellationToken), prompts, batchSize);
+        var length = maxLength + prompts.PrefixLength;
+        var session = prompts.Deep is null
+            ? await inference.OpenSessionAsync(batchSize, length, cancellationToken)
+            : await inference.OpenSessionAsync(batchSize, length, new SessionTuning(DeepPrompts: prompts.Deep), cancellationToken);
+        return new ShallowSession(session, prompts, batchSize);
     }
+
+    /// <summary>
+    /// The same generation through /peerz/forward requests, one over the whole sequence per step (no KV cache, quadratic
+    /// in the length): the path deep prompts took before sessions carried them, kept as the baseline sessions are
+    /// measured and checked against.
+    /// </summary>
+    public static IBlockPipeline Recomputing(ITrainingPipeline training, SoftPrompts prompts) => new RecomputingPipeline(training, prompts);
 
     private static Tensor WithPrefix(SoftPrompts prompts, Tensor hidden, int batchSize)
     {
         using var scope = NewDisposeScope();
         var prefix = prompts.Shallow.detach().to_type(hidden.dtype).unsqueeze(0).expand(batchSize, -1, -1);
         return cat([prefix, hidden], 1).MoveToOuterDisposeScope();
+    }
+
+    private sealed class RecomputingPipeline(ITrainingPipeline training, SoftPrompts prompts) : IBlockPipeline
+    {
+        public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IBlockSession>(new RecomputingSession(training, history => WithPrefix(prompts, history, batchSize), prompts.Deep, null));
     }
 
     private sealed class ShallowSession(IBlockSession inner, SoftPrompts prompts, int batchSize) : IBlockSession

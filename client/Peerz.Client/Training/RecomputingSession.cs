@@ -6,10 +6,10 @@ namespace Peerz.Client.Training;
 
 /// <summary>
 /// Generation through a training pipeline: each step runs one forward pass over the whole sequence so far (no KV
-/// cache: quadratic in the length, fine for the short outputs tuned models are used for), for what the inference
-/// protocol does not carry: deep prompts (and LoRA adapters, for <see cref="AdaptedPipeline.Recomputing"/>'s baseline;
-/// sessions carry adapters themselves). <paramref name="input"/> turns the history into the
-/// blocks' input (e.g. prepends soft prompts); the step's output is the last positions of the result.
+/// cache: quadratic in the length), with deep prompts or a LoRA adapter applied as in training. Inference sessions carry
+/// both themselves; this is the baseline they are checked and measured against (<see cref="AdaptedPipeline.Recomputing"/>,
+/// <see cref="PromptedPipeline.Recomputing"/>). <paramref name="input"/> turns the history into the blocks' input (e.g.
+/// prepends soft prompts); the step's output is the last positions of the result.
 /// </summary>
 internal sealed class RecomputingSession(ITrainingPipeline training, Func<Tensor, Tensor> input, Tensor? deepPrompts, LoraAdapter? adapter) : IBlockSession
 {

@@ -17,9 +17,9 @@ public static class BatchedDecode
 
     /// <summary>
     /// True when steps of both sessions can share a forward pass (the same blocks of the same loaded weights, and no
-    /// LoRA adapter: an adapter is one session's own weights).
+    /// LoRA adapter or deep prompts: those are one session's own).
     /// </summary>
-    public static bool CanShare(InferenceSession a, InferenceSession b) => a.Adapter is null && b.Adapter is null && a.Span.SharesBlocksWith(b.Span);
+    public static bool CanShare(InferenceSession a, InferenceSession b) => !a.IsTuned && !b.IsTuned && a.Span.SharesBlocksWith(b.Span);
 
     /// <summary>
     /// Runs one decode step of each session (distinct sessions, all sharing blocks) and advances each by one position.
@@ -36,8 +36,8 @@ public static class BatchedDecode
         {
             if (!IsDecodeStep(sessions[i], hidden[i]))
                 throw new ArgumentException($"a batched step is one position of a batch-1 session, got [{string.Join(", ", hidden[i].shape)}]");
-            if (!sessions[i].Span.SharesBlocksWith(span) || sessions[i].Adapter is not null)
-                throw new ArgumentException("sessions of one batch must run on the same blocks, without adapters");
+            if (!sessions[i].Span.SharesBlocksWith(span) || sessions[i].IsTuned)
+                throw new ArgumentException("sessions of one batch must run on the same blocks, without adapters or deep prompts");
             sessions[i].CheckStep(hidden[i]);
         }
         Tensor[] outputs;

@@ -150,16 +150,24 @@ public sealed class BlockSpan : IDisposable
     /// LoRA weights applied at every step (so the KV cache holds adapted keys and values); the session owns it, and its
     /// bytes are reserved from <paramref name="budget"/> with the cache, so adapters cannot grow a provider's memory past it.
     /// </param>
-    public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget, LoraAdapter? adapter = null)
+    /// <param name="prompts">
+    /// Deep prompts [blocks, prefix, hidden] for this span's blocks, added to block i's input at positions below prefix
+    /// in whichever steps reach them (as <see cref="Forward"/> adds them to a whole sequence); owned by the session, and
+    /// reserved from the budget like an adapter. Prefix must not exceed <paramref name="maxLength"/>.
+    /// </param>
+    public InferenceSession OpenSession(int batchSize, int maxLength, KvCacheBudget budget, LoraAdapter? adapter = null, Tensor? prompts = null)
     {
         CheckAdapter(adapter);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
         if (maxLength > Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length {maxLength} exceeds the model's {Config.MaxPositionEmbeddings} positions");
-        var bytes = CacheBytes(batchSize, maxLength) + (adapter?.Bytes ?? 0);
+        CheckPromptShape(prompts);
+        if (prompts is not null && prompts.shape[1] > maxLength)
+            throw new ArgumentException($"deep prompts cover {prompts.shape[1]} positions but the session holds only {maxLength}");
+        var bytes = CacheBytes(batchSize, maxLength) + (adapter?.Bytes ?? 0) + (prompts is null ? 0 : prompts.NumberOfElements * prompts.ElementSize);
         var lease = budget.Reserve(bytes);
-        return new InferenceSession(this, batchSize, maxLength, lease, adapter);
+        return new InferenceSession(this, batchSize, maxLength, lease, adapter, prompts);
     }
 
     public long CacheBytes(int batchSize, int maxLength) =>
@@ -199,10 +207,11 @@ public sealed class BlockSpan : IDisposable
         var rotary = _rotary?.Angles(startPosition, hidden.shape[1], Options.DType);
         for (var i = 0; i < _blocks.Count; i++)
         {
-            if (prompts is not null)
+            if (prompts is not null && startPosition < prompts.shape[1])
             {
-                // Zero-pad block i's prompt to the sequence length; it broadcasts over the batch.
-                var prompt = prompts[i];
+                // Block i's prompt rows for this pass's positions [start, start + length), zero-padded past the prefix;
+                // they broadcast over the batch.
+                var prompt = prompts[i].narrow(0, startPosition, Math.Min(prompts.shape[1] - startPosition, hidden.shape[1]));
                 hidden = hidden + nn.functional.pad(prompt, [0, 0, 0, hidden.shape[1] - prompt.shape[0]]);
             }
             hidden = _blocks[i].Forward(hidden, startPosition, rotary, caches?[i], adapter?.ForBlock(Start + i));
@@ -212,11 +221,16 @@ public sealed class BlockSpan : IDisposable
 
     private void CheckPrompts(Tensor hidden, Tensor? prompts)
     {
+        CheckPromptShape(prompts);
+        if (prompts is not null && hidden.ndim == 3 && prompts.shape[1] > hidden.shape[1])
+            throw new ArgumentException($"deep prompts cover {prompts.shape[1]} positions but the sequence has only {hidden.shape[1]}");
+    }
+
+    private void CheckPromptShape(Tensor? prompts)
+    {
         if (prompts is null) return;
         if (prompts.ndim != 3 || prompts.shape[0] != _blocks.Count || prompts.shape[2] != Config.HiddenSize || prompts.shape[1] < 1)
             throw new ArgumentException($"deep prompts must be [{_blocks.Count}, prefix, {Config.HiddenSize}], got [{string.Join(", ", prompts.shape)}]");
-        if (hidden.ndim == 3 && prompts.shape[1] > hidden.shape[1])
-            throw new ArgumentException($"deep prompts cover {prompts.shape[1]} positions but the sequence has only {hidden.shape[1]}");
         if (!prompts.is_floating_point())
             throw new ArgumentException($"deep prompts must be floating point, got {prompts.dtype}");
     }

@@ -14,10 +14,11 @@ public sealed class InferenceSession : IDisposable
     private readonly KvCacheBudget.Lease _lease;
     private readonly LayerKvCache[] _caches;
 
-    internal InferenceSession(BlockSpan span, int batchSize, int maxLength, KvCacheBudget.Lease lease, LoraAdapter? adapter)
+    internal InferenceSession(BlockSpan span, int batchSize, int maxLength, KvCacheBudget.Lease lease, LoraAdapter? adapter, Tensor? prompts)
     {
         _span = span;
         Adapter = adapter;
+        Prompts = prompts;
         _lease = lease;
         BatchSize = batchSize;
         MaxLength = maxLength;
@@ -49,6 +50,12 @@ public sealed class InferenceSession : IDisposable
     /// <summary>The session's own LoRA weights (never shared with another session), or null.</summary>
     internal LoraAdapter? Adapter { get; }
 
+    /// <summary>The session's own deep prompts [blocks, prefix, hidden], or null.</summary>
+    internal Tensor? Prompts { get; }
+
+    /// <summary>True for a session with its own adapter or prompts: its steps never share a pass with another session's.</summary>
+    internal bool IsTuned => Adapter is not null || Prompts is not null;
+
     internal LayerKvCache[] Caches => _caches;
 
     /// <summary>
@@ -61,7 +68,7 @@ public sealed class InferenceSession : IDisposable
     {
         CheckStep(hidden);
         using var routing = _span.Config.IsMixtureOfExperts ? ExpertRouting.Record() : null;
-        var output = _span.Run(hidden, Position, _caches, adapter: Adapter);
+        var output = _span.Run(hidden, Position, _caches, Prompts, Adapter);
         LastRouting = routing is null ? null : RoutedExperts.From(routing.Chosen);
         Position += (int)hidden.shape[1];
         return output;
@@ -106,6 +113,7 @@ public sealed class InferenceSession : IDisposable
         foreach (var cache in _caches) cache.Dispose();
         _lease.Dispose();
         Adapter?.Dispose();
+        Prompts?.Dispose();
     }
 }
 

@@ -1,4 +1,3 @@
-using Peerz.Model.Adapters;
 using Peerz.Model.Blocks;
 using static TorchSharp.torch;
 
@@ -10,16 +9,18 @@ public sealed class LocalBlockPipeline(BlockSpan span, KvCacheBudget budget) : I
     public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget)));
 
-    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, LoraAdapter adapter, CancellationToken cancellationToken)
+    public ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, SessionTuning tuning, CancellationToken cancellationToken)
     {
-        var own = adapter.Slice(span.Start, span.End);
+        var adapter = tuning.Adapter?.Slice(span.Start, span.End);
+        var prompts = tuning.PromptsFor(span.Start, span.End);
         try
         {
-            return ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget, own)));
+            return ValueTask.FromResult<IBlockSession>(new Session(span.OpenSession(batchSize, maxLength, budget, adapter, prompts)));
         }
         catch
         {
-            own.Dispose();
+            adapter?.Dispose();
+            prompts?.Dispose();
             throw;
         }
     }

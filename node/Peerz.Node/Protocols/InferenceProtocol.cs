@@ -89,19 +89,21 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"batch size {open.BatchSize} is outside [1, {served.Limits.MaxBatchSize}]");
         if (open.MaxLength < 1 || open.MaxLength > served.Blocks.Config.MaxPositionEmbeddings)
             throw new RequestRejectedException(ErrorCode.LimitExceeded, $"max length {open.MaxLength} is outside [1, {served.Blocks.Config.MaxPositionEmbeddings}]");
-        // Decoded before anything is charged or held: a refused adapter opens no session.
+        // Decoded before anything is charged or held: a refused adapter or prompts open no session.
         var adapter = RequestValidation.Adapter(served, open.Adapter, blocks);
+        Tensor? prompts = null;
         IDisposable? slot = null;
         InferenceSession? cache = null;
         try
         {
+            prompts = RequestValidation.Prompts(served, open.Prompts, blocks, open.MaxLength);
             var charge = payments is null ? Charge.Free : await payments.AuthorizeAsync(open.Voucher, 1, (int)(open.BlockEnd - open.BlockStart), cancellationToken);
             slot = served.AcquireSessionSlot(remotePeer);
-            // From here the session owns the adapter (and the cache budget holds its bytes); nothing else ever sees it.
-            cache = blocks.OpenSession((int)open.BatchSize, (int)open.MaxLength, served.CacheBudget, adapter);
-            adapter = null;
-            // Without payments no receipt signs step 0, so the adapter's wire copy is not needed past this point.
-            if (payments is null) open.Adapter = null;
+            // From here the session owns the adapter and prompts (and the cache budget holds their bytes); nothing else ever sees them.
+            cache = blocks.OpenSession((int)open.BatchSize, (int)open.MaxLength, served.CacheBudget, adapter, prompts);
+            (adapter, prompts) = (null, null);
+            // Without payments no receipt signs step 0, so the wire copies are not needed past this point.
+            if (payments is null) (open.Adapter, open.Prompts) = (null, null);
             // The slot is charged only once it is held: a refused open costs nothing.
             if (payments is not null) await payments.CommitAsync(charge, cancellationToken);
             return (new OpenedSession(WorkIds.NewSession(WorkKind.Inference), open, cache, charge.Client), slot);
@@ -109,12 +111,14 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         catch (CacheBudgetExceededException e)
         {
             adapter?.Dispose();
+            prompts?.Dispose();
             slot?.Dispose();
             throw new RequestRejectedException(ErrorCode.Busy, e.Message);
         }
         catch
         {
             adapter?.Dispose();
+            prompts?.Dispose();
             cache?.Dispose();
             slot?.Dispose();
             throw;
@@ -235,8 +239,8 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         if ((step.PushInput is not null || step.PushNext is not null || step.PushPrevious.Length > 0) && opened.Links is null)
             throw new RequestRejectedException(ErrorCode.BadRequest, "this session does not take part in push");
         if (step.PushNext is not null) PushSessions.Validate(step.PushNext);
-        if (step.SessionAdapter is not null)
-            throw new RequestRejectedException(ErrorCode.BadRequest, "a step carries no adapter: a session's adapter is sent once, in its open");
+        if (step.SessionAdapter is not null || step.SessionPrompts is not null)
+            throw new RequestRejectedException(ErrorCode.BadRequest, "a step carries no adapter or prompts: a session's are sent once, in its open");
         var open = opened.Request;
         Charge? charge = null;
         if (step.PushInput is { } awaited)
@@ -260,7 +264,7 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         byte[]? inputBytes = null;
         if (payments is not null)
         {
-            inputBytes = WorkBytes.Input(step, open.Adapter);
+            inputBytes = WorkBytes.Input(step, open.Adapter, open.Prompts);
             ProviderPayments.EnsureFetchable(inputBytes.LongLength, hidden.numel(), ExpertChoicesCodec.MaxBytes(served.Blocks.Config, open.BlockEnd - open.BlockStart, tokens));
             charge ??= await AuthorizeAsync(opened, step, tokens, cancellationToken);
         }
@@ -274,8 +278,8 @@ public sealed class InferenceProtocol(ServedSpan served, ProviderPayments? payme
         if (payments is not null)
             output.Receipt = await payments.IssueReceiptAsync(opened.Id, step.Step, open.ModelId, open.BlockStart, open.BlockEnd, inputBytes!, WorkBytes.Output(output), tokens,
                 charge!, served.ServingMode, cancellationToken);
-        // Step 0's receipt signed the adapter (step numbers never repeat); the session computes with its decoded copy.
-        if (step.Step == 0) open.Adapter = null;
+        // Step 0's receipt signed the adapter and prompts (step numbers never repeat); the session computes with its decoded copies.
+        if (step.Step == 0) (open.Adapter, open.Prompts) = (null, null);
         // Forwarded only once the step is charged: an output that is never answered is never pushed either.
         opened.Links?.Inbox.Completed(step.Position);
         if (output.Pushed) await next!.SendAsync(step.Step, step.Position, output.Hidden, cancellationToken);

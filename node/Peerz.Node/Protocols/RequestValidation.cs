@@ -63,25 +63,25 @@ internal static class RequestValidation
         }
     }
 
-    /// <summary>Optional deep prompts [blocks, prefix, hidden] for <paramref name="blocks"/>; null when absent.</summary>
-    public static Tensor? Prompts(ServedSpan served, SerializedTensor? message, BlockSpan blocks, Tensor hidden)
+    /// <summary>Optional deep prompts [blocks, prefix ≤ <paramref name="maxPrefix"/>, hidden] for <paramref name="blocks"/>; null when absent.</summary>
+    public static Tensor? Prompts(ServedSpan served, SerializedTensor? message, BlockSpan blocks, long maxPrefix)
     {
         if (message is null) return null;
         Tensor prompts;
         try
         {
-            prompts = TensorCodec.Decode(message, new TensorLimits((long)(blocks.End - blocks.Start) * served.Limits.MaxTokensPerStep * served.Blocks.Config.HiddenSize));
+            prompts = TensorCodec.Decode(message, new TensorLimits((long)(blocks.End - blocks.Start) * Math.Min(maxPrefix, served.Limits.MaxTokensPerStep) * served.Blocks.Config.HiddenSize));
         }
         catch (TensorFormatException e)
         {
             throw new RequestRejectedException(ErrorCode.BadRequest, $"prompts: {e.Message}");
         }
         var shape = prompts.shape;
-        if (shape.Length != 3 || shape[0] != blocks.End - blocks.Start || shape[1] < 1 || shape[1] > hidden.shape[1] || shape[2] != served.Blocks.Config.HiddenSize)
+        if (shape.Length != 3 || shape[0] != blocks.End - blocks.Start || shape[1] < 1 || shape[1] > maxPrefix || shape[2] != served.Blocks.Config.HiddenSize)
         {
             prompts.Dispose();
             throw new RequestRejectedException(ErrorCode.BadRequest,
-                $"prompts must be [{blocks.End - blocks.Start}, prefix ≤ {hidden.shape[1]}, {served.Blocks.Config.HiddenSize}], got [{string.Join(", ", shape)}]");
+                $"prompts must be [{blocks.End - blocks.Start}, prefix ≤ {maxPrefix}, {served.Blocks.Config.HiddenSize}], got [{string.Join(", ", shape)}]");
         }
         return prompts;
     }

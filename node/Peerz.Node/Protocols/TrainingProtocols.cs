@@ -24,7 +24,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
         {
             var blocks = RequestValidation.Blocks(served, request.ModelId, request.BlockStart, request.BlockEnd);
             using var hidden = RequestValidation.Hidden(served, request.Hidden, "hidden states");
-            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden.shape[1]);
             using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var charge = await AuthorizeAsync(request.Voucher, work, () => WorkBytes.Input(request), hidden.numel(),
@@ -49,7 +49,7 @@ public sealed class TrainingProtocols(ServedSpan served, ProviderPayments? payme
             using var gradient = RequestValidation.Hidden(served, request.OutputGradient, "output gradient");
             if (!gradient.shape.SequenceEqual(hidden.shape))
                 throw new RequestRejectedException(ErrorCode.BadRequest, "output gradient and hidden states must have the same shape");
-            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden);
+            using var prompts = RequestValidation.Prompts(served, request.Prompts, blocks, hidden.shape[1]);
             using var adapter = RequestValidation.Adapter(served, request.Adapter, blocks);
             var work = new Work(request.ModelId, request.BlockStart, request.BlockEnd, hidden.shape[0] * hidden.shape[1]);
             var adapterElements = adapter?.Weights.Sum(w => w.A.numel() + w.B.numel()) ?? 0;

@@ -7,15 +7,18 @@ namespace Peerz.Protocol.Payments;
 /// <summary>
 /// The bytes a receipt's hashes cover: a request as sent without its voucher, a response as sent without
 /// its receipt (protobuf encoding). Client, provider and verifier all hash these same bytes. An inference session's
-/// LoRA adapter travels once, in its open (which has no receipt), so step 0's bytes carry it in
-/// <see cref="InferenceStep.SessionAdapter"/>: the provider signs the adapter it applies to the whole session.
+/// LoRA adapter and deep prompts travel once, in its open (which has no receipt), so step 0's bytes carry them in
+/// <see cref="InferenceStep.SessionAdapter"/> and <see cref="InferenceStep.SessionPrompts"/>: the provider signs what it
+/// applies to the whole session.
 /// </summary>
 public static class WorkBytes
 {
-    public static byte[] Input(InferenceStep step, LoraTensors? sessionAdapter = null) => Without(step, s =>
+    public static byte[] Input(InferenceStep step, LoraTensors? sessionAdapter = null, SerializedTensor? sessionPrompts = null) => Without(step, s =>
     {
         s.Voucher = null;
-        if (s.Step == 0) s.SessionAdapter = sessionAdapter;
+        if (s.Step != 0) return;
+        s.SessionAdapter = sessionAdapter;
+        s.SessionPrompts = sessionPrompts;
     });
 
     public static byte[] Input(ForwardRequest request) => Without(request, r => r.Voucher = null);

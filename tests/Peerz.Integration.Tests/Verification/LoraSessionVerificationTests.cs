@@ -15,10 +15,10 @@ using Peerz.Verifier.Verification;
 namespace Peerz.Integration.Tests.Verification;
 
 /// <summary>
-/// A paid LoRA adapter session on a push route of three providers on Hardhat's node: the client accepts every receipt
-/// (step 0's signed input carries the hop's adapter, hashed alike by client and provider), the tokens are those of the
-/// adapter in one process, and the verifier, fetching the payloads and replaying each session with its adapter, finds
-/// every honest receipt honest.
+/// A paid session tuned with a LoRA adapter or deep prompts on a push route of three providers on Hardhat's node: the
+/// client accepts every receipt (step 0's signed input carries the hop's adapter or prompts, hashed alike by client and
+/// provider), the tokens are those of the tuned model in one process, and the verifier, fetching the payloads and
+/// replaying each session with its tuning, finds every honest receipt honest.
 /// </summary>
 [Trait("Category", "Chain")]
 public sealed class LoraSessionVerificationTests(TinyModelFixture model, PeerzDevnet devnet) : IClassFixture<TinyModelFixture>, IClassFixture<PeerzDevnet>, IAsyncLifetime
@@ -34,13 +34,19 @@ public sealed class LoraSessionVerificationTests(TinyModelFixture model, PeerzDe
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
-    [Fact]
-    public async Task A_paid_adapter_session_generates_the_local_tokens_and_every_receipt_verifies_honest()
+    [Theory]
+    [InlineData("adapter")]
+    [InlineData("deep prompts")]
+    public async Task A_paid_tuned_session_generates_the_local_tokens_and_every_receipt_verifies_honest(string tuning)
     {
         using var local = LocalModel.Load(model.Directory);
         using var checkpoint = Checkpoint.Open(model.Directory);
         using var adapter = LoraTestAdapters.Trained(checkpoint.Config, ["q_proj", "v_proj", "down_proj"], seed: 5);
-        var expected = await new TextGenerator(local.Head, new AdaptedPipeline(local.Pipeline, adapter)).GenerateAsync(Prompt, Greedy).ToListAsync();
+        using var prompts = SoftPrompts.Create(checkpoint.Config, prefixLength: 3, deep: true, seed: 5, std: 1.0);
+        using (TorchSharp.torch.no_grad())
+            prompts.Deep!.copy_(TorchSharp.torch.randn(prompts.Deep.shape, generator: new TorchSharp.torch.Generator(6)));
+        IBlockPipeline Tuned(IAdaptableBlockPipeline pipeline) => tuning == "adapter" ? new AdaptedPipeline(pipeline, adapter) : new PromptedPipeline(pipeline, prompts);
+        var expected = await new TextGenerator(local.Head, Tuned(local.Pipeline)).GenerateAsync(Prompt, Greedy).ToListAsync();
         var plain = await local.CreateGenerator().GenerateAsync(Prompt, Greedy).ToListAsync();
         Assert.NotEqual(plain, expected);
 
@@ -53,7 +59,7 @@ public sealed class LoraSessionVerificationTests(TinyModelFixture model, PeerzDe
         payments.Paid += receipts.Add;
         var pipeline = new DistributedBlockPipeline(new SpanRequest("tiny", 0, 4), swarm, swarm, new RoutePlanner(swarm.RoundTrip, new Random(1)),
             new RemoteCallOptions { RequestTimeout = TimeSpan.FromSeconds(20) }, NullLogger<DistributedBlockPipeline>.Instance, payments: payments, push: new PushRouting());
-        var tokens = await new TextGenerator(local.Head, new AdaptedPipeline(pipeline, adapter)).GenerateAsync(Prompt, Greedy).ToListAsync();
+        var tokens = await new TextGenerator(local.Head, Tuned(pipeline)).GenerateAsync(Prompt, Greedy).ToListAsync();
 
         Assert.Equal(expected, tokens);
         Assert.Equal(Spans.Length * Greedy.MaxNewTokens, receipts.Count);

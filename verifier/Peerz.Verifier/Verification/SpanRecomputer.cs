@@ -37,8 +37,9 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
     /// float rounding), at prefill speed instead of decode speed. A step whose position is below the positions
     /// held rolls the session back (speculative decoding): the steps so far are answered from one pass, the inputs
     /// are cut at that position, and replay goes on, so a session costs one pass per rollback plus one.
-    /// A session opened with a LoRA adapter is replayed with it at every position: step 0's signed input carries it
-    /// (<see cref="InferenceStep.SessionAdapter"/>), and a replay without it would flag an honest provider.
+    /// A session opened with a LoRA adapter or deep prompts is replayed with them at every position: step 0's signed input
+    /// carries them (<see cref="InferenceStep.SessionAdapter"/>, <see cref="InferenceStep.SessionPrompts"/>), and a replay
+    /// without them would flag an honest provider.
     /// <para>
     /// A mixture-of-experts session is replayed with the provider's signed routing when <paramref name="routing"/> gives
     /// every step's (see <see cref="SignedRouting"/>), else with the verifier's own; each output records the routing taken.
@@ -50,12 +51,13 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
         var inputs = steps.Select(s => Batch(s.Hidden)).ToList();
         if (inputs.Any(i => i.shape[0] != inputs[0].shape[0]))
             throw new FormatException("the session's steps do not share one batch size");
-        if (steps.Skip(1).Any(s => s.SessionAdapter is not null))
-            throw new FormatException("only step 0 of a session carries its adapter");
+        if (steps.Skip(1).Any(s => s.SessionAdapter is not null || s.SessionPrompts is not null))
+            throw new FormatException("only step 0 of a session carries its adapter and prompts");
         if (routing is not null && routing.Steps.Count != steps.Count)
             throw new ArgumentException($"the signed routing covers {routing.Steps.Count} steps of {steps.Count}");
         var blocks = Span(start, end, weights);
         using var adapter = Adapter(steps.Count == 0 ? null : steps[0].SessionAdapter, (uint)start, (uint)end);
+        var prompts = steps.Count == 0 ? null : DecodeOptional(steps[0].SessionPrompts);
         var outputs = new Recomputed[inputs.Count];
         // The inputs of the positions the session holds (with their signed routing, per block), and the steps since the last pass (the tail of those positions).
         var held = new List<Tensor>();
@@ -71,7 +73,8 @@ public sealed class SpanRecomputer(Checkpoint checkpoint, TensorLimits limits, l
             CheckPositions(inputs[0].shape[0], replayed);
             using var margins = RouterMargins.Observe();
             using var experts = Routing(routing is null ? null : Joined(), routing?.Slack ?? 0);
-            var all = blocks.Forward(cat(held, 1), null, adapter);
+            // The prompts cover positions [0, prefix) of the session, so a pass over fewer positions takes their first rows.
+            var all = Shaped(() => blocks.Forward(cat(held, 1), prompts?.narrow(1, 0, Math.Min(prompts.shape[1], length)), adapter));
             var taken = experts is null ? null : RoutedExperts.From(experts.Chosen);
             foreach (var i in pending)
             {

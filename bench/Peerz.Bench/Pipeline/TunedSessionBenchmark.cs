@@ -18,13 +18,18 @@ using Peerz.P2P;
 namespace Peerz.Bench.Pipeline;
 
 /// <summary>
-/// Generation with a LoRA adapter through three libp2p providers on 127.0.0.1 (a third of the blocks each): KV-cached
-/// inference sessions that carry the adapter against the forward-request path (<see cref="AdaptedPipeline.Recomputing"/>,
-/// one pass over the whole sequence per token), in the same run, on the same providers, with the same tokens.
+/// Generation with a LoRA adapter (lora-session) or deep prompts (prompt-session) through three libp2p providers on
+/// 127.0.0.1 (a third of the blocks each): KV-cached inference sessions that carry the tuning against the forward-request
+/// path (<see cref="AdaptedPipeline.Recomputing"/>, <see cref="PromptedPipeline.Recomputing"/>: one pass over the whole
+/// sequence per token), in the same run, on the same providers, with the same tokens.
 /// </summary>
-public static class LoraSessionBenchmark
+public static class TunedSessionBenchmark
 {
-    public static async Task RunAsync(string[] args)
+    public static Task RunLoraAsync(string[] args) => RunAsync(args, deepPrompts: false);
+
+    public static Task RunPromptsAsync(string[] args) => RunAsync(args, deepPrompts: true);
+
+    private static async Task RunAsync(string[] args, bool deepPrompts)
     {
         int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
         var layers = Arg(0, 6);
@@ -39,6 +44,9 @@ public static class LoraSessionBenchmark
         // A trained adapter has B ≠ 0; a fresh one (B = 0) would leave the model unchanged, which the timing does not care
         // about but the token check would not notice.
         foreach (var w in adapter.Weights) w.B.normal_(0, 0.02);
+        // Deep prompts of 8 positions, drawn like the embeddings so that they steer the model.
+        using var prompts = SoftPrompts.Create(checkpoint.Config, prefixLength: 8, deep: true, seed: 1, std: 0.02);
+        using (TorchSharp.torch.no_grad()) prompts.Deep!.normal_(0, 0.02);
         var nodes = new List<ProviderNode>();
         var records = new List<ProviderRecord>();
         try
@@ -63,16 +71,18 @@ public static class LoraSessionBenchmark
             await client.StartAsync(CancellationToken.None);
             var span = new SpanRequest("bench", 0, layers);
             var options = new RemoteCallOptions { RequestTimeout = TimeSpan.FromMinutes(2) };
+            var training = new DistributedTrainingPipeline(span, client, client, new RoutePlanner(client.RoundTrip, new Random(1)), options, NullLogger<DistributedTrainingPipeline>.Instance);
+            var inference = new DistributedBlockPipeline(span, client, client, new RoutePlanner(client.RoundTrip, new Random(1)), options, NullLogger<DistributedBlockPipeline>.Instance);
+            var tuning = deepPrompts ? "deep prompts" : "the adapter";
             var setups = new (string Name, IBlockPipeline Pipeline)[]
             {
-                ("recomputing (forward request per token)", AdaptedPipeline.Recomputing(new DistributedTrainingPipeline(span, client, client, new RoutePlanner(client.RoundTrip, new Random(1)),
-                    options, NullLogger<DistributedTrainingPipeline>.Instance), adapter)),
-                ("KV-cached session with the adapter", new AdaptedPipeline(new DistributedBlockPipeline(span, client, client, new RoutePlanner(client.RoundTrip, new Random(1)),
-                    options, NullLogger<DistributedBlockPipeline>.Instance), adapter)),
+                ("recomputing (forward request per token)", deepPrompts ? PromptedPipeline.Recomputing(training, prompts) : AdaptedPipeline.Recomputing(training, adapter)),
+                ($"KV-cached session with {tuning}", deepPrompts ? new PromptedPipeline(inference, prompts) : new AdaptedPipeline(inference, adapter)),
             };
             var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 7919 + 13) % checkpoint.Config.VocabSize).ToArray();
             var generation = new GenerationOptions { MaxNewTokens = newTokens };
-            Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}; {layers} blocks, hidden {hidden}, float32, 3 providers on 127.0.0.1; adapter rank 8 on {string.Join(",", LoraModules.Default)}; " +
+            Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}; {layers} blocks, hidden {hidden}, float32, 3 providers on 127.0.0.1; " +
+                (deepPrompts ? $"deep prompts of {prompts.PrefixLength} positions; " : $"adapter rank 8 on {string.Join(",", LoraModules.Default)}; ") +
                 $"prompt {promptLength} tokens, {newTokens} new tokens; best of {rounds}");
             var best = new double[setups.Length];
             var tokens = new List<int>[setups.Length];
