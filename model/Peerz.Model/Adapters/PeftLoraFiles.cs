@@ -75,18 +75,7 @@ public static partial class PeftLoraFiles
         if (!File.Exists(weightsPath)) throw new CheckpointFormatException(directory, $"no {WeightsFile}");
         var size = new FileInfo(weightsPath).Length;
         if (size > maxBytes) throw new CheckpointFormatException(weightsPath, $"{size} bytes exceeds the adapter limit of {maxBytes}");
-        var json = ReadConfig(configPath);
-        var peftType = json["peft_type"]?.GetValue<string>();
-        if (peftType != "LORA") throw new CheckpointFormatException(configPath, $"peft_type is '{peftType}'; only LORA adapters are supported");
-        var rank = Number(json, "r", configPath);
-        var alpha = Number(json, "lora_alpha", configPath);
-        Unsupported(json, "fan_in_fan_out", node => node.GetValue<bool>(), configPath);
-        Unsupported(json, "use_dora", node => node.GetValue<bool>(), configPath);
-        Unsupported(json, "rank_pattern", node => node is JsonObject { Count: > 0 }, configPath);
-        Unsupported(json, "alpha_pattern", node => node is JsonObject { Count: > 0 }, configPath);
-        if (json["bias"] is { } bias && bias.GetValue<string>() != "none")
-            throw new CheckpointFormatException(configPath, $"bias '{bias}' is not supported; only bias \"none\"");
-        var scaling = json["use_rslora"]?.GetValue<bool>() == true ? alpha / Math.Sqrt(rank) : alpha / rank;
+        var (rank, alpha, scaling) = ReadSettings(configPath);
 
         using var file = SafetensorsFile.Open(weightsPath);
         var pairs = new SortedDictionary<(int Block, string Module), (Tensor? A, Tensor? B)>();
@@ -126,6 +115,51 @@ public static partial class PeftLoraFiles
         }
     }
 
+    /// <summary>
+    /// Settings PEFT writes (up to 0.19) that change what the adapter computes or add weights beyond A and B: each must be
+    /// at its default (absent, null, false or empty). The others (layers_to_transform, exclude_modules, loftq_config,
+    /// init_lora_weights, …) only chose which modules got an adapter or how it started, which the weights file shows.
+    /// </summary>
+    private static readonly string[] ChangesWhatIsComputed =
+    [
+        "fan_in_fan_out", "use_dora", "rank_pattern", "alpha_pattern", "lora_bias", "use_qalora", "use_bdlora", "layer_replication",
+        "modules_to_save", "trainable_token_indices", "target_parameters", "alora_invocation_tokens",
+    ];
+
+    /// <summary>Rank, alpha and the scaling applied to B·A, from adapter_config.json; anything we cannot apply exactly is refused by name.</summary>
+    private static (double Rank, double Alpha, double Scaling) ReadSettings(string configPath)
+    {
+        var json = ReadConfig(configPath);
+        try
+        {
+            var peftType = json["peft_type"]?.GetValue<string>();
+            if (peftType != "LORA") throw new CheckpointFormatException(configPath, $"peft_type is '{peftType}'; only LORA adapters are supported");
+            var rank = Number(json, "r", configPath);
+            var alpha = Number(json, "lora_alpha", configPath);
+            foreach (var key in ChangesWhatIsComputed)
+            {
+                if (json[key] is { } node && IsSet(node))
+                    throw new CheckpointFormatException(configPath, $"'{key}' is set; Peerz applies plain LoRA (W + alpha/r · B·A) only");
+            }
+            if (json["bias"] is { } bias && bias.GetValue<string>() != "none")
+                throw new CheckpointFormatException(configPath, $"bias '{bias}' is not supported; only bias \"none\"");
+            return (rank, alpha, json["use_rslora"]?.GetValue<bool>() == true ? alpha / Math.Sqrt(rank) : alpha / rank);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A value of the wrong JSON type (a string where PEFT writes a bool, …).
+            throw new CheckpointFormatException(configPath, $"unexpected value: {e.Message}", e);
+        }
+    }
+
+    private static bool IsSet(JsonNode node) => node switch
+    {
+        JsonObject o => o.Count > 0,
+        JsonArray a => a.Count > 0,
+        JsonValue v when v.TryGetValue<bool>(out var flag) => flag,
+        _ => true, // a number or a string: some setting we do not apply
+    };
+
     private static JsonObject ReadConfig(string path)
     {
         try
@@ -149,11 +183,6 @@ public static partial class PeftLoraFiles
         {
             throw new CheckpointFormatException(path, $"'{key}' must be a number", e);
         }
-    }
-
-    private static void Unsupported(JsonObject json, string key, Func<JsonNode, bool> isSet, string path)
-    {
-        if (json[key] is { } node && isSet(node)) throw new CheckpointFormatException(path, $"'{key}' is set; Peerz applies plain LoRA (W + alpha/r · B·A) only");
     }
 
     [GeneratedRegex(@"^base_model\.model\.[\w.]+?\.(\d{1,6})\.\w+\.((?:experts\.\d{1,4}\.)?\w+)\.lora_(A|B)\.weight$")]

@@ -114,5 +114,101 @@ public sealed class PeftLoraFilesTests(TinyModelFixture model) : IClassFixture<T
         Refused("not a PEFT adapter directory");
     }
 
+    /// <summary>
+    /// adapter_config.json with the keys PEFT 0.19.1's <c>save_pretrained</c> writes (as in adapters published with that
+    /// version, "peft_version" included), for <c>LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"],
+    /// lora_dropout=0.05, task_type="CAUSAL_LM")</c>: most fields at their defaults, keys sorted.
+    /// </summary>
+    private const string Peft0191Config = """
+        {
+          "alora_invocation_tokens": null,
+          "alpha_pattern": {},
+          "arrow_config": null,
+          "auto_mapping": null,
+          "base_model_name_or_path": "meta-llama/Llama-2-7b-hf",
+          "bias": "none",
+          "corda_config": null,
+          "ensure_weight_tying": false,
+          "eva_config": null,
+          "exclude_modules": null,
+          "fan_in_fan_out": false,
+          "inference_mode": true,
+          "init_lora_weights": true,
+          "layer_replication": null,
+          "layers_pattern": null,
+          "layers_to_transform": null,
+          "loftq_config": {},
+          "lora_alpha": 16,
+          "lora_bias": false,
+          "lora_dropout": 0.05,
+          "lora_ga_config": null,
+          "megatron_config": null,
+          "megatron_core": "megatron.core",
+          "modules_to_save": null,
+          "peft_type": "LORA",
+          "peft_version": "0.19.1",
+          "qalora_group_size": 16,
+          "r": 8,
+          "rank_pattern": {},
+          "revision": null,
+          "target_modules": ["v_proj", "q_proj"],
+          "target_parameters": null,
+          "task_type": "CAUSAL_LM",
+          "trainable_token_indices": null,
+          "use_bdlora": null,
+          "use_dora": false,
+          "use_qalora": false,
+          "use_rslora": false
+        }
+        """;
+
+    [Fact]
+    public void A_config_as_a_recent_peft_writes_it_loads_and_its_settings_that_change_the_math_are_refused_by_name()
+    {
+        using var checkpoint = Checkpoint.Open(model.Directory);
+        var config = checkpoint.Config;
+        using var adapter = LoraTestAdapters.Trained(config, ["q_proj", "v_proj"], seed: 2, rank: 8, alpha: 16);
+        PeftLoraFiles.Save(_directory, adapter, alpha: 16, baseModel: "peerz/tiny");
+        var configPath = Path.Combine(_directory, "adapter_config.json");
+        File.WriteAllText(configPath, Peft0191Config);
+
+        var (loaded, alpha) = PeftLoraFiles.Load(_directory, config);
+        using (loaded)
+        {
+            Assert.Equal(16.0, alpha);
+            Assert.Equal(2.0, loaded.Scaling);
+            Assert.Equal(adapter.Weights.Count, loaded.Weights.Count);
+        }
+        // use_rslora scales by alpha/√r instead of alpha/r.
+        File.WriteAllText(configPath, Peft0191Config.Replace("\"use_rslora\": false", "\"use_rslora\": true"));
+        using (var rslora = PeftLoraFiles.Load(_directory, config).Adapter)
+            Assert.Equal(16 / Math.Sqrt(8), rslora.Scaling, 12);
+
+        // Each of these changes what the adapter computes (or adds weights beside A and B): refused, naming the key.
+        foreach (var (field, value) in new[]
+        {
+            ("lora_bias", "false"), ("use_qalora", "false"), ("use_dora", "false"), ("layer_replication", "null"), ("modules_to_save", "null"),
+            ("trainable_token_indices", "null"), ("target_parameters", "null"), ("alora_invocation_tokens", "null"), ("rank_pattern", "{}"),
+        })
+        {
+            var setting = field switch
+            {
+                "layer_replication" => "[[0, 2], [1, 4]]",
+                "modules_to_save" => "[\"lm_head\"]",
+                "trainable_token_indices" => "[5, 6]",
+                "target_parameters" => "[\"experts.gate_up_proj\"]",
+                "alora_invocation_tokens" => "[128, 9]",
+                "rank_pattern" => "{\"q_proj\": 4}",
+                _ => "true",
+            };
+            File.WriteAllText(configPath, Peft0191Config.Replace($"\"{field}\": {value}", $"\"{field}\": {setting}"));
+            var e = Assert.Throws<CheckpointFormatException>(() => PeftLoraFiles.Load(_directory, config).Adapter.Dispose());
+            Assert.Contains($"'{field}' is set", e.Message);
+        }
+        // A value of the wrong JSON type is a format error, not a crash.
+        File.WriteAllText(configPath, Peft0191Config.Replace("\"use_rslora\": false", "\"use_rslora\": \"no\""));
+        Assert.Contains("unexpected value", Assert.Throws<CheckpointFormatException>(() => PeftLoraFiles.Load(_directory, config).Adapter.Dispose()).Message);
+    }
+
     public void Dispose() => TempDirectory.Delete(_directory);
 }
