@@ -87,6 +87,10 @@ public class HardhatNode : IAsyncLifetime
     /// </summary>
     private static async Task<string> RunTakingTurnsAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
+        // Without node_modules the lock file cannot be created (DirectoryNotFoundException is an IOException): say what
+        // is missing instead of retrying for ten minutes.
+        if (!File.Exists(Path.Combine(NodeScript.NodeBin, "hardhat")))
+            throw new InvalidOperationException($"Hardhat is not installed in {NodeScript.NodeBin}: run `npm ci` in the repository (scripts/test.sh does)");
         var lockPath = Path.Combine(RepositoryRoot.Path, "node_modules", ".peerz-compile.lock");
         var clock = Stopwatch.StartNew();
         while (true)
