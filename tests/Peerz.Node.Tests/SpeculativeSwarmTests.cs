@@ -78,30 +78,37 @@ public sealed class SpeculativeSwarmTests(TinyModelFixture model) : IClassFixtur
         Assert.Equal(0, a.Push.Accepted);
     }
 
-    [Fact]
-    public async Task Speculative_greedy_output_with_a_lora_adapter_equals_plain_greedy_with_the_adapter_in_one_process()
+    [Theory]
+    [InlineData("adapter")]
+    [InlineData("soft prompts")]
+    public async Task Speculative_greedy_output_of_a_tuned_model_equals_plain_greedy_of_it_in_one_process(string tuning)
     {
         using var local = LocalModel.Load(model.Directory);
         using var checkpoint = Checkpoint.Open(model.Directory);
         using var adapter = LoraTestAdapters.Trained(checkpoint.Config, ["q_proj", "v_proj", "down_proj"], seed: 5);
+        // Shallow and deep prompts of 3 positions, drawn like the embeddings so that they steer the model.
+        using var prompts = SoftPrompts.Create(checkpoint.Config, prefixLength: 3, deep: true, seed: 5, std: 1.0);
+        using (TorchSharp.torch.no_grad())
+            prompts.Deep!.copy_(TorchSharp.torch.randn(prompts.Deep.shape, generator: new TorchSharp.torch.Generator(6)));
+        IBlockPipeline Tuned(IAdaptableBlockPipeline pipeline) => tuning == "adapter" ? new AdaptedPipeline(pipeline, adapter) : new PromptedPipeline(pipeline, prompts);
         await using var providers = await Libp2pProviders.StartAsync(checkpoint);
         await providers.AddAsync(0, 1);
         await providers.AddAsync(1, 3);
         await providers.AddAsync(3, 4);
-        var pipeline = new AdaptedPipeline(Pipeline(providers, push: null), adapter);
-        var localAdapted = new TextGenerator(local.Head, new AdaptedPipeline(local.Pipeline, adapter));
+        var pipeline = Tuned(Pipeline(providers, push: null));
+        var localTuned = new TextGenerator(local.Head, Tuned(local.Pipeline));
         var totals = new SpeculativeStatistics();
         var differsFromBase = false;
 
         foreach (var prompt in Prompts)
         {
-            var expected = await localAdapted.GenerateAsync(prompt, Greedy).ToListAsync();
+            var expected = await localTuned.GenerateAsync(prompt, Greedy).ToListAsync();
             Assert.Equal(expected, await SpeculativeAsync(local, pipeline, prompt, totals));
             differsFromBase |= !expected.SequenceEqual(await LocalTokensAsync(local, prompt));
         }
 
-        // The adapter must matter (or the check could pass without it), and rollbacks must have happened inside adapter sessions.
-        Assert.True(differsFromBase, "the adapter changed no greedy token");
+        // The tuning must matter (or the check could pass without it), and rollbacks must have happened inside tuned sessions.
+        Assert.True(differsFromBase, $"the {tuning} changed no greedy token");
         Assert.True(totals.Accepted > 0, "no draft was ever accepted");
         Assert.True(totals.Drafted > totals.Accepted, "no draft was ever rejected");
     }

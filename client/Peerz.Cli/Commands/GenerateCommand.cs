@@ -68,9 +68,8 @@ public static class GenerateCommand
             if (adapter is not null && prompts is not null) throw new UserErrorException("--adapter cannot be combined with --prompts");
             IBlockPipeline pipeline = adapter is not null ? new AdaptedPipeline(backend.Pipeline, adapter)
                 : prompts is null ? backend.Pipeline : new PromptedPipeline(backend.Pipeline, prompts);
-            // Soft prompts prepend positions the rollback bookkeeping does not know about. Adapter sessions roll back like any
-            // other (the drafter runs without the adapter; the verification steps apply it, so the tokens are the adapter's).
-            if (speculative is not null && prompts is not null) throw new UserErrorException("--speculative cannot be combined with --prompts");
+            // Tuned sessions roll back like any other: the drafter runs on the base model, the verification steps apply the
+            // adapter or prompts (so the tokens are the tuned model's), and soft prompts' positions are never rolled back.
             var generator = speculative is null ? null : new SpeculativeGenerator(backend.Head, pipeline, speculative.Drafter, speculative.DraftTokens);
             var tokens = generator is null
                 ? new TextGenerator(backend.Head, pipeline).GenerateAsync(promptIds, options, cancellationToken)

@@ -16,7 +16,7 @@ public sealed class PromptedPipeline(IAdaptableBlockPipeline inference, SoftProm
         var session = prompts.Deep is null
             ? await inference.OpenSessionAsync(batchSize, length, cancellationToken)
             : await inference.OpenSessionAsync(batchSize, length, new SessionTuning(DeepPrompts: prompts.Deep), cancellationToken);
-        return new ShallowSession(session, prompts, batchSize);
+        return session is IRollbackBlockSession rollback ? new RollbackShallowSession(rollback, prompts, batchSize) : new ShallowSession(session, prompts, batchSize);
     }
 
     /// <summary>
@@ -39,19 +39,42 @@ public sealed class PromptedPipeline(IAdaptableBlockPipeline inference, SoftProm
             ValueTask.FromResult<IBlockSession>(new RecomputingSession(training, history => WithPrefix(prompts, history, batchSize), prompts.Deep, null));
     }
 
-    private sealed class ShallowSession(IBlockSession inner, SoftPrompts prompts, int batchSize) : IBlockSession
+    /// <summary>Puts the shallow prompts in front of the first step and hides their positions from the caller.</summary>
+    private class ShallowSession(IBlockSession inner, SoftPrompts prompts, int batchSize) : IBlockSession
     {
-        private bool _started;
+        protected bool Started { get; private set; }
 
         public async ValueTask<Tensor> StepAsync(Tensor hidden, CancellationToken cancellationToken)
         {
-            if (_started) return await inner.StepAsync(hidden, cancellationToken);
+            if (Started) return await inner.StepAsync(hidden, cancellationToken);
             using var input = WithPrefix(prompts, hidden, batchSize);
             using var output = await inner.StepAsync(input, cancellationToken);
-            _started = true;
+            Started = true;
             return output.narrow(1, prompts.PrefixLength, hidden.shape[1]).clone();
         }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Rollback in the caller's positions (speculative decoding): position p is the inner session's p + prefix, so the
+    /// prompts' positions always stay cached.
+    /// </summary>
+    private sealed class RollbackShallowSession : ShallowSession, IRollbackBlockSession
+    {
+        private readonly IRollbackBlockSession _inner;
+        private readonly int _prefixLength;
+
+        public RollbackShallowSession(IRollbackBlockSession inner, SoftPrompts prompts, int batchSize)
+            : base(inner, prompts, batchSize) => (_inner, _prefixLength) = (inner, prompts.PrefixLength);
+
+        public int Position => Started ? _inner.Position - _prefixLength : 0;
+
+        public void Rollback(int position)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(position);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(position, Position);
+            if (Started) _inner.Rollback(position + _prefixLength);
+        }
     }
 }
