@@ -67,19 +67,33 @@ require_prerequisites() {
 
   if installer=$(prerequisite_installer); then
     # Only packages this machine's apt sources carry (dotnet-sdk-10.0 is in Ubuntu's archive, not Debian 12's).
-    local packages=() package
+    local packages=() package attempt failed log
+    log=$(mktemp)
     echo "== installing prerequisites with apt-get: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive ${installer}apt-get update -qq >/dev/null 2>&1 || true
-    for tool in "${missing[@]}"; do
-      package=$(prerequisite_package "$tool")
-      if apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [^(]'; then packages+=("$package"); fi
+    # Twice: a fresh machine may still be running its own first apt (the dpkg lock) or fail to fetch its package lists
+    # once; a second try 20 s later gets through.
+    for attempt in 1 2; do
+      failed=0
+      DEBIAN_FRONTEND=noninteractive ${installer}apt-get update -qq >>"$log" 2>&1 || failed=1
+      packages=()
+      for tool in "${missing[@]}"; do
+        package=$(prerequisite_package "$tool")
+        if apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [^(]'; then packages+=("$package"); fi
+      done
+      if [ ${#packages[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive ${installer}apt-get install -y -qq "${packages[@]}" >>"$log" 2>&1 || failed=1
+      fi
+      if [ "$failed" = 0 ] || [ "$attempt" = 2 ]; then break; fi
+      sleep 20
     done
-    if [ ${#packages[@]} -gt 0 ]; then
-      DEBIAN_FRONTEND=noninteractive ${installer}apt-get install -y -qq "${packages[@]}" >/dev/null 2>&1 || true
-    fi
     local still=()
     for tool in "${missing[@]}"; do prerequisite_present "$tool" || still+=("$tool"); done
     missing=("${still[@]}")
+    if [ ${#missing[@]} -gt 0 ] && [ -s "$log" ]; then
+      echo "apt-get did not install them; its last lines:" >&2
+      tail -n 5 "$log" | sed 's/^/  /' >&2
+    fi
+    rm -f "$log"
     [ ${#missing[@]} -gt 0 ] || return 0
   fi
 
