@@ -25,7 +25,7 @@ prerequisites_for() {
 # prerequisite_present TOOL: whether TOOL is usable in the version Peerz needs.
 prerequisite_present() {
   case $1 in
-    dotnet) dotnet --list-sdks 2>/dev/null | grep -qE '^10\.' ;;
+    dotnet) dotnet --list-sdks 2>/dev/null | grep -E '^10\.' >/dev/null ;;
     node) [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ] ;;
     chromium) [ -x /usr/bin/chromium ] ;; # the browser tests start that path
     postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;; # the store tests start the server from there
@@ -78,7 +78,9 @@ require_prerequisites() {
       packages=()
       for tool in "${missing[@]}"; do
         package=$(prerequisite_package "$tool")
-        if apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [^(]'; then packages+=("$package"); fi
+        # grep reads all of apt-cache's output (no -q): under pipefail, grep -q exiting at the first match killed
+        # apt-cache with SIGPIPE (exit 141) 19 times in 20, so the package looked unavailable and was never installed.
+        if apt-cache policy "$package" 2>/dev/null | grep 'Candidate: [^(]' >/dev/null; then packages+=("$package"); fi
       done
       if [ ${#packages[@]} -gt 0 ]; then
         DEBIAN_FRONTEND=noninteractive ${installer}apt-get install -y -qq "${packages[@]}" >>"$log" 2>&1 || failed=1

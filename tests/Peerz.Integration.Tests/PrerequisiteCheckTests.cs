@@ -34,5 +34,29 @@ public sealed class PrerequisiteCheckTests : IDisposable
         Assert.EndsWith("apt-get install g++", line);
     }
 
+    /// <summary>
+    /// Where apt can install the tool (root or passwordless sudo), the check installs it and goes on. apt-get, apt-cache and
+    /// sudo are stand-ins here that record what they were asked; apt-cache answers at the length of a real policy listing
+    /// and more, which once made the availability check fail under pipefail (grep -q closing the pipe: SIGPIPE).
+    /// </summary>
+    [Fact]
+    public async Task Where_apt_can_install_a_missing_tool_the_check_installs_it_and_goes_on()
+    {
+        using var path = new PathWithout("g++", "apt-get", "apt-cache", "sudo");
+        var log = Path.Combine(_copy, "apt.log");
+        void Script(string name, string body) => File.WriteAllText(Path.Combine(path.Path, name), "#!/bin/sh\n" + body);
+        Script("apt-cache", "echo \"$2:\"; echo '  Installed: (none)'; echo '  Candidate: 4:12.2.0-3'; seq 1 20000 | sed 's/^/  500 /'\n");
+        Script("apt-get", $"echo \"apt-get $*\" >> {log}\n" + $"if [ \"$1\" = install ]; then printf '#!/bin/sh\\n' > {path.Path}/g++; chmod +x {path.Path}/g++; fi\n");
+        Script("sudo", "[ \"$1\" = -n ] && shift; exec \"$@\"\n");
+        File.Copy(Path.Combine(RepositoryRoot.Path, "scripts", "lib", "prerequisites.sh"), Path.Combine(_copy, "prerequisites.sh"));
+
+        using var run = PeerzProcess.StartProgram("/bin/bash", ["-c", $"chmod +x {path.Path}/apt-get {path.Path}/apt-cache {path.Path}/sudo; set -euo pipefail; source prerequisites.sh; require_prerequisites fast; echo checked"],
+            new Dictionary<string, string> { ["PATH"] = path.Path }, _copy);
+
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("checked", run.Output);
+        Assert.Contains("apt-get install -y -qq g++", File.ReadAllLines(log));
+    }
+
     public void Dispose() => TempDirectory.Delete(_copy);
 }
