@@ -198,7 +198,7 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
                 var error = await Assert.ThrowsAsync<PeerzRequestException>(() => OpenAsync(bad));
                 output.WriteLine(error.Message);
                 Assert.Equal(Protocol.Wire.ErrorCode.BadRequest, error.Code);
-                Assert.Contains("prompts", error.Message);
+                Assert.Contains($"prompts must be [2, prefix ≤ 4, {hiddenSize}]", error.Message);
                 Assert.Equal(0, provider.Served.ActiveSessions);
                 Assert.Equal(0, provider.Served.CacheBudget.UsedBytes);
             }

@@ -70,7 +70,7 @@ internal static class RequestValidation
         Tensor prompts;
         try
         {
-            prompts = TensorCodec.Decode(message, new TensorLimits((long)(blocks.End - blocks.Start) * Math.Min(maxPrefix, served.Limits.MaxTokensPerStep) * served.Blocks.Config.HiddenSize));
+            prompts = TensorCodec.Decode(message, new TensorLimits((long)(blocks.End - blocks.Start) * served.Limits.MaxTokensPerStep * served.Blocks.Config.HiddenSize));
         }
         catch (TensorFormatException e)
         {
