@@ -163,7 +163,7 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
         var span = new SpanRequest("tiny", 1, 3);
         var options = new RemoteCallOptions();
         using var hidden = randn([1, 4, hiddenSize]);
-        foreach (var bad in new[] { randn([3, 2, hiddenSize]), randn([2, 5, hiddenSize]), randn([2, 2, hiddenSize + 1]), randn([2, hiddenSize]) })
+        foreach (var bad in MisshapenPrompts(hiddenSize))
         {
             using (bad)
             {
@@ -190,8 +190,7 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
             await LoopbackProvider.ConnectAsync(provider.EndPoint, Protocols.PeerzProtocolIds.Inference, default), span, 1, 4, options, null, null, null,
             Protocol.Tensors.TensorCodec.Encode(prompts, Protocol.Wire.TensorCompression.None), default);
 
-        // Other blocks' count, a prefix past the session's 4 positions, another hidden size, no prefix axis.
-        foreach (var bad in new[] { randn([3, 2, hiddenSize]), randn([2, 5, hiddenSize]), randn([2, 2, hiddenSize + 1]), randn([2, hiddenSize]) })
+        foreach (var bad in MisshapenPrompts(hiddenSize))
         {
             using (bad)
             {
@@ -210,6 +209,13 @@ public sealed class PromptTuningTests(TinyModelFixture model, ITestOutputHelper 
         for (var i = 0; i < 200 && provider.Served.CacheBudget.UsedBytes > 0; i++) await Task.Delay(25);
         Assert.Equal(0, provider.Served.CacheBudget.UsedBytes);
     }
+
+    /// <summary>
+    /// Prompts that do not fit blocks [1, 3) of a request over 4 positions: another block count, a prefix past the 4
+    /// positions, another hidden size, no prefix axis.
+    /// </summary>
+    private static Tensor[] MisshapenPrompts(long hiddenSize) =>
+        [randn([3, 2, hiddenSize]), randn([2, 5, hiddenSize]), randn([2, 2, hiddenSize + 1]), randn([2, hiddenSize])];
 
     private static double RelativeDiff(Tensor expected, Tensor actual) =>
         (expected - actual).abs().max().item<float>() / Math.Max(expected.abs().max().item<float>(), 1e-12);

@@ -12,10 +12,8 @@ public sealed class PromptedPipeline(IAdaptableBlockPipeline inference, SoftProm
 {
     public async ValueTask<IBlockSession> OpenSessionAsync(int batchSize, int maxLength, CancellationToken cancellationToken)
     {
-        var length = maxLength + prompts.PrefixLength;
-        var session = prompts.Deep is null
-            ? await inference.OpenSessionAsync(batchSize, length, cancellationToken)
-            : await inference.OpenSessionAsync(batchSize, length, new SessionTuning(DeepPrompts: prompts.Deep), cancellationToken);
+        // Without deep prompts the tuning is empty and the sessions are plain ones.
+        var session = await inference.OpenSessionAsync(batchSize, maxLength + prompts.PrefixLength, new SessionTuning(DeepPrompts: prompts.Deep), cancellationToken);
         return session is IRollbackBlockSession rollback ? new RollbackShallowSession(rollback, prompts, batchSize) : new ShallowSession(session, prompts, batchSize);
     }
 
